@@ -1,0 +1,61 @@
+"""The ``capacity`` command: a thin layer over the library.
+
+Each subcommand lives in its own module ``capacity.cli.<name>`` exposing
+``register(subparsers) -> argparse.ArgumentParser`` (which sets
+``func=run`` as a default) and ``run(args) -> int``. Library errors
+(:class:`capacity.errors.CapacityError`) become one line on stderr and exit
+code 2; no traceback is shown for them.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .._version import __version__
+from ..errors import CapacityError
+
+# name -> module under capacity.cli; order is the order shown in --help
+COMMANDS: tuple[str, ...] = (
+    "pull",
+)
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="capacity",
+        description="Capacity planning and SLO analytics for Prometheus-monitored platforms.",
+        epilog="Run 'capacity COMMAND --help' for the options of one command.",
+    )
+    parser.add_argument("--version", action="version", version=f"capacity {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"{__name__}.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        return int(args.func(args) or 0)
+    except CapacityError as exc:
+        print(f"capacity {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"capacity {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def entry() -> None:  # pragma: no cover - console script shim
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""The data contract shared by every stage.
+
+A *canonical frame* is a long ``pandas.DataFrame`` with exactly these columns:
+
+``unique_id``
+    series identifier (str-like: object, string or category), e.g.
+    ``'http_requests_total{job="api",status="5xx"}'`` or a catalog name.
+``ds``
+    timestamp, ``datetime64[ns, UTC]``.
+``y``
+    value, ``float64``; ``NaN`` is a value the source itself reported as NaN.
+    A missing sample is a missing row, never a sentinel.
+
+rows sorted by ``(unique_id, ds)`` with no duplicate ``(unique_id, ds)``.
+
+Series labels live in a separate *labels table*: one row per ``unique_id``
+with a ``unique_id`` column and one string column per label (``__name__``
+for the metric name where known).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .errors import FrameError
+
+COLUMNS = ("unique_id", "ds", "y")
+DS_DTYPE = pd.DatetimeTZDtype("ns", "UTC")
+
+
+def empty() -> pd.DataFrame:
+    """An empty canonical frame."""
+    return pd.DataFrame(
+        {
+            "unique_id": pd.Series([], dtype=object),
+            "ds": pd.Series([], dtype=DS_DTYPE),
+            "y": pd.Series([], dtype="float64"),
+        }
+    )
+
+
+def empty_labels() -> pd.DataFrame:
+    return pd.DataFrame({"unique_id": pd.Series([], dtype=object)})
+
+
+def _is_str_like(s: pd.Series) -> bool:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return True
+    if pd.api.types.is_string_dtype(s.dtype):
+        return True
+    return False
+
+
+def validate(frame: pd.DataFrame, *, name: str = "frame") -> pd.DataFrame:
+    """Check ``frame`` against the contract; return it unchanged or raise FrameError.
+
+    ``name`` says what is being validated (a file, a source) in the message.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise FrameError(f"{name}: expected a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise FrameError(
+            f"{name}: missing column(s) {', '.join(missing)}; a canonical frame has unique_id, ds, y",
+            column=missing[0],
+        )
+    extra = [c for c in frame.columns if c not in COLUMNS]
+    if extra:
+        raise FrameError(
+            f"{name}: unexpected column(s) {', '.join(map(str, extra))}; labels belong in the labels table",
+            column=str(extra[0]),
+        )
+    if not _is_str_like(frame["unique_id"]):
+        raise FrameError(f"{name}: column unique_id must hold strings, got {frame['unique_id'].dtype}", column="unique_id")
+    if frame["unique_id"].isna().any():
+        raise FrameError(f"{name}: column unique_id has missing values", column="unique_id")
+    if frame["ds"].dtype != DS_DTYPE:
+        raise FrameError(
+            f"{name}: column ds must be datetime64[ns, UTC], got {frame['ds'].dtype}", column="ds"
+        )
+    if frame["ds"].isna().any():
+        raise FrameError(f"{name}: column ds has missing timestamps", column="ds")
+    if frame["y"].dtype != np.float64:
+        raise FrameError(f"{name}: column y must be float64, got {frame['y'].dtype}", column="y")
+    if len(frame) > 1:
+        uid = frame["unique_id"]
+        if isinstance(uid.dtype, pd.CategoricalDtype):
+            codes = uid.astype(str).to_numpy()
+        else:
+            codes = uid.to_numpy()
+        ds = frame["ds"].to_numpy()
+        same = codes[1:] == codes[:-1]
+        uid_ok = (codes[1:] >= codes[:-1]).all()
+        if not uid_ok:
+            raise FrameError(f"{name}: rows must be sorted by unique_id, ds (use capacity.frame.normalize)", column="unique_id")
+        step = ds[1:] - ds[:-1]
+        if (step[same] < np.timedelta64(0)).any():
+            raise FrameError(f"{name}: rows must be sorted by ds within each series", column="ds")
+        dup = same & (step == np.timedelta64(0))
+        if dup.any():
+            i = int(np.flatnonzero(dup)[0])
+            raise FrameError(
+                f"{name}: duplicate timestamp {pd.Timestamp(ds[i + 1]).isoformat()} in series {codes[i]!s}",
+                column="ds",
+                series=str(codes[i]),
+            )
+    return frame
+
+
+def normalize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sort by ``(unique_id, ds)`` and reset the index (no other change)."""
+    out = frame.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    return out[list(COLUMNS)]
+
+
+def from_arrays(unique_id: str, ds: Iterable, y: Iterable) -> pd.DataFrame:
+    """Build a one-series canonical frame from timestamps and values."""
+    ds_idx = pd.DatetimeIndex(pd.to_datetime(list(ds) if not hasattr(ds, "__len__") else ds, utc=True))
+    ds_idx = ds_idx.as_unit("ns")
+    y_arr = np.asarray(y, dtype="float64")
+    frame = pd.DataFrame({"unique_id": np.full(len(ds_idx), unique_id, dtype=object), "ds": ds_idx, "y": y_arr})
+    return frame
+
+
+def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate canonical frames and sort them (no de-duplication)."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty()
+    out = pd.concat(frames, ignore_index=True)
+    if isinstance(out["unique_id"].dtype, pd.CategoricalDtype):
+        out["unique_id"] = out["unique_id"].astype(object)
+    return normalize(out)
+
+
+def _escape_label_value(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def series_id(metric: str | None, labels: Mapping[str, str]) -> str:
+    """Prometheus-style identifier: ``name{a="1",b="2"}`` with labels sorted and escaped."""
+    inner = ",".join(f'{k}="{_escape_label_value(str(v))}"' for k, v in sorted(labels.items()) if k != "__name__")
+    name = metric or ""
+    return f"{name}{{{inner}}}" if inner or not name else name
+
+
+def labels_table(rows: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:
+    """Build a labels table from ``{unique_id: {label: value}}``."""
+    if not rows:
+        return empty_labels()
+    records = [{"unique_id": uid, **dict(lbl)} for uid, lbl in rows.items()]
+    out = pd.DataFrame.from_records(records)
+    cols = ["unique_id"] + sorted(c for c in out.columns if c != "unique_id")
+    return out[cols].sort_values("unique_id", kind="stable").reset_index(drop=True)
+
+
+def to_wide(frame: pd.DataFrame) -> pd.DataFrame:
+    """Pivot to one column per series, indexed by ``ds`` (for plotting and quick looks)."""
+    return frame.pivot(index="ds", columns="unique_id", values="y")

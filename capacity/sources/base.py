@@ -1,0 +1,50 @@
+"""What every source gives back, and the protocol it follows."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Protocol, runtime_checkable
+
+import pandas as pd
+
+from .. import frame as _frame
+
+#: progress callback: (points_done, points_total) -- total may grow as work is discovered
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Pulled:
+    """A source's answer for one metric or query over one range."""
+
+    frame: pd.DataFrame  # canonical frame
+    labels: pd.DataFrame  # labels table keyed by unique_id
+    warnings: tuple[str, ...] = field(default=())
+
+    @staticmethod
+    def empty() -> "Pulled":
+        return Pulled(_frame.empty(), _frame.empty_labels())
+
+
+@runtime_checkable
+class Source(Protocol):
+    """A place series come from: the bundled sample, a Prometheus-API server, a file."""
+
+    #: how the source is named in messages ("sample", "http://127.0.0.1:9090", "file data/x.csv")
+    name: str
+
+    def span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """The time range the source holds, when it is known (sample, file); None for servers."""
+        ...
+
+    def fetch(
+        self,
+        metric: str,
+        start: pd.Timestamp,
+        end: pd.Timestamp,
+        step: pd.Timedelta,
+        *,
+        progress: Progress | None = None,
+    ) -> Pulled:
+        """Series of ``metric`` (a catalog name or a query the source understands)
+        on the grid ``start, start+step, ..., <= end`` (both ends inclusive)."""
+        ...

@@ -1,0 +1,86 @@
+"""Parsing of times and durations used by the API and the CLI.
+
+No default is computed at import time: ``now()`` is read at call time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+
+from .errors import ConfigError
+
+_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
+
+
+def now() -> pd.Timestamp:
+    """The current time in UTC, read when called."""
+    return pd.Timestamp.now(tz="UTC")
+
+
+def parse_duration(text: str | int | float | dt.timedelta | pd.Timedelta, *, field: str = "duration") -> pd.Timedelta:
+    """Parse ``'90d'``, ``'1h30m'``, ``'5m'``, ``'300'`` (seconds) or a timedelta."""
+    if isinstance(text, pd.Timedelta):
+        return text
+    if isinstance(text, dt.timedelta):
+        return pd.Timedelta(text)
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        if text <= 0:
+            raise ConfigError(f"{field}: duration must be positive, got {text!r}", field=field)
+        return pd.Timedelta(seconds=float(text))
+    s = str(text).strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", s):
+        return parse_duration(float(s), field=field)
+    pos, total = 0, 0.0
+    for m in _DURATION_RE.finditer(s):
+        if m.start() != pos:
+            break
+        total += float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+        pos = m.end()
+    if pos != len(s) or not s or total <= 0:
+        raise ConfigError(
+            f"{field}: cannot read {text!r} as a duration (examples: 30s, 5m, 1h30m, 90d, 1w)", field=field
+        )
+    return pd.Timedelta(seconds=total)
+
+
+def format_duration(td: pd.Timedelta) -> str:
+    """Shortest Prometheus-style duration string: ``5m``, ``1h``, ``3d``, ``90s``."""
+    secs = int(round(td.total_seconds()))
+    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+        if secs and secs % size == 0:
+            return f"{secs // size}{unit}"
+    return f"{secs}s"
+
+
+def parse_time(text: str | dt.datetime | pd.Timestamp | float | int, *, field: str = "time", tz: str = "UTC") -> pd.Timestamp:
+    """Parse RFC 3339 (``2026-10-01T00:00:00Z``), a date (``2026-10-01``, midnight in ``tz``),
+    a Unix timestamp, ``now`` or ``now-7d``; return a UTC Timestamp."""
+    if isinstance(text, pd.Timestamp):
+        ts = text
+    elif isinstance(text, dt.datetime):
+        ts = pd.Timestamp(text)
+    elif isinstance(text, (int, float)) and not isinstance(text, bool):
+        return pd.Timestamp(float(text), unit="s", tz="UTC")
+    else:
+        s = str(text).strip()
+        m = re.fullmatch(r"now(?:\s*-\s*(\S+))?", s)
+        if m:
+            base = now()
+            return base - parse_duration(m.group(1), field=field) if m.group(1) else base
+        if re.fullmatch(r"\d{9,11}(?:\.\d+)?", s):
+            return pd.Timestamp(float(s), unit="s", tz="UTC")
+        try:
+            ts = pd.Timestamp(s)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"{field}: cannot read {text!r} as a time (RFC 3339 like 2026-10-01T00:00:00Z, a date like 2026-10-01, or now-7d)",
+                field=field,
+            ) from exc
+        if ts is pd.NaT:
+            raise ConfigError(f"{field}: {text!r} is not a time", field=field)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize(tz)
+    return ts.tz_convert("UTC")
