@@ -48,9 +48,9 @@ def empty_labels() -> pd.DataFrame:
 def _is_str_like(s: pd.Series) -> bool:
     if isinstance(s.dtype, pd.CategoricalDtype):
         return True
-    if pd.api.types.is_string_dtype(s.dtype):
-        return True
-    return False
+    if s.dtype == object:  # object columns pass only when every value is a str
+        return pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
+    return bool(pd.api.types.is_string_dtype(s.dtype))
 
 
 def validate(frame: pd.DataFrame, *, name: str = "frame") -> pd.DataFrame:
@@ -90,19 +90,19 @@ def validate(frame: pd.DataFrame, *, name: str = "frame") -> pd.DataFrame:
             codes = uid.astype(str).to_numpy()
         else:
             codes = uid.to_numpy()
-        ds = frame["ds"].to_numpy()
+        ds = pd.DatetimeIndex(frame["ds"]).asi8  # int64 ns; to_numpy() of a tz-aware column is objects
         same = codes[1:] == codes[:-1]
         uid_ok = (codes[1:] >= codes[:-1]).all()
         if not uid_ok:
             raise FrameError(f"{name}: rows must be sorted by unique_id, ds (use capacity.frame.normalize)", column="unique_id")
         step = ds[1:] - ds[:-1]
-        if (step[same] < np.timedelta64(0)).any():
+        if (step[same] < 0).any():
             raise FrameError(f"{name}: rows must be sorted by ds within each series", column="ds")
-        dup = same & (step == np.timedelta64(0))
+        dup = same & (step == 0)
         if dup.any():
             i = int(np.flatnonzero(dup)[0])
             raise FrameError(
-                f"{name}: duplicate timestamp {pd.Timestamp(ds[i + 1]).isoformat()} in series {codes[i]!s}",
+                f"{name}: duplicate timestamp {pd.Timestamp(int(ds[i + 1]), unit='ns', tz='UTC').isoformat()} in series {codes[i]!s}",
                 column="ds",
                 series=str(codes[i]),
             )

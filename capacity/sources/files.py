@@ -1,0 +1,449 @@
+"""Series from a CSV or Parquet file: ``FileSource(path, tz=None, metric=None)``.
+
+Accepted layouts (chosen by the columns of the header):
+
+``unique_id, ds, y`` [+ label columns]
+    the canonical schema; extra columns go to the labels table.
+``timestamp, value``
+    one series (Numenta Anomaly Benchmark style).
+``ds, y``
+    one series (Prophet style).
+
+A one-series file's ``unique_id`` is the ``metric=`` given to the constructor,
+else the file name without its extensions (``cpu.csv.gz`` -> ``cpu``).
+
+Formats by extension: ``.csv``, ``.csv.gz`` (also ``.csv.bz2/.xz/.zst``),
+``.parquet``/``.pq``.
+
+Real-data quirks and what happens to them:
+
+* unsorted rows are sorted by ``(unique_id, ds)``;
+* duplicate timestamps in a series: the row written *last* in the file wins;
+  how many were dropped is said in ``Pulled.warnings``;
+* gaps stay gaps (missing rows, never filled); an empty value cell is a
+  missing sample (the row is dropped and counted in the warnings); the text
+  ``NaN`` is a NaN value; ``inf``/``-inf`` are read as infinities;
+* timestamps: ISO 8601 / RFC 3339 (``2014-02-14 14:30:00``,
+  ``2026-10-01T00:00:00Z``, ``...+02:00``), other date formats pandas can
+  read, or Unix epoch seconds (or milliseconds). Timestamps with an offset are
+  converted to UTC. Naive timestamps are local time in ``tz`` when it is given
+  (a time skipped by a DST change is an error; a repeated hour is resolved by
+  file order); without ``tz`` they are read as UTC and a warning says so. A
+  file mixing naive and offset timestamps is an error;
+* numbers written as strings (Parquet ``string`` columns, quoted CSV cells)
+  are parsed;
+* an empty file (no header) is an error; a header with no rows is a file with
+  an empty series.
+
+``fetch(metric, start, end, step)`` returns the points in ``[start, end]``
+(both inclusive). When ``step`` is coarser than the series' own step (the
+median spacing of its points), points are averaged per bucket
+``[start + k*step, start + (k+1)*step)`` (NaN values skipped; a bucket with
+no point is no row) and labelled at the bucket start, so they fall on the
+grid ``start, start+step, ...``. Otherwise the file's points are returned
+unchanged. For a one-series file any ``metric`` name selects the series,
+which is returned under that name (so ``pull("cpu_utilization",
+source="nab.csv")`` yields ``unique_id == "cpu_utilization"``); a
+multi-series file needs a ``unique_id`` present in it.
+
+Reads are cached per (path, modification time, size, options) within a
+process, so repeated fetches parse the file once. Errors are
+:class:`~capacity.errors.FileFormatError` naming the file, column and line
+(CSV: line of the file, header = line 1; Parquet: row, first row = 1).
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import frame as _frame
+from ..errors import ConfigError, FileFormatError, UnknownMetricError
+from .base import Progress, Pulled
+
+CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+LAYOUTS = "unique_id,ds,y[,labels...] | timestamp,value | ds,y"
+
+_NAN_TEXT = frozenset({"nan", "+nan", "-nan"})
+_AWARE_RE = r"\d[T ]?\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
+_EPOCH_RE = r"\d{9,14}(?:\.\d+)?"
+_CACHE_SIZE = 16
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A parsed file: every series, sorted and de-duplicated."""
+
+    series: dict[str, pd.DataFrame]  # unique_id -> canonical frame of that series
+    labels: pd.DataFrame
+    steps: dict[str, pd.Timedelta | None]  # unique_id -> median spacing
+    warnings: tuple[str, ...]  # about the whole file
+    series_warnings: dict[str, tuple[str, ...]]
+    one_series: bool
+
+
+_cache: OrderedDict[tuple, _Table] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in CSV_SUFFIXES + PARQUET_SUFFIXES:
+        if name.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    suffix = _suffix(path)
+    return name[: -len(suffix)] if suffix and name.lower().endswith(suffix) else path.stem
+
+
+class FileSource:
+    """A CSV or Parquet file as a :class:`~capacity.sources.base.Source`."""
+
+    def __init__(self, path: str | Path, *, tz: str | None = None, metric: str | None = None) -> None:
+        self.path = Path(path)
+        self.tz = tz
+        self.metric = metric
+        self.name = f"file {self.path}"
+        suffix = _suffix(self.path)
+        if suffix not in CSV_SUFFIXES + PARQUET_SUFFIXES:
+            raise FileFormatError(
+                f"file {self.path}: unsupported extension {suffix or '(none)'!r}; "
+                f"use {', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)}",
+                file=str(self.path),
+            )
+        if tz is not None:
+            try:
+                pd.Timestamp("2000-01-01").tz_localize(tz)
+            except Exception as exc:  # pytz/zoneinfo raise assorted types
+                raise ConfigError(f"tz: unknown time zone {tz!r} for file {self.path} (examples: UTC, Europe/Paris)",
+                                  file=str(self.path), field="tz") from exc
+
+    # -- Source protocol -------------------------------------------------
+    def span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        table = self._table()
+        parts = [s["ds"] for s in table.series.values() if len(s)]
+        if not parts:
+            return None
+        return min(p.iloc[0] for p in parts), max(p.iloc[-1] for p in parts)
+
+    def series(self) -> tuple[str, ...]:
+        """The ``unique_id`` of every series in the file, sorted."""
+        return tuple(self._table().series)
+
+    def fetch(
+        self,
+        metric: str | None,
+        start: pd.Timestamp,
+        end: pd.Timestamp,
+        step: pd.Timedelta,
+        *,
+        progress: Progress | None = None,
+    ) -> Pulled:
+        table = self._table()
+        uid, name, notes = self._select(table, metric)
+        start, end = _utc(start), _utc(end)
+        data = table.series[uid]
+        data = data[(data["ds"] >= start) & (data["ds"] <= end)]
+        own = table.steps[uid]
+        if own is not None and step is not None and pd.Timedelta(step) > own:
+            data = _bucket_mean(data, start, pd.Timedelta(step))
+        else:
+            data = data.reset_index(drop=True)
+        data = data.copy()
+        labels = table.labels[table.labels["unique_id"] == uid].reset_index(drop=True)
+        if name != uid:
+            data["unique_id"] = name
+            labels = labels.assign(unique_id=name)
+        if progress is not None:
+            progress(len(data), len(data))
+        warnings = table.warnings + table.series_warnings.get(uid, ()) + notes
+        return Pulled(data, labels, warnings)
+
+    # -- helpers ---------------------------------------------------------
+    def _select(self, table: _Table, metric: str | None) -> tuple[str, str, tuple[str, ...]]:
+        ids = list(table.series)
+        if metric is not None and metric in table.series:
+            return metric, metric, ()
+        if table.one_series:
+            uid = ids[0]
+            if metric is None:
+                return uid, uid, ()
+            return uid, metric, (f"{self.name} holds one series ({uid}); returned it as {metric!r}",)
+        shown = ", ".join(ids[:20]) + (f", ... ({len(ids)} in all)" if len(ids) > 20 else "")
+        if metric is None:
+            raise UnknownMetricError(f"{self.name} holds several series; name one of: {shown}", name=None, known=ids)
+        raise UnknownMetricError(
+            f"{self.name}: no series {metric!r}; the file holds: {shown or '(none)'}", name=metric, known=ids
+        )
+
+    def _table(self) -> _Table:
+        try:
+            st = self.path.stat()
+        except OSError as exc:
+            raise FileFormatError(f"file {self.path}: cannot read it ({exc.strerror})", file=str(self.path)) from exc
+        key = (str(self.path.resolve()), st.st_mtime_ns, st.st_size, self.tz, self.metric)
+        with _cache_lock:
+            hit = _cache.get(key)
+            if hit is not None:
+                _cache.move_to_end(key)
+                return hit
+        table = _read(self.path, tz=self.tz, metric=self.metric)
+        with _cache_lock:
+            _cache[key] = table
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+        return table
+
+
+def _utc(ts: pd.Timestamp) -> pd.Timestamp:
+    ts = pd.Timestamp(ts)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _bucket_mean(data: pd.DataFrame, start: pd.Timestamp, step: pd.Timedelta) -> pd.DataFrame:
+    if data.empty:
+        return data.reset_index(drop=True)
+    k = (data["ds"] - start) // step
+    bucket = start + k * step
+    means = data["y"].groupby(bucket.to_numpy()).mean()
+    ds = pd.DatetimeIndex(means.index).tz_localize("UTC") if means.index.tz is None else means.index
+    return pd.DataFrame(
+        {
+            "unique_id": pd.Series(data["unique_id"].iloc[0], index=range(len(means)), dtype=object),
+            "ds": pd.DatetimeIndex(ds).as_unit("ns"),
+            "y": means.to_numpy(dtype="float64"),
+        }
+    )
+
+
+# -- reading -----------------------------------------------------------------
+class _Where:
+    """Names a data row the way a person finds it in the file."""
+
+    def __init__(self, path: Path, is_csv: bool) -> None:
+        self.path, self.is_csv = path, is_csv
+
+    def row(self, i: int) -> int:
+        return i + 2 if self.is_csv else i + 1
+
+    def error(self, i: int | None, column: str | None, text: str) -> FileFormatError:
+        parts = [f"file {self.path}"]
+        row = None
+        if i is not None:
+            row = self.row(i)
+            parts.append(f"{'line' if self.is_csv else 'row'} {row}")
+        if column is not None:
+            parts.append(f"column {column}")
+        return FileFormatError(f"{', '.join(parts)}: {text}", file=str(self.path), column=column, row=row)
+
+
+def _read(path: Path, *, tz: str | None, metric: str | None) -> _Table:
+    is_csv = _suffix(path) in CSV_SUFFIXES
+    where = _Where(path, is_csv)
+    raw = _read_csv(path, where) if is_csv else _read_parquet(path, where)
+    raw.columns = [str(c).strip() for c in raw.columns]
+    cols = list(raw.columns)
+    lower = {c.lower(): c for c in cols}
+    notes: list[str] = []
+    if {"unique_id", "ds", "y"} <= set(cols):
+        ts_col, y_col, label_cols = "ds", "y", [c for c in cols if c not in ("unique_id", "ds", "y")]
+        uid = raw["unique_id"]
+        if not (pd.api.types.is_string_dtype(uid.dtype) or uid.dtype == object):
+            uid = uid.astype(str)
+        uid = uid.astype(object).where(uid.notna(), "")
+        uid = uid.map(lambda v: str(v).strip())
+        empty = np.flatnonzero((uid == "").to_numpy())
+        if len(empty):
+            raise where.error(int(empty[0]), "unique_id", "empty series name")
+        one_series = False
+    else:
+        if "timestamp" in lower and "value" in lower:
+            ts_col, y_col = lower["timestamp"], lower["value"]
+        elif "ds" in lower and "y" in lower:
+            ts_col, y_col = lower["ds"], lower["y"]
+        else:
+            raise where.error(
+                None, cols[0] if cols else None,
+                f"columns {', '.join(cols) or '(none)'} match no accepted layout ({LAYOUTS})",
+            )
+        ignored = [c for c in cols if c not in (ts_col, y_col)]
+        if ignored:
+            notes.append(f"file {path}: ignored column(s) {', '.join(ignored)}")
+        name = metric or _stem(path)
+        uid = pd.Series(name, index=raw.index, dtype=object)
+        label_cols = []
+        one_series = True
+    ds, tz_note = _parse_ds(raw[ts_col], ts_col, tz, where)
+    if tz_note:
+        notes.append(tz_note)
+    y, present = _parse_y(raw[y_col], y_col, where)
+    frame = pd.DataFrame({"unique_id": uid.to_numpy(dtype=object), "ds": ds, "y": y})
+    labels_src = raw[label_cols].copy() if label_cols else None
+    if not present.all():
+        notes.append(f"file {path}: {int((~present).sum())} row(s) with an empty {y_col} left out (missing samples)")
+        frame = frame[present]
+        if labels_src is not None:
+            labels_src = labels_src[present]
+    order = np.lexsort((pd.DatetimeIndex(frame["ds"]).asi8, frame["unique_id"].to_numpy()))
+    frame = frame.iloc[order].reset_index(drop=True)
+    dup = frame.duplicated(["unique_id", "ds"], keep="last").to_numpy()
+    series_notes: dict[str, tuple[str, ...]] = {}
+    if dup.any():
+        counts = frame.loc[dup, "unique_id"].value_counts()
+        for sid, n in counts.items():
+            series_notes[str(sid)] = (
+                f"file {path}: {int(n)} duplicate timestamp(s) in series {sid}; kept the last row of each",
+            )
+        frame = frame[~dup].reset_index(drop=True)
+    series: dict[str, pd.DataFrame] = {}
+    steps: dict[str, pd.Timedelta | None] = {}
+    if labels_src is not None:
+        labels = _labels(uid, labels_src, path, notes)
+    elif one_series:
+        labels = _frame.labels_table({metric or _stem(path): {}})
+    else:
+        labels = _frame.labels_table({str(u): {} for u in pd.unique(frame["unique_id"])})
+    if one_series and frame.empty:
+        name = metric or _stem(path)
+        series[name], steps[name] = _frame.empty(), None
+    if frame.empty:
+        notes.append(f"file {path}: no data rows")
+    ids = frame["unique_id"].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1], True]) if len(ids) else np.array([0])
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        part = frame.iloc[a:b].reset_index(drop=True)
+        sid = str(ids[a])
+        series[sid] = part
+        diffs = np.diff(pd.DatetimeIndex(part["ds"]).asi8)
+        steps[sid] = pd.Timedelta(int(np.median(diffs)), unit="ns") if len(diffs) else None
+    return _Table(series, labels, steps, tuple(notes), series_notes, one_series)
+
+
+def _read_csv(path: Path, where: _Where) -> pd.DataFrame:
+    try:
+        return pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_filter=False, compression="infer",
+            encoding="utf-8-sig", skipinitialspace=True,
+        )
+    except pd.errors.EmptyDataError as exc:
+        raise where.error(None, None, f"the file is empty (expected a header: {LAYOUTS})") from exc
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+), saw (\d+)", str(exc))
+        detail = f"line {m.group(1)}: malformed CSV, {m.group(2)} fields, more than the header" if m else (
+            "malformed CSV: " + " ".join(str(exc).split()))
+        raise FileFormatError(f"file {path}, {detail}", file=str(path), row=int(m.group(1)) if m else None) from exc
+    except UnicodeDecodeError as exc:
+        raise where.error(None, None, f"not UTF-8 text (byte {exc.start}): is it really a CSV file?") from exc
+    except (OSError, EOFError) as exc:
+        raise where.error(None, None, f"cannot read it ({' '.join(str(exc).split())})") from exc
+
+
+def _read_parquet(path: Path, where: _Where) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except OSError as exc:
+        raise where.error(None, None, f"cannot read it as Parquet ({' '.join(str(exc).split())[:200]})") from exc
+    except Exception as exc:  # pyarrow.ArrowInvalid and friends
+        raise where.error(None, None, f"not a valid Parquet file ({' '.join(str(exc).split())[:200]})") from exc
+
+
+def _parse_ds(col: pd.Series, name: str, tz: str | None, where: _Where) -> tuple[pd.DatetimeIndex, str | None]:
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        return pd.DatetimeIndex(col).tz_convert("UTC").as_unit("ns"), None
+    if pd.api.types.is_datetime64_dtype(col.dtype):
+        return _localize(pd.DatetimeIndex(col), tz, where, name)
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        col = col.astype("float64").map(lambda v: "" if np.isnan(v) else repr(v))
+    text = col.astype(object).where(col.notna(), "").map(lambda v: str(v).strip())
+    empty = np.flatnonzero((text == "").to_numpy())
+    if len(empty):
+        raise where.error(int(empty[0]), name, "empty timestamp")
+    if len(text) and text.str.fullmatch(_EPOCH_RE).all():
+        num = text.astype("float64")
+        unit = "ms" if num.abs().max() >= 1e11 else "s"
+        return pd.DatetimeIndex(pd.to_datetime(num, unit=unit, utc=True)).as_unit("ns"), None
+    aware = text.str.contains(_AWARE_RE, case=False, regex=True).to_numpy()
+    if len(aware) and aware.any() and not aware.all():
+        i = int(np.flatnonzero(aware != aware[0])[0])
+        raise where.error(i, name, f"timestamp {text.iloc[i]!r} mixes time-zone-aware and naive timestamps in one file")
+    is_aware = bool(len(aware) and aware[0])
+    parsed = _to_datetime(text, utc=is_aware)
+    bad = np.flatnonzero(pd.isna(parsed))
+    if len(bad):
+        i = int(bad[0])
+        raise where.error(i, name, f"cannot read {text.iloc[i]!r} as a timestamp (ISO 8601 like 2014-02-14 14:30:00 or 2026-10-01T00:00:00Z)")
+    idx = pd.DatetimeIndex(parsed)
+    if is_aware:
+        return idx.tz_convert("UTC").as_unit("ns"), None
+    return _localize(idx, tz, where, name)
+
+
+def _to_datetime(text: pd.Series, *, utc: bool) -> pd.DatetimeIndex:
+    out = None
+    for fmt in ("ISO8601", "mixed"):
+        try:
+            out = pd.to_datetime(text, format=fmt, utc=utc, errors="coerce")
+        except (ValueError, TypeError, OverflowError):
+            continue
+        if not out.isna().any():
+            break
+    if out is None:
+        out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]" if utc else "datetime64[ns]")
+    return pd.DatetimeIndex(out)
+
+
+def _localize(idx: pd.DatetimeIndex, tz: str | None, where: _Where, name: str) -> tuple[pd.DatetimeIndex, str | None]:
+    if tz is None:
+        note = f"file {where.path}: timestamps have no time zone; read as UTC (give tz= / --tz if they are local time)"
+        return idx.tz_localize("UTC").as_unit("ns"), note if len(idx) else None
+    try:
+        return idx.tz_localize(tz, ambiguous="infer", nonexistent="raise").tz_convert("UTC").as_unit("ns"), None
+    except Exception as exc:  # AmbiguousTimeError / NonExistentTimeError / ValueError
+        probe = idx.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+        bad = np.flatnonzero(pd.isna(probe))
+        i = int(bad[0]) if len(bad) else None
+        shown = idx[i].isoformat(sep=" ") if i is not None else ""
+        raise where.error(
+            i, name,
+            f"local time {shown} does not exist or is ambiguous in {tz} (a DST change); give timestamps with an offset",
+        ) from exc
+
+
+def _parse_y(col: pd.Series, name: str, where: _Where) -> tuple[np.ndarray, np.ndarray]:
+    if pd.api.types.is_bool_dtype(col.dtype):
+        raise where.error(None, name, "values are booleans, expected numbers")
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        values = col.astype("float64").to_numpy()
+        return values, np.ones(len(values), dtype=bool)
+    text = col.astype(object).where(col.notna(), "").map(lambda v: str(v).strip())
+    present = (text != "").to_numpy()
+    values = pd.to_numeric(text.where(present, "nan"), errors="coerce").to_numpy(dtype="float64")
+    bad = np.isnan(values) & present & ~text.str.lower().isin(_NAN_TEXT).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise where.error(i, name, f"cannot read {text.iloc[i]!r} as a number")
+    return values, present
+
+
+def _labels(uid: pd.Series, src: pd.DataFrame, path: Path, notes: list[str]) -> pd.DataFrame:
+    table = src.astype(object).where(src.notna(), None)
+    table = table.map(lambda v: None if v is None or str(v).strip() == "" else str(v))
+    table.insert(0, "unique_id", uid.loc[src.index].to_numpy(dtype=object))
+    distinct = table.drop_duplicates()
+    varying = distinct["unique_id"].duplicated()
+    if varying.any():
+        notes.append(
+            f"file {path}: labels vary within series {distinct.loc[varying, 'unique_id'].iloc[0]}; kept the last row's"
+        )
+    out = table.drop_duplicates("unique_id", keep="last").sort_values("unique_id", kind="stable")
+    return out.reset_index(drop=True)
