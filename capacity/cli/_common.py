@@ -1,0 +1,342 @@
+"""Options and output shared by every ``capacity`` subcommand.
+
+Use in a subcommand module::
+
+    p = subparsers.add_parser("x", ...)
+    add_source_args(p); add_range_args(p); add_format_args(p)
+    ...
+    def run(args):
+        src = source_from_args(args)
+        start, end, step = range_from_args(args, src)
+        ...
+        emit(result_frame, args)
+
+Output: ``table`` (aligned, numbers rounded for display only), ``json``
+(records, ISO-8601 UTC timestamps, NaN -> null, +/-Inf -> "+Inf"/"-Inf"),
+``csv`` (full precision, NaN written as ``NaN``), and with ``--out FILE``
+also Parquet (``.parquet``/``.pq``). With ``--out`` and no ``--format`` the
+format follows the file's extension. Files are written atomically: a
+temporary file beside the target, then a rename, so an existing file is
+never half overwritten.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from ..sources import Source, resolve
+from ..timeutil import parse_duration, parse_time
+
+DEFAULT_RANGE = pd.Timedelta(days=7)
+FORMATS = ("table", "json", "csv")
+_BY_SUFFIX = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".json": "json", ".txt": "table"}
+
+
+# -- source --------------------------------------------------------------------
+def add_source_args(parser: argparse.ArgumentParser) -> None:
+    """``--source``, ``--tz``, ``--refresh``, ``--no-cache``, ``--progress``."""
+    g = parser.add_argument_group("source")
+    g.add_argument(
+        "--source", default="sample", metavar="sample|URL|PATH",
+        help="where series come from: 'sample' (the bundled history, default), the http(s):// URL of a "
+        "Prometheus-API server (Prometheus, Thanos, Mimir, VictoriaMetrics), or a CSV/Parquet file",
+    )
+    g.add_argument("--tz", metavar="ZONE", help="time zone of naive timestamps in a file source (default: UTC)")
+    g.add_argument("--refresh", action="store_true", help="ignore the local cache and pull again (server sources)")
+    g.add_argument("--no-cache", action="store_true", help="neither read nor write the local cache (server sources)")
+    g.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
+
+
+def _kind(spec: str) -> str:
+    if spec == "sample":
+        return "sample"
+    if spec.startswith(("http://", "https://")):
+        return "url"
+    return "file"
+
+
+def source_from_args(args: argparse.Namespace) -> Source:
+    """The Source named by ``--source``, with the options that apply to it."""
+    spec = str(getattr(args, "source", "sample") or "sample")
+    kind = _kind(spec)
+    options: dict[str, Any] = {}
+    tz = getattr(args, "tz", None)
+    if tz is not None:
+        if kind != "file":
+            raise ConfigError("--tz applies to file sources only (naive timestamps in a CSV/Parquet file)", field="tz")
+        options["tz"] = tz
+    if kind == "url":
+        options["cache"] = not getattr(args, "no_cache", False)
+        options["refresh"] = bool(getattr(args, "refresh", False))
+    return resolve(spec, **options)
+
+
+# -- range ---------------------------------------------------------------------
+def add_range_args(parser: argparse.ArgumentParser, *, step: bool = True) -> None:
+    """``--start``, ``--end`` and (unless ``step=False``) ``--step``."""
+    g = parser.add_argument_group("time range")
+    g.add_argument("--start", metavar="T", help="RFC 3339 (2026-09-01T00:00:00Z), a date (2026-09-01, midnight UTC) "
+                   "or now-30d; default: 7 days before --end")
+    g.add_argument("--end", metavar="T", help="same forms as --start; default: the end of a sample/file source, else now")
+    if step:
+        g.add_argument("--step", metavar="S", help="resolution: 30s, 1m, 5m, 1h, 1d; default: the catalog entry's step")
+
+
+def range_from_args(
+    args: argparse.Namespace, source: Source | None = None
+) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timedelta | None]:
+    """``(start, end, step)`` in UTC; ``step`` is None when ``--step`` was not given.
+
+    ``end`` defaults to the end of the source's span (sample, file) or now;
+    ``start`` to 7 days before ``end``.
+    """
+    end_arg, start_arg = getattr(args, "end", None), getattr(args, "start", None)
+    if end_arg is not None:
+        end = parse_time(end_arg, field="--end")
+    else:
+        span = source.span() if source is not None else None
+        end = span[1] if span else pd.Timestamp.now(tz="UTC")
+    start = parse_time(start_arg, field="--start") if start_arg is not None else end - DEFAULT_RANGE
+    if start > end:
+        raise ConfigError(f"--start {start.isoformat()} is after --end {end.isoformat()}", field="start")
+    step_arg = getattr(args, "step", None)
+    step = parse_duration(step_arg, field="--step") if step_arg is not None else None
+    return start, end, step
+
+
+# -- output --------------------------------------------------------------------
+def add_format_args(parser: argparse.ArgumentParser) -> None:
+    """``--format table|json|csv`` and ``--out FILE``."""
+    g = parser.add_argument_group("output")
+    g.add_argument("--format", choices=FORMATS, default=None,
+                   help="table (default on a terminal), json or csv; with --out, the extension decides when omitted")
+    g.add_argument("--out", metavar="FILE", help="write to FILE (.parquet, .csv, .json, .txt) instead of stdout, "
+                   "atomically: an existing FILE is replaced only when the new one is complete")
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """The format ``emit`` will use: ``--format``, else the ``--out`` extension, else table."""
+    fmt = getattr(args, "format", None)
+    out = getattr(args, "out", None)
+    if out is not None:
+        name = Path(out).name.lower()
+        by_ext = "csv" if name.endswith(".csv.gz") else _BY_SUFFIX.get(Path(out).suffix.lower())
+        if fmt is None:
+            if by_ext is None:
+                raise ConfigError(
+                    f"--out {out}: cannot tell the format from the extension (use .parquet, .csv, .json, .txt or --format)",
+                    field="out", file=str(out),
+                )
+            return by_ext
+        if by_ext == "parquet":
+            raise ConfigError(f"--out {out}: a .parquet file cannot hold --format {fmt}", field="format", file=str(out))
+    return fmt or "table"
+
+
+def emit(frame: pd.DataFrame, args: argparse.Namespace, *, stream: IO[str] | None = None) -> None:
+    """Present ``frame`` as ``--format`` says, to ``--out`` (atomically) or ``stream`` (stdout)."""
+    fmt = output_format(args)
+    out = getattr(args, "out", None)
+    if out is not None:
+        write_frame(frame, out, fmt)
+        return
+    if fmt == "parquet":  # pragma: no cover - output_format never gives parquet without --out
+        raise ConfigError("parquet output needs --out FILE", field="format")
+    stream = stream if stream is not None else sys.stdout
+    stream.write(render(frame, fmt))
+
+
+def render(frame: pd.DataFrame, fmt: str) -> str:
+    """``frame`` as text in ``fmt`` (table, json or csv)."""
+    if fmt == "table":
+        return format_table(frame)
+    if fmt == "json":
+        return json.dumps(_records(frame), allow_nan=False, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return _csv_frame(frame).to_csv(index=False, na_rep="NaN", lineterminator="\n")
+    raise ConfigError(f"--format: unknown format {fmt!r} (use {', '.join(FORMATS)})", field="format")
+
+
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], fmt: str) -> None:
+    """Write ``frame`` to ``path`` as ``fmt`` (parquet, csv, json, table), atomically."""
+    if fmt == "parquet":
+        with atomic_path(path) as tmp:
+            frame.to_parquet(tmp, index=False)
+        return
+    text = render(frame, fmt)
+    if str(path).lower().endswith(".gz"):
+        import gzip
+
+        with atomic_path(path) as tmp, gzip.open(tmp, "wt", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        return
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success rename it over ``path``, on error remove it."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise ConfigError(f"--out {target}: directory {directory} does not exist", field="out", file=str(target))
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _iso(ts: pd.Series) -> pd.Series:
+    utc = ts.dt.tz_convert("UTC") if ts.dt.tz is not None else ts.dt.tz_localize("UTC")
+    has_frac = bool(((utc.dt.microsecond != 0) | (utc.dt.nanosecond != 0)).any())
+    out = utc.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if has_frac else "%Y-%m-%dT%H:%M:%SZ")
+    return out.astype(object).where(ts.notna(), None)
+
+
+def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col].dtype):
+            out[col] = _iso(out[col])
+    return out
+
+
+def _json_value(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if math.isnan(f):
+            return None
+        if math.isinf(f):
+            return "+Inf" if f > 0 else "-Inf"
+        return f
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    if isinstance(v, (pd.Timedelta,)):
+        return v.isoformat()
+    if v is pd.NA or v is pd.NaT:
+        return None
+    return v
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = _csv_frame(frame)
+    cols = [str(c) for c in out.columns]
+    return [{c: _json_value(v) for c, v in zip(cols, row)} for row in out.itertuples(index=False, name=None)]
+
+
+def _display(v: Any) -> str:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return ""
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if math.isnan(f):
+            return "NaN"
+        if math.isinf(f):
+            return "+Inf" if f > 0 else "-Inf"
+        if f != 0 and (abs(f) >= 1e9 or abs(f) < 1e-4):
+            return f"{f:.4g}"
+        return f"{f:,.6f}".rstrip("0").rstrip(".") if abs(f) < 1000 else f"{f:,.2f}"
+    if isinstance(v, pd.Timestamp):
+        return v.tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S") if v.tzinfo else v.strftime("%Y-%m-%d %H:%M:%S")
+    return str(v)
+
+
+def format_table(frame: pd.DataFrame, *, max_rows: int | None = None) -> str:
+    """An aligned text table; numbers rounded for display only, timestamps in UTC."""
+    if frame.empty:
+        return "(no rows)\n"
+    rows = frame if max_rows is None or len(frame) <= max_rows else frame.head(max_rows)
+    cols = [str(c) + (" (UTC)" if pd.api.types.is_datetime64_any_dtype(frame[c].dtype) else "") for c in frame.columns]
+    cells = [[_display(v) for v in row] for row in rows.itertuples(index=False, name=None)]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c].dtype) for c in frame.columns]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(cols)]
+
+    def line(values: list[str]) -> str:
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
+        return "  ".join(parts).rstrip()
+
+    buf = io.StringIO()
+    buf.write(line(cols) + "\n")
+    for r in cells:
+        buf.write(line(r) + "\n")
+    if len(rows) < len(frame):
+        buf.write(f"... {len(frame) - len(rows)} more rows\n")
+    return buf.getvalue()
+
+
+# -- progress ------------------------------------------------------------------
+class ProgressBar:
+    """A ``(done, total)`` callback drawing a tqdm bar on stderr; a no-op when disabled.
+
+    Use as a context manager (or call ``close()``) so the bar is finished.
+    """
+
+    def __init__(self, enabled: bool, *, desc: str = "pull", unit: str = "pt") -> None:
+        self._bar: Any = None
+        if enabled:
+            from tqdm import tqdm
+
+            # delay: short pulls finish before a bar would appear
+            self._bar = tqdm(total=0, desc=desc, unit=unit, unit_scale=True, file=sys.stderr, delay=0.5, leave=False)
+
+    def __call__(self, done: int, total: int) -> None:
+        bar = self._bar
+        if bar is None:
+            return
+        if total != bar.total:
+            bar.total = total
+        if done != bar.n:
+            bar.update(done - bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> "ProgressBar":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def progress_bar(enabled: bool | None = None, *, desc: str = "pull") -> ProgressBar:
+    """A progress callback drawing on stderr when ``enabled`` (``--progress``) or, otherwise, when stderr is a TTY."""
+    return ProgressBar(bool(enabled) or _stderr_is_tty(), desc=desc)
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def warn(command: str, message: str, *, stream: IO[str] | None = None) -> None:
+    """One warning line on stderr: ``capacity COMMAND: warning: ...``."""
+    print(f"capacity {command}: warning: {message}", file=stream if stream is not None else sys.stderr)
+
