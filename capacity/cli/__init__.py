@@ -19,6 +19,7 @@ from ..errors import CapacityError
 # name -> module under capacity.cli; order is the order shown in --help
 COMMANDS: tuple[str, ...] = (
     "pull",
+    "report",
 )
 
 EXIT_OK = 0

@@ -1,0 +1,67 @@
+"""``capacity report NAME [-p key=value ...]``: render a parameterized notebook."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import ParameterError
+
+
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "report",
+        help="render a notebook report (executed .ipynb + self-contained HTML) into reports/",
+        description=(
+            "Execute notebooks/NAME.ipynb with papermill and write reports/NAME.ipynb and reports/NAME.html "
+            "(inputs hidden, plotly.js embedded once, no network needed to view it). Parameters are checked "
+            "against the notebook's parameters cell before anything runs."
+        ),
+    )
+    p.add_argument("name", nargs="?", help="notebook name, e.g. quarterly_review (see --list)")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="set a notebook parameter (repeatable); converted to the type declared in the notebook")
+    p.add_argument("--source", help="data source: 'sample', an http(s):// Prometheus URL, or a CSV/Parquet file "
+                                    "(sets the notebook's 'source' parameter); a bearer token is read from "
+                                    "CAPACITY_BEARER_TOKEN, never from the command line")
+    p.add_argument("--out-dir", default="reports", help="where to write the outputs (default: reports/)")
+    p.add_argument("--name", dest="stem", help="base name of the outputs (default: the notebook's name)")
+    p.add_argument("--no-html", action="store_true", help="write only the executed notebook")
+    p.add_argument("--timeout", type=float, default=None, help="seconds allowed per cell (default: no limit)")
+    p.add_argument("--list", action="store_true", help="list the notebooks and their parameters, then exit")
+    p.set_defaults(func=run)
+    return p
+
+
+def _list() -> int:
+    from ..report.params import read_parameters
+    from ..report.render import available, find_notebook
+
+    for name in available():
+        print(name)
+        for param in read_parameters(find_notebook(name)).values():
+            note = f"  # {param.help}" if param.help else ""
+            print(f"    {param.name}: {param.type_label} = {param.default!r}{note}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..report.params import parse_cli_pairs
+    from ..report.render import render
+
+    if args.list:
+        return _list()
+    if not args.name:
+        raise ParameterError("report: give a notebook NAME (see 'capacity report --list')", notebook="")
+    given = parse_cli_pairs(args.param, notebook=args.name)
+    if args.source is not None:
+        if "source" in given:
+            raise ParameterError(f"{args.name}: give the source once (--source or -p source=)", notebook=args.name,
+                                 parameter="source")
+        given["source"] = args.source
+    result = render(args.name, given, text_parameters=list(given), out_dir=args.out_dir, stem=args.stem,
+                    html=not args.no_html, timeout=args.timeout)
+    print(f"wrote {result.notebook}", file=sys.stdout)
+    if result.html is not None:
+        print(f"wrote {result.html}", file=sys.stdout)
+    print(f"rendered {result.name} in {result.seconds:.1f} s", file=sys.stderr)
+    return 0

@@ -1,0 +1,31 @@
+"""Reports: parameterized notebooks rendered to HTML, plotly figures, CI summaries.
+
+- :func:`render` executes ``notebooks/NAME.ipynb`` with papermill and exports
+  a self-contained HTML page (:mod:`.render`, :mod:`.html`);
+- :func:`read_parameters` reads a notebook's ``parameters`` cell (:mod:`.params`);
+- :mod:`.figures` builds plotly figures from tidy frames; :mod:`.output`
+  shows them in notebooks and writes PNGs;
+- :mod:`.summary` writes the CI capacity-forecast Markdown and JSON.
+"""
+from __future__ import annotations
+
+from . import figures
+from .html import export_html
+from .output import figure_html, show, show_table, table_html, write_png
+from .params import NotebookParameter, read_parameters
+from .render import RenderResult, available, render
+
+__all__ = [
+    "NotebookParameter",
+    "RenderResult",
+    "available",
+    "export_html",
+    "figure_html",
+    "figures",
+    "read_parameters",
+    "render",
+    "show",
+    "show_table",
+    "table_html",
+    "write_png",
+]

@@ -1,0 +1,272 @@
+"""Plotly figures: pure functions of tidy frames, one chart each.
+
+Every function takes a frame (documented per function), returns a
+``plotly.graph_objects.Figure`` with a title and axis titles carrying units,
+and never reads files, the network or the clock. Label values are escaped
+before they reach plotly's text renderer. :mod:`capacity.report.output`
+turns a figure into an HTML fragment or a PNG.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..errors import DataError
+from .style import COLOURS, TARGET_COLOUR, THRESHOLD_COLOUR, esc, layout, trace_style
+
+__all__ = [
+    "series_lines",
+    "business_hours_heatmap",
+    "compliance_over_time",
+    "budget_burndown",
+    "burn_rate_episodes",
+    "alert_timeline",
+    "fan_chart",
+    "time_to_threshold",
+]
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _need(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"{what}: missing column(s) {', '.join(missing)}", column=missing[0])
+
+
+def series_lines(
+    frame: pd.DataFrame, *, title: str, unit: str, names: dict[str, str] | None = None, max_series: int = 12
+) -> go.Figure:
+    """A canonical frame (``unique_id, ds, y``) as one line per series.
+
+    ``names`` maps unique ids to legend names; at most ``max_series`` series
+    (the first by id) are drawn, and the title says when some were left out.
+    """
+    _need(frame, ("unique_id", "ds", "y"), "series_lines")
+    fig = go.Figure()
+    ids = list(dict.fromkeys(frame["unique_id"]))
+    for i, uid in enumerate(ids[:max_series]):
+        part = frame[frame["unique_id"] == uid]
+        style = trace_style(i)
+        fig.add_trace(go.Scatter(x=part["ds"], y=part["y"], mode="lines", name=esc((names or {}).get(uid, uid)),
+                                 line=style["line"]))
+    more = f" (first {max_series} of {len(ids)} series)" if len(ids) > max_series else ""
+    return layout(fig, title=title + more, y_title=unit, x_title="time (UTC)")
+
+
+def business_hours_heatmap(
+    frame: pd.DataFrame, *, title: str, unit: str, tz: str, business_hours: tuple[int, int] = (9, 18),
+    value_format: str = ".3g",
+) -> go.Figure:
+    """Mean of ``y`` by local hour of day (x) and day of week (y) in ``tz``.
+
+    All series in ``frame`` are pooled. Each cell carries its value as text, and
+    the business-hours block (``business_hours`` start/end hour, Mon-Fri) is
+    outlined, so the chart reads without colour.
+    """
+    _need(frame, ("ds", "y"), "business_hours_heatmap")
+    local = frame["ds"].dt.tz_convert(tz)
+    grid = (
+        pd.DataFrame({"dow": local.dt.dayofweek.to_numpy(), "hour": local.dt.hour.to_numpy(), "y": frame["y"].to_numpy()})
+        .groupby(["dow", "hour"])["y"].mean()
+        .unstack("hour")
+        .reindex(index=range(7), columns=range(24))
+    )
+    z = grid.to_numpy(dtype=float)
+    text = [[("" if np.isnan(v) else format(v, value_format)) for v in row] for row in z]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z, x=list(range(24)), y=list(DAYS), text=text, texttemplate="%{text}", textfont={"size": 9},
+            colorscale="Cividis", colorbar={"title": {"text": esc(unit)}},
+            hovertemplate="%{y} %{x}:00 local<br>mean %{z:.4g} " + esc(unit) + "<extra></extra>",
+        )
+    )
+    start, end = business_hours
+    fig.add_shape(type="rect", x0=start - 0.5, x1=end - 0.5, y0=-0.5, y1=4.5,
+                  line={"color": "#FFFFFF", "width": 3, "dash": "dash"}, fillcolor="rgba(0,0,0,0)")
+    fig.add_annotation(x=(start + end - 1) / 2, y=4.5, yshift=10, showarrow=False,
+                       text=f"business hours {start:02d}:00-{end:02d}:00 Mon-Fri")
+    layout(fig, title=title, y_title="day of week", x_title=f"hour of day ({esc(tz)})", height=380)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(dtick=1)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def compliance_over_time(
+    frame: pd.DataFrame, *, title: str = "SLO compliance over time", slo_col: str = "slo", ds_col: str = "ds",
+    value_col: str = "compliance", target_col: str = "target",
+) -> go.Figure:
+    """Compliance (fraction, 0..1) per SLO against its target (dashed line, labelled).
+
+    ``frame``: one row per SLO and time with ``slo, ds, compliance, target``.
+    Points under target are drawn as large ``x`` markers.
+    """
+    _need(frame, (slo_col, ds_col, value_col, target_col), "compliance_over_time")
+    fig = go.Figure()
+    for i, (slo, part) in enumerate(frame.groupby(slo_col, sort=True)):
+        style = trace_style(i)
+        fig.add_trace(go.Scatter(x=part[ds_col], y=100 * part[value_col], mode="lines", name=esc(slo),
+                                 line=style["line"], legendgroup=str(i)))
+        target = float(part[target_col].iloc[-1])
+        fig.add_trace(go.Scatter(x=[part[ds_col].min(), part[ds_col].max()], y=[100 * target] * 2, mode="lines+text",
+                                 name=f"{esc(slo)} target {100 * target:g}%", legendgroup=str(i), showlegend=False,
+                                 line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5},
+                                 text=["", f"target {100 * target:g}%"], textposition="top left"))
+        below = part[part[value_col] < part[target_col]]
+        if len(below):
+            fig.add_trace(go.Scatter(x=below[ds_col], y=100 * below[value_col], mode="markers", legendgroup=str(i),
+                                     name=f"{esc(slo)} under target",
+                                     marker={"symbol": "x", "size": 9, "color": style["line"]["color"]}))
+    return layout(fig, title=title, y_title="compliance (%)", x_title="time (UTC)")
+
+
+def budget_burndown(
+    frame: pd.DataFrame, *, title: str = "Error budget remaining", slo_col: str = "slo", ds_col: str = "ds",
+    value_col: str = "budget_remaining",
+) -> go.Figure:
+    """Error budget remaining (fraction of the window's budget; < 0 is overspent) per SLO.
+
+    ``frame``: ``slo, ds, budget_remaining``. The zero line is drawn and labelled.
+    """
+    _need(frame, (slo_col, ds_col, value_col), "budget_burndown")
+    fig = go.Figure()
+    for i, (slo, part) in enumerate(frame.groupby(slo_col, sort=True)):
+        style = trace_style(i)
+        fig.add_trace(go.Scatter(x=part[ds_col], y=100 * part[value_col], mode="lines", name=esc(slo),
+                                 line=style["line"]))
+    fig.add_hline(y=0, line={"color": THRESHOLD_COLOUR, "dash": "dash", "width": 1.5},
+                  annotation_text="budget exhausted", annotation_position="bottom left")
+    return layout(fig, title=title, y_title="error budget remaining (%)", x_title="time (UTC)")
+
+
+def _gantt(
+    frame: pd.DataFrame, *, row_col: str, start_col: str, end_col: str, group_col: str | None, text_col: str | None,
+    title: str, y_title: str,
+) -> go.Figure:
+    fig = go.Figure()
+    groups = [(None, frame)] if group_col is None else list(frame.groupby(group_col, sort=True))
+    patterns = ("", "/", "x", ".", "\\", "+", "-", "|")
+    rows = list(dict.fromkeys(frame[row_col].astype(str)))
+    for i, (group, part) in enumerate(groups):
+        start = pd.to_datetime(part[start_col], utc=True)
+        end = pd.to_datetime(part[end_col], utc=True)
+        duration_ms = (end - start).dt.total_seconds().to_numpy() * 1000.0
+        text = [esc(t) for t in part[text_col]] if text_col else None
+        fig.add_trace(go.Bar(
+            base=start, x=duration_ms, y=[esc(r) for r in part[row_col].astype(str)], orientation="h",
+            name=esc(group) if group is not None else "episode", text=text, textposition="inside",
+            marker={"color": COLOURS[i % len(COLOURS)], "pattern": {"shape": patterns[i % len(patterns)]},
+                    "line": {"color": "#000", "width": 0.5}},
+            customdata=np.stack([start.dt.strftime("%Y-%m-%d %H:%M"), end.dt.strftime("%Y-%m-%d %H:%M")], axis=-1)
+            if len(part) else None,
+            hovertemplate="%{y}<br>%{customdata[0]} to %{customdata[1]} UTC<extra>%{fullData.name}</extra>",
+        ))
+    layout(fig, title=title, y_title=y_title, x_title="time (UTC)", height=max(300, 120 + 28 * len(rows)))
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(categoryorder="array", categoryarray=[esc(r) for r in rows][::-1])
+    fig.update_layout(barmode="overlay", hovermode="closest")
+    return fig
+
+
+def burn_rate_episodes(
+    frame: pd.DataFrame, *, title: str = "Burn-rate episodes", slo_col: str = "slo", start_col: str = "start",
+    end_col: str = "end", severity_col: str = "severity", rate_col: str | None = "burn_rate",
+) -> go.Figure:
+    """Episodes when an SLO burned its budget fast: one bar per episode, per SLO row.
+
+    ``frame``: ``slo, start, end, severity`` (and ``burn_rate``, shown as text).
+    Severities differ by colour *and* fill pattern.
+    """
+    _need(frame, (slo_col, start_col, end_col, severity_col), "burn_rate_episodes")
+    data = frame.copy()
+    text_col = None
+    if rate_col and rate_col in data.columns:
+        data["_text"] = [f"{r:.1f}x" if pd.notna(r) else "" for r in data[rate_col]]
+        text_col = "_text"
+    return _gantt(data, row_col=slo_col, start_col=start_col, end_col=end_col, group_col=severity_col,
+                  text_col=text_col, title=title, y_title="SLO")
+
+
+def alert_timeline(
+    frame: pd.DataFrame, *, title: str = "Alert replay: when alerts would have fired", alert_col: str = "alert",
+    start_col: str = "start", end_col: str = "end", severity_col: str = "severity",
+) -> go.Figure:
+    """Firing intervals of replayed alerts: one row per alert, one bar per firing.
+
+    ``frame``: ``alert, start, end, severity``.
+    """
+    _need(frame, (alert_col, start_col, end_col, severity_col), "alert_timeline")
+    return _gantt(frame, row_col=alert_col, start_col=start_col, end_col=end_col, group_col=severity_col,
+                  text_col=None, title=title, y_title="alert")
+
+
+def fan_chart(
+    history: pd.DataFrame, forecast: pd.DataFrame, *, title: str, unit: str, threshold: float | None = None,
+    threshold_label: str = "threshold", history_name: str = "observed",
+) -> go.Figure:
+    """Observed history, forecast mean and its 80% / 95% intervals, and the threshold.
+
+    ``history``: ``ds, y``. ``forecast``: ``ds, mean, lo_80, hi_80, lo_95, hi_95``.
+    The 95% band is the lighter, the 80% the darker; each is named in the legend
+    and the mean is dashed, so the chart reads without colour.
+    """
+    _need(history, ("ds", "y"), "fan_chart history")
+    _need(forecast, ("ds", "mean", "lo_80", "hi_80", "lo_95", "hi_95"), "fan_chart forecast")
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=history["ds"], y=history["y"], mode="lines", name=esc(history_name),
+                             line={"color": "#222", "width": 1.5}))
+    for level, alpha in (("95", 0.18), ("80", 0.35)):
+        fig.add_trace(go.Scatter(x=forecast["ds"], y=forecast[f"hi_{level}"], mode="lines", line={"width": 0},
+                                 showlegend=False, hoverinfo="skip", legendgroup=level))
+        fig.add_trace(go.Scatter(x=forecast["ds"], y=forecast[f"lo_{level}"], mode="lines", line={"width": 0},
+                                 fill="tonexty", fillcolor=f"rgba(0,114,178,{alpha})", name=f"{level}% interval",
+                                 legendgroup=level))
+    fig.add_trace(go.Scatter(x=forecast["ds"], y=forecast["mean"], mode="lines", name="forecast (mean)",
+                             line={"color": COLOURS[0], "dash": "dash", "width": 2.5}))
+    if threshold is not None and np.isfinite(threshold):
+        fig.add_hline(y=threshold, line={"color": THRESHOLD_COLOUR, "dash": "dot", "width": 2},
+                      annotation_text=f"{esc(threshold_label)}: {threshold:.4g} {esc(unit)}",
+                      annotation_position="top left")
+    return layout(fig, title=title, y_title=unit, x_title="time (UTC)")
+
+
+def time_to_threshold(
+    frame: pd.DataFrame, *, horizon_days: float, title: str = "Time to threshold", name_col: str = "name",
+    days_col: str = "days", lo_col: str | None = "days_lo", hi_col: str | None = "days_hi",
+) -> go.Figure:
+    """Days until each series is forecast to cross its threshold, with the interval.
+
+    ``frame``: ``name, days`` (NaN: not within the horizon) and optionally
+    ``days_lo, days_hi``. Bars beyond the horizon are drawn to the horizon,
+    hatched and labelled "not within N d"; every bar carries its value as text.
+    """
+    _need(frame, (name_col, days_col), "time_to_threshold")
+    data = frame.sort_values(days_col, na_position="last")
+    days = data[days_col].to_numpy(dtype=float)
+    within = np.isfinite(days) & (days <= horizon_days)
+    shown = np.where(within, days, horizon_days)
+    text = [f"{d:.0f} d" if w else f"not within {horizon_days:g} d" for d, w in zip(days, within)]
+    names = [esc(n) for n in data[name_col]]
+    error_x = None
+    if lo_col and hi_col and lo_col in data.columns and hi_col in data.columns:
+        lo = np.clip(data[lo_col].to_numpy(dtype=float), 0, None)
+        hi = np.minimum(data[hi_col].to_numpy(dtype=float), horizon_days)
+        error_x = {"type": "data", "symmetric": False, "array": np.where(within, np.nan_to_num(hi - days), 0),
+                   "arrayminus": np.where(within, np.nan_to_num(days - lo), 0), "color": "#333", "thickness": 1.5}
+    fig = go.Figure(go.Bar(
+        x=shown, y=names, orientation="h", text=text, textposition="outside", error_x=error_x,
+        marker={"color": [THRESHOLD_COLOUR if w else "#9AA5B1" for w in within],
+                "pattern": {"shape": ["" if w else "/" for w in within]}, "line": {"color": "#000", "width": 0.5}},
+        name="days to threshold", hovertemplate="%{y}: %{text}<extra></extra>",
+    ))
+    fig.add_vline(x=horizon_days, line={"color": "#333", "dash": "dash"}, annotation_text=f"horizon {horizon_days:g} d")
+    layout(fig, title=title, y_title="", x_title="days from the end of the history",
+           height=max(280, 120 + 34 * len(data)))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(range=[0, horizon_days * 1.25])
+    fig.update_layout(hovermode="closest", showlegend=False)
+    return fig

@@ -1,0 +1,212 @@
+"""Execute a parameterized notebook with papermill and export it.
+
+``render("quarterly_review", {"quarter": "2026Q3"})`` checks the parameters
+against the notebook's ``parameters`` cell, executes the notebook on a kernel
+running *this* interpreter (so it works in a fresh virtualenv whatever
+kernels Jupyter knows), and writes ``reports/quarterly_review.ipynb`` and
+``reports/quarterly_review.html`` atomically. A failing cell raises
+:class:`NotebookExecutionError` naming the notebook, the cell and the error;
+the partially executed notebook is left at ``reports/<stem>.partial.ipynb``
+and the previous good report is untouched.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
+
+from ..errors import NotebookExecutionError, ParameterError, ReportError
+from .html import export_html, file_mode, write_atomic
+from .params import check_parameters, read_parameters
+
+__all__ = ["RenderResult", "notebooks_dir", "available", "find_notebook", "render"]
+
+#: kernel name recorded in executed notebooks; the kernel itself is always sys.executable
+KERNEL_NAME = "python3"
+
+
+class ThisInterpreterKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel is ipykernel on the running interpreter.
+
+    The kernel talks over local IPC sockets (no TCP port, not even loopback).
+    """
+
+    @default("transport")
+    def _transport_default(self) -> str:
+        return "ipc"
+
+    @property
+    def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
+        return KernelSpec(
+            argv=[sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            display_name=f"Python {sys.version_info[0]}.{sys.version_info[1]} (capacity)",
+            language="python",
+            metadata={},
+            env={"PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+        )
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """Where a rendered report went and with which parameters."""
+
+    name: str
+    notebook: Path
+    html: Path | None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def notebooks_dir() -> Path:
+    """``$CAPACITY_NOTEBOOKS``, else the repository's ``notebooks/``, else ``./notebooks``."""
+    env = os.environ.get("CAPACITY_NOTEBOOKS")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[2] / "notebooks"
+    return repo if repo.is_dir() else Path.cwd() / "notebooks"
+
+
+def available(directory: Path | None = None) -> list[str]:
+    """Names of the notebooks that can be rendered."""
+    d = directory or notebooks_dir()
+    return sorted(p.stem for p in d.glob("*.ipynb")) if d.is_dir() else []
+
+
+def find_notebook(name: "str | os.PathLike[str]", directory: Path | None = None) -> Path:
+    """A notebook path from a name (``quarterly_review``) or a path to an ``.ipynb``."""
+    text = os.fspath(name)
+    if text.endswith(".ipynb"):
+        path = Path(text)
+    else:
+        if not text or "/" in text or "\\" in text or text.startswith("."):
+            raise ReportError(f"report: {text!r} is not a notebook name", notebook=text)
+        path = (directory or notebooks_dir()) / f"{text}.ipynb"
+    if not path.is_file():
+        known = ", ".join(available(directory if not text.endswith(".ipynb") else path.parent)) or "none"
+        raise ReportError(f"report: no notebook {path} (available: {known})", notebook=text)
+    return path
+
+
+def _first_line(source: str) -> str:
+    for line in source.splitlines():
+        if line.strip():
+            return line.strip()[:80]
+    return ""
+
+
+def _source_index(partial: Path, executed_index: int | None) -> int | None:
+    """Map a cell index of the executed notebook back to the source notebook
+    (papermill inserts an ``injected-parameters`` cell)."""
+    if executed_index is None:
+        return None
+    try:
+        cells = nbformat.read(partial, as_version=4).cells
+    except Exception:  # the partial notebook is best effort
+        return executed_index
+    injected = sum(1 for c in cells[:executed_index] if "injected-parameters" in c.get("metadata", {}).get("tags", []))
+    return executed_index - injected
+
+
+def _execution_error(exc: Exception, source_nb: Path, partial: Path) -> NotebookExecutionError:
+    nb_name = source_nb.stem
+    cell = _source_index(partial, getattr(exc, "cell_index", None))
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    source = getattr(exc, "source", "")
+    where = f"cell {cell} (0-based, of {source_nb})" if cell is not None else "a cell"
+    first = _first_line(source)
+    code = f" ({first!r})" if first else ""
+    return NotebookExecutionError(
+        f"{nb_name}: {where}{code} failed: {ename}: {evalue}; partial output in {partial}",
+        notebook=nb_name,
+        cell=cell,
+        error=f"{ename}: {evalue}",
+        output=str(partial),
+    )
+
+
+def render(
+    name: "str | os.PathLike[str]",
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    text_parameters: Iterable[str] = (),
+    out_dir: "str | os.PathLike[str]" = "reports",
+    stem: str | None = None,
+    html: bool = True,
+    timeout: float | None = None,
+    notebooks: Path | None = None,
+) -> RenderResult:
+    """Execute notebook ``name`` with ``parameters`` into ``out_dir``; export HTML.
+
+    ``text_parameters`` names the parameters given as command-line strings,
+    converted to the declared type (``"30"`` -> ``30``). ``timeout`` bounds each
+    cell in seconds (None: no bound).
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    path = find_notebook(name, notebooks)
+    nb_name = path.stem
+    declared = read_parameters(path)
+    values = check_parameters(declared, dict(parameters or {}), notebook=nb_name, from_text=text_parameters)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    base = stem or nb_name
+    if "/" in base or base.startswith("."):
+        raise ParameterError(f"report: output name {base!r} is not a plain file name", notebook=nb_name)
+    final_nb, final_html, partial = out / f"{base}.ipynb", out / f"{base}.html", out / f"{base}.partial.ipynb"
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{base}.", suffix=".ipynb", dir=out)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    os.chmod(tmp, file_mode())
+    t0 = time.perf_counter()
+    try:
+        try:
+            pm.execute_notebook(
+                str(path),
+                str(tmp),
+                parameters=values,
+                kernel_name=KERNEL_NAME,
+                language="python",
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=timeout,
+                kernel_manager_class=ThisInterpreterKernelManager,
+            )
+        except PapermillExecutionError as exc:
+            os.replace(tmp, partial)
+            raise _execution_error(exc, path, partial) from None
+        except Exception as exc:  # kernel died, timeout, ...: still leave what ran
+            if tmp.exists() and tmp.stat().st_size:
+                os.replace(tmp, partial)
+            raise _execution_error(exc, path, partial) from exc
+        executed = nbformat.read(tmp, as_version=4)
+        html_path = None
+        if html:
+            title = _title(executed, nb_name)
+            html_path = write_atomic(final_html, export_html(executed, title=title))
+        os.replace(tmp, final_nb)
+        partial.unlink(missing_ok=True)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return RenderResult(nb_name, final_nb, html_path, values, time.perf_counter() - t0)
+
+
+def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback.replace("_", " ")

@@ -1,0 +1,48 @@
+"""Shared look of every figure: readable without colour, titled, with units.
+
+Each trace gets a colour *and* a dash style *and* a marker symbol from three
+cycles of different lengths, so two series never differ by colour alone.
+"""
+from __future__ import annotations
+
+import html as _html
+from typing import Any
+
+import plotly.graph_objects as go
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies
+COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "triangle-down")
+THRESHOLD_COLOUR = "#B00020"
+TARGET_COLOUR = "#333333"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+
+
+def trace_style(i: int) -> dict[str, Any]:
+    """Line/marker keyword arguments for the ``i``-th trace of a figure."""
+    return {
+        "line": {"color": COLOURS[i % len(COLOURS)], "dash": DASHES[i % len(DASHES)], "width": 2},
+        "marker": {"color": COLOURS[i % len(COLOURS)], "symbol": SYMBOLS[i % len(SYMBOLS)], "size": 7},
+    }
+
+
+def esc(text: object) -> str:
+    """Escape text that plotly renders as HTML-ish markup (titles, names, hover text)."""
+    return _html.escape(str(text), quote=False)
+
+
+def layout(fig: go.Figure, *, title: str, y_title: str, x_title: str = "", height: int = 420) -> go.Figure:
+    """Apply the house layout: title, axis titles with units, legend, white background."""
+    fig.update_layout(
+        title={"text": esc(title), "x": 0.01, "xanchor": "left"},
+        template="plotly_white",
+        font={"family": FONT, "size": 13},
+        height=height,
+        margin={"l": 70, "r": 30, "t": 60, "b": 55},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        hovermode="x unified",
+    )
+    fig.update_yaxes(title_text=esc(y_title), showline=True, linecolor="#888", ticks="outside")
+    fig.update_xaxes(title_text=esc(x_title), showline=True, linecolor="#888", ticks="outside")
+    return fig
