@@ -7,6 +7,7 @@ from __future__ import annotations
 from . import errors, frame
 from ._version import __version__
 from .api import pull
+from .catalog import Metric, catalog
 from .errors import (
     CapacityError,
     ConfigError,
@@ -29,6 +30,8 @@ __all__ = [
     "QueryError",
     "SourceError",
     "UnknownMetricError",
+    "Metric",
+    "catalog",
     "errors",
     "frame",
     "pull",
