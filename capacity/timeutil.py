@@ -5,6 +5,7 @@ No default is computed at import time: ``now()`` is read at call time.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 import pandas as pd
@@ -17,17 +18,18 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 8
 
 def now() -> pd.Timestamp:
     """The current time in UTC, read when called."""
-    return pd.Timestamp.now(tz="UTC")
+    return pd.Timestamp.now(tz="UTC").as_unit("ns")
 
 
 def parse_duration(text: str | int | float | dt.timedelta | pd.Timedelta, *, field: str = "duration") -> pd.Timedelta:
     """Parse ``'90d'``, ``'1h30m'``, ``'5m'``, ``'300'`` (seconds) or a timedelta."""
-    if isinstance(text, pd.Timedelta):
-        return text
-    if isinstance(text, dt.timedelta):
-        return pd.Timedelta(text)
+    if isinstance(text, (pd.Timedelta, dt.timedelta)):
+        td = pd.Timedelta(text)
+        if pd.isna(td) or td <= pd.Timedelta(0):
+            raise ConfigError(f"{field}: duration must be positive, got {text!r}", field=field)
+        return td
     if isinstance(text, (int, float)) and not isinstance(text, bool):
-        if text <= 0:
+        if not math.isfinite(text) or text <= 0:
             raise ConfigError(f"{field}: duration must be positive, got {text!r}", field=field)
         return pd.Timedelta(seconds=float(text))
     s = str(text).strip()
@@ -55,6 +57,15 @@ def format_duration(td: pd.Timedelta) -> str:
     return f"{secs}s"
 
 
+def _from_epoch(seconds: float, text: object, field: str) -> pd.Timestamp:
+    if not math.isfinite(seconds):
+        raise ConfigError(f"{field}: {text!r} is not a time", field=field)
+    try:
+        return pd.Timestamp(seconds, unit="s", tz="UTC").as_unit("ns")
+    except (ValueError, OverflowError) as exc:  # OutOfBoundsDatetime is a ValueError
+        raise ConfigError(f"{field}: Unix time {text!r} is out of range", field=field) from exc
+
+
 def parse_time(text: str | dt.datetime | pd.Timestamp | float | int, *, field: str = "time", tz: str = "UTC") -> pd.Timestamp:
     """Parse RFC 3339 (``2026-10-01T00:00:00Z``), a date (``2026-10-01``, midnight in ``tz``),
     a Unix timestamp, ``now`` or ``now-7d``; return a UTC Timestamp."""
@@ -63,7 +74,7 @@ def parse_time(text: str | dt.datetime | pd.Timestamp | float | int, *, field: s
     elif isinstance(text, dt.datetime):
         ts = pd.Timestamp(text)
     elif isinstance(text, (int, float)) and not isinstance(text, bool):
-        return pd.Timestamp(float(text), unit="s", tz="UTC")
+        return _from_epoch(float(text), text, field)
     else:
         s = str(text).strip()
         m = re.fullmatch(r"now(?:\s*-\s*(\S+))?", s)
@@ -71,7 +82,7 @@ def parse_time(text: str | dt.datetime | pd.Timestamp | float | int, *, field: s
             base = now()
             return base - parse_duration(m.group(1), field=field) if m.group(1) else base
         if re.fullmatch(r"\d{9,11}(?:\.\d+)?", s):
-            return pd.Timestamp(float(s), unit="s", tz="UTC")
+            return _from_epoch(float(s), text, field)
         try:
             ts = pd.Timestamp(s)
         except (ValueError, TypeError) as exc:
@@ -81,6 +92,9 @@ def parse_time(text: str | dt.datetime | pd.Timestamp | float | int, *, field: s
             ) from exc
         if ts is pd.NaT:
             raise ConfigError(f"{field}: {text!r} is not a time", field=field)
-    if ts.tzinfo is None:
-        ts = ts.tz_localize(tz)
-    return ts.tz_convert("UTC")
+    try:
+        if ts.tzinfo is None:
+            ts = ts.tz_localize(tz)
+        return ts.tz_convert("UTC").as_unit("ns")
+    except (ValueError, OverflowError) as exc:  # out of the ns range (1677..2262), or a DST gap
+        raise ConfigError(f"{field}: {text!r} is out of range or does not exist in {tz}", field=field) from exc
