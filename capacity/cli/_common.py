@@ -295,13 +295,16 @@ class ProgressBar:
     Use as a context manager (or call ``close()``) so the bar is finished.
     """
 
-    def __init__(self, enabled: bool, *, desc: str = "pull", unit: str = "pt") -> None:
+    def __init__(
+        self, enabled: bool, *, desc: str = "pull", unit: str = "pt", delay: float = 0.5, file: IO[str] | None = None
+    ) -> None:
         self._bar: Any = None
         if enabled:
             from tqdm import tqdm
 
-            # delay: short pulls finish before a bar would appear
-            self._bar = tqdm(total=0, desc=desc, unit=unit, unit_scale=True, file=sys.stderr, delay=0.5, leave=False)
+            # delay: a pull finishing within `delay` seconds draws nothing
+            self._bar = tqdm(total=0, desc=desc, unit=unit, unit_scale=True, file=file if file is not None else sys.stderr,
+                             delay=delay, leave=False)
 
     def __call__(self, done: int, total: int) -> None:
         bar = self._bar
