@@ -1,0 +1,145 @@
+"""Rolling-origin backtests: ``cross_validation`` and ``evaluate``.
+
+Windows end at the last observation: the last cutoff is ``n - h``, earlier ones ``step_size`` steps
+apart (``step_size`` defaults to ``h``: windows do not overlap). Each model forecasts ``h`` steps from
+every cutoff using only the data up to it. With ``refit=False`` a model's parameters are fitted on the
+first window and reused (re-filtered, not re-estimated) on later ones; ``refit=k`` re-estimates every
+k windows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SeriesTooShortError
+from . import metrics, registry
+from .base import LEVELS, Prediction, primary
+from .freq import Regular
+from .guards import clip, run_model
+
+Bounds = tuple[float | None, float | None]
+
+
+def min_train(periods: tuple[int, ...]) -> int:
+    return max(2 * primary(periods) + 2, 10)
+
+
+def required_length(h: int, n_windows: int, step_size: int, periods: tuple[int, ...]) -> int:
+    return h + step_size * (n_windows - 1) + min_train(periods)
+
+
+def cutoffs(n: int, h: int, n_windows: int, step_size: int) -> list[int]:
+    """Training lengths (the cutoff is the last training index + 1), oldest first."""
+    return [n - h - step_size * (n_windows - 1 - i) for i in range(n_windows)]
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    cutoff: int  # training length
+    model: str
+    pred: Prediction | None
+    note: str | None
+
+
+def _refit_now(refit: bool | int, window: int) -> bool:
+    if refit is True:
+        return True
+    if refit is False:
+        return window == 0
+    return window % int(refit) == 0
+
+
+def backtest_arrays(
+    y: np.ndarray, h: int, n_windows: int, step_size: int, models: tuple[str, ...], periods: tuple[int, ...],
+    levels: tuple[int, ...] = LEVELS, refit: bool | int = True, bounds: Bounds = (None, None),
+) -> list[WindowResult]:
+    out: list[WindowResult] = []
+    params: dict[str, Any] = {}
+    for w, n_train in enumerate(cutoffs(len(y), h, n_windows, step_size)):
+        train = y[:n_train]
+        for alias in models:
+            model = registry.get(alias)
+            reuse = None if _refit_now(refit, w) else params.get(alias)
+            pred, note = run_model(model, train, h, periods, levels, reuse)
+            if pred is None and reuse is not None:  # reused parameters failed: estimate afresh
+                pred, note = run_model(model, train, h, periods, levels, None)
+            if pred is not None:
+                params[alias] = pred.params
+                pred = clip(pred, *bounds)
+            out.append(WindowResult(n_train, alias, pred, note))
+    return out
+
+
+def windows_frame(reg: Regular, h: int, results: list[WindowResult], periods: tuple[int, ...],
+                  levels: tuple[int, ...] = LEVELS) -> pd.DataFrame:
+    """The tidy rows of one series' backtest."""
+    m = primary(periods)
+    parts = []
+    for r in results:
+        ds = pd.date_range(reg.at(r.cutoff), periods=h, freq=reg.step).as_unit("ns")
+        cols: dict[str, Any] = {
+            "unique_id": reg.unique_id,
+            "cutoff": reg.at(r.cutoff - 1),
+            "ds": ds,
+            "y": reg.y[r.cutoff:r.cutoff + h],
+            "model": r.model,
+            "mean": r.pred.mean if r.pred is not None else np.nan,
+        }
+        for lv in levels:
+            cols[f"lo-{lv}"] = r.pred.lo[lv] if r.pred is not None else np.nan
+            cols[f"hi-{lv}"] = r.pred.hi[lv] if r.pred is not None else np.nan
+        cols["mase_scale"] = metrics.mase_scale(reg.y[:r.cutoff], m)
+        cols["note"] = r.note
+        parts.append(pd.DataFrame(cols))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def check_lengths(lengths: dict[str, tuple[int, tuple[int, ...]]], h: int, n_windows: int, step_size: int) -> None:
+    """Fail fast, naming every series too short for ``h``, ``n_windows`` and ``step_size``."""
+    short = []
+    for uid, (n, periods) in lengths.items():
+        need = required_length(h, n_windows, step_size, periods)
+        if n < need:
+            short.append((uid, n, need))
+    if short:
+        names = ", ".join(f"{u} ({n} points, needs {need})" for u, n, need in short[:10])
+        more = f" and {len(short) - 10} more" if len(short) > 10 else ""
+        raise SeriesTooShortError(
+            f"{len(short)} series too short for h={h}, n_windows={n_windows}, step_size={step_size}: {names}{more}",
+            series=[u for u, _, _ in short],
+        )
+
+
+def evaluate(cv: pd.DataFrame, levels: tuple[int, ...] = LEVELS) -> pd.DataFrame:
+    """Metrics per (unique_id, model) over all windows of a ``cross_validation`` frame.
+
+    Columns: unique_id, model, mase, smape, coverage-80, coverage-95, winkler-80, winkler-95,
+    windows (count with a forecast), failed (windows without one). A model that failed in any
+    window gets NaN metrics (it cannot be trusted on that series).
+    """
+    rows = []
+    for (uid, model), g in cv.groupby(["unique_id", "model"], sort=True, observed=True):
+        ok = g["mean"].notna()
+        n_win = g.loc[ok, "cutoff"].nunique()
+        n_fail = g.loc[~ok, "cutoff"].nunique()
+        row: dict[str, Any] = {"unique_id": uid, "model": model}
+        if n_fail or not ok.any():
+            row.update({"mase": np.nan, "smape": np.nan})
+            row.update({f"coverage-{lv}": np.nan for lv in levels})
+            row.update({f"winkler-{lv}": np.nan for lv in levels})
+        else:
+            y = g["y"].to_numpy()
+            f = g["mean"].to_numpy()
+            row["mase"] = float(np.nanmean(np.abs(y - f) / g["mase_scale"].to_numpy()))
+            row["smape"] = float(np.mean(metrics.smape(y, f)))
+            for lv in levels:
+                lo, hi = g[f"lo-{lv}"].to_numpy(), g[f"hi-{lv}"].to_numpy()
+                row[f"coverage-{lv}"] = float(np.mean(metrics.covered(y, lo, hi)))
+                row[f"winkler-{lv}"] = float(np.mean(metrics.winkler(y, lo, hi, lv)))
+        row["windows"] = int(n_win)
+        row["failed"] = int(n_fail)
+        rows.append(row)
+    return pd.DataFrame(rows)

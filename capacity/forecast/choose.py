@@ -1,0 +1,110 @@
+"""Automatic model choice per series from a rolling-origin backtest, and interval calibration.
+
+The chosen model has the lowest backtest MASE among the candidates that produced a usable forecast
+in every window (see guards.py); baselines are always candidates, so a model must beat them all.
+Calibration: the chosen model's backtest errors, measured in units of its own interval half-width
+(above or below the mean), give for each level L the factor k_L = the L% quantile of those ratios;
+the final intervals are stretched (k > 1) or narrowed (k < 1) by k_L around the mean. This is split
+conformal prediction with the backtest windows as the calibration set; it needs at least
+``MIN_CALIBRATION_POINTS`` backtest points and k is kept within [K_MIN, K_MAX].
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import metrics
+from .backtest import WindowResult
+from .base import Prediction, primary
+from .baselines import BASELINES
+
+MIN_CALIBRATION_POINTS = 20
+K_MIN, K_MAX = 0.25, 10.0
+
+
+@dataclass(frozen=True)
+class Score:
+    model: str
+    mase: float
+    smape: float
+    coverage: dict[int, float]
+    winkler: dict[int, float]
+    failed: str | None  # the first failure note, if any window failed
+
+
+def score(y: np.ndarray, h: int, results: list[WindowResult], periods: tuple[int, ...],
+          levels: tuple[int, ...]) -> dict[str, Score]:
+    m = primary(periods)
+    by_model: dict[str, list[WindowResult]] = {}
+    for r in results:
+        by_model.setdefault(r.model, []).append(r)
+    out: dict[str, Score] = {}
+    for alias, rs in by_model.items():
+        bad = next((r.note for r in rs if r.pred is None), None)
+        if bad is not None:
+            nan = {lv: np.nan for lv in levels}
+            out[alias] = Score(alias, np.nan, np.nan, nan, dict(nan), bad)
+            continue
+        errs, sm, cov, wk = [], [], {lv: [] for lv in levels}, {lv: [] for lv in levels}
+        for r in rs:
+            actual = y[r.cutoff:r.cutoff + h]
+            scale = metrics.mase_scale(y[:r.cutoff], m)
+            errs.append(np.abs(actual - r.pred.mean) / scale)
+            sm.append(metrics.smape(actual, r.pred.mean))
+            for lv in levels:
+                cov[lv].append(metrics.covered(actual, r.pred.lo[lv], r.pred.hi[lv]))
+                wk[lv].append(metrics.winkler(actual, r.pred.lo[lv], r.pred.hi[lv], lv))
+        out[alias] = Score(
+            alias, float(np.nanmean(np.concatenate(errs))), float(np.mean(np.concatenate(sm))),
+            {lv: float(np.mean(np.concatenate(v))) for lv, v in cov.items()},
+            {lv: float(np.mean(np.concatenate(v))) for lv, v in wk.items()}, None,
+        )
+    return out
+
+
+def best(scores: dict[str, Score], among: tuple[str, ...] | None = None) -> str | None:
+    """The alias with the lowest finite MASE (first listed wins ties), or None."""
+    pool = [s for a, s in scores.items() if (among is None or a in among) and np.isfinite(s.mase)]
+    if not pool:
+        return None
+    return min(pool, key=lambda s: s.mase).model
+
+
+def best_baseline(scores: dict[str, Score]) -> str | None:
+    return best(scores, BASELINES)
+
+
+def calibration(y: np.ndarray, h: int, results: list[WindowResult], alias: str,
+                levels: tuple[int, ...]) -> dict[int, float]:
+    """Factors k_L (1.0 when there are too few backtest points)."""
+    rs = [r for r in results if r.model == alias and r.pred is not None]
+    ratios: dict[int, list[np.ndarray]] = {lv: [] for lv in levels}
+    for r in rs:
+        actual = y[r.cutoff:r.cutoff + h]
+        err = actual - r.pred.mean
+        for lv in levels:
+            width = np.where(err >= 0, r.pred.hi[lv] - r.pred.mean, r.pred.mean - r.pred.lo[lv])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(width > 0, np.abs(err) / width, np.where(err == 0, 0.0, np.inf))
+            ratios[lv].append(ratio)
+    out = {}
+    for lv in levels:
+        allr = np.concatenate(ratios[lv]) if ratios[lv] else np.array([])
+        if len(allr) < MIN_CALIBRATION_POINTS:
+            out[lv] = 1.0
+            continue
+        k = float(np.quantile(allr, lv / 100, method="higher"))
+        out[lv] = float(np.clip(k, K_MIN, K_MAX)) if np.isfinite(k) else K_MAX
+    return out
+
+
+def apply_calibration(pred: Prediction, factors: dict[int, float]) -> Prediction:
+    lo = {lv: pred.mean - factors.get(lv, 1.0) * (pred.mean - v) for lv, v in pred.lo.items()}
+    hi = {lv: pred.mean + factors.get(lv, 1.0) * (v - pred.mean) for lv, v in pred.hi.items()}
+    # keep the levels nested after independent stretching
+    lvls = sorted(lo)
+    for a, b in zip(lvls, lvls[1:]):
+        lo[b] = np.minimum(lo[b], lo[a])
+        hi[b] = np.maximum(hi[b], hi[a])
+    return Prediction(pred.mean, lo, hi, pred.params, pred.notes)

@@ -1,0 +1,158 @@
+"""statsmodels models behind the numpy-in, mean/lo/hi-out interface.
+
+``ets*``      ETSModel (additive, damped, multiplicative; seasonal for short periods)
+``sarima``    SARIMAX(1,1,1)(0,1,1,m) for short seasonal periods (m <= 24)
+``stl_ets``   STL (one period) or MSTL (several, e.g. hourly 24 and 168) decomposition; the seasonal
+              part is repeated, the seasonally adjusted part is forecast by damped ETS, whose
+              intervals are the forecast's intervals
+``*_log``     the same on log(y), for strictly positive series growing in proportion (intervals stay positive)
+
+statsmodels' ETS prediction needs a pandas index (a numpy input fails inside
+``get_prediction`` in 0.15), so the arrays are wrapped in a RangeIndex Series
+here and nowhere else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .base import Prediction, primary
+
+
+def _series(y: np.ndarray) -> pd.Series:
+    return pd.Series(np.asarray(y, dtype="float64"), index=pd.RangeIndex(len(y)))
+
+
+def _ets(
+    y: np.ndarray, h: int, levels: tuple[int, ...], params: Any, *, error: str, trend: str | None,
+    damped: bool, seasonal: str | None = None, m: int | None = None,
+) -> Prediction:
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    model = ETSModel(
+        _series(y), error=error, trend=trend, damped_trend=damped, seasonal=seasonal,
+        seasonal_periods=m if seasonal else None, initialization_method="estimated",
+    )
+    res = model.smooth(params) if params is not None else model.fit(disp=False)
+    n = len(y)
+    kwargs: dict[str, Any] = {}
+    if error == "mul" or trend == "mul" or seasonal == "mul":
+        kwargs = {"method": "simulated", "simulate_repetitions": 500, "random_state": 0}
+    pred = res.get_prediction(start=n, end=n + h - 1, **kwargs)
+    mean = np.asarray(pred.predicted_mean, dtype="float64")
+    lo, hi = {}, {}
+    for lv in levels:
+        frame = pred.summary_frame(alpha=1 - lv / 100)
+        lo[lv] = frame["pi_lower"].to_numpy(dtype="float64")
+        hi[lv] = frame["pi_upper"].to_numpy(dtype="float64")
+    return Prediction(mean, lo, hi, np.asarray(res.params))
+
+
+@dataclass(frozen=True)
+class ETS:
+    """ETS(error, trend, seasonal); ``seasonal`` only for periods up to ``max_period``."""
+
+    alias: str
+    error: str = "add"
+    trend: str | None = "add"
+    damped: bool = False
+    seasonal: str | None = None
+    max_period: int = 24
+
+    def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
+        positive = bool((y > 0).all())
+        if (self.error == "mul" or self.trend == "mul" or self.seasonal == "mul") and not positive:
+            return False
+        if self.seasonal:
+            m = primary(periods)
+            return 1 < m <= self.max_period and len(y) >= 2 * m + 10
+        return len(y) >= 10
+
+    def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+        m = primary(periods) if self.seasonal else None
+        return _ets(y, h, levels, params, error=self.error, trend=self.trend, damped=self.damped,
+                    seasonal=self.seasonal, m=m)
+
+
+@dataclass(frozen=True)
+class SARIMA:
+    """SARIMAX(1,1,1)(0,1,1,m); only for short periods (m <= 24): period 168 would take minutes."""
+
+    alias: str = "sarima"
+    max_period: int = 24
+
+    def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
+        m = primary(periods)
+        return m <= self.max_period and len(y) >= 3 * m + 10
+
+    def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        m = primary(periods)
+        seasonal_order = (0, 1, 1, m) if m > 1 else (0, 0, 0, 0)
+        model = SARIMAX(np.asarray(y, dtype="float64"), order=(1, 1, 1), seasonal_order=seasonal_order)
+        res = model.filter(params) if params is not None else model.fit(disp=False)
+        fc = res.get_forecast(h)
+        mean = np.asarray(fc.predicted_mean, dtype="float64")
+        lo, hi = {}, {}
+        for lv in levels:
+            ci = np.asarray(fc.conf_int(alpha=1 - lv / 100), dtype="float64")
+            lo[lv], hi[lv] = ci[:, 0], ci[:, 1]
+        return Prediction(mean, lo, hi, np.asarray(res.params))
+
+
+def _repeat_cycle(component: np.ndarray, period: int, h: int) -> np.ndarray:
+    last = component[-period:]
+    return last[np.arange(h) % period]
+
+
+@dataclass(frozen=True)
+class DecompETS:
+    """STL (one period) or MSTL (several) + damped additive ETS on the seasonally adjusted series."""
+
+    alias: str = "stl_ets"
+
+    def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
+        return bool(periods) and len(y) >= 2 * max(periods) + 10
+
+    def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+        from statsmodels.tsa.seasonal import MSTL, STL
+
+        y = np.asarray(y, dtype="float64")
+        ps = tuple(sorted(periods))
+        if len(ps) == 1:
+            seasonal = np.asarray(STL(y, period=ps[0]).fit().seasonal, dtype="float64")[:, None]
+        else:
+            seasonal = np.asarray(MSTL(y, periods=ps).fit().seasonal, dtype="float64").reshape(len(y), -1)
+        future = sum(_repeat_cycle(seasonal[:, i], p, h) for i, p in enumerate(ps))
+        adjusted = _ets(y - seasonal.sum(axis=1), h, levels, params, error="add", trend="add", damped=True)
+        return Prediction(
+            adjusted.mean + future,
+            {lv: v + future for lv, v in adjusted.lo.items()},
+            {lv: v + future for lv, v in adjusted.hi.items()},
+            adjusted.params,
+        )
+
+
+@dataclass(frozen=True)
+class Log:
+    """Any model fitted to log(y); the forecast is transformed back (the mean becomes the median)."""
+
+    inner: Any
+    alias: str = ""
+
+    def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
+        return bool((y > 0).all()) and self.inner.applicable(y, periods)
+
+    def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+        p = self.inner.predict(np.log(y), h, periods, levels, params)
+        with np.errstate(over="ignore"):
+            return Prediction(
+                np.exp(p.mean),
+                {lv: np.exp(v) for lv, v in p.lo.items()},
+                {lv: np.exp(v) for lv, v in p.hi.items()},
+                p.params,
+            )

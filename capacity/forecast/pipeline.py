@@ -1,0 +1,267 @@
+"""``forecast`` and ``cross_validation`` over the canonical frame (the public entry points).
+
+Output frames are tidy and long:
+
+forecast          unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95, note
+cross_validation  unique_id, cutoff, ds, y, model, mean, lo-80, hi-80, lo-95, hi-95, mase_scale, note
+choice            one row per series (see ``auto_forecast``)
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Union
+
+import numpy as np
+import pandas as pd
+
+from .. import frame as _frame
+from ..errors import ForecastError
+from ..timeutil import parse_duration
+from . import choose, executors, registry
+from .backtest import (Bounds, backtest_arrays, check_lengths, cutoffs, min_train, windows_frame)
+from .base import LEVELS, Prediction
+from .baselines import BASELINES
+from .freq import Regular, horizon_steps, regularize, seasonal_periods
+from .guards import clip, run_model
+
+BoundsArg = Union[None, bool, Bounds, Mapping[str, Bounds]]
+
+
+@dataclass(frozen=True)
+class Settings:
+    h: int | str | pd.Timedelta
+    models: tuple[str, ...]
+    auto: bool
+    levels: tuple[int, ...] = LEVELS
+    n_windows: int = 3
+    step_size: int | None = None
+    refit: bool | int = False
+    calibrate: bool = True
+    periods: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    reg: Regular
+    bounds: Bounds
+
+
+def _periods(settings: Settings, reg: Regular) -> tuple[int, ...]:
+    if settings.periods is not None:
+        return tuple(p for p in settings.periods if p > 1)
+    return seasonal_periods(reg.step, len(reg.y))
+
+
+def _rows(reg: Regular, h: int, alias: str, pred: Prediction | None, note: str | None,
+          levels: tuple[int, ...]) -> pd.DataFrame:
+    cols: dict[str, Any] = {"unique_id": reg.unique_id, "ds": reg.future(h), "model": alias}
+    cols["mean"] = pred.mean if pred is not None else np.nan
+    for lv in levels:
+        cols[f"lo-{lv}"] = pred.lo[lv] if pred is not None else np.nan
+        cols[f"hi-{lv}"] = pred.hi[lv] if pred is not None else np.nan
+    cols["note"] = note
+    return pd.DataFrame(cols)
+
+
+def _fallback(y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...],
+              order: list[str]) -> tuple[str, Prediction]:
+    for alias in order + [a for a in BASELINES if a not in order]:
+        pred, _ = run_model(registry.get(alias), y, h, periods, levels)
+        if pred is not None:
+            return alias, pred
+    raise ForecastError("no baseline could forecast this series")
+
+
+def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Forecast one series: choose (if auto), fit on the whole history, guard, calibrate, clip."""
+    reg, levels = task.reg, settings.levels
+    periods = _periods(settings, reg)
+    h = horizon_steps(settings.h, reg.step)
+    y = reg.y
+    info: dict[str, Any] = {"unique_id": reg.unique_id, "step": reg.step, "periods": periods,
+                            "filled": reg.filled}
+    if not settings.auto:
+        parts = []
+        for alias in settings.models:
+            pred, note = run_model(registry.get(alias), y, h, periods, levels)
+            parts.append(_rows(reg, h, alias, clip(pred, *task.bounds) if pred else None, note, levels))
+        return pd.concat(parts, ignore_index=True), info
+    step_size = settings.step_size or h
+    possible = (len(y) - h - min_train(periods)) // step_size + 1
+    n_windows = max(0, min(settings.n_windows, possible))
+    scores: dict[str, choose.Score] = {}
+    results = []
+    if n_windows >= 1:
+        results = backtest_arrays(y, h, n_windows, step_size, settings.models, periods, levels,
+                                  settings.refit, task.bounds)
+        scores = choose.score(y, h, results, periods, levels)
+    chosen = choose.best(scores)
+    notes: list[str] = []
+    if n_windows < settings.n_windows:
+        notes.append(f"history of {len(y)} points allows {n_windows} of {settings.n_windows} backtest windows")
+    fallback = False
+    pred: Prediction | None = None
+    if chosen is not None:
+        pred, why = run_model(registry.get(chosen), y, h, periods, levels)
+        if pred is None:
+            notes.append(f"fallback: {why} on the full history")
+            fallback = True
+    if pred is None:
+        ranked = sorted((s for s in scores.values() if s.model in BASELINES and np.isfinite(s.mase)),
+                        key=lambda s: s.mase)
+        order = [s.model for s in ranked] or ["drift", "naive"]
+        alias, pred = _fallback(y, h, periods, levels, order)
+        if chosen is None:
+            notes.append(f"fallback: no model could be backtested; using {alias}")
+            fallback = True
+        else:
+            notes[-1] += f"; using {alias}, the best baseline"
+        chosen = alias
+    factors = {lv: 1.0 for lv in levels}
+    if settings.calibrate and results:
+        factors = choose.calibration(y, h, results, chosen, levels)
+        pred = choose.apply_calibration(pred, factors)
+    pred = clip(pred, *task.bounds)
+    if reg.filled:
+        notes.append(f"{reg.filled} missing points interpolated")
+    note = "; ".join(notes) or None
+    s = scores.get(chosen)
+    snaive = scores.get("seasonal_naive")
+    info.update({
+        "model": chosen,
+        "mase": s.mase if s else np.nan,
+        "smape": s.smape if s else np.nan,
+        **{f"coverage-{lv}": (s.coverage[lv] if s else np.nan) for lv in levels},
+        "seasonal_naive_mase": snaive.mase if snaive else np.nan,
+        "windows": n_windows,
+        "fallback": fallback,
+        **{f"calibration-{lv}": factors[lv] for lv in levels},
+        "candidates": ",".join(a for a in settings.models if a in scores and np.isfinite(scores[a].mase)),
+        "note": note,
+    })
+    return _rows(reg, h, chosen, pred, note, levels), info
+
+
+def cv_one(settings: Settings, task: Task) -> pd.DataFrame:
+    reg = task.reg
+    periods = _periods(settings, reg)
+    h = horizon_steps(settings.h, reg.step)
+    step_size = settings.step_size or h
+    results = backtest_arrays(reg.y, h, settings.n_windows, step_size, settings.models, periods,
+                              settings.levels, settings.refit, task.bounds)
+    return windows_frame(reg, h, results, periods, settings.levels)
+
+
+def _bounds_for(uid: str, y: np.ndarray, bounds: BoundsArg) -> Bounds:
+    if bounds is False:
+        return (None, None)
+    if bounds is None or bounds is True:
+        return (0.0, None) if len(y) and bool((y[np.isfinite(y)] >= 0).all()) else (None, None)
+    if isinstance(bounds, Mapping):
+        return tuple(bounds.get(uid, (None, None)))  # type: ignore[return-value]
+    return tuple(bounds)  # type: ignore[return-value]
+
+
+def _tasks(frame: pd.DataFrame, freq: Any, bounds: BoundsArg) -> list[Task]:
+    if not isinstance(frame, pd.DataFrame):
+        raise ForecastError(f"forecast: expected a canonical frame, got {type(frame).__name__}")
+    if "ds" in frame.columns and pd.api.types.is_datetime64_any_dtype(frame["ds"]) and frame["ds"].dtype != _frame.DS_DTYPE:
+        frame = frame.assign(ds=pd.to_datetime(frame["ds"], utc=True).dt.as_unit("ns"))  # tz-naive is read as UTC
+    if "y" in frame.columns and pd.api.types.is_numeric_dtype(frame["y"]) and frame["y"].dtype != np.float64:
+        frame = frame.assign(y=frame["y"].astype("float64"))
+    frame = _frame.validate(_frame.normalize(frame), name="forecast input")
+    if frame.empty:
+        raise ForecastError("forecast: the frame holds no series")
+    step = parse_duration(freq, field="freq") if freq is not None else None
+    tasks = []
+    for uid, g in frame.groupby("unique_id", sort=True, observed=True):
+        y = g["y"].to_numpy(dtype="float64")
+        reg = regularize(str(uid), g["ds"], g["y"], step)
+        tasks.append(Task(reg, _bounds_for(str(uid), y, bounds)))
+    return tasks
+
+
+def _season(season: int | Iterable[int] | None) -> tuple[int, ...] | None:
+    if season is None:
+        return None
+    if isinstance(season, (int, np.integer)):
+        return (int(season),)
+    return tuple(int(s) for s in season)
+
+
+def auto_forecast(
+    frame: pd.DataFrame, h: int | str | pd.Timedelta, *, models: str | Iterable[str] | None = "auto",
+    n_windows: int = 3, step_size: int | None = None, refit: bool | int = False, calibrate: bool = True,
+    freq: str | pd.Timedelta | None = None, season: int | Iterable[int] | None = None,
+    bounds: BoundsArg = None, executor: Any = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Choose a model per series by backtest and forecast ``h`` ahead.
+
+    Returns ``(forecast, choice)``. ``choice`` has one row per series: unique_id, step, periods, filled,
+    model, mase, smape, coverage-80, coverage-95, seasonal_naive_mase, windows, fallback (bool),
+    calibration-80, calibration-95, candidates, note.
+    """
+    settings = Settings(h, registry.resolve(models), True, LEVELS, n_windows, step_size, refit, calibrate,
+                        _season(season))
+    out = executors.run(partial(forecast_one, settings), _tasks(frame, freq, bounds), executor)
+    fc = pd.concat([o[0] for o in out], ignore_index=True)
+    info = pd.DataFrame([o[1] for o in out])
+    return fc, info
+
+
+def forecast(
+    frame: pd.DataFrame, h: int | str | pd.Timedelta, *, models: str | Iterable[str] | None = "auto",
+    n_windows: int = 3, step_size: int | None = None, refit: bool | int = False, calibrate: bool = True,
+    freq: str | pd.Timedelta | None = None, season: int | Iterable[int] | None = None,
+    bounds: BoundsArg = None, executor: Any = None,
+) -> pd.DataFrame:
+    """Forecast every series of a canonical frame ``h`` ahead (steps, or a duration like ``'90d'``).
+
+    ``models='auto'`` (default): per series, the model with the best rolling-origin backtest MASE
+    (``n_windows`` windows ``step_size`` apart) among the baselines and the automatic statsmodels set,
+    with intervals calibrated on the backtest (``calibrate``); rows of that model only. A list of
+    aliases: every listed model, uncalibrated, no choice. ``bounds``: None = keep non-negative series
+    non-negative; ``(lower, upper)`` for all series; ``{unique_id: (lower, upper)}``; False = none.
+    ``executor``: see :mod:`capacity.forecast.executors`. Returns unique_id, ds, model, mean, lo-80,
+    hi-80, lo-95, hi-95, note (why a fallback happened, gaps filled, ...; None when nothing to say).
+    """
+    if models is None or models == "auto":
+        return auto_forecast(frame, h, models=models, n_windows=n_windows, step_size=step_size, refit=refit,
+                             calibrate=calibrate, freq=freq, season=season, bounds=bounds, executor=executor)[0]
+    settings = Settings(h, registry.resolve(models), False, LEVELS, periods=_season(season))
+    out = executors.run(partial(forecast_one, settings), _tasks(frame, freq, bounds), executor)
+    return pd.concat([o[0] for o in out], ignore_index=True)
+
+
+def cross_validation(
+    frame: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: int = 3, step_size: int | None = None, *,
+    models: str | Iterable[str] | None = "auto", refit: bool | int = True,
+    freq: str | pd.Timedelta | None = None, season: int | Iterable[int] | None = None,
+    bounds: BoundsArg = None, executor: Any = None,
+) -> pd.DataFrame:
+    """Rolling-origin backtest of every model on every series (see backtest.py for the windows).
+
+    Fails fast with :class:`SeriesTooShortError` naming every series too short for the request.
+    Returns unique_id, cutoff (last training timestamp), ds, y (actual), model, mean, lo-80, hi-80,
+    lo-95, hi-95, mase_scale, note (why a model gave no forecast in that window; mean is then NaN).
+    """
+    if n_windows < 1:
+        raise ForecastError(f"cross_validation: n_windows must be at least 1, got {n_windows}")
+    settings = Settings(h, registry.resolve(models), False, LEVELS, n_windows, step_size, refit, False,
+                        _season(season))
+    tasks = _tasks(frame, freq, bounds)
+    lengths = {}
+    hs = {}
+    for t in tasks:
+        hs[t.reg.unique_id] = horizon_steps(h, t.reg.step)
+        lengths[t.reg.unique_id] = (len(t.reg.y), _periods(settings, t.reg))
+    for hh in sorted(set(hs.values())):
+        sub = {u: v for u, v in lengths.items() if hs[u] == hh}
+        check_lengths(sub, hh, n_windows, step_size or hh)
+    parts = executors.run(partial(cv_one, settings), tasks, executor)
+    return pd.concat(parts, ignore_index=True)
+
+
+__all__ = ["forecast", "auto_forecast", "cross_validation", "cutoffs"]
