@@ -70,7 +70,7 @@ def business_hours_heatmap(
     _need(frame, ("ds", "y"), "business_hours_heatmap")
     local = frame["ds"].dt.tz_convert(tz)
     grid = (
-        pd.DataFrame({"dow": local.dt.dayofweek.to_numpy(), "hour": local.dt.hour.to_numpy(), "y": frame["y"].to_numpy()})
+        pd.DataFrame({"dow": local.dt.day_of_week.to_numpy(), "hour": local.dt.hour.to_numpy(), "y": frame["y"].to_numpy()})
         .groupby(["dow", "hour"])["y"].mean()
         .unstack("hour")
         .reindex(index=range(7), columns=range(24))

@@ -140,10 +140,11 @@ def read_parameters(nb: "nbformat.NotebookNode | str | Path") -> dict[str, Noteb
 
 
 def _convert_text(text: str, p: NotebookParameter, notebook: str) -> Any:
-    """Convert a command-line string to the first declared type that reads it."""
+    """Convert a command-line string to the first declared type that reads it
+    (``none``/``null`` is None when None is accepted)."""
+    if "None" in p.types and text.strip().lower() in {"none", "null"}:
+        return None
     for label in p.types:
-        if label == "None" and text.strip().lower() in {"none", "null"}:
-            return None
         if label == "bool":
             low = text.strip().lower()
             if low in _TRUE | _FALSE:
