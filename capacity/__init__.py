@@ -19,6 +19,8 @@ from .errors import (
     UnknownMetricError,
 )
 from .sources import resolve as source
+from . import slo
+from .slo import default_spec, load_spec
 
 __all__ = [
     "__version__",
@@ -36,4 +38,7 @@ __all__ = [
     "frame",
     "pull",
     "source",
+    "slo",
+    "default_spec",
+    "load_spec",
 ]

@@ -20,6 +20,9 @@ from ..errors import CapacityError
 COMMANDS: tuple[str, ...] = (
     "pull",
     "report",
+    "slo",
+    "alerts",
+    "rules",
 )
 
 EXIT_OK = 0

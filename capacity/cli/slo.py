@@ -1,0 +1,149 @@
+"""``capacity slo``: compliance and error budgets of the SLO spec over a window."""
+from __future__ import annotations
+
+import argparse
+import copy
+
+import pandas as pd
+
+from ..errors import ConfigError
+from ..slo import engine
+from ..slo.spec import Spec, default_spec, load_spec
+from ..slo.windows import Window, month, quarter, rolling
+from ..sources import Source
+from ..timeutil import parse_time
+from ._common import add_format_args, add_source_args, emit, output_format, progress_bar, source_from_args, warn
+
+EXAMPLES = """\
+examples:
+  capacity slo                                  every SLO of the default spec, each over its own window (30d)
+  capacity slo --window 7d --end 2026-10-01T00:00:00Z
+  capacity slo --month 2026-09 --month 2026-08  calendar months in --tz (default: the spec's, America/New_York)
+  capacity slo --quarter 2026Q3 --format json
+  capacity slo --spec my-slos.yaml --slo error-rate --burn-rates --window 1d
+  capacity slo --source http://127.0.0.1:9090 --window 30d --format csv
+
+A window is (start, end]. --end defaults to the end of a sample/file source,
+else now. --spec takes a capacity/v1 file (add `extends: default` to keep the
+default SLOs) or OpenSLO v1 documents (kind SLO / SLI).
+Numbers are full precision in json/csv; the table rounds for display only.
+"""
+
+TABLE_COLUMNS = ["slo", "window", "objective", "compliance", "met", "budget_remaining", "bad", "allowed_bad", "unit",
+                 "no_data_minutes", "coverage"]
+
+
+def add_spec_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("SLO spec and window")
+    g.add_argument("--spec", metavar="FILE", help="capacity/v1 or OpenSLO v1 YAML (default: the runbook's baselines)")
+    g.add_argument("--window", metavar="D", help="rolling window ending at --end: 7d, 28d, 30d (default: each SLO's own)")
+    g.add_argument("--end", metavar="T", help="end of a rolling window: RFC 3339, a date or now-1d (default: source end or now)")
+    g.add_argument("--month", action="append", metavar="YYYY-MM", help="a calendar month in --tz (repeatable)")
+    g.add_argument("--quarter", action="append", metavar="YYYYQn", help="a calendar quarter in --tz (repeatable)")
+
+
+def spec_from_args(args: argparse.Namespace) -> Spec:
+    return load_spec(args.spec) if getattr(args, "spec", None) else default_spec()
+
+
+def calendar_tz(args: argparse.Namespace, spec: Spec) -> str:
+    return getattr(args, "tz", None) or spec.tz
+
+
+def source_for(args: argparse.Namespace) -> Source:
+    """The --source; --tz is the calendar time zone here and reaches only file sources."""
+    a = copy.copy(args)
+    src_text = str(getattr(args, "source", "sample") or "sample")
+    if src_text == "sample" or src_text.startswith(("http://", "https://")):
+        a.tz = None
+    return source_from_args(a)
+
+
+def end_from_args(args: argparse.Namespace, src: Source) -> pd.Timestamp:
+    if getattr(args, "end", None):
+        return parse_time(args.end, field="--end")
+    span = src.span()
+    return span[1] if span else pd.Timestamp.now(tz="UTC").floor("1min")
+
+
+def windows_from_args(args: argparse.Namespace, spec: Spec, src: Source) -> list[Window] | None:
+    """Explicit windows, or None for "each SLO over its own window ending at --end"."""
+    tz = calendar_tz(args, spec)
+    out = [month(m, tz) for m in (args.month or [])] + [quarter(q, tz) for q in (args.quarter or [])]
+    if args.window:
+        out.insert(0, rolling(args.window, end_from_args(args, src)))
+    elif out and args.end:
+        raise ConfigError("--end applies to a rolling --window, not to --month/--quarter", field="end")
+    return out or None
+
+
+def fetch(spec: Spec, src: Source, queries: list[str], start: pd.Timestamp, end: pd.Timestamp, *, command: str,
+          show_progress: bool = False) -> dict[str, pd.DataFrame]:
+    """Each query of ``queries`` from ``src`` over ``start..end`` on the spec's step."""
+    data: dict[str, pd.DataFrame] = {}
+    with progress_bar(show_progress, desc=command) as bar:
+        for q in queries:
+            got = src.fetch(q, start, end, spec.step, progress=bar)
+            for w in got.warnings:
+                warn(command, w)
+            if got.frame.empty:
+                warn(command, f"no data for {q!r} in {start.isoformat()} .. {end.isoformat()} from {src.name}")
+            data[q] = got.frame
+    return data
+
+
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "slo",
+        help="SLO compliance, error budgets and burn rates over a rolling or calendar window",
+        description="Compliance and error budget of each SLO (the runbook's baselines by default) over a window.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_spec_args(p)
+    p.add_argument("--slo", action="append", metavar="NAME", help="only this SLO (repeatable)")
+    p.add_argument("--burn-rates", action="store_true",
+                   help="print the burn-rate series (every window of the burn-rate table) over the window instead")
+    add_source_args(p)
+    p.set_defaults(tz=None)
+    for action in p._actions:  # --tz: calendar time zone (also naive timestamps of a file source)
+        if "--tz" in action.option_strings:
+            action.help = "time zone of calendar windows (default: the spec's) and of naive timestamps in a file source"
+    add_format_args(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    output_format(args)
+    spec = spec_from_args(args)
+    names = list(dict.fromkeys(args.slo or []))
+    slos = [spec.slo(n) for n in names] if names else list(spec.slos)
+    if not slos:
+        raise ConfigError(f"{spec.source}: the spec has no SLO", field="slos")
+    src = source_for(args)
+    explicit = windows_from_args(args, spec, src)
+    queries = list(dict.fromkeys(q.text for s in slos for q in s.sli.queries()))
+    if explicit is None:
+        end = end_from_args(args, src)
+        groups: dict[pd.Timedelta, list[str]] = {}
+        for s in slos:
+            groups.setdefault(s.window, []).append(s.name)
+        plan = [([rolling(w, end)], ns) for w, ns in groups.items()]
+    else:
+        plan = [(explicit, [s.name for s in slos])]
+    all_w = [w for ws, _ in plan for w in ws]
+    start, stop = min(w.start for w in all_w), max(w.end for w in all_w)
+    if args.burn_rates:
+        start = start - engine.warmup(spec)
+    data = fetch(spec, src, queries, start.floor(spec.step), stop, command="slo", show_progress=args.progress)
+    if args.burn_rates:
+        w0 = all_w[0]
+        out = engine.burn_rate_series(spec, data, w0.start, w0.end, [s.name for s in slos])
+        emit(out, args)
+        return 0
+    out = pd.concat([engine.compliance(spec, data, ws, ns) for ws, ns in plan], ignore_index=True)
+    if output_format(args) == "table" and args.out is None:
+        out = out[TABLE_COLUMNS]
+    emit(out, args)
+    return 0

@@ -1,0 +1,112 @@
+"""Multiwindow, multi-burn-rate alert tables (SRE Workbook ch. 5), kept as data.
+
+The default table lives in ``capacity/defaults/burn_rates.yaml``; a user can
+supply another with :func:`load_burn_rates`. A row alerts when the burn rate
+over both its long and its short window exceeds ``factor``.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from ..errors import ConfigError
+from ..timeutil import parse_duration
+
+SEVERITIES = ("page", "ticket")
+
+
+@dataclass(frozen=True)
+class BurnRateWindow:
+    name: str
+    severity: str
+    long: pd.Timedelta
+    short: pd.Timedelta
+    factor: float
+    budget_consumed: float  # share of the period's budget spent when this row fires at its long window
+
+
+@dataclass(frozen=True)
+class BurnRateTable:
+    period: pd.Timedelta
+    rows: tuple[BurnRateWindow, ...]
+
+    def windows(self) -> tuple[pd.Timedelta, ...]:
+        """Every distinct window of the table, shortest first."""
+        return tuple(sorted({w for r in self.rows for w in (r.long, r.short)}))
+
+    @property
+    def longest(self) -> pd.Timedelta:
+        return max(r.long for r in self.rows)
+
+
+def parse_burn_rates(data: Any, *, file: str = "<burn rates>") -> BurnRateTable:
+    """Validate a burn-rate table mapping; ``factor`` may be omitted and derived
+    from ``budget_consumed * period / long``; when both are given they must agree."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{file}: a burn-rate table must be a mapping with period and alerts", file=file, field="burn_rates")
+    try:
+        period = parse_duration(data.get("period", "30d"), field="period")
+    except ConfigError as exc:
+        raise ConfigError(f"{file}: {exc}", file=file, field="period") from exc
+    rows_in = data.get("alerts")
+    if not isinstance(rows_in, list) or not rows_in:
+        raise ConfigError(f"{file}: alerts: expected a non-empty list of windows", file=file, field="alerts")
+    rows = []
+    for i, r in enumerate(rows_in):
+        f = f"alerts[{i}]"
+        if not isinstance(r, Mapping):
+            raise ConfigError(f"{file}: {f}: expected a mapping", file=file, field=f)
+        extra = sorted(set(r) - {"name", "severity", "long", "short", "factor", "budget_consumed"})
+        if extra:
+            raise ConfigError(f"{file}: {f}.{extra[0]}: unknown field", file=file, field=f"{f}.{extra[0]}")
+        sev = r.get("severity")
+        if sev not in SEVERITIES:
+            raise ConfigError(f"{file}: {f}.severity: expected page or ticket, got {sev!r}", file=file, field=f"{f}.severity")
+        try:
+            long_ = parse_duration(r.get("long"), field=f"{f}.long")
+            short = parse_duration(r.get("short"), field=f"{f}.short")
+        except ConfigError as exc:
+            raise ConfigError(f"{file}: {exc}", file=file, field=getattr(exc, "field", f)) from exc
+        if short >= long_:
+            raise ConfigError(f"{file}: {f}.short: {short} must be shorter than long {long_}", file=file, field=f"{f}.short")
+        consumed = r.get("budget_consumed")
+        factor = r.get("factor")
+        for key, val in (("budget_consumed", consumed), ("factor", factor)):
+            if val is not None and (isinstance(val, bool) or not isinstance(val, (int, float)) or not val > 0):
+                raise ConfigError(f"{file}: {f}.{key}: expected a positive number, got {val!r}", file=file, field=f"{f}.{key}")
+        if consumed is None and factor is None:
+            raise ConfigError(f"{file}: {f}: give factor or budget_consumed", file=file, field=f)
+        derived = float(consumed) * (period / long_) if consumed is not None else None
+        if factor is None:
+            factor = derived
+        elif derived is not None and abs(float(factor) - derived) > 1e-9 * max(1.0, derived):
+            raise ConfigError(
+                f"{file}: {f}.factor: {factor} disagrees with budget_consumed {consumed} x period {period} / long {long_} = {derived:g}",
+                file=file, field=f"{f}.factor",
+            )
+        if consumed is None:
+            consumed = float(factor) * (long_ / period)
+        rows.append(BurnRateWindow(str(r.get("name") or f"{sev}-{i}"), sev, long_, short, float(factor), float(consumed)))
+    return BurnRateTable(period, tuple(rows))
+
+
+def load_burn_rates(path: "str | os.PathLike[str]") -> BurnRateTable:
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read burn-rate table: {exc.strerror or exc}", file=str(p)) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: invalid YAML: {exc}", file=str(p)) from exc
+    return parse_burn_rates(data, file=str(p))
+
+
+def default_burn_rates() -> BurnRateTable:
+    """The SRE Workbook table: 14.4 over 1h/5m and 6 over 6h/30m page, 1 over 3d/6h tickets."""
+    return load_burn_rates(Path(__file__).resolve().parent.parent / "defaults" / "burn_rates.yaml")

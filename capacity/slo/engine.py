@@ -1,0 +1,119 @@
+"""The SLO engine: a spec and data in, tidy frames out (no I/O).
+
+``data`` maps each query text of the spec (``Spec.queries()``) to the
+canonical frame a source returned for it on the spec's step. Use
+:func:`data_range` to know which span to fetch: it adds the history a burn
+rate or an alert needs before the first scored time.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..timeutil import format_duration
+from . import alerts as _alerts
+from .budget import burn_rate_frame, burn_rates, compliance_table
+from .sli import Data, Events, Grid, gauge_matrix, sli_events
+from .spec import SLO, Spec
+from .windows import Window
+
+__all__ = ["data_range", "evaluate_events", "compliance", "burn_rate_series", "replay_alerts", "replay_burn_alerts"]
+
+
+def _slos(spec: Spec, names: Sequence[str] | None) -> tuple[SLO, ...]:
+    return spec.slos if not names else tuple(spec.slo(n) for n in names)
+
+
+def warmup(spec: Spec) -> pd.Timedelta:
+    """History needed before the first scored time: the longest burn window or ``for:``."""
+    cands = [spec.burn_rates.longest] + [a.for_ for a in spec.alerts]
+    return max(cands) + spec.step
+
+
+def data_range(spec: Spec, windows: Sequence[Window] = (), *, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The span of data to fetch: covering the windows (and ``start..end``) plus the warm-up."""
+    starts = [w.start for w in windows] + ([start] if start is not None else [])
+    ends = [w.end for w in windows] + ([end] if end is not None else [])
+    s, e = min(starts), max(ends)
+    return (s - warmup(spec)).floor(spec.step), e
+
+
+def evaluate_events(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, slos: Sequence[str] | None = None) -> list[tuple[SLO, Events]]:
+    """Per-step events of each SLO on the grid ``start..end`` (spec step)."""
+    grid = Grid.between(start, end, spec.step)
+    return [(s, sli_events(s.sli, data, grid)) for s in _slos(spec, slos)]
+
+
+def compliance(spec: Spec, data: Data, windows: Sequence[Window], slos: Sequence[str] | None = None) -> pd.DataFrame:
+    """Compliance and error budget of each SLO over each window (see budget.COMPLIANCE_COLUMNS)."""
+    s = min(w.start for w in windows)
+    e = max(w.end for w in windows)
+    return compliance_table(evaluate_events(spec, data, s, e, slos), windows)
+
+
+def burn_rate_series(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, slos: Sequence[str] | None = None) -> pd.DataFrame:
+    """Burn rate over every window of the burn-rate table at every step of ``[start, end]``.
+
+    Data should begin ``warmup(spec)`` before ``start``; earlier steps without
+    a full window of history are NaN, never a partial-window value.
+    """
+    ws = spec.burn_rates.windows()
+    evs = evaluate_events(spec, data, start - warmup(spec), end, slos)
+    parts = [burn_rate_frame(s, ev, ws, start, end) for s, ev in evs]
+    return pd.concat(parts, ignore_index=True)
+
+
+def replay_burn_alerts(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, slos: Sequence[str] | None = None) -> pd.DataFrame:
+    """Multiwindow burn-rate alert episodes (``{slo}:{row name}``) scored from ``start``."""
+    rows = []
+    evs = evaluate_events(spec, data, start - warmup(spec), end, slos)
+    for slo, ev in evs:
+        br = burn_rates(ev, slo.objective, spec.burn_rates.windows())
+        times = ev.grid.times
+        for r in spec.burn_rates.rows:
+            long_, short = br[r.long], br[r.short]
+            with np.errstate(invalid="ignore"):
+                cond = (long_ > r.factor) & (short > r.factor)
+            for ep in _alerts.episodes(times, cond, long_, pd.Timedelta(0), score_from=start):
+                rows.append({"alert": f"{slo.name}:{r.name}", "series": slo.name, "priority": "high" if r.severity == "page" else "medium",
+                             "severity": r.severity, **ep})
+    return _alerts.episode_frame(rows)
+
+
+def replay_alerts(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Episodes of the spec's threshold alerts, one evaluation per step, scored from ``start``.
+
+    Each series of an alert's metric is its own alert instance (``series``).
+    """
+    grid = Grid.between(start - warmup(spec), end, spec.step)
+    times = grid.times
+    rows = []
+    for a in spec.alerts:
+        if names and a.name not in names:
+            continue
+        frame = data.get(a.metric.text)
+        if frame is None:
+            continue
+        m, series = gauge_matrix(frame[frame["y"].notna()] if len(frame) else frame, grid)
+        for j, sid in enumerate(series):
+            v = m[:, j]
+            cond = _alerts.condition(v, a.op, a.threshold)
+            peak = "min" if a.op in ("<", "<=") else "max"
+            for ep in _alerts.episodes(times, cond, v, a.for_, peak=peak, score_from=start):
+                rows.append({"alert": a.name, "series": sid, "priority": a.priority, "severity": a.response, **ep})
+    return _alerts.episode_frame(rows)
+
+
+def alert_rules_table(spec: Spec) -> pd.DataFrame:
+    """The spec's alerts as a table (name, metric, condition, for, priority, response)."""
+    return pd.DataFrame([
+        {"alert": a.name, "metric": a.metric.text, "condition": f"{a.op} {a.threshold:g}", "for": format_duration(a.for_) if a.for_ > pd.Timedelta(0) else "0s",
+         "priority": a.priority, "response": a.response}
+        for a in spec.alerts
+    ])
+
+
+def missing_queries(spec: Spec, data: Mapping[str, pd.DataFrame]) -> list[str]:
+    return [q.text for q in spec.queries() if q.text not in data]

@@ -1,0 +1,324 @@
+"""SLI kinds: raw series in, per-step good/total events out.
+
+Every SLI becomes an :class:`Events` on a regular grid ``start + i*step``
+(``i = 0..n-1``). Element ``i`` holds what happened in ``(t_i - step, t_i]``:
+for event SLIs the increase of the counters (reset-aware, summed over
+series) attributed to the sample that observed it; for time-slice SLIs one
+slice per series and step. ``observed[i]`` says whether any data arrived at
+``t_i``; steps without data are *no data*, steps with data but no traffic
+are *zero traffic*: neither is good or bad.
+
+Pure functions: frames in, arrays out.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ..promql import parse_selector
+from .spec import SLI, Query
+
+Data = Mapping[str, pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Grid:
+    start: pd.Timestamp
+    step: pd.Timedelta
+    n: int
+
+    @staticmethod
+    def between(start: pd.Timestamp, end: pd.Timestamp, step: pd.Timedelta) -> "Grid":
+        """Grid from ``start`` to ``end`` inclusive (``start`` snapped down to the step)."""
+        s = pd.Timestamp(start).tz_convert("UTC").floor(step)
+        n = int((pd.Timestamp(end) - s) // step) + 1
+        return Grid(s, step, max(n, 0))
+
+    @property
+    def times(self) -> pd.DatetimeIndex:
+        return pd.date_range(self.start, periods=self.n, freq=self.step)
+
+    def index(self, ts: pd.Timestamp) -> int:
+        """Index of the last grid point at or before ``ts`` (may be -1 or >= n)."""
+        return int((pd.Timestamp(ts) - self.start) // self.step)
+
+    def positions(self, ds: np.ndarray) -> np.ndarray:
+        """Grid index of each timestamp (ns int64); timestamps between points go to the next point."""
+        s = self.start.value
+        st = self.step.value
+        return -((s - ds) // st)  # ceil((ds - s) / st)
+
+
+@dataclass(frozen=True)
+class Events:
+    """Per-step events of one SLI on a grid (float64 arrays, bool ``observed``).
+
+    ``good``/``total`` are events (requests) or slices (minutes x series).
+    ``above``/``below``: for range SLIs, slices above/below the range.
+    ``value``: for time-slice latency SLIs, the per-step quantile (NaN without traffic).
+    """
+
+    grid: Grid
+    good: np.ndarray
+    total: np.ndarray
+    observed: np.ndarray
+    time_based: bool
+    above: np.ndarray | None = None
+    below: np.ndarray | None = None
+    value: np.ndarray | None = None
+
+    @property
+    def bad(self) -> np.ndarray:
+        return self.total - self.good
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _frame_for(data: Data, q: Query) -> pd.DataFrame:
+    if q.text not in data:
+        raise DataError(f"no data for query {q.text!r} (have: {', '.join(sorted(data)) or 'nothing'})", series=q.text)
+    f = data[q.text]
+    if len(f) and f["y"].isna().any():
+        f = f[f["y"].notna()]
+    return f
+
+
+def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    uid = frame["unique_id"]
+    if isinstance(uid.dtype, pd.CategoricalDtype):
+        cats = [str(c) for c in uid.cat.categories]
+        return uid.cat.codes.to_numpy().astype(np.int64), cats
+    codes, uniques = pd.factorize(uid, sort=False)
+    return codes.astype(np.int64), [str(u) for u in uniques]
+
+
+def counter_increments(frame: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """Per-step increase of the counters in ``frame`` summed over series, and
+    whether any increment was observed at each step.
+
+    Increments are taken between consecutive samples of one series; a drop is
+    a counter reset and the new value is the increase (as Prometheus'
+    ``increase``). A series' first sample contributes no increment.
+    """
+    inc = np.zeros(grid.n)
+    seen = np.zeros(grid.n, dtype=bool)
+    if not len(frame):
+        return inc, seen
+    codes, _ = _codes(frame)
+    ds = frame["ds"].array.asi8
+    y = frame["y"].to_numpy(dtype=np.float64)
+    order = np.lexsort((ds, codes))
+    codes, ds, y = codes[order], ds[order], y[order]
+    same = codes[1:] == codes[:-1]
+    d = y[1:] - y[:-1]
+    d = np.where(d < 0, y[1:], d)
+    pos = grid.positions(ds[1:])
+    keep = same & (pos >= 0) & (pos < grid.n)
+    p = pos[keep]
+    inc += np.bincount(p, weights=d[keep], minlength=grid.n)
+    seen[p] = True
+    return inc, seen
+
+
+def gauge_matrix(frame: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, list[str]]:
+    """Values of each series on the grid (``NaN`` where the series has no sample): shape (n, series)."""
+    codes, names = _codes(frame)
+    out = np.full((grid.n, max(len(names), 0)), np.nan)
+    if not len(frame):
+        return out, names
+    ds = frame["ds"].array.asi8
+    pos = grid.positions(ds)
+    keep = (pos >= 0) & (pos < grid.n)
+    out[pos[keep], codes[keep]] = frame["y"].to_numpy(dtype=np.float64)[keep]
+    return out, names
+
+
+@lru_cache(maxsize=4096)
+def _le_of(uid: str) -> float:
+    sel = parse_selector(uid)
+    le = None
+    if sel is not None:
+        le = next((m.value for m in sel.matchers if m.label == "le" and m.op == "="), None)
+    if le is None:
+        raise DataError(f"histogram series {uid!r} has no le label", series=uid)
+    try:
+        return float(le)
+    except ValueError as exc:
+        raise DataError(f"histogram series {uid!r} has a non-numeric le label {le!r}", series=uid) from exc
+
+
+def bucket_increments(frame: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-step bucket increases summed over series by ``le``: (bounds, counts (n, B), observed)."""
+    if not len(frame):
+        return np.array([math.inf]), np.zeros((grid.n, 1)), np.zeros(grid.n, dtype=bool)
+    codes, names = _codes(frame)
+    les = np.array([_le_of(u) for u in names])
+    bounds = np.unique(les)
+    if not np.isinf(bounds[-1]):
+        raise DataError(f"histogram {names[0]!r}: no le=\"+Inf\" bucket", series=names[0])
+    col_of_code = np.searchsorted(bounds, les)
+    counts = np.zeros((grid.n, len(bounds)))
+    seen = np.zeros(grid.n, dtype=bool)
+    ds = frame["ds"].array.asi8
+    y = frame["y"].to_numpy(dtype=np.float64)
+    order = np.lexsort((ds, codes))
+    codes, ds, y = codes[order], ds[order], y[order]
+    same = codes[1:] == codes[:-1]
+    d = y[1:] - y[:-1]
+    d = np.where(d < 0, y[1:], d)
+    pos = grid.positions(ds[1:])
+    keep = same & (pos >= 0) & (pos < grid.n)
+    np.add.at(counts, (pos[keep], col_of_code[codes[1:][keep]]), d[keep])
+    seen[pos[keep]] = True
+    return bounds, counts, seen
+
+
+def count_below(bounds: np.ndarray, counts: np.ndarray, threshold: float) -> np.ndarray:
+    """Observations <= ``threshold`` per row, interpolating linearly inside the
+    bucket that holds it (the assumption ``histogram_quantile`` makes)."""
+    finite = bounds[np.isfinite(bounds)]
+    j = int(np.searchsorted(bounds, threshold, side="left"))
+    if j < len(bounds) and bounds[j] == threshold:
+        return counts[:, j].copy()
+    if j >= len(finite):  # above the largest finite bound
+        return counts[:, len(finite) - 1].copy() if len(finite) else np.zeros(len(counts))
+    hi, c_hi = bounds[j], counts[:, j]
+    if j == 0:
+        lo, c_lo = (0.0 if hi > 0 else hi), np.zeros(len(counts))
+        if hi <= 0:
+            return c_hi.copy()
+    else:
+        lo, c_lo = bounds[j - 1], counts[:, j - 1]
+    return c_lo + (c_hi - c_lo) * (threshold - lo) / (hi - lo)
+
+
+def histogram_quantile(q: float, bounds: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Prometheus' ``histogram_quantile`` applied to each row of cumulative bucket counts."""
+    n, b = counts.shape
+    out = np.full(n, np.nan)
+    if b < 2:
+        return out
+    c = np.maximum.accumulate(counts, axis=1)  # Prometheus ensures monotonicity
+    total = c[:, -1]
+    ok = total > 0
+    rank = q * total
+    idx = np.argmax(c >= rank[:, None], axis=1)
+    rows = np.flatnonzero(ok)
+    bi = idx[rows]
+    res = np.empty(len(rows))
+    inf_b = bi == b - 1
+    res[inf_b] = bounds[b - 2]
+    fin = ~inf_b
+    r, k = rows[fin], bi[fin]
+    upper = bounds[k]
+    lower = np.where(k > 0, bounds[np.maximum(k - 1, 0)], 0.0)
+    c_lo = np.where(k > 0, c[r, np.maximum(k - 1, 0)], 0.0)
+    c_hi = c[r, k]
+    first_nonpos = (k == 0) & (upper <= 0)
+    width = c_hi - c_lo
+    frac = np.divide(rank[r] - c_lo, width, out=np.zeros_like(width), where=width > 0)
+    val = lower + (upper - lower) * frac
+    res[fin] = np.where(first_nonpos, upper, val)
+    out[rows] = res
+    return out
+
+
+# --------------------------------------------------------------------------- SLI kinds
+
+
+def _ratio(sli: SLI, data: Data, grid: Grid) -> Events:
+    def get(q: Query | None) -> tuple[np.ndarray, np.ndarray] | None:
+        if q is None:
+            return None
+        f = _frame_for(data, q)
+        if q.counter:
+            return counter_increments(f, grid)
+        m, _ = gauge_matrix(f, grid)  # a rate expression: events per second
+        seen = ~np.all(np.isnan(m), axis=1) if m.shape[1] else np.zeros(grid.n, dtype=bool)
+        return np.nansum(m, axis=1) * grid.step.total_seconds(), seen
+
+    good, bad, total = get(sli.good), get(sli.bad), get(sli.total)
+    if total is None:
+        assert good is not None and bad is not None
+        t = (good[0] + bad[0], good[1] | bad[1])
+        return Events(grid, good[0], t[0], t[1], False)
+    if good is None:
+        assert bad is not None
+        return Events(grid, total[0] - bad[0], total[0], total[1], False)
+    return Events(grid, good[0], total[0], total[1], False)
+
+
+def _latency_threshold(sli: SLI, data: Data, grid: Grid) -> Events:
+    assert sli.buckets is not None
+    bounds, counts, seen = bucket_increments(_frame_for(data, sli.buckets), grid)
+    total = counts[:, -1]
+    good = np.minimum(count_below(bounds, counts, sli.threshold), total)
+    return Events(grid, good, total, seen, False)
+
+
+def _latency_timeslice(sli: SLI, data: Data, grid: Grid) -> Events:
+    assert sli.buckets is not None
+    bounds, counts, seen = bucket_increments(_frame_for(data, sli.buckets), grid)
+    qv = histogram_quantile(sli.quantile, bounds, counts)
+    has = ~np.isnan(qv)
+    total = has.astype(np.float64)
+    good = (has & (qv <= sli.threshold)).astype(np.float64)
+    return Events(grid, good, total, seen, True, value=qv)
+
+
+def _gauge_range(sli: SLI, data: Data, grid: Grid) -> Events:
+    assert sli.metric is not None
+    m, _ = gauge_matrix(_frame_for(data, sli.metric), grid)
+    present = ~np.isnan(m)
+    with np.errstate(invalid="ignore"):
+        below = (m < sli.lower) if not math.isnan(sli.lower) else np.zeros_like(present)
+        above = (m > sli.upper) if not math.isnan(sli.upper) else np.zeros_like(present)
+    total = present.sum(axis=1).astype(np.float64)
+    a = (above & present).sum(axis=1).astype(np.float64)
+    b = (below & present).sum(axis=1).astype(np.float64)
+    return Events(grid, total - a - b, total, total > 0, True, above=a, below=b)
+
+
+def _utilization(sli: SLI, data: Data, grid: Grid) -> Events:
+    assert sli.usage is not None and sli.capacity is not None
+    u, _ = gauge_matrix(_frame_for(data, sli.usage), grid)
+    c, _ = gauge_matrix(_frame_for(data, sli.capacity), grid)
+    both = (~np.all(np.isnan(u), axis=1)) & (~np.all(np.isnan(c), axis=1)) if u.shape[1] and c.shape[1] else np.zeros(grid.n, dtype=bool)
+    us, cs = np.nansum(u, axis=1), np.nansum(c, axis=1)
+    ok = both & (cs > 0)
+    ratio = np.divide(us, cs, out=np.full(grid.n, np.nan), where=ok)
+    total = ok.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        above = (ok & (ratio > sli.upper)).astype(np.float64)
+    return Events(grid, total - above, total, both, True, above=above, below=np.zeros(grid.n), value=ratio)
+
+
+KINDS = {
+    "ratio": _ratio,
+    "latency_threshold": _latency_threshold,
+    "latency_timeslice": _latency_timeslice,
+    "gauge_range": _gauge_range,
+    "utilization": _utilization,
+}
+
+
+def sli_events(sli: SLI, data: Data, grid: Grid) -> Events:
+    """Per-step events of ``sli`` from ``data`` (query text -> canonical frame) on ``grid``."""
+    return KINDS[sli.kind](sli, data, grid)
+
+
+def select(frame: pd.DataFrame, labels: pd.DataFrame, query: str) -> pd.DataFrame:
+    """The rows of ``frame`` whose series match the plain selector ``query`` (labels table by unique_id)."""
+    sel = parse_selector(query)
+    if sel is None:
+        raise DataError(f"{query!r} is not a plain selector", series=query)
+    cols = [c for c in labels.columns if c != "unique_id"]
+    ids = [r["unique_id"] for r in labels.to_dict("records") if sel.matches({k: r[k] for k in cols if isinstance(r[k], str)})]
+    return frame[frame["unique_id"].isin(ids)]
