@@ -210,19 +210,19 @@ def fan_chart(
 ) -> go.Figure:
     """Observed history, forecast mean and its 80% / 95% intervals, and the threshold.
 
-    ``history``: ``ds, y``. ``forecast``: ``ds, mean, lo_80, hi_80, lo_95, hi_95``.
+    ``history``: ``ds, y``. ``forecast``: ``ds, mean, lo-80, hi-80, lo-95, hi-95`` (the layout of capacity.forecast.forecast).
     The 95% band is the lighter, the 80% the darker; each is named in the legend
     and the mean is dashed, so the chart reads without colour.
     """
     _need(history, ("ds", "y"), "fan_chart history")
-    _need(forecast, ("ds", "mean", "lo_80", "hi_80", "lo_95", "hi_95"), "fan_chart forecast")
+    _need(forecast, ("ds", "mean", "lo-80", "hi-80", "lo-95", "hi-95"), "fan_chart forecast")
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=history["ds"], y=history["y"], mode="lines", name=esc(history_name),
                              line={"color": "#222", "width": 1.5}))
     for level, alpha in (("95", 0.18), ("80", 0.35)):
-        fig.add_trace(go.Scatter(x=forecast["ds"], y=forecast[f"hi_{level}"], mode="lines", line={"width": 0},
+        fig.add_trace(go.Scatter(x=forecast["ds"], y=forecast[f"hi-{level}"], mode="lines", line={"width": 0},
                                  showlegend=False, hoverinfo="skip", legendgroup=level))
-        fig.add_trace(go.Scatter(x=forecast["ds"], y=forecast[f"lo_{level}"], mode="lines", line={"width": 0},
+        fig.add_trace(go.Scatter(x=forecast["ds"], y=forecast[f"lo-{level}"], mode="lines", line={"width": 0},
                                  fill="tonexty", fillcolor=f"rgba(0,114,178,{alpha})", name=f"{level}% interval",
                                  legendgroup=level))
     fig.add_trace(go.Scatter(x=forecast["ds"], y=forecast["mean"], mode="lines", name="forecast (mean)",

@@ -96,7 +96,7 @@ def test_fan_chart_bands_and_threshold():
     hist = pd.DataFrame({"ds": pd.date_range("2026-01-01", periods=10, freq="D", tz="UTC"), "y": np.arange(10.0)})
     ds = pd.date_range("2026-01-11", periods=5, freq="D", tz="UTC")
     m = np.arange(10.0, 15.0)
-    fc = pd.DataFrame({"ds": ds, "mean": m, "lo_80": m - 1, "hi_80": m + 1, "lo_95": m - 2, "hi_95": m + 2})
+    fc = pd.DataFrame({"ds": ds, "mean": m, "lo-80": m - 1, "hi-80": m + 1, "lo-95": m - 2, "hi-95": m + 2})
     fig = figures.fan_chart(hist, fc, title="disk", unit="bytes", threshold=13.5, threshold_label="volume size")
     names = [t.name for t in fig.data if t.showlegend is not False]
     assert "80% interval" in names and "95% interval" in names and "forecast (mean)" in names
@@ -105,8 +105,8 @@ def test_fan_chart_bands_and_threshold():
     assert any(s.y0 == 13.5 for s in fig.layout.shapes)
     assert any("volume size" in (a.text or "") for a in fig.layout.annotations)
     with pytest.raises(DataError) as info:
-        figures.fan_chart(hist, fc.drop(columns="hi_95"), title="t", unit="u")
-    assert info.value.column == "hi_95"
+        figures.fan_chart(hist, fc.drop(columns="hi-95"), title="t", unit="u")
+    assert info.value.column == "hi-95"
 
 
 def test_time_to_threshold_caps_at_horizon_and_labels():
