@@ -1,0 +1,205 @@
+"""HTTP transport to a Prometheus-API server: prometheus-api-client's connection,
+our retries (exponential backoff + jitter, Retry-After), and typed errors.
+
+Retried: HTTP 5xx and 429, timeouts, refused/dropped connections.
+Not retried: 4xx (a bad query is a QueryError carrying the query), TLS errors.
+No message names a credential: the URL shown is the public one (no user info).
+"""
+from __future__ import annotations
+
+import email.utils
+import json
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+import requests
+from prometheus_api_client import PrometheusConnect
+from requests.adapters import HTTPAdapter
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from urllib3.util.retry import Retry
+
+from ..errors import ConnectionFailed, QueryError, RetriesExhausted, SourceError
+from .auth import Credentials
+
+#: queries longer than this go as a POST form (URLs have length limits)
+_POST_OVER = 4000
+
+
+class _Transient(Exception):
+    """A failure worth another attempt."""
+
+    def __init__(self, status: int | str, reason: str, retry_after: float | None = None, connection: bool = False) -> None:
+        super().__init__(reason)
+        self.status, self.reason, self.retry_after, self.connection = status, reason, retry_after, connection
+
+
+class Aborted(Exception):
+    """Another piece of the same pull failed: stop quietly."""
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    value = resp.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, when.timestamp() - time.time()) if when is not None else None
+
+
+def _conn_reason(exc: BaseException) -> str:
+    text = repr(exc)
+    for needle, reason in (
+        ("Connection refused", "connection refused"),
+        ("RemoteDisconnected", "the server closed the connection"),
+        ("Connection reset", "connection reset by the server"),
+        ("Connection aborted", "connection aborted"),
+        ("Name or service not known", "unknown host"),
+        ("nodename nor servname", "unknown host"),
+        ("No route to host", "no route to host"),
+    ):
+        if needle in text:
+            return reason
+    return type(exc).__name__
+
+
+def _error_text(resp: requests.Response) -> str:
+    try:
+        body = resp.json()
+        if isinstance(body, dict) and body.get("error"):
+            return f"{body.get('errorType', 'error')}: {body['error']}"
+    except ValueError:
+        pass
+    text = " ".join(resp.text.split())[:200]
+    return text or resp.reason or ""
+
+
+class Transport:
+    """One server: a requests session (injectable), headers, auth, TLS, retries."""
+
+    def __init__(
+        self,
+        url: str,
+        creds: Credentials,
+        *,
+        timeout: float,
+        retries: int,
+        backoff: float,
+        max_wait: float = 30.0,
+        pool: int = 4,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.retries = max(0, int(retries))
+        self.backoff = backoff
+        self.max_wait = max_wait
+        own = session is None
+        self.session = session if session is not None else requests.Session()
+        saved = OrderedDict(self.session.adapters)
+        # prometheus-api-client holds the connection settings; its own urllib3 retries are off (ours apply)
+        self.conn = PrometheusConnect(
+            url,
+            headers=dict(creds.headers) or None,
+            disable_ssl=creds.verify is False,
+            retry=Retry(0, read=False),
+            auth=creds.auth,
+            session=self.session,
+            timeout=timeout,
+        )
+        if own:
+            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(10, pool), max_retries=Retry(0, read=False))
+            self.session.mount(url + "/", adapter)
+        else:  # keep the caller's adapters (a test's fault injector) in charge
+            self.session.adapters = saved
+        self.verify = creds.verify
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _once(self, path: str, params: dict[str, str], query: str, stop: threading.Event | None) -> dict[str, Any]:
+        if stop is not None and stop.is_set():
+            raise Aborted()
+        method = "POST" if len(query) > _POST_OVER else "GET"
+        try:
+            resp = self.session.request(
+                method,
+                self.conn.url + path,
+                params=params if method == "GET" else None,
+                data=params if method == "POST" else None,
+                headers=self.conn.headers,
+                auth=self.conn.auth,
+                verify=self.verify,
+                timeout=self.timeout,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise ConnectionFailed(
+                f"TLS error talking to {self.url}: {_conn_reason(exc)} (set CAPACITY_CA_BUNDLE, or CAPACITY_TLS_VERIFY=false)",
+                url=self.url,
+                query=query,
+            ) from None
+        except requests.Timeout:
+            raise _Transient("timeout", f"no answer within {self.timeout:g} s") from None
+        except requests.ConnectionError as exc:
+            raise _Transient("connection", _conn_reason(exc), connection=True) from None
+        code = resp.status_code
+        if code == 429 or code >= 500:
+            raise _Transient(code, f"HTTP {code} {_error_text(resp)}".strip(), retry_after=_retry_after(resp))
+        try:
+            body = json.loads(resp.content)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("status") == "error":
+            etype, err = body.get("errorType", "error"), body.get("error", "")
+            raise QueryError(
+                f"{self.url} rejected query {query!r}: {etype}: {err}", query=query, error_type=etype, error=err, url=self.url
+            )
+        if code in (401, 403):
+            raise SourceError(
+                f"{self.url} answered HTTP {code} (not authorised): check CAPACITY_BEARER_TOKEN / CAPACITY_BASIC_AUTH_* / CAPACITY_HEADERS",
+                source=self.url, query=query, status=code,
+            )
+        if code != 200 or not isinstance(body, dict):
+            what = "non-JSON answer" if body is None else f"HTTP {code}"
+            raise SourceError(
+                f"{self.url}{path}: {what} ({_error_text(resp)}); is this a Prometheus-API server?",
+                source=self.url, query=query, status=code,
+            )
+        return body
+
+    def _wait(self, state: Any) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, _Transient) and exc.retry_after is not None:
+            return min(exc.retry_after, self.max_wait)
+        return float(wait_exponential_jitter(initial=self.backoff, max=self.max_wait, jitter=self.backoff)(state))
+
+    def get(self, path: str, params: dict[str, str], *, query: str, stop: threading.Event | None = None) -> dict[str, Any]:
+        """The JSON body of a successful answer, after retries; typed errors otherwise."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Transient),
+            sleep=(stop.wait if stop is not None else time.sleep),
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._once(path, params, query, stop)
+        except _Transient as exc:
+            n = retrying.statistics.get("attempt_number", self.retries + 1)
+            if stop is not None and stop.is_set():
+                raise Aborted() from None
+            if exc.connection:
+                raise ConnectionFailed(
+                    f"cannot reach {self.url}: {exc.reason} (gave up after {n} attempt{'s' if n > 1 else ''})",
+                    url=self.url, attempts=n, status=exc.status, query=query,
+                ) from None
+            raise RetriesExhausted(
+                f"{self.url} kept failing for query {query!r}: {exc.reason} (gave up after {n} attempts)",
+                url=self.url, attempts=n, status=exc.status, query=query,
+            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,195 @@
+"""On-disk cache of pulled ranges: one Parquet file per (server, query, step grid).
+
+The file name is a hash of the key; the key itself, the covered intervals and
+the series labels live in the file's metadata, next to the samples, so data
+and coverage can never disagree. Writes are atomic (temporary file, fsync,
+``os.replace``) under a per-key lock: a crash or a killed server leaves the
+previous file whole. Location: ``cache_dir``, else ``$CAPACITY_CACHE_DIR``,
+else ``~/.cache/capacity/pulls``. Keys hold no credentials: the server is its
+public URL (no user info, no query string) plus tenant header values.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .. import frame as _frame
+from ._chunks import Interval, merge
+
+__all__ = ["CacheKey", "CacheEntry", "PullCache", "default_dir"]
+
+_META = b"capacity.cache"
+_VERSION = 1
+
+
+def default_dir() -> Path:
+    """``$CAPACITY_CACHE_DIR`` or ``~/.cache/capacity/pulls`` (read when called)."""
+    env = os.environ.get("CAPACITY_CACHE_DIR")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "capacity" / "pulls"
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    server: str  # public URL: no credentials, no query string
+    query: str
+    step_ns: int
+    phase_ns: int  # grid position inside one step: start % step
+    tenant: str = ""
+
+    def digest(self) -> str:
+        text = json.dumps(asdict(self), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    frame: pd.DataFrame  # canonical frame keyed by raw series id
+    labels: dict[str, dict[str, str]]  # raw series id -> labels (with __name__)
+    covered: list[Interval]
+
+
+def _clip(intervals: list[Interval], lo: int, hi: int) -> list[Interval]:
+    return [(max(a, lo), min(b, hi)) for a, b in intervals if b >= lo and a <= hi]
+
+
+def _inside(ds: np.ndarray, intervals: list[Interval]) -> np.ndarray:
+    mask = np.zeros(len(ds), dtype=bool)
+    for a, b in intervals:
+        mask |= (ds >= a) & (ds <= b)
+    return mask
+
+
+class PullCache:
+    """Read and extend cached pulls; every method is safe against concurrent writers."""
+
+    def __init__(self, root: "str | os.PathLike[str] | None" = None) -> None:
+        self.root = Path(root).expanduser() if root is not None else default_dir()
+
+    def path(self, key: CacheKey) -> Path:
+        return self.root / f"{key.digest()}.parquet"
+
+    @contextlib.contextmanager
+    def _lock(self, key: CacheKey) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / f"{key.digest()}.lock", "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _meta(self, path: Path) -> dict | None:
+        try:
+            meta = pq.read_schema(path).metadata or {}
+            doc = json.loads(meta[_META])
+        except (OSError, KeyError, ValueError, pa.ArrowException):
+            return None  # missing or unreadable: a miss, rewritten on the next store
+        return doc if doc.get("version") == _VERSION else None
+
+    def coverage(self, key: CacheKey) -> list[Interval]:
+        """Intervals (ns, inclusive grid points) the cache holds for ``key``."""
+        doc = self._meta(self.path(key))
+        if doc is None or doc.get("key") != asdict(key):
+            return []
+        return [(int(a), int(b)) for a, b in doc["covered"]]
+
+    def load(self, key: CacheKey, lo: int | None = None, hi: int | None = None) -> CacheEntry | None:
+        """Cached samples with ``lo <= ds <= hi`` (ns), or None when nothing is cached."""
+        path = self.path(key)
+        doc = self._meta(path)
+        if doc is None or doc.get("key") != asdict(key):
+            return None
+        try:
+            table = pq.read_table(path)
+        except (OSError, pa.ArrowException):
+            return None
+        ds = table.column("ds").to_numpy().view(np.int64) if table.num_rows else np.array([], dtype=np.int64)
+        keep = np.ones(len(ds), dtype=bool)
+        if lo is not None:
+            keep &= ds >= lo
+        if hi is not None:
+            keep &= ds <= hi
+        if not keep.all():
+            table = table.filter(pa.array(keep))
+        df = table.to_pandas()
+        df["unique_id"] = df["unique_id"].astype(str)
+        df["ds"] = df["ds"].astype(_frame.DS_DTYPE)
+        covered = [(int(a), int(b)) for a, b in doc["covered"]]
+        return CacheEntry(df[list(_frame.COLUMNS)], doc["labels"], covered)
+
+    def store(
+        self,
+        key: CacheKey,
+        frame: pd.DataFrame,
+        labels: Mapping[str, Mapping[str, str]],
+        covered: list[Interval],
+        complete_before: int | None = None,
+    ) -> None:
+        """Add samples fetched over ``covered`` (they replace what was cached there).
+
+        Only the part at or before ``complete_before`` (ns) is kept: newer data may still change.
+        """
+        if complete_before is not None:
+            covered = _clip(covered, np.iinfo(np.int64).min, complete_before)
+            frame = frame[frame["ds"].array.asi8 <= complete_before] if len(frame) else frame
+        if not covered:
+            return
+        with self._lock(key):
+            old = self.load(key)
+            parts = [frame]
+            all_labels = {str(k): dict(v) for k, v in labels.items()}
+            spans = list(covered)
+            if old is not None:
+                old_ds = old.frame["ds"].array.asi8
+                parts.insert(0, old.frame[~_inside(old_ds, covered)])
+                all_labels = {**old.labels, **all_labels}
+                spans += old.covered
+            merged = _frame.concat(parts)
+            merged = merged.drop_duplicates(["unique_id", "ds"], keep="last")
+            ids = set(merged["unique_id"].unique())
+            doc = {
+                "version": _VERSION,
+                "key": asdict(key),
+                "covered": [list(iv) for iv in merge(spans, key.step_ns)],
+                "labels": {k: v for k, v in all_labels.items() if k in ids},
+            }
+            self._write(self.path(key), merged, doc)
+
+    def _write(self, path: Path, frame: pd.DataFrame, doc: dict) -> None:
+        table = pa.Table.from_pandas(
+            frame.assign(unique_id=frame["unique_id"].astype("category")), preserve_index=False
+        )
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META: json.dumps(doc).encode()})
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pq.write_table(table, fh, compression="zstd")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def clear(self, key: CacheKey) -> None:
+        """Forget ``key`` (atomic: the file is unlinked under the lock)."""
+        with self._lock(key), contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path(key))

@@ -1,0 +1,293 @@
+"""Pull range queries from any server speaking Prometheus' HTTP API
+(Prometheus, Thanos, Mimir, VictoriaMetrics).
+
+    src = PrometheusSource("http://127.0.0.1:9090")
+    got = src.fetch("request_throughput", start, end, pd.Timedelta("1m"))   # catalog name or PromQL
+
+A range is cut into pieces of at most ``max_points`` points per series,
+aligned on the step grid, fetched ``concurrency`` at a time, merged with no
+duplicate and no missing step, and kept in the on-disk cache (only missing
+pieces are fetched next time). Credentials come from the environment
+(:mod:`capacity.sources.auth`).
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import threading
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import requests
+from requests.auth import AuthBase
+
+from .. import frame as _frame
+from ..errors import ConfigError, SourceError, UnknownMetricError
+from ..promql import parse_selector
+from ..timeutil import now as _now
+from . import auth as _auth
+from ._chunks import Grid, make_grid, missing, pieces
+from ._http import Aborted, Transport
+from .base import Progress, Pulled
+from .cache import CacheKey, PullCache
+
+__all__ = ["PrometheusSource", "FRESH"]
+
+#: data newer than now - FRESH is fetched again on the next pull (it may still change)
+FRESH = pd.Timedelta(minutes=5)
+
+
+@dataclass
+class _Piece:
+    """Parsed answer for grid indexes i0..i1: raw series id -> (ns, y), labels, warnings."""
+
+    i0: int
+    i1: int
+    series: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _secs(ns: int) -> str:
+    """Seconds as Prometheus reads them (ms precision)."""
+    return str(ns // 1_000_000_000) if ns % 1_000_000_000 == 0 else f"{ns / 1e9:.3f}"
+
+
+def _parse_matrix(body: dict[str, Any], lo: int, hi: int, piece: _Piece) -> None:
+    data = body.get("data") or {}
+    if data.get("resultType") not in ("matrix", None):
+        raise SourceError(f"expected a matrix from query_range, got {data.get('resultType')!r}")
+    for item in data.get("result") or ():
+        metric = {str(k): str(v) for k, v in (item.get("metric") or {}).items()}
+        values = item.get("values") or ()
+        if not values:
+            continue
+        n = len(values)
+        ts = np.fromiter((v[0] for v in values), dtype=np.float64, count=n)
+        y = np.array([v[1] for v in values], dtype=np.float64)  # "NaN", "+Inf", "-Inf" parse as floats
+        ns = np.rint(ts * 1000.0).astype(np.int64) * 1_000_000
+        keep = (ns >= lo) & (ns <= hi)
+        if not keep.all():
+            ns, y = ns[keep], y[keep]
+        rid = _frame.series_id(metric.get("__name__"), metric)
+        piece.series[rid] = (ns, y)
+        piece.labels[rid] = metric
+    for key in ("warnings", "infos"):
+        piece.warnings.extend(str(w) for w in body.get(key) or ())
+
+
+def _to_frame(pcs: list[_Piece]) -> pd.DataFrame:
+    """Canonical frame (raw series ids) from pieces that do not overlap in time."""
+    chunks: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for p in sorted(pcs, key=lambda p: p.i0):
+        for rid, arrays in p.series.items():
+            chunks.setdefault(rid, []).append(arrays)
+    if not chunks:
+        return _frame.empty()
+    ids = sorted(chunks)
+    ns = [np.concatenate([c[0] for c in chunks[r]]) for r in ids]
+    ys = [np.concatenate([c[1] for c in chunks[r]]) for r in ids]
+    counts = np.array([len(a) for a in ns])
+    uid = np.repeat(np.array(ids, dtype=object), counts)
+    ds = pd.DatetimeIndex(np.concatenate(ns).view("datetime64[ns]"), tz="UTC")
+    return pd.DataFrame({"unique_id": uid, "ds": ds, "y": np.concatenate(ys)})
+
+
+class PrometheusSource:
+    """A Prometheus-API server as a :class:`~capacity.sources.base.Source`.
+
+    ``auth``: None reads :mod:`capacity.sources.auth`'s environment variables;
+    a ``requests`` auth object or :class:`~capacity.sources.auth.Credentials` is used as is.
+    ``verify``: True, False or a CA bundle path (None: from the environment).
+    ``headers``: extra headers, added to ``CAPACITY_HEADERS``.
+    ``session``: a ``requests.Session`` to use (tests inject transport adapters).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        cache: bool = True,
+        cache_dir: "str | os.PathLike[str] | None" = None,
+        refresh: bool = False,
+        timeout: float = 30,
+        max_points: int = 11_000,
+        concurrency: int = 4,
+        retries: int = 4,
+        backoff: float = 0.5,
+        auth: "_auth.Credentials | AuthBase | None" = None,
+        verify: bool | str | None = None,
+        headers: dict[str, str] | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.url = _auth.public_url(url)
+        self.name = self.url
+        if max_points < 1 or concurrency < 1 or retries < 0 or timeout <= 0:
+            raise ConfigError("prometheus source: max_points, concurrency, timeout must be positive and retries >= 0", field="options")
+        creds = auth if isinstance(auth, _auth.Credentials) else _auth.from_env()
+        if isinstance(auth, AuthBase):
+            creds = _auth.Credentials(auth, creds.verify, creds.headers)
+        if verify is not None or headers:
+            creds = _auth.Credentials(creds.auth, creds.verify if verify is None else verify, {**creds.headers, **(headers or {})})
+        self._creds = creds
+        self.max_points = int(max_points)
+        self.concurrency = int(concurrency)
+        self.refresh = refresh
+        self.cache = PullCache(cache_dir) if cache else None
+        self.transport = Transport(
+            self.url, creds, timeout=timeout, retries=retries, backoff=backoff, pool=self.concurrency, session=session
+        )
+
+    def __repr__(self) -> str:
+        return f"PrometheusSource({self.url!r}, cache={self.cache is not None}, max_points={self.max_points}, credentials={self._creds!r})"
+
+    def span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        return None
+
+    def close(self) -> None:
+        self.transport.close()
+
+    # ------------------------------------------------------------------ helpers
+
+    def _resolve(self, metric: str) -> tuple[str, str | None]:
+        """(PromQL, catalog name or None)."""
+        if not isinstance(metric, str) or not metric.strip():
+            raise ConfigError("metric: give a catalog name or a PromQL expression", field="metric")
+        try:
+            from ..catalog import default_catalog
+        except ImportError:  # pragma: no cover - catalog lands separately
+            return metric.strip(), None
+        entry = default_catalog().find(metric.strip())
+        return (entry.query, metric.strip()) if entry is not None else (metric.strip(), None)
+
+    def _fetch_piece(self, query: str, grid: Grid, i0: int, i1: int, stop: threading.Event) -> _Piece:
+        lo, hi = grid.interval(i0, i1)
+        params = {"query": query, "start": _secs(lo), "end": _secs(hi), "step": _secs(grid.step)}
+        body = self.transport.get("/api/v1/query_range", params, query=query, stop=stop)
+        piece = _Piece(i0, i1)
+        _parse_matrix(body, lo, hi, piece)
+        return piece
+
+    def _run(self, query: str, grid: Grid, plan: list[tuple[int, int]], done: int, progress: Progress | None) -> tuple[list[_Piece], BaseException | None]:
+        """Fetch ``plan``; return the pieces that arrived and the first error (if any)."""
+        got: list[_Piece] = []
+        if not plan:
+            return got, None
+        stop = threading.Event()
+        error: BaseException | None = None
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(plan)), thread_name_prefix="capacity-pull") as ex:
+            pending: set[Future[_Piece]] = {ex.submit(self._fetch_piece, query, grid, i0, i1, stop) for i0, i1 in plan}
+            try:
+                while pending and error is None:
+                    finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    for fut in finished:
+                        exc = fut.exception()
+                        if exc is None:
+                            piece = fut.result()
+                            got.append(piece)
+                            done += piece.i1 - piece.i0 + 1
+                        elif error is None and not isinstance(exc, Aborted):
+                            error = exc
+                    if progress is not None and error is None:
+                        progress(done, grid.n)
+            except BaseException as exc:  # KeyboardInterrupt: keep what arrived
+                error = exc
+            finally:
+                stop.set()
+                for fut in pending:
+                    fut.cancel()
+        for fut in pending:  # pieces that completed while we were stopping
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                got.append(fut.result())
+        return got, error
+
+    def _name(self, frame: pd.DataFrame, labels: dict[str, dict[str, str]], query: str, catalog_name: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        ids = list(labels)
+        rename: dict[str, str] = {}
+        for rid in ids:
+            lbl = {k: v for k, v in labels[rid].items() if k != "__name__"}
+            if catalog_name is not None:
+                rename[rid] = catalog_name if (len(ids) == 1 and not lbl) else _frame.series_id(catalog_name, lbl)
+            else:
+                sid = _frame.series_id(labels[rid].get("__name__"), labels[rid])
+                rename[rid] = query if sid == "{}" else sid
+        if len(frame) and any(k != v for k, v in rename.items()):
+            frame = frame.assign(unique_id=frame["unique_id"].map(rename))
+            frame = _frame.normalize(frame)
+        if len(frame) and frame["unique_id"].dtype != "str":
+            frame = frame.assign(unique_id=frame["unique_id"].astype(str))
+        table = _frame.labels_table({rename[r]: labels[r] for r in ids})
+        return frame, table
+
+    # ------------------------------------------------------------------ Source
+
+    def fetch(
+        self,
+        metric: str,
+        start: pd.Timestamp,
+        end: pd.Timestamp,
+        step: pd.Timedelta,
+        *,
+        progress: Progress | None = None,
+    ) -> Pulled:
+        """Series of ``metric`` (catalog name or PromQL) on the grid ``start, start+step, ... <= end``."""
+        query, catalog_name = self._resolve(metric)
+        start, end, step = pd.Timestamp(start), pd.Timestamp(end), pd.Timedelta(step)
+        if step <= pd.Timedelta(0):
+            raise ConfigError(f"step must be positive, got {step}", field="step")
+        if step % pd.Timedelta(milliseconds=1):
+            raise ConfigError(f"step {step} is finer than the millisecond Prometheus works in", field="step")
+        grid = make_grid(start, end, step)
+        key = CacheKey(self.url, query, grid.step, grid.phase, self._creds.tenant())
+        entry = None
+        if self.cache is not None and not self.refresh and grid.n:
+            entry = self.cache.load(key, *grid.interval(0, grid.n - 1))
+        plan = pieces(missing(grid, entry.covered if entry is not None else []), self.max_points)
+        done = grid.n - sum(i1 - i0 + 1 for i0, i1 in plan)
+        if progress is not None:
+            progress(done, grid.n)
+        got, error = self._run(query, grid, plan, done, progress)
+        fetched = _to_frame(got)
+        labels: dict[str, dict[str, str]] = {}
+        for p in sorted(got, key=lambda p: p.i0):
+            labels.update(p.labels)
+        if self.cache is not None and got:
+            fresh_edge = int((_now() - FRESH).value)
+            self.cache.store(key, fetched, labels, [grid.interval(p.i0, p.i1) for p in got], complete_before=fresh_edge)
+        if error is not None:
+            raise error
+        frame = fetched
+        if entry is not None and len(entry.frame):
+            # the plan only asked for what the snapshot does not cover: no overlap
+            frame = _frame.concat([entry.frame, fetched]) if len(fetched) else entry.frame
+            kept = set(entry.frame["unique_id"].unique())
+            labels = {**{k: v for k, v in entry.labels.items() if k in kept}, **labels}
+        warnings: list[str] = []
+        for p in sorted(got, key=lambda p: p.i0):
+            warnings.extend(w for w in p.warnings if w not in warnings)
+        if not labels and catalog_name is None:
+            self._check_known(metric, query, start, end)
+        frame, table = self._name(frame, labels, query, catalog_name)
+        return Pulled(_frame.validate(frame, name=f"pull of {query!r} from {self.url}"), table, tuple(warnings))
+
+    def _check_known(self, metric: str, query: str, start: pd.Timestamp, end: pd.Timestamp) -> None:
+        """An empty answer for a bare name that is not in the catalog: say so, naming it."""
+        sel = parse_selector(query)
+        if sel is None or sel.matchers:
+            return
+        try:
+            from ..catalog import default_catalog
+
+            known = list(default_catalog().names()) if hasattr(default_catalog(), "names") else []
+        except ImportError:  # pragma: no cover
+            known = []
+        close = difflib.get_close_matches(metric, known, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UnknownMetricError(
+            f"unknown metric {metric!r}: not a catalog name and no series of that name on {self.url} "
+            f"between {start.isoformat()} and {end.isoformat()}{hint}",
+            name=metric, known=known,
+        )
