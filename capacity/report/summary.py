@@ -1,0 +1,161 @@
+"""The CI capacity forecast: GitHub-flavoured Markdown and JSON from a time-to-threshold table.
+
+Input (one row per series and threshold), the *threshold table*:
+
+``name``        what is forecast (a series id or catalog name; any text, escaped on output)
+``threshold``   the level that matters, in ``unit``
+``unit``        unit of ``threshold`` and ``last`` (may be empty)
+``last``        the last observed value
+``crossing``    UTC time the forecast mean crosses the threshold, NaT when not within the horizon
+``crossing_early`` UTC time the pessimistic 95% bound crosses (NaT: not within the horizon)
+
+:func:`summarize` turns it into a :class:`CiSummary`; :func:`to_markdown`,
+:func:`to_json` and :func:`exit_code` present it. Nothing is rounded before
+the comparison with the horizon.
+"""
+from __future__ import annotations
+
+import html as _html
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+
+__all__ = ["CiSummary", "THRESHOLD_COLUMNS", "summarize", "to_markdown", "to_json", "exit_code", "md_escape"]
+
+THRESHOLD_COLUMNS = ("name", "threshold", "unit", "last", "crossing", "crossing_early")
+EXIT_CLEAR, EXIT_CROSSING = 0, 1
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def md_escape(text: object) -> str:
+    """Text safe inside a GFM paragraph or table cell: HTML escaped, Markdown punctuation
+    backslash-escaped, ``|`` escaped, line breaks folded to spaces."""
+    s = " ".join(str(text).split())
+    s = _html.escape(s, quote=False)  # & < > first: no raw HTML survives
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+@dataclass(frozen=True)
+class CiSummary:
+    """The verdict: which thresholds are crossed within ``horizon`` after ``as_of``."""
+
+    as_of: pd.Timestamp
+    horizon: pd.Timedelta
+    source: str
+    table: pd.DataFrame  # THRESHOLD_COLUMNS + days, days_early, within, within_early
+
+    @property
+    def crossed(self) -> list[str]:
+        return [str(n) for n in self.table.loc[self.table["within"], "name"]]
+
+    @property
+    def at_risk(self) -> list[str]:
+        """Crossed by the 95% pessimistic bound but not by the mean."""
+        t = self.table
+        return [str(n) for n in t.loc[t["within_early"] & ~t["within"], "name"]]
+
+
+def summarize(table: pd.DataFrame, *, as_of: pd.Timestamp, horizon: pd.Timedelta, source: str) -> CiSummary:
+    """Add days-to-crossing and within-horizon flags; sort soonest first."""
+    missing = [c for c in THRESHOLD_COLUMNS if c not in table.columns]
+    if missing:
+        raise DataError(f"capacity forecast summary: missing column(s) {', '.join(missing)}", column=missing[0])
+    t = table.loc[:, list(THRESHOLD_COLUMNS)].copy()
+    for col in ("crossing", "crossing_early"):
+        t[col] = pd.to_datetime(t[col], utc=True)
+    end = as_of + horizon
+    t["days"] = (t["crossing"] - as_of) / pd.Timedelta(days=1)
+    t["days_early"] = (t["crossing_early"] - as_of) / pd.Timedelta(days=1)
+    t["within"] = t["crossing"].notna() & (t["crossing"] <= end)
+    t["within_early"] = t["crossing_early"].notna() & (t["crossing_early"] <= end)
+    t = t.sort_values(["within", "days", "days_early", "name"], ascending=[False, True, True, True],
+                      na_position="last", kind="stable").reset_index(drop=True)
+    return CiSummary(as_of, horizon, source, t)
+
+
+def exit_code(summary: CiSummary) -> int:
+    """0 when no threshold is crossed (by the mean forecast) within the horizon, 1 when one is."""
+    return EXIT_CROSSING if summary.crossed else EXIT_CLEAR
+
+
+def _num(v: float) -> str:
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.4g}"
+
+
+def _when(ts: pd.Timestamp, days: float, within: bool) -> str:
+    if pd.isna(ts):
+        return "not forecast"
+    tag = f"{ts:%Y-%m-%d} (in {days:,.0f} d)"
+    return f"**{tag}**" if within else f"{tag}, after the horizon"
+
+
+def to_markdown(summary: CiSummary, charts: Mapping[str, str] | None = None, *, title: str = "Capacity forecast") -> str:
+    """The report as GitHub-flavoured Markdown; ``charts`` maps names to PNG file names beside it."""
+    days = summary.horizon / pd.Timedelta(days=1)
+    lines = [f"# {md_escape(title)}", ""]
+    if summary.crossed:
+        names = ", ".join(md_escape(n) for n in summary.crossed)
+        lines.append(f"> **THRESHOLD CROSSED** within {days:g} days: {names}.")
+    else:
+        lines.append(f"> **OK**: no threshold is crossed by the forecast within {days:g} days.")
+    if summary.at_risk:
+        lines.append(f">\n> **At risk** (the pessimistic 95% bound crosses): {', '.join(md_escape(n) for n in summary.at_risk)}.")
+    lines += ["", f"History up to {summary.as_of:%Y-%m-%d %H:%M} UTC from {md_escape(summary.source)}; "
+              f"horizon {days:g} days (to {summary.as_of + summary.horizon:%Y-%m-%d}).", ""]
+    lines += ["| Status | Metric | Threshold | Last value | Mean forecast crosses | 95% bound crosses |",
+              "|:--|:--|--:|--:|:--|:--|"]
+    for r in summary.table.itertuples(index=False):
+        status = "CROSSED" if r.within else ("at risk" if r.within_early else "ok")
+        unit = f" {md_escape(r.unit)}" if isinstance(r.unit, str) and r.unit else ""
+        lines.append(f"| {status} | {md_escape(r.name)} | {_num(r.threshold)}{unit} | {_num(r.last)}{unit} | "
+                     f"{_when(r.crossing, r.days, r.within)} | {_when(r.crossing_early, r.days_early, r.within_early)} |")
+    if charts:
+        lines += ["", "## Charts", ""]
+        for name, file in charts.items():
+            lines += [f"![forecast of {md_escape(name)}]({_url(file)})", ""]
+    lines += ["", "_Mean and 95% bounds from `capacity forecast`; intervals calibrated by backtest._", ""]
+    return "\n".join(lines)
+
+
+def _url(file: str) -> str:
+    from urllib.parse import quote
+
+    return quote(file, safe="/._-")
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (pd.Timestamp,)):
+        return None if pd.isna(v) else v.isoformat()
+    if v is pd.NaT:
+        return None
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return None if not math.isfinite(float(v)) else float(v)
+    return v
+
+
+def to_json(summary: CiSummary) -> str:
+    """The report as JSON: verdict, horizon, and one object per threshold (NaN/NaT as null)."""
+    rows = [{k: _jsonable(v) for k, v in rec.items()} for rec in summary.table.to_dict(orient="records")]
+    doc = {
+        "as_of": summary.as_of.isoformat(),
+        "horizon_days": summary.horizon / pd.Timedelta(days=1),
+        "source": summary.source,
+        "status": "crossed" if summary.crossed else "ok",
+        "exit_code": exit_code(summary),
+        "crossed": summary.crossed,
+        "at_risk": summary.at_risk,
+        "thresholds": rows,
+    }
+    return json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
