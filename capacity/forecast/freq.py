@@ -19,7 +19,7 @@ MAX_PERIOD = 1440
 
 def infer_step(ds: pd.Series | pd.DatetimeIndex | np.ndarray, *, series: str = "") -> pd.Timedelta:
     """The sampling step: the most common gap between consecutive timestamps."""
-    values = np.asarray(pd.DatetimeIndex(ds).asi8, dtype="int64")
+    values = np.asarray(pd.DatetimeIndex(ds).as_unit("ns").asi8, dtype="int64")
     if len(values) < 2:
         raise ForecastError(f"series {series!r}: cannot infer a frequency from fewer than 2 timestamps", series=series)
     diffs = np.diff(np.sort(values))
@@ -83,7 +83,7 @@ class Regular:
 
 def regularize(unique_id: str, ds: pd.Series, y: pd.Series, step: pd.Timedelta | None = None) -> Regular:
     """Put one series on its regular grid; interpolate missing points (linearly, never at the ends)."""
-    s = pd.Series(np.asarray(y, dtype="float64"), index=pd.DatetimeIndex(ds)).sort_index()
+    s = pd.Series(np.asarray(y, dtype="float64"), index=pd.DatetimeIndex(ds).as_unit("ns")).sort_index()
     s = s[~s.index.duplicated(keep="last")]
     s = s.iloc[int(np.argmax(s.notna().to_numpy())):] if s.notna().any() else s
     if s.notna().sum() == 0:
@@ -95,7 +95,7 @@ def regularize(unique_id: str, ds: pd.Series, y: pd.Series, step: pd.Timedelta |
         # Snap to the grid (nearest point), averaging collisions, rather than refusing the data.
         snapped = s.index[0] + ((s.index - s.index[0]) / step).round().astype("int64") * step
         s = s.groupby(snapped).mean()
-    grid = pd.date_range(s.index[0], s.index[-1], freq=step)
+    grid = pd.date_range(s.index[0], s.index[-1], freq=step).as_unit("ns")
     r = s.reindex(grid)
     missing = int(r.isna().sum())
     if missing:

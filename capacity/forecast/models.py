@@ -114,6 +114,8 @@ class DecompETS:
     """STL (one period) or MSTL (several) + damped additive ETS on the seasonally adjusted series."""
 
     alias: str = "stl_ets"
+    #: STL's seasonal smoother (odd); larger = a steadier seasonal shape, less noise repeated forward
+    seasonal_window: int = 101
 
     def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
         return bool(periods) and len(y) >= 2 * max(periods) + 10
@@ -124,9 +126,9 @@ class DecompETS:
         y = np.asarray(y, dtype="float64")
         ps = tuple(sorted(periods))
         if len(ps) == 1:
-            seasonal = np.asarray(STL(y, period=ps[0]).fit().seasonal, dtype="float64")[:, None]
+            seasonal = np.asarray(STL(y, period=ps[0], seasonal=self.seasonal_window).fit().seasonal, dtype="float64")[:, None]
         else:
-            seasonal = np.asarray(MSTL(y, periods=ps).fit().seasonal, dtype="float64").reshape(len(y), -1)
+            seasonal = np.asarray(MSTL(y, periods=ps, stl_kwargs={"seasonal": self.seasonal_window}).fit().seasonal, dtype="float64").reshape(len(y), -1)
         future = sum(_repeat_cycle(seasonal[:, i], p, h) for i, p in enumerate(ps))
         adjusted = _ets(y - seasonal.sum(axis=1), h, levels, params, error="add", trend="add", damped=True)
         return Prediction(

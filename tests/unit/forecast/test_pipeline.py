@@ -1,0 +1,136 @@
+"""forecast / cross_validation / evaluate over the canonical frame."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from capacity.errors import ConfigError, SeriesTooShortError
+from capacity.forecast import auto_forecast, cross_validation, evaluate, forecast, registry
+from capacity.forecast.base import Prediction, normal_prediction
+
+from .conftest import make_frame
+
+COLS = ["unique_id", "ds", "model", "mean", "lo-80", "hi-80", "lo-95", "hi-95", "note"]
+
+
+@dataclass(frozen=True)
+class _Faulty:
+    """Fault injection: what statsmodels does on a bad day, on demand."""
+
+    alias: str
+    kind: str
+
+    def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
+        return True
+
+    def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+        if self.kind == "raise":
+            raise np.linalg.LinAlgError("Schur decomposition solver error")
+        if self.kind == "explode":
+            mean = y[-1] * np.exp(np.arange(1, h + 1))
+        elif self.kind == "nan_on_full" and len(y) > 150:
+            mean = np.full(h, np.nan)
+        else:  # a perfect oracle in the backtest (the series below is a clean line)
+            mean = y[-1] + (y[-1] - y[-2]) * np.arange(1, h + 1)
+        return normal_prediction(mean, np.ones(h), levels)
+
+
+for _kind in ("raise", "explode", "nan_on_full"):
+    if f"faulty_{_kind}" not in registry.names():
+        registry.register(_Faulty(f"faulty_{_kind}", _kind))
+
+
+def _line(n: int = 200) -> np.ndarray:
+    return 50.0 + 2.0 * np.arange(n)
+
+
+def test_forecast_columns_dtypes_and_horizon(rng: np.random.Generator) -> None:
+    f = make_frame({"b": 10 + rng.normal(0, 1, 120), "a": _line(120)})
+    out = forecast(f, "14d", models=["naive", "drift"], executor="serial")
+    assert list(out.columns) == COLS
+    assert out["ds"].dtype == pd.DatetimeTZDtype("ns", "UTC")
+    assert len(out) == 2 * 2 * 14
+    first = out[(out.unique_id == "a")].ds.min()
+    assert first == pd.Timestamp("2025-01-01", tz="UTC") + pd.Timedelta(days=120)
+    assert (out["lo-95"] <= out["lo-80"]).all() and (out["hi-80"] <= out["hi-95"]).all()
+
+
+def test_auto_choice_follows_a_clean_trend(rng: np.random.Generator) -> None:
+    y = _line(300) + rng.normal(0, 0.5, 300)
+    fc, choice = auto_forecast(make_frame({"s": y}), 30, executor="serial")
+    truth = 50.0 + 2.0 * np.arange(300, 330)
+    assert choice.loc[0, "model"] not in ("naive", "seasonal_naive")
+    assert np.max(np.abs(fc["mean"].to_numpy() - truth)) < 5.0  # a flat forecast would be off by up to 60
+    assert choice.loc[0, "mase"] < choice.loc[0, "seasonal_naive_mase"]
+    assert fc["model"].nunique() == 1
+
+
+def test_non_negative_series_stay_non_negative(rng: np.random.Generator) -> None:
+    y = np.maximum(0.0, 100 - 0.6 * np.arange(160) + rng.normal(0, 2, 160))  # falling towards zero
+    out = forecast(make_frame({"s": y}), 120, models=["drift", "linear_trend"], executor="serial")
+    assert (out[["mean", "lo-80", "lo-95"]] >= 0).all().all()
+    unbounded = forecast(make_frame({"s": y}), 120, models=["drift"], bounds=False, executor="serial")
+    assert (unbounded["lo-95"] < 0).any()  # the clip above did something
+
+
+def test_bounds_for_ratios(rng: np.random.Generator) -> None:
+    y = np.clip(0.5 + 0.004 * np.arange(150) + rng.normal(0, 0.01, 150), 0, 1)
+    out = forecast(make_frame({"cpu": y}), 90, models=["linear_trend"], bounds={"cpu": (0.0, 1.0)}, executor="serial")
+    assert out["hi-95"].max() == 1.0 and out["mean"].max() <= 1.0
+
+
+@pytest.mark.parametrize("kind", ["raise", "explode"])
+def test_failing_models_are_never_chosen(kind: str) -> None:
+    fc, choice = auto_forecast(make_frame({"s": _line()}), 10, models=["naive", f"faulty_{kind}"], executor="serial")
+    assert choice.loc[0, "model"] == "naive"
+    assert "naive" in choice.loc[0, "candidates"] and kind not in choice.loc[0, "candidates"]
+
+
+def test_nan_on_the_full_history_falls_back_to_best_baseline_and_says_so() -> None:
+    models = ["faulty_nan_on_full", "naive", "drift"]  # ties go to the first listed
+    fc, choice = auto_forecast(make_frame({"s": _line()}), 10, models=models, executor="serial")
+    # the faulty model is perfect in the backtest, so it is chosen, then fails on the whole history
+    assert choice.loc[0, "fallback"]
+    assert choice.loc[0, "model"] == "drift"  # drift is exact on a line: the best baseline
+    assert "faulty_nan_on_full: produced NaN" in fc["note"].iloc[0]
+    assert fc["mean"].notna().all()
+
+
+def test_cross_validation_layout_and_actuals() -> None:
+    y = _line(100)
+    cv = cross_validation(make_frame({"s": y}), h=5, n_windows=3, step_size=10, models=["naive", "drift"])
+    assert list(cv.columns) == ["unique_id", "cutoff", "ds", "y", "model", "mean", "lo-80", "hi-80",
+                                "lo-95", "hi-95", "mase_scale", "note"]
+    start = pd.Timestamp("2025-01-01", tz="UTC")
+    # last cutoff is n - h - 1 = index 94; windows 10 apart: 74, 84, 94
+    assert sorted(cv.cutoff.unique()) == [start + pd.Timedelta(days=d) for d in (74, 84, 94)]
+    naive = cv[cv.model == "naive"]
+    assert np.allclose(naive["y"], 50 + 2 * ((naive.ds - start).dt.days.to_numpy()))
+    m = evaluate(cv).set_index("model")
+    assert m.loc["drift", "mase"] == pytest.approx(0.0, abs=1e-9)
+    # naive misses by 2, 4, .., 10 on a line rising 2/day: mean error 6; scale (lag-7 MAE) 14
+    assert m.loc["naive", "mase"] == pytest.approx(6 / 14)
+
+
+def test_cross_validation_names_every_short_series() -> None:
+    f = make_frame({"long": _line(200), "short1": _line(30), "short2": _line(20)})
+    with pytest.raises(SeriesTooShortError) as info:
+        cross_validation(f, h=14, n_windows=3)
+    assert info.value.series == ["short1", "short2"]
+    assert "short1 (30 points" in str(info.value)
+
+
+def test_unknown_model_alias_lists_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match="known: .*drift"):
+        forecast(make_frame({"s": _line()}), 5, models=["prophet"])
+
+
+def test_gaps_are_filled_and_reported() -> None:
+    f = make_frame({"s": _line(100)}).drop(index=[40, 41, 42]).reset_index(drop=True)
+    fc, choice = auto_forecast(f, 5, models=["drift", "naive"], executor="serial")
+    assert choice.loc[0, "filled"] == 3
+    assert "3 missing points interpolated" in fc["note"].iloc[0]
