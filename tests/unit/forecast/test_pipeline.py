@@ -32,7 +32,7 @@ class _Faulty:
             raise np.linalg.LinAlgError("Schur decomposition solver error")
         if self.kind == "explode":
             mean = y[-1] * np.exp(np.arange(1, h + 1))
-        elif self.kind == "nan_on_full" and len(y) > 150:
+        elif self.kind == "nan_on_full" and len(y) >= 200:  # only the whole history of _line()
             mean = np.full(h, np.nan)
         else:  # a perfect oracle in the backtest (the series below is a clean line)
             mean = y[-1] + (y[-1] - y[-2]) * np.arange(1, h + 1)
