@@ -313,7 +313,9 @@ class ProgressBar:
         if total != bar.total:
             bar.total = total
         if done != bar.n:
-            bar.update(done - bar.n)
+            bar.update(done - bar.n)  # redraws at most every tqdm mininterval
+        if total and done >= total:
+            bar.refresh()  # always show completion
 
     def close(self) -> None:
         if self._bar is not None:
