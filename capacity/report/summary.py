@@ -15,7 +15,6 @@ the comparison with the horizon.
 """
 from __future__ import annotations
 
-import html as _html
 import json
 import math
 import re
@@ -32,14 +31,15 @@ __all__ = ["CiSummary", "THRESHOLD_COLUMNS", "summarize", "to_markdown", "to_jso
 
 THRESHOLD_COLUMNS = ("name", "threshold", "unit", "last", "crossing", "crossing_early")
 EXIT_CLEAR, EXIT_CROSSING = 0, 1
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&\"'=:])")
 
 
 def md_escape(text: object) -> str:
-    """Text safe inside a GFM paragraph or table cell: HTML escaped, Markdown punctuation
-    backslash-escaped, ``|`` escaped, line breaks folded to spaces."""
+    """Text safe inside a GFM paragraph or table cell: every ASCII punctuation mark that
+    Markdown or HTML gives a meaning (``< > & | * _ [ ] ( ) ` # !`` ...) is
+    backslash-escaped (CommonMark shows an escaped mark as itself), line breaks
+    are folded to spaces."""
     s = " ".join(str(text).split())
-    s = _html.escape(s, quote=False)  # & < > first: no raw HTML survives
     return _MD_SPECIAL.sub(r"\\\1", s)
 
 
