@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..slo import engine
-from ..slo.spec import Spec, default_spec, load_spec
+from ..slo.spec import SLO, Spec, default_spec, load_spec
 from ..slo.windows import Window, month, quarter, rolling
 from ..sources import Source
 from ..timeutil import parse_time
@@ -77,6 +77,17 @@ def windows_from_args(args: argparse.Namespace, spec: Spec, src: Source) -> list
     return out or None
 
 
+def own_window(slo: SLO, end: pd.Timestamp) -> Window:
+    """An SLO's own window ending at ``end``: rolling, or its calendar month/quarter to date."""
+    if slo.calendar is None:
+        return rolling(slo.window, end)
+    tz = dict(slo.labels).get("tz", "UTC")
+    local = (end - pd.Timedelta(1)).tz_convert(tz)  # a window ending exactly at a boundary is the period before it
+    label = f"{local.year:04d}-{local.month:02d}" if slo.calendar == "month" else f"{local.year}Q{(local.month - 1) // 3 + 1}"
+    w = month(label, tz) if slo.calendar == "month" else quarter(label, tz)
+    return Window(f"{w.label} to date" if end < w.end else w.label, w.start, min(end, w.end), w.kind)
+
+
 def fetch(spec: Spec, src: Source, queries: list[str], start: pd.Timestamp, end: pd.Timestamp, *, command: str,
           show_progress: bool = False) -> dict[str, pd.DataFrame]:
     """Each query of ``queries`` from ``src`` over ``start..end`` on the spec's step."""
@@ -126,10 +137,10 @@ def run(args: argparse.Namespace) -> int:
     queries = list(dict.fromkeys(q.text for s in slos for q in s.sli.queries()))
     if explicit is None:
         end = end_from_args(args, src)
-        groups: dict[pd.Timedelta, list[str]] = {}
+        groups: dict[Window, list[str]] = {}
         for s in slos:
-            groups.setdefault(s.window, []).append(s.name)
-        plan = [([rolling(w, end)], ns) for w, ns in groups.items()]
+            groups.setdefault(own_window(s, end), []).append(s.name)
+        plan = [([w], ns) for w, ns in groups.items()]
     else:
         plan = [(explicit, [s.name for s in slos])]
     all_w = [w for ws, _ in plan for w in ws]

@@ -47,10 +47,7 @@ def compliance_row(slo: SLO, ev: Events, w: Window) -> dict[str, object]:
     bad = total - good
     expected = int(w.length // ev.grid.step)
     observed = int(ev.observed[lo:hi].sum())
-    if ev.time_based:
-        zero = int((ev.observed[lo:hi] & (ev.total[lo:hi] == 0)).sum())
-    else:
-        zero = int((ev.observed[lo:hi] & (ev.total[lo:hi] == 0)).sum())
+    zero = int((ev.observed[lo:hi] & (ev.total[lo:hi] == 0)).sum())
     compliance = good / total if total > 0 else np.nan
     budget = 1.0 - slo.objective
     allowed = budget * total
@@ -115,12 +112,14 @@ def burn_rates(ev: Events, objective: float, windows: Sequence[pd.Timedelta]) ->
     NaN where the window reaches before the data (cold start) or holds no traffic.
     """
     out = {}
+    first = int(np.argmax(ev.observed)) if ev.observed.any() else len(ev.observed)
     for w in windows:
         k = int(w // ev.grid.step)
         bad = window_sums(ev.bad, k)
         tot = window_sums(ev.total, k)
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.where(tot > 0, bad / tot, np.nan)
+        ratio[: min(first + k - 1, len(ratio))] = np.nan  # the window reaches before the first data: cold start
         out[w] = ratio / (1.0 - objective)
     return out
 

@@ -15,7 +15,7 @@ import pandas as pd
 from ..timeutil import format_duration
 from . import alerts as _alerts
 from .budget import burn_rate_frame, burn_rates, compliance_table
-from .sli import Data, Events, Grid, gauge_matrix, sli_events
+from .sli import Data, Events, Grid, gauge_matrix, sli_events, timeslices
 from .spec import SLO, Spec
 from .windows import Window
 
@@ -43,7 +43,13 @@ def data_range(spec: Spec, windows: Sequence[Window] = (), *, start: pd.Timestam
 def evaluate_events(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, slos: Sequence[str] | None = None) -> list[tuple[SLO, Events]]:
     """Per-step events of each SLO on the grid ``start..end`` (spec step)."""
     grid = Grid.between(start, end, spec.step)
-    return [(s, sli_events(s.sli, data, grid)) for s in _slos(spec, slos)]
+    out = []
+    for s in _slos(spec, slos):
+        ev = sli_events(s.sli, data, grid)
+        if s.budgeting in ("Timeslices", "RatioTimeslices") and s.timeslice_window is not None:
+            ev = timeslices(ev, max(1, int(s.timeslice_window // spec.step)), s.budgeting, s.timeslice_target)
+        out.append((s, ev))
+    return out
 
 
 def compliance(spec: Spec, data: Data, windows: Sequence[Window], slos: Sequence[str] | None = None) -> pd.DataFrame:

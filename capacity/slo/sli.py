@@ -278,8 +278,12 @@ def _gauge_range(sli: SLI, data: Data, grid: Grid) -> Events:
     m, _ = gauge_matrix(_frame_for(data, sli.metric), grid)
     present = ~np.isnan(m)
     with np.errstate(invalid="ignore"):
-        below = (m < sli.lower) if not math.isnan(sli.lower) else np.zeros_like(present)
-        above = (m > sli.upper) if not math.isnan(sli.upper) else np.zeros_like(present)
+        if sli.strict:
+            below = (m <= sli.lower) if not math.isnan(sli.lower) else np.zeros_like(present)
+            above = (m >= sli.upper) if not math.isnan(sli.upper) else np.zeros_like(present)
+        else:
+            below = (m < sli.lower) if not math.isnan(sli.lower) else np.zeros_like(present)
+            above = (m > sli.upper) if not math.isnan(sli.upper) else np.zeros_like(present)
     total = present.sum(axis=1).astype(np.float64)
     a = (above & present).sum(axis=1).astype(np.float64)
     b = (below & present).sum(axis=1).astype(np.float64)
@@ -312,6 +316,40 @@ KINDS = {
 def sli_events(sli: SLI, data: Data, grid: Grid) -> Events:
     """Per-step events of ``sli`` from ``data`` (query text -> canonical frame) on ``grid``."""
     return KINDS[sli.kind](sli, data, grid)
+
+
+def timeslices(ev: Events, k: int, method: str, target: float = math.nan) -> Events:
+    """Turn per-step events into time slices of ``k`` steps (OpenSLO Timeslices / RatioTimeslices).
+
+    Each slice's events are credited to its last step. ``Timeslices``: a slice
+    with traffic is one good slice when its good ratio >= ``target``, else one
+    bad slice; ``RatioTimeslices``: it counts its good ratio as good and 1 as
+    total (the window's compliance is the mean of the slice ratios). Slices
+    without traffic count neither way.
+    """
+    n = ev.grid.n
+    if k <= 1 and method == "Timeslices" and not ev.time_based:
+        k = 1
+    m = n // k * k
+    off = n - m  # leading steps that do not fill a slice are dropped (no data)
+    g = ev.good[off:].reshape(-1, k).sum(axis=1)
+    t = ev.total[off:].reshape(-1, k).sum(axis=1)
+    obs = ev.observed[off:].reshape(-1, k).any(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(t > 0, g / t, np.nan)
+    has = t > 0
+    if method == "Timeslices":
+        good_s = (has & (ratio >= target)).astype(np.float64)
+    else:
+        good_s = np.where(has, ratio, 0.0)
+    good = np.zeros(n)
+    total = np.zeros(n)
+    observed = np.zeros(n, dtype=bool)
+    last = off + np.arange(len(g)) * k + (k - 1)
+    good[last] = good_s
+    total[last] = has.astype(np.float64)
+    observed[off:] = np.repeat(obs, k)
+    return Events(ev.grid, good, total, observed, True)
 
 
 def select(frame: pd.DataFrame, labels: pd.DataFrame, query: str) -> pd.DataFrame:

@@ -65,6 +65,7 @@ class SLI:
     capacity: Query | None = None
     lower: float = math.nan
     upper: float = math.nan
+    strict: bool = False  # gauge_range: bounds exclusive (OpenSLO lt / gt)
 
     @property
     def time_based(self) -> bool:
@@ -86,6 +87,8 @@ class SLO:
     budgeting: str = "Occurrences"  # Occurrences | Timeslices | RatioTimeslices
     calendar: str | None = None  # "month" | "quarter" for calendar-aligned OpenSLO windows
     labels: tuple[tuple[str, str], ...] = ()
+    timeslice_target: float = math.nan  # Timeslices over an event SLI: a slice is good when its ratio >= this
+    timeslice_window: pd.Timedelta | None = None  # slice length for Timeslices / RatioTimeslices
 
 
 @dataclass(frozen=True)
