@@ -117,13 +117,12 @@ def slo_rules(spec: Spec, slo: SLO, queries: Mapping[str, str] | None = None) ->
             "expr": error_ratio_expr(slo, w, queries=queries, file=spec.source, step=spec.step),
             "labels": {"slo": slo.name},
         })
-    budget = 1.0 - slo.objective
     alerts = []
     for r in spec.burn_rates.rows:
         lw, sw = format_duration(r.long), format_duration(r.short)
         sel_l = Selector(RECORD.format(window=lw), (Matcher("slo", "=", slo.name),))
         sel_s = Selector(RECORD.format(window=sw), (Matcher("slo", "=", slo.name),))
-        thr = f"({_num(r.factor)} * {_num(budget)})"
+        thr = f"({_num(r.factor)} * (1 - {_num(slo.objective)}))"
         alerts.append({
             "alert": "SLOBurnRate",
             "expr": f"({sel_l} > {thr}) and ({sel_s} > {thr})",
