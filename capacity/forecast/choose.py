@@ -50,6 +50,7 @@ def score(y: np.ndarray, h: int, results: list[WindowResult], periods: tuple[int
         for r in rs:
             actual = y[r.cutoff:r.cutoff + h]
             scale = metrics.mase_scale(y[:r.cutoff], m)
+            scale = scale if np.isfinite(scale) else 1.0  # a flat history: rank by plain MAE
             errs.append(np.abs(actual - r.pred.mean) / scale)
             sm.append(metrics.smape(actual, r.pred.mean))
             for lv in levels:

@@ -88,19 +88,22 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
             pred, note = run_model(registry.get(alias), y, h, periods, levels)
             parts.append(_rows(reg, h, alias, clip(pred, *task.bounds) if pred else None, note, levels))
         return pd.concat(parts, ignore_index=True), info
-    step_size = settings.step_size or h
-    possible = (len(y) - h - min_train(periods)) // step_size + 1
+    bt_h = backtest_horizon(len(y), h, settings.n_windows, periods)
+    step_size = settings.step_size or bt_h
+    possible = (len(y) - bt_h - min_train(periods)) // step_size + 1
     n_windows = max(0, min(settings.n_windows, possible))
     scores: dict[str, choose.Score] = {}
     results = []
     if n_windows >= 1:
-        results = backtest_arrays(y, h, n_windows, step_size, settings.models, periods, levels,
+        results = backtest_arrays(y, bt_h, n_windows, step_size, settings.models, periods, levels,
                                   settings.refit, task.bounds)
-        scores = choose.score(y, h, results, periods, levels)
+        scores = choose.score(y, bt_h, results, periods, levels)
     chosen = choose.best(scores)
     notes: list[str] = []
     if n_windows < settings.n_windows:
         notes.append(f"history of {len(y)} points allows {n_windows} of {settings.n_windows} backtest windows")
+    if n_windows and bt_h < h:
+        notes.append(f"model chosen on a {bt_h}-step backtest (history too short to backtest {h} steps)")
     fallback = False
     pred: Prediction | None = None
     if chosen is not None:
@@ -121,7 +124,7 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
         chosen = alias
     factors = {lv: 1.0 for lv in levels}
     if settings.calibrate and results:
-        factors = choose.calibration(y, h, results, chosen, levels)
+        factors = choose.calibration(y, bt_h, results, chosen, levels)
         pred = choose.apply_calibration(pred, factors)
     pred = clip(pred, *task.bounds)
     if reg.filled:
@@ -142,6 +145,13 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
         "note": note,
     })
     return _rows(reg, h, chosen, pred, note, levels), info
+
+
+def backtest_horizon(n: int, h: int, n_windows: int, periods: tuple[int, ...]) -> int:
+    """``h``, or less when the history cannot hold ``n_windows`` windows of ``h`` after a first training
+    window of a third of the history (long-range forecasts on short histories)."""
+    room = (n - max(min_train(periods), n // 3)) // max(n_windows, 1)
+    return max(1, min(h, room))
 
 
 def cv_one(settings: Settings, task: Task) -> pd.DataFrame:

@@ -1,0 +1,162 @@
+"""What capacity planning asks of a forecast: growth against the plan, and time to a threshold.
+
+Both take a canonical frame whose ``unique_id`` are catalog names (``users_total``, ``disk_free_ratio``...)
+and return tidy frames; series a rule needs but the frame lacks give a row with status ``no data``.
+
+Probabilities come from the forecast's predictive distribution: its quantiles (2.5%, 10%, 50%, 90%,
+97.5%: lo-95, lo-80, mean, hi-80, hi-95) are interpolated linearly on the normal-score scale (and
+extrapolated from the outer segment beyond them), so asymmetric (log-model) intervals are respected.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from .pipeline import auto_forecast
+from .rules import Planning, load_rules
+
+_P = np.array([0.025, 0.10, 0.5, 0.90, 0.975])
+_Z = norm.ppf(_P)
+_QCOLS = ["lo-95", "lo-80", "mean", "hi-80", "hi-95"]
+
+TIGHT, COVERS, GENEROUS = "plan too tight", "plan covers the forecast", "plan far too generous"
+
+
+def exceed_probability(x: float, quantiles: np.ndarray) -> float:
+    """P(Y > x) for Y with the 2.5/10/50/90/97.5% ``quantiles``."""
+    q = np.maximum.accumulate(np.asarray(quantiles, dtype="float64"))
+    if q[-1] - q[0] <= 0:
+        return float(x < q[2])
+    qz = np.concatenate([[q[0] - (q[1] - q[0] or 1e-12) * 10], q, [q[-1] + (q[-1] - q[-2] or 1e-12) * 10]])
+    zz = np.concatenate([[_Z[0] - (_Z[1] - _Z[0]) * 10], _Z, [_Z[-1] + (_Z[-1] - _Z[-2]) * 10]])
+    keep = np.concatenate([[True], np.diff(qz) > 0])
+    zx = float(np.interp(x, qz[keep], zz[keep], left=-40.0, right=40.0))
+    return float(norm.sf(zx))
+
+
+def _last(frame: pd.DataFrame, uid: str) -> tuple[pd.Timestamp, float] | None:
+    g = frame[(frame["unique_id"] == uid) & frame["y"].notna()]
+    if g.empty:
+        return None
+    row = g.loc[g["ds"].idxmax()]
+    return row["ds"], float(row["y"])
+
+
+def _value_at(frame: pd.DataFrame, uid: str, when: pd.Timestamp) -> float:
+    g = frame[(frame["unique_id"] == uid) & frame["y"].notna() & (frame["ds"] <= when)]
+    return float(g.loc[g["ds"].idxmax(), "y"]) if len(g) else np.nan
+
+
+def growth_vs_plan(frame: pd.DataFrame, *, rules: Planning | None = None, **forecast_options: Any) -> pd.DataFrame:
+    """One row per growth rule: the forecast growth over the rule's period beside the plan.
+
+    Columns: rule, metric, period, text, last_ds, last, past_growth (over the previous period),
+    growth, growth_lo_80, growth_hi_80, growth_lo_95, growth_hi_95 (fractions: 0.5 = +50%), plan,
+    p_exceed (P(growth > plan); for a watch rule P(value > capacity) at the period's end), capacity,
+    verdict, model, note.
+    """
+    rules = rules or load_rules()
+    rows = []
+    for rule in rules.growth:
+        base: dict[str, Any] = {"rule": rule.name, "metric": rule.metric, "period": rule.period, "text": rule.text,
+                                "plan": rule.plan, "capacity": np.nan}
+        last = _last(frame, rule.metric)
+        if last is None:
+            rows.append({**base, "verdict": "no data", "note": f"no series {rule.metric!r} in the frame"})
+            continue
+        t0, y0 = last
+        sub = frame[frame["unique_id"] == rule.metric]
+        fc, choice = auto_forecast(sub, rule.period, executor="serial", **forecast_options)
+        end = fc.iloc[-1]
+        q = end[_QCOLS].to_numpy(dtype="float64")
+        g = q / y0 - 1 if y0 else np.full(5, np.nan)
+        prev = _value_at(frame, rule.metric, t0 - rule.period)
+        row = {**base, "last_ds": t0, "last": y0, "past_growth": y0 / prev - 1 if prev else np.nan,
+               "growth": g[2], "growth_lo_80": g[1], "growth_hi_80": g[3], "growth_lo_95": g[0],
+               "growth_hi_95": g[4], "model": end["model"], "note": choice.loc[0, "note"]}
+        if rule.plan is not None:
+            p = exceed_probability(y0 * (1 + rule.plan), q)
+            if p > rules.too_tight_above:
+                verdict = TIGHT
+            elif rule.plan > rules.far_too_generous_ratio * max(g[4], 0.0):
+                verdict = GENEROUS
+            else:
+                verdict = COVERS
+        else:
+            cap = _last(frame, rule.capacity) if rule.capacity else None
+            if cap is None:
+                rows.append({**row, "p_exceed": np.nan, "verdict": "no data",
+                             "note": f"no series {rule.capacity!r} to watch {rule.metric} against"})
+                continue
+            row["capacity"] = cap[1]
+            p = exceed_probability(cap[1], q)
+            verdict = "capacity at risk within the period" if p > rules.too_tight_above else "headroom for the period"
+        rows.append({**row, "p_exceed": p, "verdict": verdict})
+    return pd.DataFrame(rows)
+
+
+def _first(ds: pd.Series, hit: np.ndarray) -> pd.Timestamp:
+    idx = np.flatnonzero(hit)
+    return ds.iloc[int(idx[0])] if len(idx) else pd.NaT
+
+
+def time_to_threshold(
+    frame: pd.DataFrame, h: int | str | pd.Timedelta = "365d", *, rules: Planning | None = None,
+    resample: str | None = "1d", **forecast_options: Any,
+) -> pd.DataFrame:
+    """When each threshold will be crossed, with the 95% interval's earliest and latest dates.
+
+    Sub-daily series are first reduced to their daily maximum (minimum for a "below" threshold) with
+    ``resample``: capacity is sized for the worst hour, not the average one. A threshold relative to
+    another series (volume, quota) uses that series' last value, assumed constant over the horizon.
+    Columns: threshold, metric, text, direction, level, last_ds, last, status (already crossed /
+    crosses within horizon / may cross within horizon / not within horizon / no data), earliest,
+    most_likely, latest (UTC timestamps; NaT when not within the horizon), horizon_end, model, note.
+    """
+    rules = rules or load_rules()
+    rows = []
+    for t in rules.thresholds:
+        base: dict[str, Any] = {"threshold": t.name, "metric": t.metric, "text": t.text, "direction": t.direction}
+        last = _last(frame, t.metric)
+        ref = _last(frame, t.relative_to) if t.relative_to else None
+        if last is None or (t.relative_to and ref is None):
+            missing = t.metric if last is None else t.relative_to
+            rows.append({**base, "status": "no data", "note": f"no series {missing!r} in the frame"})
+            continue
+        level = t.value if t.value is not None else t.fraction * ref[1]  # type: ignore[index]
+        sub = frame[frame["unique_id"] == t.metric]
+        if resample is not None:
+            how = "min" if t.direction == "below" else "max"
+            sub = (sub.set_index("ds")["y"].resample(resample).agg(how).dropna().rename("y").reset_index()
+                   .assign(unique_id=t.metric)[["unique_id", "ds", "y"]])
+        fc, choice = auto_forecast(sub, h, executor="serial", **forecast_options)
+        y_last = float(sub["y"].iloc[-1])
+        if t.direction == "above":
+            crossed = y_last >= level
+            early, likely, late = fc["hi-95"] >= level, fc["mean"] >= level, fc["lo-95"] >= level
+        else:
+            crossed = y_last <= level
+            early, likely, late = fc["lo-95"] <= level, fc["mean"] <= level, fc["hi-95"] <= level
+        earliest = _first(fc["ds"], early.to_numpy())
+        most = _first(fc["ds"], likely.to_numpy())
+        latest = _first(fc["ds"], late.to_numpy())
+        if crossed:
+            status = "already crossed"
+            earliest = most = latest = pd.NaT
+        elif most is not pd.NaT:
+            status = "crosses within horizon"
+        elif earliest is not pd.NaT:
+            status = "may cross within horizon"
+        else:
+            status = "not within horizon"
+        rows.append({**base, "level": level, "last_ds": last[0], "last": y_last, "status": status,
+                     "earliest": earliest, "most_likely": most, "latest": latest,
+                     "horizon_end": fc["ds"].iloc[-1], "model": fc["model"].iloc[0], "note": choice.loc[0, "note"]})
+    out = pd.DataFrame(rows)
+    for c in ("earliest", "most_likely", "latest", "last_ds", "horizon_end"):
+        if c in out.columns:
+            out[c] = pd.to_datetime(out[c], utc=True)
+    return out
