@@ -1,0 +1,110 @@
+"""The slo / alerts / rules commands end to end on a CSV file source."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from capacity import frame as F
+from capacity.cli import main
+
+T0 = pd.Timestamp("2026-09-01T00:00:00Z")
+N = 2 * 24 * 60 + 1  # two days of minutes, both ends
+
+
+@pytest.fixture()
+def files(tmp_path):
+    ds = pd.date_range(T0, periods=N, freq="1min")
+    req = np.arange(N) * 100.0  # 100 requests a minute
+    bad_inc = np.zeros(N)
+    bad_inc[1440 + 60: 1440 + 120] = 50.0  # day 2, 01:00-02:00 UTC: 50% errors for an hour
+    bad = np.cumsum(bad_inc)
+    mem = np.full(N, 0.5)
+    mem[1440 + 600: 1440 + 630] = 0.95  # 30 minutes above 90%
+    frame = F.concat([F.from_arrays("req_total", ds, req), F.from_arrays("bad_total", ds, bad), F.from_arrays("mem", ds, mem)])
+    data = tmp_path / "data.csv"
+    frame.assign(ds=frame.ds.dt.strftime("%Y-%m-%dT%H:%M:%SZ")).to_csv(data, index=False)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({
+        "apiVersion": "capacity/v1", "tz": "UTC",
+        "slos": [{"name": "errors", "objective": 0.99, "window": "1d",
+                  "sli": {"kind": "ratio", "bad": {"query": "bad_total", "counter": True}, "total": {"query": "req_total", "counter": True}}}],
+        "alerts": [{"name": "HighMemoryUsage", "metric": "mem", "op": ">", "threshold": 0.9, "for": "10m", "priority": "high",
+                    "response": "immediate"}],
+    }))
+    return data, spec
+
+
+def test_slo_json_window(files, capsys):
+    data, spec = files
+    rc = main(["slo", "--spec", str(spec), "--source", str(data), "--window", "1d", "--format", "json"])
+    assert rc == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    # day 2: 144000 requests, 3000 errors -> 0.979166..., budget 1% = 1440 errors, 3000/1440 consumed
+    assert row["slo"] == "errors" and row["total"] == 144000 and row["bad"] == 3000
+    assert row["compliance"] == pytest.approx(1 - 3000 / 144000)
+    assert row["met"] is False
+    assert row["budget_consumed"] == pytest.approx(3000 / 1440)
+    assert row["start"] == "2026-09-02T00:00:00Z" and row["end"] == "2026-09-03T00:00:00Z"
+    assert row["no_data_minutes"] == 0
+
+
+def test_slo_default_window_and_table(files, capsys):
+    data, spec = files
+    assert main(["slo", "--spec", str(spec), "--source", str(data), "--end", "2026-09-02T00:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert "errors" in out and "compliance" in out
+    assert "True" in out  # day 1 had no errors
+
+
+def test_slo_month_window_reports_missing_data(files, capsys):
+    data, spec = files
+    assert main(["slo", "--spec", str(spec), "--source", str(data), "--month", "2026-09", "--format", "csv"]) == 0
+    df = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    # the file covers 2 of September's 30 days: the rest is no data, not good
+    assert df.loc[0, "no_data_minutes"] == 30 * 1440 - 2 * 1440
+    assert df.loc[0, "total"] == 2 * 144000 - 100  # the first sample has no predecessor
+
+
+def test_alerts_replay_json(files, capsys):
+    data, spec = files
+    assert main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--format", "json"]) == 0
+    (ep,) = json.loads(capsys.readouterr().out)
+    # above 0.9 from 10:00 to 10:29 on day 2: pending 10:00, firing 10:10, resolved 10:30
+    assert ep["alert"] == "HighMemoryUsage" and ep["start"] == "2026-09-02T10:10:00Z" and ep["end"] == "2026-09-02T10:30:00Z"
+    assert ep["duration_seconds"] == 1200 and ep["peak"] == 0.95 and ep["priority"] == "high"
+
+
+def test_alerts_summary_and_burn(files, capsys):
+    data, spec = files
+    assert main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--burn", "--format", "json"]) == 0
+    eps = json.loads(capsys.readouterr().out)
+    names = {e["alert"] for e in eps}
+    # 50% errors against a 1% budget is a burn of 50 (> 14.4 and > 6): both page rows fire
+    assert {"HighMemoryUsage", "errors:page-1h", "errors:page-6h"} <= names
+    assert main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--summary", "month", "--format", "json"]) == 0
+    (s,) = json.loads(capsys.readouterr().out)
+    assert s == {"period": "2026-09", "priority": "high", "alert": "HighMemoryUsage", "episodes": 1, "firing_seconds": 1200.0}
+
+
+def test_bad_spec_is_one_line_error(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: capacity/v1\nslos:\n  - name: x\n    objective: 2\n    sli: {kind: ratio, bad: a_total, total: b_total}\n")
+    assert main(["slo", "--spec", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "bad.yaml" in err and "'x'" in err and "objective" in err
+
+
+def test_rules_out_is_written_atomically(tmp_path, capsys, files):
+    _, spec = files
+    out = tmp_path / "rules.yaml"
+    out.write_text("old")
+    assert main(["rules", "--spec", str(spec), "--out", str(out)]) == 0
+    doc = yaml.safe_load(out.read_text())
+    assert [g["name"] for g in doc["groups"]] == ["capacity-slo-errors-recordings", "capacity-slo-errors-alerts", "capacity-runbook-alerts"]
+    # a failing run leaves the old file alone
+    assert main(["rules", "--spec", str(tmp_path / "missing.yaml"), "--out", str(out)]) == 2
+    assert yaml.safe_load(out.read_text()) == doc
