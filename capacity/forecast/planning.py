@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from ..timeutil import parse_duration
 from .pipeline import auto_forecast
 from .rules import Planning, load_rules
 
@@ -130,7 +131,7 @@ def time_to_threshold(
         sub = frame[frame["unique_id"] == t.metric]
         if resample is not None:
             how = "min" if t.direction == "below" else "max"
-            sub = (sub.set_index("ds")["y"].resample(resample).agg(how).dropna().rename("y").reset_index()
+            sub = (sub.set_index("ds")["y"].resample(parse_duration(resample, field="resample")).agg(how).dropna().rename("y").reset_index()
                    .assign(unique_id=t.metric)[["unique_id", "ds", "y"]])
         fc, choice = auto_forecast(sub, h, executor="serial", **forecast_options)
         y_last = float(sub["y"].iloc[-1])
