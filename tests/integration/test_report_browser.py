@@ -1,0 +1,122 @@
+"""HTML reports opened in a real headless Chromium with the network closed.
+
+Checks what a reader would see: no JavaScript error, every chart drawn (each
+plotly div holds its ``svg.main-svg``), and label values carrying HTML or
+script shown as text, never run. Chromium is Debian's ``/usr/bin/chromium``
+(``chromium`` on PATH, or ``$CAPACITY_CHROMIUM``); a missing browser fails
+the test with what to install.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from capacity.report import render
+
+pytestmark = pytest.mark.integration
+
+#: a label value that would run script, inject markup or rename the page if it were not escaped
+EVIL = '<img src=x onerror="document.title=\'PWNED\'"><b>bold</b><script>document.title="PWNED"</script>'
+
+
+def chromium() -> str:
+    path = os.environ.get("CAPACITY_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail("these tests need Chromium: apt-get install chromium (or set CAPACITY_CHROMIUM)", pytrace=False)
+    return path
+
+
+def open_page(page: Path, profile: Path) -> tuple[str, list[str]]:
+    """Load ``page`` headless, offline; return the DOM after scripts ran and the console lines."""
+    cmd = [
+        chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
+        "--disable-extensions", f"--user-data-dir={profile}",
+        # the network is closed: every host resolves to nothing and any proxy use goes nowhere
+        "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+        "--enable-logging=stderr", "--v=0", "--virtual-time-budget=15000", "--dump-dom", page.resolve().as_uri(),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
+    return proc.stdout, console
+
+
+def charts(dom: str) -> list[str]:
+    """The markup of each plotly chart container in the DOM."""
+    starts = [m.start() for m in re.finditer(r'<div[^>]*class="[^"]*plotly-graph-div', dom)]
+    return [dom[s:e] for s, e in zip(starts, starts[1:] + [len(dom)])]
+
+
+def assert_report_reads_well(html_path: Path, profile: Path, *, at_least: int) -> str:
+    source = html_path.read_text()
+    expected = len(re.findall(r"Plotly\.newPlot\(\s*\"", source))  # one call per figure in the page body
+    assert expected >= at_least
+    assert not re.search(r"<script[^>]+src=|<link[^>]+href=\"?https?:", source)  # nothing fetched from outside
+    dom, console = open_page(html_path, profile)
+    errors = [line for line in console if "Uncaught" in line or "Error" in line]
+    assert not errors, errors
+    drawn = charts(dom)
+    assert len(drawn) == expected, f"{len(drawn)} chart containers in the DOM, {expected} figures in the page"
+    blank = [i for i, c in enumerate(drawn) if 'class="main-svg"' not in c]
+    assert not blank, f"charts {blank} were not drawn"
+    return dom
+
+
+def _notebook_with_every_figure(directory: Path) -> None:
+    code = f'''
+import numpy as np, pandas as pd
+from capacity import frame as cf
+from capacity.report import figures, show, show_table
+from capacity.report.summary import md_escape
+from IPython.display import Markdown, display
+EVIL = {EVIL!r}
+ds = pd.date_range("2026-07-01", periods=24 * 14, freq="h", tz="UTC")
+f = cf.concat([cf.from_arrays(EVIL, ds, np.sin(np.arange(len(ds)) / 5) + 2), cf.from_arrays("b", ds, np.arange(len(ds)) / 100)])
+show(figures.series_lines(f, title=EVIL, unit="1/s"))
+show(figures.business_hours_heatmap(f, title="heat", unit="1/s", tz="America/New_York"))
+d = pd.date_range("2026-07-01", periods=10, freq="D", tz="UTC")
+comp = pd.DataFrame({{"slo": EVIL, "ds": d, "compliance": np.linspace(0.98, 0.999, 10), "target": 0.99}})
+show(figures.compliance_over_time(comp))
+show(figures.budget_burndown(comp.assign(budget_remaining=np.linspace(1, -0.2, 10))))
+eps = pd.DataFrame({{"slo": [EVIL, "x"], "start": d[:2], "end": d[1:3], "severity": ["page", EVIL], "burn_rate": [14.4, 6.0]}})
+show(figures.burn_rate_episodes(eps))
+show(figures.alert_timeline(eps.rename(columns={{"slo": "alert"}})))
+fc = pd.DataFrame({{"ds": d + pd.Timedelta(days=10), "mean": np.arange(10.0)}})
+for lv, w in ((80, 1), (95, 2)):
+    fc[f"lo-{{lv}}"] = fc["mean"] - w; fc[f"hi-{{lv}}"] = fc["mean"] + w
+show(figures.fan_chart(pd.DataFrame({{"ds": d, "y": np.arange(10.0)}}), fc, title="fan", unit="bytes", threshold=8, threshold_label=EVIL))
+show(figures.time_to_threshold(pd.DataFrame({{"name": [EVIL, "y"], "days": [10.0, float("nan")]}}), horizon_days=90))
+show_table(pd.DataFrame({{"series": [EVIL], "value": [1.0]}}))
+display(Markdown("label: " + md_escape(EVIL)))
+'''
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("source = 'sample'")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Every figure"), params, nbformat.v4.new_code_cell(code)]
+    directory.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, directory / "every_figure.ipynb")
+
+
+def test_every_figure_draws_offline_and_label_markup_stays_text(tmp_path):
+    _notebook_with_every_figure(tmp_path / "nb")
+    result = render("every_figure", out_dir=tmp_path / "out", notebooks=tmp_path / "nb")
+    dom = assert_report_reads_well(result.html, tmp_path / "profile", at_least=8)
+    title = re.search(r"<title>(.*?)</title>", dom).group(1)
+    assert title == "Every figure"  # neither onerror nor the script ran
+    assert "<b>bold</b>" not in dom and "<img src=\"x\"" not in dom
+    # the label is on the page as text (escaped in the serialized DOM), in the table and the Markdown
+    assert dom.count("&lt;b&gt;bold&lt;/b&gt;") >= 2
+
+
+def test_quarterly_review_reads_well_in_chromium(tmp_path):
+    result = render("quarterly_review", out_dir=tmp_path / "out")
+    assert_report_reads_well(result.html, tmp_path / "profile", at_least=3)
+    size = result.html.stat().st_size
+    assert size < 10 * 2**20, f"report is {size / 2**20:.1f} MiB"
