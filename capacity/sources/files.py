@@ -247,94 +247,99 @@ class _Where:
         return FileFormatError(f"{', '.join(parts)}: {text}", file=str(self.path), column=column, row=row)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    ts: str
+    y: str
+    uid: str | None  # None: one series named after the file
+    labels: tuple[str, ...]
+    ignored: tuple[str, ...]
+
+
+def _layout(cols: list[str], where: _Where) -> _Layout:
+    if {"unique_id", "ds", "y"} <= set(cols):
+        return _Layout("ds", "y", "unique_id", tuple(c for c in cols if c not in ("unique_id", "ds", "y")), ())
+    lower = {c.lower(): c for c in cols}
+    for ts, y in (("timestamp", "value"), ("ds", "y")):
+        if ts in lower and y in lower:
+            pair = (lower[ts], lower[y])
+            return _Layout(pair[0], pair[1], None, (), tuple(c for c in cols if c not in pair))
+    raise where.error(None, cols[0] if cols else None,
+                      f"columns {', '.join(cols) or '(none)'} match no accepted layout ({LAYOUTS})")
+
+
 def _read(path: Path, *, tz: str | None, metric: str | None) -> _Table:
     is_csv = _suffix(path) in CSV_SUFFIXES
     where = _Where(path, is_csv)
-    raw = _read_csv(path, where) if is_csv else _read_parquet(path, where)
-    raw.columns = [str(c).strip() for c in raw.columns]
-    cols = list(raw.columns)
-    lower = {c.lower(): c for c in cols}
+    raw, lay = _read_csv(path, where) if is_csv else _read_parquet(path, where)
     notes: list[str] = []
-    if {"unique_id", "ds", "y"} <= set(cols):
-        ts_col, y_col, label_cols = "ds", "y", [c for c in cols if c not in ("unique_id", "ds", "y")]
-        uid = raw["unique_id"]
-        if not (pd.api.types.is_string_dtype(uid.dtype) or uid.dtype == object):
-            uid = uid.astype(str)
-        uid = uid.astype(object).where(uid.notna(), "")
-        uid = uid.map(lambda v: str(v).strip())
+    if lay.ignored:
+        notes.append(f"file {path}: ignored column(s) {', '.join(lay.ignored)}")
+    name = metric or _stem(path)
+    if lay.uid is not None:
+        uid = _text(raw[lay.uid])
         empty = np.flatnonzero((uid == "").to_numpy())
         if len(empty):
-            raise where.error(int(empty[0]), "unique_id", "empty series name")
-        one_series = False
-    else:
-        if "timestamp" in lower and "value" in lower:
-            ts_col, y_col = lower["timestamp"], lower["value"]
-        elif "ds" in lower and "y" in lower:
-            ts_col, y_col = lower["ds"], lower["y"]
-        else:
-            raise where.error(
-                None, cols[0] if cols else None,
-                f"columns {', '.join(cols) or '(none)'} match no accepted layout ({LAYOUTS})",
-            )
-        ignored = [c for c in cols if c not in (ts_col, y_col)]
-        if ignored:
-            notes.append(f"file {path}: ignored column(s) {', '.join(ignored)}")
-        name = metric or _stem(path)
-        uid = pd.Series(name, index=raw.index, dtype=object)
-        label_cols = []
-        one_series = True
-    ds, tz_note = _parse_ds(raw[ts_col], ts_col, tz, where)
+            raise where.error(int(empty[0]), lay.uid, "empty series name")
+    ds, tz_note = _parse_ds(raw[lay.ts], lay.ts, tz, where)
     if tz_note:
         notes.append(tz_note)
-    y, present = _parse_y(raw[y_col], y_col, where)
-    frame = pd.DataFrame({"unique_id": uid.to_numpy(dtype=object), "ds": ds, "y": y})
-    labels_src = raw[label_cols].copy() if label_cols else None
-    if not present.all():
-        notes.append(f"file {path}: {int((~present).sum())} row(s) with an empty {y_col} left out (missing samples)")
-        frame = frame[present]
-        if labels_src is not None:
-            labels_src = labels_src[present]
-    order = np.lexsort((pd.DatetimeIndex(frame["ds"]).asi8, frame["unique_id"].to_numpy()))
-    frame = frame.iloc[order].reset_index(drop=True)
-    dup = frame.duplicated(["unique_id", "ds"], keep="last").to_numpy()
+    y, present = _parse_y(raw[lay.y], lay.y, where)
+    if lay.uid is not None:
+        codes, names = pd.factorize(uid, sort=True)
+    else:
+        codes, names = np.zeros(len(raw), dtype=np.intp), pd.Index([name], dtype=object)
+    keep = np.flatnonzero(present)
+    if len(keep) < len(raw):
+        notes.append(f"file {path}: {len(raw) - len(keep)} row(s) with an empty {lay.y} left out (missing samples)")
+    ds_i8 = ds.asi8[keep]
+    codes_k = codes[keep]
+    order = keep[np.lexsort((ds_i8, codes_k))]  # stable: among equal (series, time) file order is kept
+    c_sorted, t_sorted = codes[order], ds.asi8[order]
+    same_as_next = (c_sorted[1:] == c_sorted[:-1]) & (t_sorted[1:] == t_sorted[:-1])
+    dup = np.r_[same_as_next, False]  # a row equal to the next one is dropped: the last one wins
     series_notes: dict[str, tuple[str, ...]] = {}
     if dup.any():
-        counts = frame.loc[dup, "unique_id"].value_counts()
-        for sid, n in counts.items():
-            series_notes[str(sid)] = (
-                f"file {path}: {int(n)} duplicate timestamp(s) in series {sid}; kept the last row of each",
-            )
-        frame = frame[~dup].reset_index(drop=True)
+        for code, n in zip(*np.unique(c_sorted[dup], return_counts=True)):
+            sid = str(names[code])
+            series_notes[sid] = (f"file {path}: {int(n)} duplicate timestamp(s) in series {sid}; kept the last row of each",)
+        order, c_sorted = order[~dup], c_sorted[~dup]
+    labels = (_labels(uid, raw, lay.labels, path, notes) if lay.labels
+              else _frame.labels_table({str(n): {} for n in names}))
     series: dict[str, pd.DataFrame] = {}
     steps: dict[str, pd.Timedelta | None] = {}
-    if labels_src is not None:
-        labels = _labels(uid, labels_src, path, notes)
-    elif one_series:
-        labels = _frame.labels_table({metric or _stem(path): {}})
-    else:
-        labels = _frame.labels_table({str(u): {} for u in pd.unique(frame["unique_id"])})
-    if one_series and frame.empty:
-        name = metric or _stem(path)
-        series[name], steps[name] = _frame.empty(), None
-    if frame.empty:
+    if not len(order):
         notes.append(f"file {path}: no data rows")
-    ids = frame["unique_id"].to_numpy()
-    bounds = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1], True]) if len(ids) else np.array([0])
+        if lay.uid is None:
+            series[name], steps[name] = _frame.empty(), None
+    bounds = np.flatnonzero(np.r_[True, c_sorted[1:] != c_sorted[:-1], True]) if len(order) else np.array([0])
+    ds_all, y_all = ds[order], y[order]
     for a, b in zip(bounds[:-1], bounds[1:]):
-        part = frame.iloc[a:b].reset_index(drop=True)
-        sid = str(ids[a])
-        series[sid] = part
-        diffs = np.diff(pd.DatetimeIndex(part["ds"]).asi8)
+        sid = str(names[c_sorted[a]])
+        part_ds = ds_all[a:b]
+        series[sid] = pd.DataFrame({"unique_id": np.full(b - a, sid, dtype=object), "ds": part_ds, "y": y_all[a:b]})
+        diffs = np.diff(part_ds.asi8)
         steps[sid] = pd.Timedelta(int(np.median(diffs)), unit="ns") if len(diffs) else None
-    return _Table(series, labels, steps, tuple(notes), series_notes, one_series)
+    return _Table(series, labels, steps, tuple(notes), series_notes, lay.uid is None)
 
 
-def _read_csv(path: Path, where: _Where) -> pd.DataFrame:
+def _text(col: pd.Series) -> pd.Series:
+    """A column as stripped str (missing -> "")."""
+    if not pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
+        col = col.astype(object).where(col.notna(), "").astype(str)
+    return col.fillna("").str.strip()
+
+
+def _read_csv(path: Path, where: _Where) -> tuple[pd.DataFrame, _Layout]:
+    opts = dict(compression="infer", encoding="utf-8-sig", keep_default_na=False, na_filter=False)
     try:
-        return pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_filter=False, compression="infer",
-            encoding="utf-8-sig", skipinitialspace=True,
-        )
+        head = pd.read_csv(path, nrows=0, **opts)
+        cols = [str(c).strip() for c in head.columns]
+        lay = _layout(cols, where)
+        # every column as text but the value column, which pandas parses as numbers when it can (fast path);
+        # a value column with anything else (empty cells, NaN text, typos) stays text for _parse_y
+        dtypes = {orig: str for orig, c in zip(head.columns, cols) if c != lay.y}
+        raw = pd.read_csv(path, dtype=dtypes, skipinitialspace=True, **opts)
     except pd.errors.EmptyDataError as exc:
         raise where.error(None, None, f"the file is empty (expected a header: {LAYOUTS})") from exc
     except pd.errors.ParserError as exc:
@@ -346,15 +351,19 @@ def _read_csv(path: Path, where: _Where) -> pd.DataFrame:
         raise where.error(None, None, f"not UTF-8 text (byte {exc.start}): is it really a CSV file?") from exc
     except (OSError, EOFError) as exc:
         raise where.error(None, None, f"cannot read it ({' '.join(str(exc).split())})") from exc
+    raw.columns = cols
+    return raw, lay
 
 
-def _read_parquet(path: Path, where: _Where) -> pd.DataFrame:
+def _read_parquet(path: Path, where: _Where) -> tuple[pd.DataFrame, _Layout]:
     try:
-        return pd.read_parquet(path)
+        raw = pd.read_parquet(path)
     except OSError as exc:
         raise where.error(None, None, f"cannot read it as Parquet ({' '.join(str(exc).split())[:200]})") from exc
     except Exception as exc:  # pyarrow.ArrowInvalid and friends
         raise where.error(None, None, f"not a valid Parquet file ({' '.join(str(exc).split())[:200]})") from exc
+    raw.columns = [str(c).strip() for c in raw.columns]
+    return raw.reset_index(drop=True), _layout(list(raw.columns), where)
 
 
 def _parse_ds(col: pd.Series, name: str, tz: str | None, where: _Where) -> tuple[pd.DatetimeIndex, str | None]:
@@ -362,44 +371,46 @@ def _parse_ds(col: pd.Series, name: str, tz: str | None, where: _Where) -> tuple
         return pd.DatetimeIndex(col).tz_convert("UTC").as_unit("ns"), None
     if pd.api.types.is_datetime64_dtype(col.dtype):
         return _localize(pd.DatetimeIndex(col), tz, where, name)
-    if pd.api.types.is_numeric_dtype(col.dtype):
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         col = col.astype("float64").map(lambda v: "" if np.isnan(v) else repr(v))
-    text = col.astype(object).where(col.notna(), "").map(lambda v: str(v).strip())
+    text = _text(col)
     empty = np.flatnonzero((text == "").to_numpy())
     if len(empty):
         raise where.error(int(empty[0]), name, "empty timestamp")
-    if len(text) and text.str.fullmatch(_EPOCH_RE).all():
+    if not len(text):
+        return pd.DatetimeIndex([], dtype=_frame.DS_DTYPE), None
+    if re.fullmatch(_EPOCH_RE, text.iloc[0]) and text.str.fullmatch(_EPOCH_RE).all():
         num = text.astype("float64")
         unit = "ms" if num.abs().max() >= 1e11 else "s"
         return pd.DatetimeIndex(pd.to_datetime(num, unit=unit, utc=True)).as_unit("ns"), None
-    aware = text.str.contains(_AWARE_RE, case=False, regex=True).to_numpy()
-    if len(aware) and aware.any() and not aware.all():
-        i = int(np.flatnonzero(aware != aware[0])[0])
-        raise where.error(i, name, f"timestamp {text.iloc[i]!r} mixes time-zone-aware and naive timestamps in one file")
-    is_aware = bool(len(aware) and aware[0])
-    parsed = _to_datetime(text, utc=is_aware)
-    bad = np.flatnonzero(pd.isna(parsed))
-    if len(bad):
-        i = int(bad[0])
-        raise where.error(i, name, f"cannot read {text.iloc[i]!r} as a timestamp (ISO 8601 like 2014-02-14 14:30:00 or 2026-10-01T00:00:00Z)")
-    idx = pd.DatetimeIndex(parsed)
-    if is_aware:
+    try:  # fast path: ISO 8601, all naive or all with the same offset
+        idx = pd.DatetimeIndex(pd.to_datetime(text, format="ISO8601"))
+    except (ValueError, TypeError, OverflowError):
+        idx = _parse_ds_slowly(text, name, where)
+    if idx.tz is not None:
         return idx.tz_convert("UTC").as_unit("ns"), None
     return _localize(idx, tz, where, name)
 
 
-def _to_datetime(text: pd.Series, *, utc: bool) -> pd.DatetimeIndex:
+def _parse_ds_slowly(text: pd.Series, name: str, where: _Where) -> pd.DatetimeIndex:
+    """Mixed offsets, other date formats, or a bad cell to point at."""
+    aware = text.str.contains(_AWARE_RE, case=False, regex=True).to_numpy()
+    if aware.any() and not aware.all():
+        i = int(np.flatnonzero(aware != aware[0])[0])
+        raise where.error(i, name, f"timestamp {text.iloc[i]!r} mixes time-zone-aware and naive timestamps in one file")
+    is_aware = bool(aware[0])
     out = None
     for fmt in ("ISO8601", "mixed"):
         try:
-            out = pd.to_datetime(text, format=fmt, utc=utc, errors="coerce")
+            out = pd.to_datetime(text, format=fmt, utc=is_aware, errors="coerce")
         except (ValueError, TypeError, OverflowError):
             continue
         if not out.isna().any():
-            break
-    if out is None:
-        out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]" if utc else "datetime64[ns]")
-    return pd.DatetimeIndex(out)
+            return pd.DatetimeIndex(out)
+    bad = np.flatnonzero(pd.isna(out)) if out is not None else np.array([0])
+    i = int(bad[0])
+    raise where.error(i, name, f"cannot read {text.iloc[i]!r} as a timestamp "
+                               "(ISO 8601 like 2014-02-14 14:30:00 or 2026-10-01T00:00:00Z)")
 
 
 def _localize(idx: pd.DatetimeIndex, tz: str | None, where: _Where, name: str) -> tuple[pd.DatetimeIndex, str | None]:
@@ -425,9 +436,9 @@ def _parse_y(col: pd.Series, name: str, where: _Where) -> tuple[np.ndarray, np.n
     if pd.api.types.is_numeric_dtype(col.dtype):
         values = col.astype("float64").to_numpy()
         return values, np.ones(len(values), dtype=bool)
-    text = col.astype(object).where(col.notna(), "").map(lambda v: str(v).strip())
+    text = _text(col)
     present = (text != "").to_numpy()
-    values = pd.to_numeric(text.where(present, "nan"), errors="coerce").to_numpy(dtype="float64")
+    values = pd.to_numeric(text.where(present, "nan"), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     bad = np.isnan(values) & present & ~text.str.lower().isin(_NAN_TEXT).to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -435,15 +446,19 @@ def _parse_y(col: pd.Series, name: str, where: _Where) -> tuple[np.ndarray, np.n
     return values, present
 
 
-def _labels(uid: pd.Series, src: pd.DataFrame, path: Path, notes: list[str]) -> pd.DataFrame:
-    table = src.astype(object).where(src.notna(), None)
-    table = table.map(lambda v: None if v is None or str(v).strip() == "" else str(v))
-    table.insert(0, "unique_id", uid.loc[src.index].to_numpy(dtype=object))
-    distinct = table.drop_duplicates()
+def _labels(uid: pd.Series, raw: pd.DataFrame, cols: tuple[str, ...], path: Path, notes: list[str]) -> pd.DataFrame:
+    """One row per series: its label values (the last row's when they vary), as str; empty -> missing."""
+    table = raw[list(cols)].copy()
+    table.insert(0, "unique_id", uid.to_numpy(dtype=object))
+    distinct = table.drop_duplicates()  # small: one row per series unless labels vary
     varying = distinct["unique_id"].duplicated()
     if varying.any():
         notes.append(
             f"file {path}: labels vary within series {distinct.loc[varying, 'unique_id'].iloc[0]}; kept the last row's"
         )
-    out = table.drop_duplicates("unique_id", keep="last").sort_values("unique_id", kind="stable")
-    return out.reset_index(drop=True)
+    out = distinct.drop_duplicates("unique_id", keep="last").sort_values("unique_id", kind="stable")
+    for c in cols:
+        v = out[c]
+        out[c] = [None if x is None or (isinstance(x, float) and np.isnan(x)) or str(x).strip() == ""
+                  else str(x).strip() for x in v]
+    return out.reset_index(drop=True).astype(object)
