@@ -211,15 +211,16 @@ def _utc(ts: pd.Timestamp) -> pd.Timestamp:
 
 
 def _bucket_mean(data: pd.DataFrame, start: pd.Timestamp, step: pd.Timedelta) -> pd.DataFrame:
+    """Mean of ``y`` per bucket ``[start + k*step, start + (k+1)*step)``, labelled at the bucket start."""
     if data.empty:
         return data.reset_index(drop=True)
-    k = (data["ds"] - start) // step
-    bucket = start + k * step
-    means = data["y"].groupby(bucket.to_numpy()).mean()
-    ds = pd.DatetimeIndex(means.index).tz_localize("UTC") if means.index.tz is None else means.index
+    offset = pd.DatetimeIndex(data["ds"]).asi8 - start.as_unit("ns").value
+    k = offset // step.as_unit("ns").value
+    means = data["y"].groupby(k).mean()  # NaN skipped; a bucket of NaN only gives NaN
+    ds = start.as_unit("ns") + pd.to_timedelta(means.index.to_numpy(dtype="int64") * step.as_unit("ns").value, unit="ns")
     return pd.DataFrame(
         {
-            "unique_id": pd.Series(data["unique_id"].iloc[0], index=range(len(means)), dtype=object),
+            "unique_id": np.full(len(means), data["unique_id"].iloc[0], dtype=object),
             "ds": pd.DatetimeIndex(ds).as_unit("ns"),
             "y": means.to_numpy(dtype="float64"),
         }
