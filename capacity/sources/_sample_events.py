@@ -107,7 +107,7 @@ def api_restarts(n: int = MINUTES) -> np.ndarray:
     """Minutes at which the API process (re)starts with fresh counters:
     weekly deploys (Tuesday 15:00 UTC), the end of each outage, the memory-leak fix."""
     days = pd.date_range(START, END, freq="D", inclusive="left")
-    idx = [minute_index(d + pd.Timedelta(hours=15)) for d in days if d.dayofweek == 1]
+    idx = [minute_index(d + pd.Timedelta(hours=15)) for d in days if d.day_of_week == 1]
     idx += [minute_index(i.end) for i in INCIDENTS if i.kind in ("outage", "memory_pressure")]
     out = np.zeros(n, dtype=bool)
     out[[i for i in idx if 0 < i < n]] = True

@@ -74,7 +74,7 @@ def base() -> Base:
     ts = pd.date_range(ev.START, periods=n, freq="min")
     local = ts.tz_convert(ev.TIMEZONE)
     hour = local.hour.to_numpy() + local.minute.to_numpy() / 60.0
-    weekend = local.dayofweek.to_numpy() >= 5
+    weekend = local.day_of_week.to_numpy() >= 5
     shape = 0.10 + 0.90 * _sig((hour - 8.3) / 0.7) * _sig((18.7 - hour) / 0.9) + 0.12 * np.exp(-(((hour - 21.0) / 1.5) ** 2))
     load = np.round(shape * np.where(weekend, 0.45, 1.0), 6)
     day = np.arange(n) / 1440.0
