@@ -12,7 +12,7 @@ Accepted layouts (chosen by the columns of the header):
 A one-series file's ``unique_id`` is the ``metric=`` given to the constructor,
 else the file name without its extensions (``cpu.csv.gz`` -> ``cpu``).
 
-Formats by extension: ``.csv``, ``.csv.gz`` (also ``.csv.bz2/.xz/.zst``),
+Formats by extension: ``.csv``, ``.csv.gz`` (also ``.csv.bz2``, ``.csv.xz``),
 ``.parquet``/``.pq``.
 
 Real-data quirks and what happens to them:
@@ -66,7 +66,7 @@ from .. import frame as _frame
 from ..errors import ConfigError, FileFormatError, UnknownMetricError
 from .base import Progress, Pulled
 
-CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst")
+CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 LAYOUTS = "unique_id,ds,y[,labels...] | timestamp,value | ds,y"
 
@@ -350,8 +350,10 @@ def _read_csv(path: Path, where: _Where) -> tuple[pd.DataFrame, _Layout]:
         raise FileFormatError(f"file {path}, {detail}", file=str(path), row=int(m.group(1)) if m else None) from exc
     except UnicodeDecodeError as exc:
         raise where.error(None, None, f"not UTF-8 text (byte {exc.start}): is it really a CSV file?") from exc
-    except (OSError, EOFError) as exc:
-        raise where.error(None, None, f"cannot read it ({' '.join(str(exc).split())})") from exc
+    except FileFormatError:
+        raise
+    except Exception as exc:  # OSError, EOFError, lzma/bz2 errors of a damaged compressed file...
+        raise where.error(None, None, f"cannot read it ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from exc
     raw.columns = cols
     return raw, lay
 

@@ -349,3 +349,11 @@ def test_several_series_without_a_name(tmp_path: Path) -> None:
     p = write(tmp_path, "m.csv", "unique_id,ds,y\na,2020-01-01,1\nb,2020-01-01,1\n")
     with pytest.raises(UnknownMetricError, match="holds several series; name one of: a, b"):
         FileSource(p).fetch(None, pd.Timestamp("2020-01-01T00:00Z"), pd.Timestamp("2020-01-02T00:00Z"), pd.Timedelta(days=1))
+
+
+@pytest.mark.parametrize("name", ["damaged.csv.gz", "damaged.csv.xz", "damaged.csv.bz2"])
+def test_damaged_compressed_csv(tmp_path: Path, name: str) -> None:
+    p = tmp_path / name
+    p.write_bytes(b"this is not compressed at all")
+    with pytest.raises(FileFormatError, match=rf"^file {p}: cannot read it \("):
+        FileSource(p).span()
