@@ -65,3 +65,41 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {result.html}", file=sys.stdout)
     print(f"rendered {result.name} in {result.seconds:.1f} s", file=sys.stderr)
     return 0
+
+
+def run_forecast_ci(args: argparse.Namespace) -> int:
+    """``capacity forecast --ci --horizon 90d``: the planning thresholds' forecast as CI files.
+
+    Writes ``<ci-dir>/capacity-forecast.md`` (+ PNG charts) and ``.json``; returns 0 when no
+    threshold is crossed within the horizon, 1 when one is (named on stderr).
+    """
+    from ..catalog import catalog
+    from ..errors import ConfigError
+    from ..report.ci import ci_report, threshold_metrics
+    from ..timeutil import parse_duration
+    from ._common import source_from_args
+    from .forecast import bounds_for, load_history
+
+    horizon = parse_duration(args.horizon, field="--horizon")
+    if args.metrics:
+        raise ConfigError("forecast --ci: the metrics come from the planning thresholds; give no METRIC",
+                          field="metrics")
+    args.metrics = threshold_metrics()
+    if not args.step:
+        args.step = "1h"  # hourly history: thresholds are checked on each day's worst hour
+    frame, metrics = load_history(args, horizon, "forecast --ci")
+    cat = catalog()
+    units = {m: cat[m].unit for m in metrics if m in cat}
+    result = ci_report(frame, horizon=horizon, source=source_from_args(args).name, out_dir=args.ci_dir,
+                       units=units, forecast_options={"bounds": bounds_for(metrics) or None, "n_windows": args.windows})
+    for path in (result.markdown, result.json, *result.charts):
+        print(f"wrote {path}")
+    table = result.summary.table
+    for row in table[table["within"]].itertuples(index=False):
+        print(f"capacity forecast: threshold crossed within {args.horizon}: {row.name} on {row.crossing:%Y-%m-%d}",
+              file=sys.stderr)
+    if result.no_data:
+        print(f"capacity forecast: no data for {', '.join(result.no_data)}", file=sys.stderr)
+    from ..report.summary import exit_code
+
+    return exit_code(result.summary)

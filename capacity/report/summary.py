@@ -27,7 +27,8 @@ import pandas as pd
 
 from ..errors import DataError
 
-__all__ = ["CiSummary", "THRESHOLD_COLUMNS", "summarize", "to_markdown", "to_json", "exit_code", "md_escape"]
+__all__ = ["CiSummary", "THRESHOLD_COLUMNS", "summarize", "to_markdown", "to_json", "exit_code", "md_escape",
+           "from_time_to_threshold", "no_data"]
 
 THRESHOLD_COLUMNS = ("name", "threshold", "unit", "last", "crossing", "crossing_early")
 EXIT_CLEAR, EXIT_CROSSING = 0, 1
@@ -68,7 +69,7 @@ def summarize(table: pd.DataFrame, *, as_of: pd.Timestamp, horizon: pd.Timedelta
     missing = [c for c in THRESHOLD_COLUMNS if c not in table.columns]
     if missing:
         raise DataError(f"capacity forecast summary: missing column(s) {', '.join(missing)}", column=missing[0])
-    t = table.loc[:, list(THRESHOLD_COLUMNS)].copy()
+    t = table.loc[:, list(THRESHOLD_COLUMNS) + [c for c in table.columns if c not in THRESHOLD_COLUMNS]].copy()
     for col in ("crossing", "crossing_early"):
         t[col] = pd.to_datetime(t[col], utc=True)
     end = as_of + horizon
@@ -92,7 +93,7 @@ def _num(v: float) -> str:
 
 def _when(ts: pd.Timestamp, days: float, within: bool) -> str:
     if pd.isna(ts):
-        return "not forecast"
+        return "not within the horizon"
     tag = f"{ts:%Y-%m-%d} (in {days:,.0f} d)"
     return f"**{tag}**" if within else f"{tag}, after the horizon"
 
@@ -159,3 +160,39 @@ def to_json(summary: CiSummary) -> str:
         "thresholds": rows,
     }
     return json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def from_time_to_threshold(ttt: pd.DataFrame, units: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The threshold table from :func:`capacity.forecast.planning.time_to_threshold`'s frame.
+
+    ``name`` is the rule's text with its name (``Disk space below 10% free (disk)``);
+    ``crossing`` is the mean forecast's crossing (``most_likely``) and
+    ``crossing_early`` the 95% bound's (``earliest``). A threshold already crossed
+    at the end of the history crosses at ``last_ds``; one without data is left out
+    (``no_data`` lists them).
+    """
+    need = ("threshold", "metric", "text", "status", "level", "last", "last_ds", "earliest", "most_likely")
+    missing = [c for c in need if c not in ttt.columns]
+    if missing:
+        raise DataError(f"time-to-threshold table: missing column(s) {', '.join(missing)}", column=missing[0])
+    t = ttt[ttt["status"] != "no data"]
+    already = (t["status"] == "already crossed").to_numpy()
+    last_ds = pd.to_datetime(t["last_ds"], utc=True)
+    out = pd.DataFrame({
+        "name": [f"{text} ({name})" for text, name in zip(t["text"], t["threshold"])],
+        "threshold": t["level"].to_numpy(dtype=float),
+        "unit": [(units or {}).get(m, "") for m in t["metric"]],
+        "last": t["last"].to_numpy(dtype=float),
+        "crossing": pd.to_datetime(t["most_likely"], utc=True).where(~already, last_ds).to_numpy(),
+        "crossing_early": pd.to_datetime(t["earliest"], utc=True).where(~already, last_ds).to_numpy(),
+        "metric": t["metric"].to_numpy(),
+        "rule": t["threshold"].to_numpy(),
+    })
+    for col in ("crossing", "crossing_early"):
+        out[col] = pd.to_datetime(out[col], utc=True)
+    return out.reset_index(drop=True)
+
+
+def no_data(ttt: pd.DataFrame) -> list[str]:
+    """Rules of a time-to-threshold frame that had no data."""
+    return [str(n) for n in ttt.loc[ttt["status"] == "no data", "threshold"]] if "status" in ttt.columns else []

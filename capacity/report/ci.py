@@ -1,0 +1,141 @@
+"""``capacity forecast --ci``: the capacity forecast as files a CI job publishes.
+
+:func:`ci_report` takes a history frame (catalog names as ``unique_id``),
+asks :func:`capacity.forecast.planning.time_to_threshold` when each planning
+threshold is crossed, and writes into ``out_dir`` (atomically):
+
+- ``capacity-forecast.md``: GitHub-flavoured Markdown for a job summary or a
+  pull-request comment, with PNG charts beside it
+  (``capacity-forecast-<rule>.png`` fan charts of the thresholds crossed or at
+  risk, and ``capacity-forecast-time-to-threshold.png``);
+- ``capacity-forecast.json``: the same verdict for machines.
+
+Exit status (see :func:`summary.exit_code`): 0 when no threshold is crossed
+within the horizon, 1 when one is.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import ReportError
+from .html import write_atomic
+from .summary import CiSummary, from_time_to_threshold, no_data, summarize, to_json, to_markdown
+
+__all__ = ["CiResult", "threshold_metrics", "ci_report", "MARKDOWN", "JSON"]
+
+MARKDOWN, JSON = "capacity-forecast.md", "capacity-forecast.json"
+
+
+@dataclass(frozen=True)
+class CiResult:
+    summary: CiSummary
+    markdown: Path
+    json: Path
+    charts: tuple[Path, ...]
+    no_data: tuple[str, ...]
+
+
+def threshold_metrics(rules: Any = None) -> list[str]:
+    """Catalog names the planning thresholds read (their metric and the series they are relative to)."""
+    from ..forecast.rules import load_rules
+
+    r = rules or load_rules()
+    names = [t.metric for t in r.thresholds] + [t.relative_to for t in r.thresholds if t.relative_to]
+    return list(dict.fromkeys(names))
+
+
+def _daily(frame: pd.DataFrame, metric: str, direction: str) -> pd.DataFrame:
+    """The series time_to_threshold forecasts: the daily max (min for a "below" threshold)."""
+    sub = frame[frame["unique_id"] == metric].set_index("ds")["y"]
+    how = "min" if direction == "below" else "max"
+    daily = sub.resample("1D").agg(how).dropna()
+    return pd.DataFrame({"unique_id": metric, "ds": daily.index, "y": daily.to_numpy(dtype=float)})
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "chart"
+
+
+def _charts(frame: pd.DataFrame, summary: CiSummary, horizon: pd.Timedelta, units: Mapping[str, str],
+            rules: Any, forecast_options: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    from ..forecast import auto_forecast
+    from . import figures
+
+    by_rule = {t.name: t for t in rules.thresholds}
+    out: list[tuple[str, Any]] = []
+    t = summary.table
+    for row in t[t["within"] | t["within_early"]].itertuples(index=False):
+        rule = by_rule.get(row.rule)
+        if rule is None:
+            continue
+        hist = _daily(frame, rule.metric, rule.direction)
+        fc, _ = auto_forecast(hist, horizon, executor="serial", **forecast_options)
+        fig = figures.fan_chart(hist.tail(180), fc, title=f"{rule.text}: {rule.metric}, daily {('min' if rule.direction == 'below' else 'max')}",
+                                unit=units.get(rule.metric, ""), threshold=float(row.threshold), threshold_label=rule.name)
+        out.append((row.name, (f"capacity-forecast-{_slug(rule.name)}.png", fig)))
+    ttt = pd.DataFrame({"name": t["name"], "days": t["days"], "days_lo": t["days_early"], "days_hi": t["days"]})
+    days = horizon / pd.Timedelta(days=1)
+    out.append(("Time to threshold", ("capacity-forecast-time-to-threshold.png",
+                                      figures.time_to_threshold(ttt, horizon_days=days,
+                                                                title=f"Days until each threshold is crossed (horizon {days:g} d)"))))
+    return out
+
+
+def _write_pngs(items: list[tuple[str, tuple[str, Any]]], out_dir: Path) -> list[Path]:
+    import plotly.io as pio
+
+    from .output import find_chromium
+
+    if not items:
+        return []
+    if find_chromium() is None:
+        raise ReportError("PNG charts need chromium (Debian package 'chromium') on PATH or BROWSER_PATH", notebook="")
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".charts.") as tmp:
+        files = [Path(tmp) / name for _, (name, _) in items]
+        try:
+            pio.write_images([fig for _, (_, fig) in items], files, format="png", width=1000,
+                             height=[int(fig.layout.height or 420) for _, (_, fig) in items])
+        except Exception as exc:  # kaleido/browser trouble comes in several types
+            raise ReportError(f"PNG export failed: {exc}", notebook="") from exc
+        finals = []
+        for f in files:
+            final = out_dir / f.name
+            os.replace(f, final)
+            finals.append(final)
+    return finals
+
+
+def ci_report(
+    frame: pd.DataFrame, *, horizon: pd.Timedelta, source: str, out_dir: "str | os.PathLike[str]" = "reports",
+    units: Mapping[str, str] | None = None, rules: Any = None, charts: bool = True,
+    forecast_options: Mapping[str, Any] | None = None,
+) -> CiResult:
+    """Forecast the planning thresholds over ``horizon`` and write the Markdown, JSON and charts."""
+    from ..forecast.planning import time_to_threshold
+    from ..forecast.rules import load_rules
+
+    rules = rules or load_rules()
+    opts = dict(forecast_options or {})
+    units = dict(units or {})
+    ttt = time_to_threshold(frame, horizon, rules=rules, **opts)
+    as_of = pd.Timestamp(frame["ds"].max())
+    summary = summarize(from_time_to_threshold(ttt, units), as_of=as_of, horizon=horizon, source=source)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    items = _charts(frame, summary, horizon, units, rules, opts) if charts else []
+    pngs = _write_pngs(items, out)
+    md = to_markdown(summary, {name: file for name, (file, _) in items})
+    missing = no_data(ttt)
+    if missing:
+        md += f"\nNo data for: {', '.join(missing)}.\n"
+    json_path = write_atomic(out / JSON, to_json(summary))
+    md_path = write_atomic(out / MARKDOWN, md)
+    return CiResult(summary, md_path, json_path, tuple(pngs), tuple(missing))
