@@ -93,6 +93,7 @@ def _frame_for(data: Data, q: Query) -> pd.DataFrame:
 def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     uid = frame["unique_id"]
     if isinstance(uid.dtype, pd.CategoricalDtype):
+        uid = uid.cat.remove_unused_categories()
         cats = [str(c) for c in uid.cat.categories]
         return uid.cat.codes.to_numpy().astype(np.int64), cats
     codes, uniques = pd.factorize(uid, sort=False)
