@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
 from . import frame as _frame
-from .errors import ConfigError
+from .errors import ConfigError, SourceWarning
 from .sources import Progress, Source, resolve
 from .timeutil import parse_duration, parse_time
 
@@ -50,6 +51,8 @@ def pull(
     before ``end``. ``step``: ``'1m'``, ``'1h'``...; defaults to the catalog
     entry's step, else one minute.
     With ``labels=True`` returns ``(frame, labels_table)``.
+    What a source noticed (duplicates dropped, server ``warnings``) is issued
+    as :class:`capacity.errors.SourceWarning` through :mod:`warnings`.
     """
     src = resolve(source, **source_options)
     items = _metrics_list(metrics)
@@ -62,6 +65,8 @@ def pull(
     for metric in items:
         step_td = parse_duration(step, field="step") if step is not None else _default_step(src, metric)
         got = src.fetch(metric, start_ts, end_ts, step_td, progress=progress)
+        for text in got.warnings:
+            warnings.warn(f"{src.name}: {metric}: {text}", SourceWarning, stacklevel=2)
         frames.append(got.frame)
         tables.append(got.labels)
     out = _frame.validate(_frame.concat(frames), name=f"pull from {src.name}")

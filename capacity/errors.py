@@ -40,6 +40,10 @@ class CapacityError(Exception):
         return " ".join(self.message.split("\n")) if "\n" in self.message else self.message
 
 
+class SourceWarning(UserWarning):
+    """Something a source noticed and corrected (duplicates dropped, naive timestamps read as UTC, server warnings)."""
+
+
 class ConfigError(CapacityError):
     """A configuration, catalog or option is invalid (``file``, ``field``)."""
 

@@ -9,7 +9,7 @@ from capacity.errors import ConfigError, SpecError
 from capacity.slo import default_burn_rates, default_spec, load_spec, parse_spec
 from capacity.slo.burnrate import parse_burn_rates
 
-RUNBOOK = Path("/work/shared/seed-runbook.md")
+RUNBOOK = Path(__file__).resolve().parents[3] / "data" / "runbook" / "seed-runbook.md"
 
 
 def test_default_spec_holds_every_runbook_baseline():
