@@ -56,9 +56,8 @@ def test_default_spec_holds_every_critical_alert_with_priority_and_response():
     assert alerts["SSLCertificateExpiry"].threshold == 7 * 86400
     assert (alerts["HighErrorRate"].op, alerts["HighErrorRate"].threshold) == (">", 0.05)
     # the runbook lists these alerts under these priorities
-    text = RUNBOOK.read_text() if RUNBOOK.exists() else ""
-    if text:
-        assert "High Priority" in text and ">5% error rate for >5 minutes" in text
+    text = RUNBOOK.read_text()
+    assert "High Priority" in text and ">5% error rate for >5 minutes" in text
 
 
 def test_burn_rate_table_is_the_sre_workbook_table():
