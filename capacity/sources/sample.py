@@ -146,11 +146,11 @@ class _History:
             r = raws[sid]
             t = _store.sample_times_ms(r.present) * 1_000_000
             keep = (t >= lo) & (t < hi)
-            parts_s.append(np.full(int(keep.sum()), sid, np.int64))
+            parts_s.append(np.full(int(keep.sum()), sid, np.int16))
             parts_t.append(t[keep])
             parts_y.append(r.values[r.present][keep])
         if not parts_s:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+            return np.zeros(0, np.int16), np.zeros(0, np.int64), np.zeros(0)
         return np.concatenate(parts_s), np.concatenate(parts_t), np.concatenate(parts_y)
 
 
@@ -168,11 +168,14 @@ def raw_history(start: object = None, end: object = None, *, cache: bool = True)
     hist = _History(cache)
     labels = hist.labels()
     if hi <= lo:
-        sid, ds, y = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        sid, ds, y = np.zeros(0, np.int16), np.zeros(0, np.int64), np.zeros(0)
     else:
         sid, ds, y = hist.rows(None, lo, hi)
-    uid = pd.Categorical.from_codes(sid.astype(np.int16), categories=labels["unique_id"].tolist())
-    frame = pd.DataFrame({"unique_id": uid, "ds": pd.DatetimeIndex(ds.view("datetime64[ns]"), tz="UTC"), "y": y})
+    uid = pd.Categorical.from_codes(sid, categories=labels["unique_id"].tolist())
+    del sid
+    stamps = pd.Series(ds.view("datetime64[ns]"), copy=False).dt.tz_localize("UTC")
+    del ds
+    frame = pd.DataFrame({"unique_id": uid, "ds": stamps, "y": y}, copy=False)
     return frame, labels.copy()
 
 
