@@ -66,7 +66,8 @@ def test_slo_month_window_reports_missing_data(files, capsys):
     df = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
     # the file covers 2 of September's 30 days: the rest is no data, not good
     assert df.loc[0, "no_data_minutes"] == 30 * 1440 - 2 * 1440
-    assert df.loc[0, "total"] == 2 * 144000 - 100  # the first sample has no predecessor
+    # the first sample sits on the window start (outside (start, end]): 2880 increments of 100 inside
+    assert df.loc[0, "total"] == 2 * 144000
 
 
 def test_alerts_replay_json(files, capsys):
