@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -116,6 +117,8 @@ class Transport:
         else:  # keep the caller's adapters (a test's fault injector) in charge
             self.session.adapters = saved
         self.verify = creds.verify
+        #: called with (status, seconds to wait) before each retry: for logs and progress displays
+        self.on_retry: Callable[[int | str, float], None] | None = None
 
     def close(self) -> None:
         self.session.close()
@@ -173,8 +176,12 @@ class Transport:
     def _wait(self, state: Any) -> float:
         exc = state.outcome.exception() if state.outcome is not None else None
         if isinstance(exc, _Transient) and exc.retry_after is not None:
-            return min(exc.retry_after, self.max_wait)
-        return float(wait_exponential_jitter(initial=self.backoff, max=self.max_wait, jitter=self.backoff)(state))
+            delay = min(exc.retry_after, self.max_wait)
+        else:
+            delay = float(wait_exponential_jitter(initial=self.backoff, max=self.max_wait, jitter=self.backoff)(state))
+        if self.on_retry is not None:
+            self.on_retry(exc.status if isinstance(exc, _Transient) else "error", delay)
+        return delay
 
     def get(self, path: str, params: dict[str, str], *, query: str, stop: threading.Event | None = None) -> dict[str, Any]:
         """The JSON body of a successful answer, after retries; typed errors otherwise."""

@@ -143,7 +143,7 @@ class PullCache:
         """
         if complete_before is not None:
             covered = _clip(covered, np.iinfo(np.int64).min, complete_before)
-            frame = frame[frame["ds"].array.asi8 <= complete_before] if len(frame) else frame
+            frame = frame[frame["ds"].dt.as_unit("ns").array.asi8 <= complete_before] if len(frame) else frame
         if not covered:
             return
         with self._lock(key):
@@ -152,7 +152,7 @@ class PullCache:
             all_labels = {str(k): dict(v) for k, v in labels.items()}
             spans = list(covered)
             if old is not None:
-                old_ds = old.frame["ds"].array.asi8
+                old_ds = old.frame["ds"].dt.as_unit("ns").array.asi8
                 parts.insert(0, old.frame[~_inside(old_ds, covered)])
                 all_labels = {**old.labels, **all_labels}
                 spans += old.covered

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import os
 import threading
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,7 +182,7 @@ class PrometheusSource:
             pending: set[Future[_Piece]] = {ex.submit(self._fetch_piece, query, grid, i0, i1, stop) for i0, i1 in plan}
             try:
                 while pending and error is None:
-                    finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in finished:
                         exc = fut.exception()
                         if exc is None:
