@@ -17,6 +17,9 @@ exporter series, and the ``sample`` source that evaluates the catalog on them.
 the "truth" computed from those raw series the way Prometheus 2.x evaluates the
 catalog's PromQL (see ``_sample_eval``), and plain selectors with the raw
 series under Prometheus' instant-lookup rule (latest sample in [t-5m, t]).
+Catalog names always mean the *default* catalog's definitions here: a user
+override of a query (``CAPACITY_CATALOG``) changes what a Prometheus source
+runs, not what the sample computes.
 The generated history is cached as Parquet (see :func:`data_dir`), keyed by a
 generator version that includes numpy's major.minor version (numpy keeps
 random streams identical within a version, on every machine).
