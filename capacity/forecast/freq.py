@@ -33,7 +33,8 @@ def infer_step(ds: pd.Series | pd.DatetimeIndex | np.ndarray, *, series: str = "
 def seasonal_periods(step: pd.Timedelta, n: int) -> tuple[int, ...]:
     """Seasonal periods (in steps) worth modelling for data sampled every ``step``, given ``n`` points.
 
-    Daily and weekly cycles for sub-daily data, weekly for daily data, yearly for weekly and monthly data;
+    Daily and weekly cycles for sub-daily data, weekly (and yearly from three years on) for daily data,
+    yearly for weekly and monthly data;
     a cycle is kept only when at least two full cycles are in the history and it is at most MAX_PERIOD steps.
     """
     candidates: list[int] = []
@@ -43,6 +44,8 @@ def seasonal_periods(step: pd.Timedelta, n: int) -> tuple[int, ...]:
                 candidates.append(int(cycle / step))
     elif step == _DAY:
         candidates.append(7)
+        if n >= 3 * 365:  # a yearly cycle needs three years to be told apart from the trend
+            candidates.append(365)
     elif step == _WEEK:
         candidates.append(52)
     elif pd.Timedelta(days=28) <= step <= pd.Timedelta(days=31):
