@@ -23,6 +23,8 @@ COMMANDS: tuple[str, ...] = (
     "slo",
     "alerts",
     "rules",
+    "forecast",
+    "backtest",
 )
 
 EXIT_OK = 0
