@@ -1,0 +1,67 @@
+"""``capacity forecast`` and ``capacity backtest`` on a user's own CSV."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from capacity.cli import main
+
+
+@pytest.fixture
+def one_series_csv(tmp_path: Path) -> Path:
+    ds = pd.date_range("2026-01-01", periods=120, freq="D", tz="UTC")
+    y = 100 + 2 * np.arange(120) + 5 * (np.arange(120) % 7 == 0)
+    path = tmp_path / "mine.csv"
+    pd.DataFrame({"timestamp": ds.strftime("%Y-%m-%dT%H:%M:%SZ"), "value": y}).to_csv(path, index=False)
+    return path
+
+
+def test_forecast_json_on_a_one_series_file(one_series_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["forecast", "--source", str(one_series_csv), "--horizon", "14d", "--models", "drift,naive",
+               "--format", "json", "--jobs", "1"])
+    assert rc == 0
+    records = json.loads(capsys.readouterr().out)
+    assert len(records) == 28 and {r["model"] for r in records} == {"drift", "naive"}
+    drift = [r for r in records if r["model"] == "drift"]
+    assert drift[0]["ds"].startswith("2026-05-01")  # the day after the last of 120 days from Jan 1
+    first, last = 100 + 5, 100 + 2 * 119 + 5 * (119 % 7 == 0)  # day 0 and day 119 (= 17 weeks) carry the +5
+    slope = (last - first) / 119  # drift: the line through the first and last points
+    assert drift[-1]["mean"] == pytest.approx(last + 14 * slope)
+    assert all(r["lo-95"] <= r["lo-80"] <= r["mean"] <= r["hi-80"] <= r["hi-95"] for r in records)
+
+
+def test_backtest_marks_the_chosen_model(one_series_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["backtest", "--source", str(one_series_csv), "--horizon", "7d", "--windows", "3",
+               "--models", "naive,drift", "--format", "json", "--jobs", "1"])
+    assert rc == 0
+    rows = {r["model"]: r for r in json.loads(capsys.readouterr().out)}
+    assert set(rows) == {"naive", "drift"}
+    assert rows["drift"]["chosen"] and not rows["naive"]["chosen"]  # the series rises 2/day: naive lags
+    assert {"mase", "smape", "coverage-80", "coverage-95", "winkler-80", "winkler-95"} <= set(rows["drift"])
+
+
+def test_too_short_history_is_one_line_error(one_series_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["backtest", "--source", str(one_series_csv), "--horizon", "60d", "--windows", "3", "--jobs", "1"])
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "too short" in err[0] and "mine" in err[0]
+
+
+def test_bad_options_are_named(one_series_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["forecast", "--source", str(one_series_csv), "--horizon", "soon"]) == 2
+    assert "--horizon" in capsys.readouterr().err
+    assert main(["forecast", "--source", str(one_series_csv), "--horizon", "7d", "--models", "prophet"]) == 2
+    assert "unknown forecast model 'prophet'" in capsys.readouterr().err
+
+
+def test_many_series_file_needs_a_metric(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ds = pd.date_range("2026-01-01", periods=30, freq="D", tz="UTC")
+    frame = pd.concat([pd.DataFrame({"unique_id": u, "ds": ds, "y": np.arange(30.0)}) for u in ("a", "b")])
+    path = tmp_path / "two.csv"
+    frame.to_csv(path, index=False)
+    assert main(["forecast", "--source", str(path), "--horizon", "3d"]) == 2
+    assert "holds 2 series" in capsys.readouterr().err
