@@ -171,3 +171,20 @@ def test_unreachable_url_is_one_clear_line(tmp_path):
         src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-02T00:00Z"), pd.Timedelta("1m"))
     assert str(err.value) == f"cannot reach {url}: connection refused (gave up after 2 attempts)"
     assert err.value.url == url and err.value.attempts == 2
+
+
+def test_credentials_are_sent_but_never_stored(prometheus, tmp_path, monkeypatch):
+    secret = "Tok-9f8e7d6c5b4a"
+    monkeypatch.setenv("CAPACITY_BEARER_TOKEN", secret)
+    monkeypatch.setenv("CAPACITY_HEADERS", "X-Scope-OrgID: tenant1")
+    session, seen = counting_session()
+    src = PrometheusSource(prometheus.url, cache_dir=tmp_path, session=session, max_points=500)
+    start, end = prometheus.start, prometheus.start + pd.Timedelta(hours=20)
+    got = src.fetch(selector("up"), start, end, pd.Timedelta("1m"))
+    assert len(got.frame) and len(seen) == 3
+    assert all(r.headers["Authorization"] == f"Bearer {secret}" and r.headers["X-Scope-OrgID"] == "tenant1" for r in seen)
+    files = [f for f in tmp_path.rglob("*") if f.is_file()]
+    assert any(f.suffix == ".parquet" for f in files)
+    assert all(secret.encode() not in f.read_bytes() and secret not in f.name for f in files)
+    assert secret not in repr(src) and secret not in repr(got)
+    assert b"x-scope-orgid=tenant1" in next(f for f in files if f.suffix == ".parquet").read_bytes()  # tenant keys the cache

@@ -1,0 +1,86 @@
+"""Credentials come only from the environment or files and never leak into messages or reprs."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import requests
+
+from capacity.errors import ConfigError, ConnectionFailed
+from capacity.sources.auth import BasicAuth, BearerAuth, from_env, public_url
+from capacity.sources.prometheus import PrometheusSource
+
+SECRET = "s3cr3t-Tok3n-xyz"
+
+
+def _prepared(auth) -> requests.PreparedRequest:
+    return auth(requests.Request("GET", "http://127.0.0.1:9/x").prepare())
+
+
+def test_bearer_token_from_variable_and_file(tmp_path):
+    creds = from_env({"CAPACITY_BEARER_TOKEN": SECRET})
+    assert isinstance(creds.auth, BearerAuth)
+    assert _prepared(creds.auth).headers["Authorization"] == f"Bearer {SECRET}"
+    f = tmp_path / "token"
+    f.write_text(SECRET + "\n")
+    creds = from_env({"CAPACITY_BEARER_TOKEN_FILE": str(f)})
+    assert _prepared(creds.auth).headers["Authorization"] == f"Bearer {SECRET}"
+    assert SECRET not in repr(creds) and SECRET not in repr(creds.auth)
+
+
+def test_basic_auth_with_password_file(tmp_path):
+    f = tmp_path / "pw"
+    f.write_text(SECRET)
+    creds = from_env({"CAPACITY_BASIC_AUTH_USER": "ops", "CAPACITY_BASIC_AUTH_PASSWORD_FILE": str(f)})
+    assert isinstance(creds.auth, BasicAuth)
+    expected = requests.auth._basic_auth_str("ops", SECRET)
+    assert _prepared(creds.auth).headers["Authorization"] == expected
+    assert SECRET not in repr(creds.auth) and "ops" in repr(creds.auth)
+
+
+@pytest.mark.parametrize(
+    "env,field",
+    [
+        ({"CAPACITY_BEARER_TOKEN": SECRET, "CAPACITY_BEARER_TOKEN_FILE": "/x"}, "CAPACITY_BEARER_TOKEN"),
+        ({"CAPACITY_BEARER_TOKEN_FILE": "/nonexistent/token"}, "CAPACITY_BEARER_TOKEN_FILE"),
+        ({"CAPACITY_BASIC_AUTH_PASSWORD": SECRET}, "CAPACITY_BASIC_AUTH_USER"),
+        ({"CAPACITY_BEARER_TOKEN": SECRET, "CAPACITY_BASIC_AUTH_USER": "u"}, "CAPACITY_BEARER_TOKEN"),
+        ({"CAPACITY_TLS_VERIFY": "maybe"}, "CAPACITY_TLS_VERIFY"),
+        ({"CAPACITY_CA_BUNDLE": "/nonexistent/ca.pem"}, "CAPACITY_CA_BUNDLE"),
+        ({"CAPACITY_HEADERS": f"Authorization Bearer {SECRET}"}, "CAPACITY_HEADERS"),
+    ],
+)
+def test_bad_settings_name_the_variable_not_the_secret(env, field):
+    with pytest.raises(ConfigError) as err:
+        from_env(env)
+    assert err.value.field == field and SECRET not in str(err.value)
+
+
+def test_tls_and_headers(tmp_path):
+    assert from_env({"CAPACITY_TLS_VERIFY": "false"}).verify is False
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert from_env({"CAPACITY_CA_BUNDLE": str(ca)}).verify == str(ca)
+    creds = from_env({"CAPACITY_HEADERS": "X-Scope-OrgID: tenant1; X-Other: v w"})
+    assert dict(creds.headers) == {"X-Scope-OrgID": "tenant1", "X-Other": "v w"}
+    assert creds.tenant() == "x-scope-orgid=tenant1"
+    assert from_env({}).auth is None and from_env({}).verify is True
+
+
+def test_urls_with_credentials_or_query_strings_are_refused_without_echo():
+    assert public_url("http://127.0.0.1:9090/") == "http://127.0.0.1:9090"
+    assert public_url("https://mimir.example:443/prometheus/") == "https://mimir.example:443/prometheus"
+    for url in (f"http://ops:{SECRET}@127.0.0.1:9090", f"http://127.0.0.1:9090/?token={SECRET}"):
+        with pytest.raises(ConfigError) as err:
+            public_url(url)
+        assert SECRET not in str(err.value) and "127.0.0.1:9090" in str(err.value)
+
+
+def test_source_repr_and_errors_hold_no_secret(monkeypatch, tmp_path):
+    monkeypatch.setenv("CAPACITY_BEARER_TOKEN", SECRET)
+    from tests.support.servers import free_port
+
+    src = PrometheusSource(f"http://127.0.0.1:{free_port()}", cache_dir=tmp_path, retries=0)
+    assert SECRET not in repr(src)
+    with pytest.raises(ConnectionFailed) as err:
+        src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T01:00Z"), pd.Timedelta("1m"))
+    assert SECRET not in str(err.value) and SECRET not in repr(err.value.context)

@@ -1,0 +1,119 @@
+"""The pull cache: round trip, coverage, replacement, freshness edge, atomic writes."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from capacity import frame as F
+from capacity.sources import cache as cache_mod
+from capacity.sources.cache import CacheKey, PullCache, default_dir
+
+MIN = 60 * 10**9
+T0 = pd.Timestamp("2026-09-01T00:00:00Z")
+KEY = CacheKey("http://127.0.0.1:9090", 'up{job="api"}', MIN, 0)
+
+
+def _frame(uid: str, first: int, n: int, offset: float = 0.0) -> pd.DataFrame:
+    ds = pd.DatetimeIndex(T0.value + MIN * np.arange(first, first + n), tz="UTC")
+    return F.from_arrays(uid, ds, np.arange(first, first + n, dtype=float) + offset)
+
+
+def _iv(i0: int, i1: int) -> tuple[int, int]:
+    return (T0.value + i0 * MIN, T0.value + i1 * MIN)
+
+
+def test_round_trip_and_range_filter(tmp_path):
+    c = PullCache(tmp_path)
+    assert c.load(KEY) is None and c.coverage(KEY) == []
+    fr = F.concat([_frame("a", 0, 10), _frame("b", 0, 10)])
+    c.store(KEY, fr, {"a": {"__name__": "up", "job": "api"}, "b": {"__name__": "up", "job": "b"}}, [_iv(0, 9)])
+    got = c.load(KEY, *_iv(2, 5))
+    assert got is not None and got.covered == [_iv(0, 9)]
+    assert len(got.frame) == 8 and set(got.frame["unique_id"]) == {"a", "b"}
+    assert got.frame["ds"].dtype == F.DS_DTYPE and got.frame["y"].dtype == np.float64
+    assert got.labels["a"] == {"__name__": "up", "job": "api"}
+    F.validate(got.frame)
+
+
+def test_coverage_grows_and_adjacent_pieces_merge(tmp_path):
+    c = PullCache(tmp_path)
+    c.store(KEY, _frame("a", 0, 10), {"a": {}}, [_iv(0, 9)])
+    c.store(KEY, _frame("a", 20, 5), {"a": {}}, [_iv(20, 24)])
+    assert c.coverage(KEY) == [_iv(0, 9), _iv(20, 24)]
+    c.store(KEY, _frame("a", 10, 10), {"a": {}}, [_iv(10, 19)])
+    assert c.coverage(KEY) == [_iv(0, 24)]  # one step apart: joined
+    got = c.load(KEY)
+    np.testing.assert_array_equal(got.frame["y"].to_numpy(), np.arange(25.0))
+
+
+def test_new_data_replaces_old_inside_its_interval_only(tmp_path):
+    c = PullCache(tmp_path)
+    c.store(KEY, F.concat([_frame("a", 0, 10), _frame("gone", 0, 10)]), {"a": {}, "gone": {}}, [_iv(0, 9)])
+    c.store(KEY, _frame("a", 3, 4, offset=100.0), {"a": {}}, [_iv(3, 6)])  # a refresh of 3..6
+    got = c.load(KEY).frame
+    a = got[got["unique_id"] == "a"]["y"].to_numpy()
+    np.testing.assert_array_equal(a, [0, 1, 2, 103, 104, 105, 106, 7, 8, 9])
+    gone = got[got["unique_id"] == "gone"]["ds"].array.asi8
+    assert sorted((gone - T0.value) // MIN) == [0, 1, 2, 7, 8, 9]  # the series vanished from 3..6
+
+
+def test_recent_part_is_not_cached_as_complete(tmp_path):
+    c = PullCache(tmp_path)
+    c.store(KEY, _frame("a", 0, 10), {"a": {}}, [_iv(0, 9)], complete_before=_iv(0, 6)[1])
+    assert c.coverage(KEY) == [_iv(0, 6)]
+    assert len(c.load(KEY).frame) == 7
+    c.store(KEY, _frame("a", 50, 5), {"a": {}}, [_iv(50, 54)], complete_before=_iv(0, 6)[1])
+    assert c.coverage(KEY) == [_iv(0, 6)]  # all of it too recent: nothing stored
+
+
+def test_keys_are_hashed_and_kept_in_metadata(tmp_path):
+    c = PullCache(tmp_path)
+    other = CacheKey(KEY.server, KEY.query, KEY.step_ns, 30 * 10**9)
+    tenant = CacheKey(KEY.server, KEY.query, KEY.step_ns, 0, "x-scope-orgid=t1")
+    assert len({c.path(KEY), c.path(other), c.path(tenant)}) == 3
+    c.store(KEY, _frame("a", 0, 3), {"a": {}}, [_iv(0, 2)])
+    assert c.path(KEY).name == KEY.digest() + ".parquet" and "up" not in c.path(KEY).name
+    meta = json.loads(pq.read_schema(c.path(KEY)).metadata[b"capacity.cache"])
+    assert meta["key"] == {"server": KEY.server, "query": KEY.query, "step_ns": MIN, "phase_ns": 0, "tenant": ""}
+    assert c.load(other) is None
+
+
+def test_crash_during_write_leaves_previous_file_whole(tmp_path, monkeypatch):
+    c = PullCache(tmp_path)
+    c.store(KEY, _frame("a", 0, 10), {"a": {}}, [_iv(0, 9)])
+    before = c.path(KEY).read_bytes()
+
+    def dies_half_way(table, where, **kw):
+        where.write(b"PAR1 half a file")
+        raise OSError("disk full (injected)")
+
+    monkeypatch.setattr(cache_mod.pq, "write_table", dies_half_way)
+    with pytest.raises(OSError):
+        c.store(KEY, _frame("a", 10, 10), {"a": {}}, [_iv(10, 19)])
+    assert c.path(KEY).read_bytes() == before
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".lock", ".parquet"]  # no temporary file left
+    monkeypatch.undo()
+    assert c.coverage(KEY) == [_iv(0, 9)]
+
+
+def test_unreadable_file_is_a_miss_and_gets_rewritten(tmp_path):
+    c = PullCache(tmp_path)
+    tmp_path.mkdir(exist_ok=True)
+    c.path(KEY).write_bytes(b"not parquet")
+    assert c.load(KEY) is None and c.coverage(KEY) == []
+    c.store(KEY, _frame("a", 0, 3), {"a": {}}, [_iv(0, 2)])
+    assert len(c.load(KEY).frame) == 3
+
+
+def test_default_location(monkeypatch, tmp_path):
+    monkeypatch.setenv("CAPACITY_CACHE_DIR", str(tmp_path / "here"))
+    assert default_dir() == tmp_path / "here" and PullCache().root == tmp_path / "here"
+    monkeypatch.delenv("CAPACITY_CACHE_DIR")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_dir() == tmp_path / ".cache" / "capacity" / "pulls"
+    assert not os.path.exists(tmp_path / ".cache")  # nothing created until something is stored

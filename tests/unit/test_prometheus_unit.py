@@ -1,0 +1,95 @@
+"""Pieces of the Prometheus source that need no server: grid cutting, answer parsing, naming."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from capacity.errors import ConfigError
+from capacity.sources._chunks import make_grid, merge, missing, pieces
+from capacity.sources.prometheus import PrometheusSource, _parse_matrix, _Piece, _secs
+
+T0 = pd.Timestamp("2026-09-01T00:00:00Z")
+MIN = 60 * 10**9
+
+
+@pytest.mark.parametrize("n_steps,step_s,max_points", [(0, 60, 5), (1, 60, 1), (10_000, 60, 11_000), (11_000, 60, 11_000), (12_345, 15, 997), (100, 3600, 7)])
+def test_pieces_cover_every_grid_point_once_within_budget(n_steps, step_s, max_points):
+    start = T0 + pd.Timedelta(seconds=17)
+    end = start + pd.Timedelta(seconds=step_s * n_steps + step_s - 1)  # end between two points
+    grid = make_grid(start, end, pd.Timedelta(seconds=step_s))
+    assert grid.n == n_steps + 1
+    plan = pieces(missing(grid, []), max_points)
+    points = np.concatenate([np.arange(a, b + 1) for a, b in plan])
+    np.testing.assert_array_equal(points, np.arange(grid.n))  # no duplicate, no gap, in order
+    assert all(b - a + 1 <= max_points for a, b in plan)
+    assert len(plan) == math.ceil(grid.n / max_points)
+    lo, hi = grid.interval(*plan[0])
+    assert lo == start.value and (hi - lo) % (step_s * 10**9) == 0  # on the step grid
+
+
+def test_missing_runs_skip_covered_intervals():
+    grid = make_grid(T0, T0 + pd.Timedelta(minutes=99), pd.Timedelta(minutes=1))
+    iv = lambda a, b: (T0.value + a * MIN, T0.value + b * MIN)  # noqa: E731
+    assert missing(grid, [iv(10, 19), iv(20, 29), iv(50, 200)]) == [(0, 9), (30, 49)]
+    assert missing(grid, [iv(-50, -1)]) == [(0, 99)]
+    assert missing(grid, [iv(0, 99)]) == []
+    assert merge([iv(20, 29), iv(0, 9), iv(10, 12)], MIN) == [iv(0, 12), iv(20, 29)]
+    # an interval on another phase covers only the grid points it contains
+    assert missing(grid, [(T0.value + 30 * 10**9, T0.value + 90 * 10**9)]) == [(0, 0), (2, 99)]
+
+
+def test_parse_matrix_values_specials_and_range():
+    body = {
+        "status": "success",
+        "data": {
+            "resultType": "matrix",
+            "result": [
+                {"metric": {"__name__": "m", "job": "a"}, "values": [[1788220800, "1.5"], [1788220860.123, "NaN"], [1788220920, "+Inf"], [1788220980, "-Inf"], [1788221040, "1e-300"]]},
+                {"metric": {"job": "b"}, "values": [[1788220800, "7"]]},
+            ],
+        },
+        "warnings": ["w1"],
+        "infos": ["i1"],
+    }
+    p = _Piece(0, 3)
+    lo, hi = 1788220800 * 10**9, 1788220980 * 10**9
+    _parse_matrix(body, lo, hi, p)
+    ns, y = p.series['m{job="a"}']
+    assert list(ns) == [1788220800 * 10**9, 1788220860123 * 10**6, 1788220920 * 10**9, 1788220980 * 10**9]
+    assert y[0] == 1.5 and math.isnan(y[1]) and y[2] == math.inf and y[3] == -math.inf and y.dtype == np.float64
+    assert p.labels['{job="b"}'] == {"job": "b"}
+    assert p.warnings == ["w1", "i1"]
+
+
+def test_seconds_are_sent_with_millisecond_precision():
+    assert _secs(1788220800 * 10**9) == "1788220800"
+    assert _secs(1788220800_123_000_000) == "1788220800.123"
+    assert _secs(15 * 10**9) == "15"
+
+
+def test_unique_ids(tmp_path):
+    src = PrometheusSource("http://127.0.0.1:9", cache=False)
+    empty = pd.DataFrame({"unique_id": pd.Series([], dtype=object), "ds": pd.Series([], dtype="datetime64[ns, UTC]"), "y": pd.Series([], dtype=float)})
+    _, t = src._name(empty, {"{}": {}}, "sum(rate(x[5m]))", "request_rate")
+    assert list(t["unique_id"]) == ["request_rate"]
+    _, t = src._name(empty, {'{le="1"}': {"le": "1"}, '{le="2"}': {"le": "2"}}, "q", "lat")
+    assert list(t["unique_id"]) == ['lat{le="1"}', 'lat{le="2"}']
+    _, t = src._name(empty, {'up{job="a"}': {"__name__": "up", "job": "a"}}, "up", None)
+    assert list(t["unique_id"]) == ['up{job="a"}']
+    _, t = src._name(empty, {"{}": {}}, "sum(up)", None)
+    assert list(t["unique_id"]) == ["sum(up)"]
+
+
+def test_bad_options_and_steps():
+    with pytest.raises(ConfigError):
+        PrometheusSource("http://127.0.0.1:9", max_points=0)
+    with pytest.raises(ConfigError):
+        PrometheusSource("ftp://127.0.0.1:9")
+    src = PrometheusSource("http://127.0.0.1:9", cache=False)
+    with pytest.raises(ConfigError):
+        src.fetch("up", T0, T0 + pd.Timedelta(hours=1), pd.Timedelta(microseconds=500))
+    with pytest.raises(ConfigError):
+        src.fetch("  ", T0, T0 + pd.Timedelta(hours=1), pd.Timedelta("1m"))
