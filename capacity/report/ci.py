@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ReportError
+from .forecast_views import daily_extreme
 from .html import write_atomic
 from .summary import CiSummary, from_time_to_threshold, no_data, summarize, to_json, to_markdown
 
@@ -52,14 +53,6 @@ def threshold_metrics(rules: Any = None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _daily(frame: pd.DataFrame, metric: str, direction: str) -> pd.DataFrame:
-    """The series time_to_threshold forecasts: the daily max (min for a "below" threshold)."""
-    sub = frame[frame["unique_id"] == metric].set_index("ds")["y"]
-    how = "min" if direction == "below" else "max"
-    daily = sub.resample("1D").agg(how).dropna()
-    return pd.DataFrame({"unique_id": metric, "ds": daily.index, "y": daily.to_numpy(dtype=float)})
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "chart"
 
@@ -76,7 +69,7 @@ def _charts(frame: pd.DataFrame, summary: CiSummary, horizon: pd.Timedelta, unit
         rule = by_rule.get(row.rule)
         if rule is None:
             continue
-        hist = _daily(frame, rule.metric, rule.direction)
+        hist = daily_extreme(frame, rule.metric, rule.direction)
         fc, _ = auto_forecast(hist, horizon, executor="serial", **forecast_options)
         fig = figures.fan_chart(hist.tail(180), fc, title=f"{rule.text}: {rule.metric}, daily {('min' if rule.direction == 'below' else 'max')}",
                                 unit=units.get(rule.metric, ""), threshold=float(row.threshold), threshold_label=rule.name)

@@ -1,0 +1,125 @@
+"""Forecast results shaped for the report: fan-chart inputs, methodology, recommendations.
+
+Pure functions over canonical frames and the tidy frames of
+:mod:`capacity.forecast` (``time_to_threshold``, ``growth_vs_plan``,
+``auto_forecast``'s choice). No I/O.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ACTIONS", "daily_extreme", "threshold_history", "threshold_forecasts", "methodology", "recommendations"]
+
+#: what to do before each planning threshold of capacity/defaults/planning.yaml is crossed
+ACTIONS: dict[str, str] = {
+    "disk": "Grow the disk volumes (or free space)",
+    "db_connections": "Raise the PostgreSQL connection pool or add a connection pooler",
+    "memory": "Add memory or nodes to the cluster",
+    "cpu": "Add CPU capacity (nodes or replicas)",
+    "db_size": "Grow the database volume",
+    "storage": "Raise the file-storage quota",
+}
+
+
+def daily_extreme(frame: pd.DataFrame, metric: str, direction: str, *, name: str | None = None) -> pd.DataFrame:
+    """The series a threshold is checked on: each UTC day's max (min for ``direction="below"``).
+
+    The same reduction :func:`capacity.forecast.planning.time_to_threshold` makes: capacity is
+    sized for the worst hour. ``name`` becomes the ``unique_id`` (default: the metric).
+    """
+    sub = frame[frame["unique_id"] == metric].set_index("ds")["y"]
+    daily = sub.resample("1D").agg("min" if direction == "below" else "max").dropna()
+    return pd.DataFrame({"unique_id": name or metric, "ds": daily.index, "y": daily.to_numpy(dtype=float)})
+
+
+def threshold_history(frame: pd.DataFrame, rules: Any) -> pd.DataFrame:
+    """One daily series per threshold rule, ``unique_id`` = the rule's name (canonical frame)."""
+    from .. import frame as _frame
+
+    parts = [daily_extreme(frame, t.metric, t.direction, name=t.name) for t in rules.thresholds
+             if (frame["unique_id"] == t.metric).any()]
+    return _frame.concat(parts)
+
+
+def threshold_forecasts(frame: pd.DataFrame, horizon: Any, rules: Any = None, *,
+                        bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
+                        **options: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Forecast each threshold's daily series: ``(history, forecast, choice)`` keyed by rule name.
+
+    ``bounds`` maps *metric* names to physical bounds (catalog ``lower``/``upper``).
+    """
+    from ..forecast import auto_forecast
+    from ..forecast.rules import load_rules
+
+    r = rules or load_rules()
+    hist = threshold_history(frame, r)
+    by_rule = {t.name: (bounds or {}).get(t.metric) for t in r.thresholds}
+    b = {k: v for k, v in by_rule.items() if v is not None} or None
+    fc, choice = auto_forecast(hist, horizon, bounds=b, **options)
+    return hist, fc, choice
+
+
+def methodology(choice: pd.DataFrame) -> pd.DataFrame:
+    """Backtest accuracy and interval coverage per forecast series, for the methodology section.
+
+    Columns: series, model, mase, seasonal_naive_mase, skill (1 - mase / seasonal_naive_mase:
+    above 0 beats the seasonal naive baseline), coverage_80, coverage_95 (share of backtest points
+    inside the 80%/95% interval; calibrated intervals aim at 0.80 / 0.95), windows.
+    """
+    c = choice
+    sn = c["seasonal_naive_mase"].to_numpy(dtype=float)
+    mase = c["mase"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        skill = np.where(sn > 0, 1 - mase / sn, np.nan)
+    return pd.DataFrame({
+        "series": c["unique_id"].astype(str), "model": c["model"].astype(str), "mase": mase,
+        "seasonal_naive_mase": sn, "skill": skill,
+        "coverage_80": c["coverage-80"].to_numpy(dtype=float), "coverage_95": c["coverage-95"].to_numpy(dtype=float),
+        "windows": c["windows"].to_numpy(),
+    })
+
+
+def _d(ts: pd.Timestamp) -> str:
+    return f"{ts:%Y-%m-%d}"
+
+
+def recommendations(ttt: pd.DataFrame, growth: pd.DataFrame | None = None, *,
+                    actions: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Concrete actions with dates, most urgent first.
+
+    From ``time_to_threshold``: a threshold already crossed -> act now; one the mean forecast
+    crosses -> act before the *earliest* (95% bound) crossing; one only the 95% bound crosses ->
+    watch, and act before that date if growth continues. From ``growth_vs_plan``: a plan the
+    forecast outgrows ("plan too tight") -> revise the plan. Columns: priority (1 = most urgent),
+    by (UTC date or NaT), action, reason.
+    """
+    acts = {**ACTIONS, **(actions or {})}
+    rows: list[dict[str, Any]] = []
+    for r in ttt.itertuples(index=False):
+        what = acts.get(r.threshold, f"Add capacity for {r.metric}")
+        if r.status == "already crossed":
+            rows.append({"priority": 1, "by": r.last_ds, "action": f"{what} now",
+                         "reason": f"{r.text}: already crossed ({r.last:.4g} against {r.level:.4g})"})
+        elif r.status == "crosses within horizon":
+            rows.append({"priority": 2, "by": r.earliest, "action": f"{what} before {_d(r.earliest)}",
+                         "reason": f"{r.text}: most likely on {_d(r.most_likely)}; "
+                                   f"the 95% interval reaches it from {_d(r.earliest)}"})
+        elif r.status == "may cross within horizon":
+            rows.append({"priority": 3, "by": r.earliest, "action": f"Watch: {what.lower()} before {_d(r.earliest)} "
+                                                                      "if the trend holds",
+                         "reason": f"{r.text}: only the pessimistic 95% bound reaches it within the horizon, "
+                                   f"from {_d(r.earliest)}"})
+    if growth is not None and len(growth):
+        for g in growth.itertuples(index=False):
+            if getattr(g, "verdict", None) == "plan too tight":
+                rows.append({"priority": 2, "by": pd.NaT, "action": f"Revise the plan: {g.text}",
+                             "reason": f"forecast growth {g.growth:+.0%} (95%: {g.growth_lo_95:+.0%} to "
+                                       f"{g.growth_hi_95:+.0%}) against a plan of {g.plan:+.0%}; "
+                                       f"P(growth > plan) = {g.p_exceed:.0%}"})
+    out = pd.DataFrame(rows, columns=["priority", "by", "action", "reason"])
+    out["by"] = pd.to_datetime(out["by"], utc=True)
+    return out.sort_values(["priority", "by"], na_position="last", kind="stable").reset_index(drop=True)
