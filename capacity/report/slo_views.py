@@ -100,3 +100,42 @@ def budget_burndown(
     with np.errstate(divide="ignore", invalid="ignore"):
         out["budget_remaining"] = np.where(out["allowed_bad"] > 0, 1.0 - out["bad"] / out["allowed_bad"], np.nan)
     return out[["slo", "ds", "bad", "allowed_bad", "budget_remaining"]].reset_index(drop=True)
+
+
+def incidents(episodes: pd.DataFrame, *, priorities: Sequence[str] = ("high",),
+              gap: str | pd.Timedelta = "15m") -> pd.DataFrame:
+    """Alert episodes of the given priorities merged into incidents.
+
+    Episodes that overlap or start within ``gap`` of the previous one's end form one
+    incident. Columns: start, end, minutes, alerts (names, comma-separated, sorted), episodes.
+    """
+    cols = ["start", "end", "minutes", "alerts", "episodes"]
+    e = episodes[episodes["priority"].isin(list(priorities))].sort_values("start", kind="stable")
+    if e.empty:
+        return pd.DataFrame(columns=cols)
+    g = parse_duration(gap, field="gap")
+    rows: list[dict[str, object]] = []
+    cur: dict[str, object] | None = None
+    for r in e.itertuples(index=False):
+        if cur is not None and r.start <= cur["end"] + g:  # type: ignore[operator]
+            cur["end"] = max(cur["end"], r.end)  # type: ignore[type-var]
+            cur["alerts"].add(r.alert)  # type: ignore[union-attr]
+            cur["episodes"] += 1  # type: ignore[operator]
+            continue
+        if cur is not None:
+            rows.append(cur)
+        cur = {"start": r.start, "end": r.end, "alerts": {r.alert}, "episodes": 1}
+    rows.append(cur)  # type: ignore[arg-type]
+    out = pd.DataFrame(rows)
+    out["minutes"] = (out["end"] - out["start"]) / pd.Timedelta(minutes=1)
+    out["alerts"] = [", ".join(sorted(a)) for a in out["alerts"]]
+    return out[cols]
+
+
+def timeline_episodes(episodes: pd.DataFrame, *, priorities: Sequence[str] = ("high", "medium"),
+                      limit: int = 400) -> pd.DataFrame:
+    """The episodes worth a timeline: the given priorities, the ``limit`` longest if there are more."""
+    e = episodes[episodes["priority"].isin(list(priorities))]
+    if len(e) > limit:
+        e = e.nlargest(limit, "duration_seconds")
+    return e.sort_values("start", kind="stable").reset_index(drop=True)

@@ -64,3 +64,24 @@ def test_spec_queries_cover_slos_and_alerts():
     assert len(qs) == len(set(qs))
     only = spec_queries(spec, ["cpu-in-range"], alerts=False)
     assert only == ["cpu_utilization"]
+
+
+def test_incidents_merge_overlapping_and_close_episodes():
+    from capacity.report.slo_views import incidents, timeline_episodes
+
+    t = lambda s: pd.Timestamp(f"2026-09-03 {s}", tz="UTC")  # noqa: E731
+    ep = pd.DataFrame({
+        "alert": ["HighErrorRate", "ServiceDown", "HighCPUUsage", "HighMemoryUsage", "HighErrorRate"],
+        "priority": ["high", "high", "low", "high", "high"],
+        "start": [t("15:00"), t("15:20"), t("15:10"), t("15:40"), t("18:00")],
+        "end": [t("15:25"), t("15:30"), t("16:00"), t("15:50"), t("18:05")],
+        "duration_seconds": [1500.0, 600.0, 3000.0, 600.0, 300.0],
+    })
+    inc = incidents(ep)
+    # 15:00-15:25 and 15:20-15:30 overlap; 15:40 starts 10 min after 15:30 (within 15 min); 18:00 is apart
+    assert len(inc) == 2
+    assert (inc.loc[0, "start"], inc.loc[0, "end"], inc.loc[0, "minutes"]) == (t("15:00"), t("15:50"), 50.0)
+    assert inc.loc[0, "alerts"] == "HighErrorRate, HighMemoryUsage, ServiceDown" and inc.loc[0, "episodes"] == 3
+    assert inc.loc[1, "episodes"] == 1
+    assert len(incidents(ep, gap="5m")) == 3
+    assert list(timeline_episodes(ep, limit=2)["alert"]) == ["HighErrorRate", "ServiceDown"]
