@@ -34,13 +34,14 @@ def condition(values: np.ndarray, op: str, threshold: float) -> np.ndarray:
         return _OPS[op](values, threshold) & ~np.isnan(values)
 
 
-def runs(cond: np.ndarray) -> list[tuple[int, int]]:
-    """Maximal runs of True as (first index, last index + 1)."""
+def runs(cond: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Maximal runs of True: arrays of first indexes and (last index + 1)."""
     c = np.concatenate(([False], np.asarray(cond, dtype=bool), [False]))
     d = np.diff(c.astype(np.int8))
-    starts = np.flatnonzero(d == 1)
-    ends = np.flatnonzero(d == -1)
-    return list(zip(starts.tolist(), ends.tolist()))
+    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+
+
+_EP_COLS = ("pending_since", "start", "end", "duration_seconds", "peak", "ongoing", "clipped")
 
 
 def episodes(
@@ -51,43 +52,64 @@ def episodes(
     *,
     peak: str = "max",
     score_from: pd.Timestamp | None = None,
-) -> list[dict[str, object]]:
-    """Firing episodes of one series on an evaluation grid ``times`` (regular step)."""
-    if len(times) == 0:
-        return []
-    step = times[1] - times[0] if len(times) > 1 else pd.Timedelta(minutes=1)
-    k = int(np.ceil(for_ / step)) if for_ > pd.Timedelta(0) else 0
-    out = []
-    for a, b in runs(cond):
-        f = a + k
-        if f >= b:
-            continue  # resolved while pending
-        start = times[f]
-        ongoing = b == len(times)
-        end = times[b] if not ongoing else times[-1] + step
-        clipped = False
-        if score_from is not None and start < score_from:
-            if end <= score_from:
-                continue
-            clipped = True
-        seg = values[f:b] if values is not None else None
-        pk = (np.nanmax(seg) if peak == "max" else np.nanmin(seg)) if seg is not None and len(seg) else np.nan
-        out.append({
-            "pending_since": times[a],
-            "start": start,
-            "end": end,
-            "duration_seconds": (end - start).total_seconds(),
-            "peak": float(pk),
-            "ongoing": ongoing,
-            "clipped": clipped,
-        })
-    return out
+) -> pd.DataFrame:
+    """Firing episodes of one series on an evaluation grid ``times`` (regular step).
+
+    Columns: pending_since, start, end (UTC), duration_seconds, peak, ongoing, clipped.
+    """
+    n = len(times)
+    if n == 0:
+        return pd.DataFrame({c: [] for c in _EP_COLS})
+    t = times.as_unit("ns").asi8
+    step = int(t[1] - t[0]) if n > 1 else pd.Timedelta(minutes=1).value
+    k = int(np.ceil(for_.value / step)) if for_ > pd.Timedelta(0) else 0
+    a, b = runs(cond)
+    f = a + k
+    keep = f < b  # resolved while pending otherwise
+    a, b, f = a[keep], b[keep], f[keep]
+    ongoing = b == n
+    start = t[f]
+    end = np.where(ongoing, t[-1] + step, t[np.minimum(b, n - 1)])
+    clipped = np.zeros(len(f), dtype=bool)
+    if score_from is not None:
+        sf = pd.Timestamp(score_from).value
+        live = end > sf
+        a, b, f, ongoing, start, end = a[live], b[live], f[live], ongoing[live], start[live], end[live]
+        clipped = start < sf
+    if values is not None and len(f):
+        fill = -np.inf if peak == "max" else np.inf
+        pk = _seg_extreme(np.where(np.isnan(values), fill, values), f, b, peak)
+        pk = np.where(np.isinf(pk), np.nan, pk)
+    else:
+        pk = np.full(len(f), np.nan)
+    utc = "datetime64[ns, UTC]"
+    return pd.DataFrame({
+        "pending_since": pd.to_datetime(t[a], utc=True).astype(utc),
+        "start": pd.to_datetime(start, utc=True).astype(utc),
+        "end": pd.to_datetime(end, utc=True).astype(utc),
+        "duration_seconds": (end - start) / 1e9,
+        "peak": pk.astype(np.float64),
+        "ongoing": ongoing,
+        "clipped": clipped,
+    })
 
 
-def episode_frame(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
-    out = pd.DataFrame(list(rows), columns=list(EPISODE_COLUMNS))
-    for c in ("pending_since", "start", "end"):
-        out[c] = pd.to_datetime(out[c], utc=True)
+def _seg_extreme(v: np.ndarray, f: np.ndarray, b: np.ndarray, peak: str) -> np.ndarray:
+    """Max (or min) of v[f_i:b_i] for disjoint ascending segments, vectorised."""
+    v = np.r_[v, v[-1]]  # a sentinel so that a segment may end at len(v)
+    idx = np.c_[f, b].ravel()
+    red = np.maximum.reduceat(v, idx) if peak == "max" else np.minimum.reduceat(v, idx)
+    return red[0::2]
+
+
+def episode_frame(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        out = pd.DataFrame({c: [] for c in EPISODE_COLUMNS})
+        for c in ("pending_since", "start", "end"):
+            out[c] = pd.to_datetime(out[c], utc=True)
+        return out
+    out = pd.concat(parts, ignore_index=True)[list(EPISODE_COLUMNS)]
     return out.sort_values(["start", "alert", "series"], kind="stable").reset_index(drop=True)
 
 

@@ -113,10 +113,15 @@ def burn_rates(ev: Events, objective: float, windows: Sequence[pd.Timedelta]) ->
     """
     out = {}
     first = int(np.argmax(ev.observed)) if ev.observed.any() else len(ev.observed)
+    pb, pt = _prefix(ev.bad), _prefix(ev.total)
+    n = len(ev.total)
     for w in windows:
         k = int(w // ev.grid.step)
-        bad = window_sums(ev.bad, k)
-        tot = window_sums(ev.total, k)
+        bad = np.full(n, np.nan)
+        tot = np.full(n, np.nan)
+        if k <= n:
+            bad[k - 1:] = pb[k:] - pb[: n - k + 1]
+            tot[k - 1:] = pt[k:] - pt[: n - k + 1]
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.where(tot > 0, bad / tot, np.nan)
         ratio[: min(first + k - 1, len(ratio))] = np.nan  # the window reaches before the first data: cold start
@@ -124,7 +129,8 @@ def burn_rates(ev: Events, objective: float, windows: Sequence[pd.Timedelta]) ->
     return out
 
 
-def burn_rate_frame(slo: SLO, ev: Events, windows: Sequence[pd.Timedelta], start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+def burn_rate_frame(slo: SLO, ev: Events, windows: Sequence[pd.Timedelta], start: pd.Timestamp, end: pd.Timestamp,
+                    rates: dict[pd.Timedelta, np.ndarray] | None = None) -> pd.DataFrame:
     """Tidy burn-rate series: slo, window, ds, error_ratio, burn_rate for grid steps in ``[start, end]``."""
     g = ev.grid
     lo, hi = max(g.index(start), 0), min(g.index(end) + 1, g.n)
@@ -132,7 +138,7 @@ def burn_rate_frame(slo: SLO, ev: Events, windows: Sequence[pd.Timedelta], start
         lo += 1
     times = g.times[lo:hi]
     parts = []
-    for w, br in burn_rates(ev, slo.objective, windows).items():
+    for w, br in (rates if rates is not None else burn_rates(ev, slo.objective, windows)).items():
         parts.append(pd.DataFrame({
             "slo": slo.name,
             "window": format_duration(w),

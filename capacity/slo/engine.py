@@ -8,6 +8,7 @@ rate or an alert needs before the first scored time.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from .sli import Data, Events, Grid, gauge_matrix, sli_events, timeslices
 from .spec import SLO, Spec
 from .windows import Window
 
-__all__ = ["data_range", "evaluate_events", "compliance", "burn_rate_series", "replay_alerts", "replay_burn_alerts"]
+__all__ = ["Evaluation", "evaluate", "data_range", "evaluate_events", "compliance", "burn_rate_series", "replay_alerts", "replay_burn_alerts"]
 
 
 def _slos(spec: Spec, names: Sequence[str] | None) -> tuple[SLO, ...]:
@@ -44,8 +45,9 @@ def evaluate_events(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timesta
     """Per-step events of each SLO on the grid ``start..end`` (spec step)."""
     grid = Grid.between(start, end, spec.step)
     out = []
+    cache: dict = {}
     for s in _slos(spec, slos):
-        ev = sli_events(s.sli, data, grid)
+        ev = sli_events(s.sli, data, grid, cache)
         if s.budgeting in ("Timeslices", "RatioTimeslices") and s.timeslice_window is not None:
             ev = timeslices(ev, max(1, int(s.timeslice_window // spec.step)), s.budgeting, s.timeslice_target)
         out.append((s, ev))
@@ -73,18 +75,22 @@ def burn_rate_series(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timest
 
 def replay_burn_alerts(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, slos: Sequence[str] | None = None) -> pd.DataFrame:
     """Multiwindow burn-rate alert episodes (``{slo}:{row name}``) scored from ``start``."""
+    return _burn_episodes(spec, evaluate_events(spec, data, start - warmup(spec), end, slos), start)
+
+
+def _burn_episodes(spec: Spec, evs: Sequence[tuple[SLO, Events]], start: pd.Timestamp,
+                   rates: Sequence[dict[pd.Timedelta, np.ndarray]] | None = None) -> pd.DataFrame:
     rows = []
-    evs = evaluate_events(spec, data, start - warmup(spec), end, slos)
-    for slo, ev in evs:
-        br = burn_rates(ev, slo.objective, spec.burn_rates.windows())
+    for i, (slo, ev) in enumerate(evs):
+        br = rates[i] if rates is not None else burn_rates(ev, slo.objective, spec.burn_rates.windows())
         times = ev.grid.times
         for r in spec.burn_rates.rows:
             long_, short = br[r.long], br[r.short]
             with np.errstate(invalid="ignore"):
                 cond = (long_ > r.factor) & (short > r.factor)
-            for ep in _alerts.episodes(times, cond, long_, pd.Timedelta(0), score_from=start):
-                rows.append({"alert": f"{slo.name}:{r.name}", "series": slo.name, "priority": "high" if r.severity == "page" else "medium",
-                             "severity": r.severity, **ep})
+            ep = _alerts.episodes(times, cond, long_, pd.Timedelta(0), score_from=start)
+            rows.append(ep.assign(alert=f"{slo.name}:{r.name}", series=slo.name,
+                                  priority="high" if r.severity == "page" else "medium", severity=r.severity))
     return _alerts.episode_frame(rows)
 
 
@@ -107,9 +113,33 @@ def replay_alerts(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp
             v = m[:, j]
             cond = _alerts.condition(v, a.op, a.threshold)
             peak = "min" if a.op in ("<", "<=") else "max"
-            for ep in _alerts.episodes(times, cond, v, a.for_, peak=peak, score_from=start):
-                rows.append({"alert": a.name, "series": sid, "priority": a.priority, "severity": a.response, **ep})
+            ep = _alerts.episodes(times, cond, v, a.for_, peak=peak, score_from=start)
+            rows.append(ep.assign(alert=a.name, series=sid, priority=a.priority, severity=a.response))
     return _alerts.episode_frame(rows)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything for one spec over one span (see :func:`evaluate`)."""
+
+    compliance: pd.DataFrame
+    burn_rates: pd.DataFrame
+    episodes: pd.DataFrame
+    burn_episodes: pd.DataFrame
+
+
+def evaluate(spec: Spec, data: Data, windows: Sequence[Window], *, burn_from: pd.Timestamp, alerts_from: pd.Timestamp,
+             end: pd.Timestamp) -> Evaluation:
+    """Compliance over ``windows``, burn rates over ``[burn_from, end]`` and alert
+    replays (runbook and burn-rate) scored from ``alerts_from``, with each SLI's
+    events computed once over the whole span."""
+    first = min([w.start for w in windows] + [burn_from - warmup(spec), alerts_from - warmup(spec)])
+    evs = evaluate_events(spec, data, first, max([end] + [w.end for w in windows]))
+    comp = compliance_table(evs, windows)
+    ws = spec.burn_rates.windows()
+    rates = [burn_rates(ev, s.objective, ws) for s, ev in evs]
+    burn = pd.concat([burn_rate_frame(s, ev, ws, burn_from, end, r) for (s, ev), r in zip(evs, rates)], ignore_index=True)
+    return Evaluation(comp, burn, replay_alerts(spec, data, alerts_from, end), _burn_episodes(spec, evs, alerts_from, rates))
 
 
 def alert_rules_table(spec: Spec) -> pd.DataFrame:

@@ -91,13 +91,30 @@ def _frame_for(data: Data, q: Query) -> pd.DataFrame:
 
 
 def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Integer series codes (0..k-1, in order of first appearance) and series names."""
     uid = frame["unique_id"]
+    if len(uid) == 0:
+        return np.zeros(0, dtype=np.int64), []
     if isinstance(uid.dtype, pd.CategoricalDtype):
-        uid = uid.cat.remove_unused_categories()
-        cats = [str(c) for c in uid.cat.categories]
-        return uid.cat.codes.to_numpy().astype(np.int64), cats
+        raw = uid.cat.codes.to_numpy().astype(np.int64)
+        change = np.flatnonzero(raw[1:] != raw[:-1]) + 1
+        firsts = raw[np.r_[0, change]]
+        if len(np.unique(firsts)) == len(firsts):  # one contiguous block per series (sorted frame)
+            codes = np.zeros(len(raw), dtype=np.int64)
+            codes[change] = 1
+            return np.cumsum(codes), [str(uid.cat.categories[c]) for c in firsts]
+        codes, uniques = pd.factorize(raw, sort=False)
+        return codes.astype(np.int64), [str(uid.cat.categories[c]) for c in uniques]
     codes, uniques = pd.factorize(uid, sort=False)
-    return codes.astype(np.int64), [str(u) for u in uniques]
+    return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
+
+
+def _sorted(codes: np.ndarray, ds: np.ndarray, *more: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Order rows by (code, ds) unless they already are."""
+    if len(codes) < 2 or ((np.diff(codes) >= 0).all() and ((np.diff(ds) > 0) | (codes[1:] != codes[:-1])).all()):
+        return (codes, ds, *more)
+    order = np.lexsort((ds, codes))
+    return tuple(a[order] for a in (codes, ds, *more))
 
 
 def counter_increments(frame: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
@@ -115,8 +132,7 @@ def counter_increments(frame: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, np.
     codes, _ = _codes(frame)
     ds = frame["ds"].array.asi8
     y = frame["y"].to_numpy(dtype=np.float64)
-    order = np.lexsort((ds, codes))
-    codes, ds, y = codes[order], ds[order], y[order]
+    codes, ds, y = _sorted(codes, ds, y)
     same = codes[1:] == codes[:-1]
     d = y[1:] - y[:-1]
     d = np.where(d < 0, y[1:], d)
@@ -165,19 +181,24 @@ def bucket_increments(frame: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, np.n
     if not np.isinf(bounds[-1]):
         raise DataError(f"histogram {names[0]!r}: no le=\"+Inf\" bucket", series=names[0])
     col_of_code = np.searchsorted(bounds, les)
-    counts = np.zeros((grid.n, len(bounds)))
+    counts = np.zeros((grid.n, len(bounds)), order="F")
     seen = np.zeros(grid.n, dtype=bool)
     ds = frame["ds"].array.asi8
     y = frame["y"].to_numpy(dtype=np.float64)
-    order = np.lexsort((ds, codes))
-    codes, ds, y = codes[order], ds[order], y[order]
+    codes, ds, y = _sorted(codes, ds, y)
     same = codes[1:] == codes[:-1]
     d = y[1:] - y[:-1]
     d = np.where(d < 0, y[1:], d)
     pos = grid.positions(ds[1:])
     keep = same & (pos >= 0) & (pos < grid.n)
-    np.add.at(counts, (pos[keep], col_of_code[codes[1:][keep]]), d[keep])
-    seen[pos[keep]] = True
+    p, c, w = pos[keep], codes[1:][keep], d[keep]
+    # rows are ordered by series: each series is one contiguous slice
+    edges = np.searchsorted(c, np.arange(len(names) + 1))
+    for code in range(len(names)):
+        lo, hi = edges[code], edges[code + 1]
+        if hi > lo:
+            counts[:, col_of_code[code]] += np.bincount(p[lo:hi], weights=w[lo:hi], minlength=grid.n)
+    seen[p] = True
     return bounds, counts, seen
 
 
@@ -234,7 +255,7 @@ def histogram_quantile(q: float, bounds: np.ndarray, counts: np.ndarray) -> np.n
 # --------------------------------------------------------------------------- SLI kinds
 
 
-def _ratio(sli: SLI, data: Data, grid: Grid) -> Events:
+def _ratio(sli: SLI, data: Data, grid: Grid, cache: Cache | None = None) -> Events:
     def get(q: Query | None) -> tuple[np.ndarray, np.ndarray] | None:
         if q is None:
             return None
@@ -256,17 +277,30 @@ def _ratio(sli: SLI, data: Data, grid: Grid) -> Events:
     return Events(grid, good[0], total[0], total[1], False)
 
 
-def _latency_threshold(sli: SLI, data: Data, grid: Grid) -> Events:
+Cache = dict  # per-evaluation memo: (operation, query text) -> arrays, shared by SLIs reading the same data
+
+
+def _buckets(data: Data, q: Query, grid: Grid, cache: Cache | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    key = ("buckets", q.text)
+    if cache is not None and key in cache:
+        return cache[key]
+    out = bucket_increments(_frame_for(data, q), grid)
+    if cache is not None:
+        cache[key] = out
+    return out
+
+
+def _latency_threshold(sli: SLI, data: Data, grid: Grid, cache: Cache | None = None) -> Events:
     assert sli.buckets is not None
-    bounds, counts, seen = bucket_increments(_frame_for(data, sli.buckets), grid)
+    bounds, counts, seen = _buckets(data, sli.buckets, grid, cache)
     total = counts[:, -1]
     good = np.minimum(count_below(bounds, counts, sli.threshold), total)
     return Events(grid, good, total, seen, False)
 
 
-def _latency_timeslice(sli: SLI, data: Data, grid: Grid) -> Events:
+def _latency_timeslice(sli: SLI, data: Data, grid: Grid, cache: Cache | None = None) -> Events:
     assert sli.buckets is not None
-    bounds, counts, seen = bucket_increments(_frame_for(data, sli.buckets), grid)
+    bounds, counts, seen = _buckets(data, sli.buckets, grid, cache)
     qv = histogram_quantile(sli.quantile, bounds, counts)
     has = ~np.isnan(qv)
     total = has.astype(np.float64)
@@ -274,7 +308,7 @@ def _latency_timeslice(sli: SLI, data: Data, grid: Grid) -> Events:
     return Events(grid, good, total, seen, True, value=qv)
 
 
-def _gauge_range(sli: SLI, data: Data, grid: Grid) -> Events:
+def _gauge_range(sli: SLI, data: Data, grid: Grid, cache: Cache | None = None) -> Events:
     assert sli.metric is not None
     m, _ = gauge_matrix(_frame_for(data, sli.metric), grid)
     present = ~np.isnan(m)
@@ -291,7 +325,7 @@ def _gauge_range(sli: SLI, data: Data, grid: Grid) -> Events:
     return Events(grid, total - a - b, total, total > 0, True, above=a, below=b)
 
 
-def _utilization(sli: SLI, data: Data, grid: Grid) -> Events:
+def _utilization(sli: SLI, data: Data, grid: Grid, cache: Cache | None = None) -> Events:
     assert sli.usage is not None and sli.capacity is not None
     u, _ = gauge_matrix(_frame_for(data, sli.usage), grid)
     c, _ = gauge_matrix(_frame_for(data, sli.capacity), grid)
@@ -314,9 +348,13 @@ KINDS = {
 }
 
 
-def sli_events(sli: SLI, data: Data, grid: Grid) -> Events:
-    """Per-step events of ``sli`` from ``data`` (query text -> canonical frame) on ``grid``."""
-    return KINDS[sli.kind](sli, data, grid)
+def sli_events(sli: SLI, data: Data, grid: Grid, cache: Cache | None = None) -> Events:
+    """Per-step events of ``sli`` from ``data`` (query text -> canonical frame) on ``grid``.
+
+    ``cache``: a dict shared by the SLIs of one evaluation over the same data
+    and grid (histogram bucket increments are computed once).
+    """
+    return KINDS[sli.kind](sli, data, grid, cache)
 
 
 def timeslices(ev: Events, k: int, method: str, target: float = math.nan) -> Events:

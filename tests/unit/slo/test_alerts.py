@@ -17,7 +17,7 @@ def test_for_semantics_fire_after_holding_continuously():
     cond[10:20] = True  # pending at 10, firing at 12 (12-10 >= 2m), resolved at 20
     eps = episodes(TIMES, cond, np.arange(30.0), pd.Timedelta(minutes=2))
     assert len(eps) == 1
-    e = eps[0]
+    e = eps.iloc[0]
     assert e["pending_since"] == TIMES[10] and e["start"] == TIMES[12] and e["end"] == TIMES[20]
     assert e["duration_seconds"] == 480 and e["peak"] == 19.0 and not e["ongoing"]
 
@@ -25,7 +25,9 @@ def test_for_semantics_fire_after_holding_continuously():
 def test_for_zero_fires_immediately_and_ongoing_at_end():
     cond = np.zeros(30, dtype=bool)
     cond[28:] = True
-    (e,) = episodes(TIMES, cond, None, pd.Timedelta(0))
+    eps = episodes(TIMES, cond, None, pd.Timedelta(0))
+    assert len(eps) == 1
+    e = eps.iloc[0]
     assert e["start"] == TIMES[28] and e["ongoing"] and e["end"] == TIMES[29] + pd.Timedelta(minutes=1)
 
 
