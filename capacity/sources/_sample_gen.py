@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
-from scipy.special import ndtr
 
 from . import _sample_events as ev
 
@@ -65,6 +63,8 @@ def _sig(x: np.ndarray) -> np.ndarray:
 
 def _ar1(rng: np.random.Generator, n: int, sd: float, phi: float = 0.98) -> np.ndarray:
     """Smooth noise: AR(1) with stationary standard deviation ``sd``."""
+    from scipy.signal import lfilter  # imported here: scipy.signal takes ~2 s to import
+
     e = rng.normal(0.0, sd * np.sqrt(1 - phi * phi), n)
     return lfilter([1.0], [1.0, -phi], e)
 
@@ -130,6 +130,8 @@ def _at(times: tuple[str, ...], n: int) -> np.ndarray:
 
 def application(b: Base) -> tuple[list[Raw], dict[str, np.ndarray]]:
     """http_requests_total, the request-duration histogram, business counters and gauges, up{job="artisan-api"}."""
+    from scipy.special import ndtr
+
     rng = _rng(1)
     n = b.n
     down = _mask("outage", b)

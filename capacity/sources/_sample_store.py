@@ -72,7 +72,10 @@ def write(raws: list[Raw], labels: pd.DataFrame, directory: Path | None = None) 
     schema = pa.schema([("sid", pa.int16()), ("ds", pa.timestamp("ns", tz="UTC")), ("y", pa.float64())])
 
     def _write(p: str) -> None:
-        with pq.ParquetWriter(p, schema, compression="zstd") as w:
+        with pq.ParquetWriter(
+            p, schema, compression="zstd", compression_level=1, use_dictionary=["sid"],
+            column_encoding={"ds": "DELTA_BINARY_PACKED", "y": "BYTE_STREAM_SPLIT"},
+        ) as w:
             for sid, r in enumerate(raws):
                 t = sample_times_ms(r.present) * 1_000_000
                 tbl = pa.table(
