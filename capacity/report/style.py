@@ -32,15 +32,15 @@ def esc(text: object) -> str:
     return _html.escape(str(text), quote=False)
 
 
-def layout(fig: go.Figure, *, title: str, y_title: str, x_title: str = "", height: int = 420) -> go.Figure:
+def layout(fig: go.Figure, *, title: str, y_title: str, x_title: str = "", height: int = 460) -> go.Figure:
     """Apply the house layout: title, axis titles with units, legend, white background."""
     fig.update_layout(
-        title={"text": esc(title), "x": 0.01, "xanchor": "left"},
+        title={"text": esc(title), "x": 0.01, "xanchor": "left", "y": 0.985, "yanchor": "top"},
         template="plotly_white",
         font={"family": FONT, "size": 13},
         height=height,
-        margin={"l": 70, "r": 30, "t": 60, "b": 55},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        margin={"l": 70, "r": 30, "t": 100, "b": 55},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0.0},
         hovermode="x unified",
     )
     fig.update_yaxes(title_text=esc(y_title), showline=True, linecolor="#888", ticks="outside")
