@@ -60,33 +60,12 @@ def _binaries(*names: str) -> None:
 
 
 def _history() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
-    try:
-        from capacity.sources.sample import metric_kinds, raw_history
-    except ImportError:  # TEMPORARY until sample.py lands
-        return _dev_history()
-    try:
-        frame, labels = raw_history(START, END)
-    except TypeError:  # TEMPORARY
-        return _dev_history()
+    from capacity.sources.sample import metric_kinds, raw_history
+
+    frame, labels = raw_history(START, END)
     frame = frame[(frame["ds"] >= START) & (frame["ds"] <= END)].reset_index(drop=True)
     labels = labels[labels["unique_id"].isin(set(frame["unique_id"].unique()))].reset_index(drop=True)
     return frame, labels, dict(metric_kinds())
-
-
-def _dev_history():  # TEMPORARY
-    import numpy as np
-    from capacity import frame as F
-    from capacity.sources import _sample_gen as g
-    span0 = pd.Timestamp("2025-08-01T00:00Z")
-    rows, lab, kinds = [], {}, {}
-    for r in g.generate():
-        ds = pd.date_range(span0, periods=len(r.values), freq="1min", tz="UTC")
-        m = (ds >= START) & (ds <= END) & r.present
-        uid = F.series_id(r.name, r.labels)
-        lab[uid] = {"__name__": r.name, **r.labels}
-        kinds[r.name] = r.kind
-        rows.append(pd.DataFrame({"unique_id": uid, "ds": ds[m], "y": np.asarray(r.values, float)[m]}))
-    return F.concat(rows), F.labels_table(lab), kinds
 
 
 @pytest.fixture(scope="session", autouse=True)

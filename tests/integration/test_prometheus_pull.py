@@ -58,19 +58,20 @@ def assert_same(got: pd.DataFrame, want: pd.DataFrame) -> None:
     np.testing.assert_array_equal(got["y"].to_numpy(), want["y"].to_numpy())  # NaN == NaN here, exact otherwise
 
 
-# series chosen for their quirks: counter resets, scrape gaps, histogram buckets, a label value with '+'
+# series chosen for their quirks: counter resets, histogram buckets, and the history's scrape gaps
+# (2026-09-05 08:30 for 7 minutes: a point exactly 5m after the last sample; 2026-09-08 14:09 for 21 minutes)
 CASES = [
-    ("http_requests_total", "1m", pd.Timedelta(days=9), 997),
-    ("http_request_duration_seconds_bucket", "5m", pd.Timedelta(days=41), 1500),
-    ("up", "1h", pd.Timedelta(days=42), 97),
-    ("node_filesystem_avail_bytes", "1m", pd.Timedelta(days=3), 300),
+    ("http_requests_total", "1m", 14, pd.Timedelta(days=9), 997),
+    ("http_request_duration_seconds_bucket", "5m", 0, pd.Timedelta(days=41), 1500),
+    ("up", "1h", 0, pd.Timedelta(days=42), 97),
+    ("node_filesystem_avail_bytes", "1m", 15, pd.Timedelta(days=3), 300),
 ]
 
 
-@pytest.mark.parametrize("name,step,length,max_points", CASES, ids=[c[0] + "@" + c[1] for c in CASES])
-def test_raw_series_equal_truth_across_chunks(prometheus, tmp_path, name, step, length, max_points):
+@pytest.mark.parametrize("name,step,offset_days,length,max_points", CASES, ids=[c[0] + "@" + c[1] for c in CASES])
+def test_raw_series_equal_truth_across_chunks(prometheus, name, step, offset_days, length, max_points):
     step_td = pd.Timedelta(step)
-    start = prometheus.start + pd.Timedelta(minutes=7)  # off the hour: pieces start at odd places
+    start = prometheus.start + pd.Timedelta(days=offset_days, minutes=7)  # off the hour: pieces start at odd places
     end = min(prometheus.end, start + length)
     src = PrometheusSource(prometheus.url, cache=False, max_points=max_points, concurrency=3)
     got = src.fetch(selector(name), start, end, step_td)
