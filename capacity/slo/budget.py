@@ -115,17 +115,17 @@ def burn_rates(ev: Events, objective: float, windows: Sequence[pd.Timedelta]) ->
     first = int(np.argmax(ev.observed)) if ev.observed.any() else len(ev.observed)
     pb, pt = _prefix(ev.bad), _prefix(ev.total)
     n = len(ev.total)
+    scale = 1.0 / (1.0 - objective)
     for w in windows:
         k = int(w // ev.grid.step)
-        bad = np.full(n, np.nan)
-        tot = np.full(n, np.nan)
+        br = np.full(n, np.nan)
         if k <= n:
-            bad[k - 1:] = pb[k:] - pb[: n - k + 1]
-            tot[k - 1:] = pt[k:] - pt[: n - k + 1]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.where(tot > 0, bad / tot, np.nan)
-        ratio[: min(first + k - 1, len(ratio))] = np.nan  # the window reaches before the first data: cold start
-        out[w] = ratio / (1.0 - objective)
+            bad = pb[k:] - pb[: n - k + 1]
+            tot = pt[k:] - pt[: n - k + 1]
+            np.divide(bad, tot, out=br[k - 1:], where=tot > 0)
+            br[k - 1:] *= scale
+        br[: min(first + k - 1, n)] = np.nan  # the window reaches before the first data: cold start
+        out[w] = br
     return out
 
 

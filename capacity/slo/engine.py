@@ -108,7 +108,7 @@ def replay_alerts(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp
         frame = data.get(a.metric.text)
         if frame is None:
             continue
-        m, series = gauge_matrix(frame[frame["y"].notna()] if len(frame) else frame, grid)
+        m, series = gauge_matrix(frame, grid)  # a NaN value is no sample: the condition does not hold
         for j, sid in enumerate(series):
             v = m[:, j]
             cond = _alerts.condition(v, a.op, a.threshold)

@@ -84,10 +84,7 @@ class Events:
 def _frame_for(data: Data, q: Query) -> pd.DataFrame:
     if q.text not in data:
         raise DataError(f"no data for query {q.text!r} (have: {', '.join(sorted(data)) or 'nothing'})", series=q.text)
-    f = data[q.text]
-    if len(f) and f["y"].isna().any():
-        f = f[f["y"].notna()]
-    return f
+    return data[q.text]
 
 
 def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
@@ -105,8 +102,19 @@ def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
             return np.cumsum(codes), [str(uid.cat.categories[c]) for c in firsts]
         codes, uniques = pd.factorize(raw, sort=False)
         return codes.astype(np.int64), [str(uid.cat.categories[c]) for c in uniques]
+    first = uid.iloc[0]
+    if bool((uid == first).all()):  # one series: the common case for catalog gauges
+        return np.zeros(len(uid), dtype=np.int64), [str(first)]
     codes, uniques = pd.factorize(uid, sort=False)
     return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
+
+
+def _finite(codes: np.ndarray, ds: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Drop samples whose value is NaN (a source-reported NaN is no observation of a counter)."""
+    bad = np.isnan(y)
+    if bad.any():
+        return codes[~bad], ds[~bad], y[~bad]
+    return codes, ds, y
 
 
 def _sorted(codes: np.ndarray, ds: np.ndarray, *more: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -132,7 +140,7 @@ def counter_increments(frame: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, np.
     codes, _ = _codes(frame)
     ds = frame["ds"].array.asi8
     y = frame["y"].to_numpy(dtype=np.float64)
-    codes, ds, y = _sorted(codes, ds, y)
+    codes, ds, y = _sorted(*_finite(codes, ds, y))
     same = codes[1:] == codes[:-1]
     d = y[1:] - y[:-1]
     d = np.where(d < 0, y[1:], d)
@@ -185,7 +193,7 @@ def bucket_increments(frame: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, np.n
     seen = np.zeros(grid.n, dtype=bool)
     ds = frame["ds"].array.asi8
     y = frame["y"].to_numpy(dtype=np.float64)
-    codes, ds, y = _sorted(codes, ds, y)
+    codes, ds, y = _sorted(*_finite(codes, ds, y))
     same = codes[1:] == codes[:-1]
     d = y[1:] - y[:-1]
     d = np.where(d < 0, y[1:], d)

@@ -70,3 +70,16 @@ def test_summary_by_month_and_priority():
         {"period": "2026-10", "priority": "high", "alert": "A", "episodes": 1, "firing_seconds": 120.0},
         {"period": "2026-10", "priority": "low", "alert": "B", "episodes": 1, "firing_seconds": 600.0},
     ]
+
+
+def test_several_episodes_each_with_its_own_peak():
+    v = np.r_[[0.95, 0.97, 0.5], [0.99, 0.91], [0.2] * 5, [0.93, 0.96, 0.94] * 6, [0.92, 0.98]]
+    v = np.r_[v, np.full(30 - len(v), 0.5)][:30]
+    v[27] = 0.5
+    v[-2:] = [0.91, 0.99]  # still firing at the end of the data
+    cond = v > 0.9
+    eps = episodes(TIMES, cond, v, pd.Timedelta(0))
+    assert list(eps.peak) == [0.97, 0.99, 0.96, 0.99]
+    assert list(eps.ongoing) == [False, False, False, True]
+    assert list(eps.start) == [TIMES[0], TIMES[3], TIMES[10], TIMES[28]]
+    assert list(eps.end) == [TIMES[2], TIMES[5], TIMES[27], TIMES[29] + pd.Timedelta(minutes=1)]

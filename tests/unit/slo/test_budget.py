@@ -95,3 +95,37 @@ def test_time_based_budget_in_minutes():
     assert row.unit == "minutes" and row.compliance == 0.8 and row.bad_minutes == 2
     assert row.allowed_bad == pytest.approx(1.0) and row.budget_consumed == pytest.approx(2.0)
     assert not bool(row.met) and row.share_above == pytest.approx(0.2)
+
+
+def test_ratio_timeslices_and_timeslices_from_events():
+    # 10 minutes, slices of 5 minutes; slice 1: 10% errors, slice 2: none
+    bad = np.r_[np.full(5, 10.0), np.zeros(5)]
+    data = _data(11, 100, bad)
+    base = _spec().slos[0]
+    import dataclasses
+
+    w = Window("10m", T0, T0 + pd.Timedelta(minutes=10), "rolling")
+    rt = dataclasses.replace(base, budgeting="RatioTimeslices", timeslice_window=pd.Timedelta(minutes=5))
+    row = compliance(Spec((rt,)), data, [w]).iloc[0]
+    assert row.total == 2 and row.compliance == pytest.approx((0.9 + 1.0) / 2)
+    ts = dataclasses.replace(base, budgeting="Timeslices", timeslice_window=pd.Timedelta(minutes=5), timeslice_target=0.95)
+    row = compliance(Spec((ts,)), data, [w]).iloc[0]
+    assert row.total == 2 and row.good == 1 and row.unit == "minutes"
+
+
+def test_evaluate_equals_the_separate_functions():
+    from capacity.slo.engine import evaluate, replay_burn_alerts
+
+    bad = np.r_[np.zeros(4000), np.full(60, 30.0), np.zeros(2000)]
+    data = _data(len(bad) + 1, 100, bad)
+    spec = _spec()
+    w = Window("2d", T0 + pd.Timedelta(days=1), T0 + pd.Timedelta(days=3), "rolling")
+    d2 = T0 + pd.Timedelta(days=2)
+    ev = evaluate(spec, data, [w], burn_from=d2, alerts_from=d2, end=T0 + pd.Timedelta(minutes=6060))
+    pd.testing.assert_frame_equal(ev.compliance, compliance(spec, data, [w]))
+    sep = burn_rate_series(spec, data, d2, T0 + pd.Timedelta(minutes=6060))
+    np.testing.assert_allclose(ev.burn_rates.burn_rate.to_numpy(), sep.burn_rate.to_numpy(), rtol=1e-12)
+    be = replay_burn_alerts(spec, data, d2, T0 + pd.Timedelta(minutes=6060))
+    pd.testing.assert_frame_equal(ev.burn_episodes, be)
+    # 30% errors for an hour against a 1% budget: burn 30 over 5m and 1h -> the 1h/5m page fires
+    assert "err:page-1h" in set(be.alert)
