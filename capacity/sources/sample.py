@@ -168,7 +168,10 @@ def raw_history(start: object = None, end: object = None, *, cache: bool = True)
     reading/writing the Parquet cache.
     """
     lo, hi = _clip_range(start, end)
-    hist = _History(cache)
+    return _raw_frame(_History(cache), lo, hi)
+
+
+def _raw_frame(hist: _History, lo: pd.Timestamp, hi: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
     labels = hist.labels()
     if hi <= lo:
         sid, ds, y = np.zeros(0, np.int16), np.zeros(0, np.int64), np.zeros(0)

@@ -12,8 +12,9 @@ import pytest
 from capacity import frame as cframe
 from capacity.catalog import default_catalog
 from capacity.errors import ConfigError, QueryError, UnknownMetricError
-from capacity.sources import _sample_gen
+from capacity.sources import _sample_gen, _sample_store
 from capacity.sources._sample_eval import RECIPES, bucket_quantile, extrapolated_rate
+from capacity.sources import sample
 from capacity.sources.base import Source
 from capacity.sources.sample import SPAN, TIMEZONE, SampleSource, metric_kinds, raw_history
 
@@ -24,6 +25,15 @@ MIN = pd.Timedelta(minutes=1)
 @pytest.fixture(scope="module")
 def src() -> SampleSource:
     return SampleSource(cache=False)  # generated once in memory for the module
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    """A private data dir: the Parquet cache is written once for the module."""
+    d = tmp_path_factory.mktemp("capacity-data")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CAPACITY_DATA_DIR", str(d))
+        yield d
 
 
 def ts(t) -> pd.Timestamp:
@@ -64,8 +74,8 @@ def test_sample_source_follows_protocol(src):
     assert isinstance(src, Source) and src.name == "sample" and src.span() == SPAN
 
 
-def test_raw_history_is_canonical_and_labelled():
-    frame, labels = raw_history("2026-09-01", "2026-09-03", cache=False)
+def test_raw_history_is_canonical_and_labelled(cache_dir):
+    frame, labels = raw_history("2026-09-01", "2026-09-03")
     cframe.validate(frame, name="raw_history")
     assert frame["ds"].min() >= pd.Timestamp("2026-09-01", tz=UTC)
     assert frame["ds"].max() < pd.Timestamp("2026-09-03", tz=UTC)
@@ -83,13 +93,13 @@ def test_raw_history_is_canonical_and_labelled():
     assert les == {"0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "+Inf"}
 
 
-def test_generator_kinds_match_metric_kinds():
-    raws = _sample_gen.generate()
+def test_generator_kinds_match_metric_kinds(src):
+    raws, _ = src._history._generated()
     assert {r.name: r.kind for r in raws} == metric_kinds()
 
 
 def test_generation_is_deterministic(src):
-    again, _ = SampleSource(cache=False)._history._generated()
+    again, _ = _sample_store.ordered(_sample_gen.generate())
     first, _ = src._history._generated()
     assert len(first) == len(again)
     for a, b in zip(first, again):
@@ -244,8 +254,8 @@ def test_baselines_are_normal_outside_incidents(src):
 # ---------------------------------------------------------------- resets and gaps
 
 
-def test_counter_resets_and_gaps_present():
-    frame, labels = raw_history("2026-09-01", "2026-10-01", cache=False)
+def test_counter_resets_and_gaps_present(cache_dir):
+    frame, labels = raw_history("2026-09-01", "2026-10-01")
     reqs = frame[frame["unique_id"] == 'http_requests_total{handler="/api",method="GET",status="2xx"}']
     assert (np.diff(reqs["y"].to_numpy()) < 0).sum() >= 4  # weekly deploys + outage + leak fix
     per_series = frame.groupby("unique_id", observed=True).size()
@@ -296,13 +306,11 @@ def test_malformed_selector(src):
         pull(src, 'up{job="x"', "2026-06-01", "2026-06-02")
 
 
-@pytest.mark.slow
-def test_parquet_cache_round_trip(tmp_path, monkeypatch, src):
-    monkeypatch.setenv("CAPACITY_DATA_DIR", str(tmp_path))
+def test_parquet_cache_round_trip(cache_dir, src):
     cached, labels = raw_history("2026-09-07", "2026-09-09")
-    assert list((tmp_path / "sample").glob("*.tmp")) == []
-    assert len(list((tmp_path / "sample").glob("raw-*.parquet"))) == 1
-    fresh, fresh_labels = raw_history("2026-09-07", "2026-09-09", cache=False)
+    assert list((cache_dir / "sample").glob("*.tmp")) == []
+    assert len(list((cache_dir / "sample").glob("raw-*.parquet"))) == 1
+    fresh, fresh_labels = sample._raw_frame(src._history, ts("2026-09-07"), ts("2026-09-09"))  # in memory
     pd.testing.assert_frame_equal(cached, fresh)
     pd.testing.assert_frame_equal(labels, fresh_labels)
     a = SampleSource().fetch("latency_p95_seconds", pd.Timestamp("2026-09-15 12:00", tz=UTC),
