@@ -113,3 +113,18 @@ def test_utilization_against_capacity():
 def test_missing_query_is_a_data_error_naming_it():
     with pytest.raises(DataError, match="cpu"):
         sli_events(SLI("gauge_range", metric=Query("cpu"), lower=0.3), {}, GRID)
+
+
+def test_select_matches_labels_and_ignores_unused_categories():
+    from capacity import frame as F
+    from capacity.slo.sli import select
+
+    f = frames(series('r{status="2xx"}', [0, 1, 2]), series('r{status="5xx"}', [0, 1, 3]), series("other", [5, 6, 7]))
+    labels = F.labels_table({'r{status="2xx"}': {"__name__": "r", "status": "2xx"},
+                             'r{status="5xx"}': {"__name__": "r", "status": "5xx"}, "other": {"__name__": "other"}})
+    got = select(f, labels, 'r{status="5xx"}')
+    assert set(got.unique_id) == {'r{status="5xx"}'}
+    f_cat = f.assign(unique_id=f.unique_id.astype("category"))
+    sel = select(f_cat, labels, "r")
+    inc, _ = counter_increments(sel, GRID)  # "other" is an unused category here: never a series
+    assert inc.sum() == 2 + 3
