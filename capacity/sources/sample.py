@@ -41,7 +41,9 @@ from ._sample_eval import LOOKBACK_MS, RECIPES, evaluate
 from ._sample_gen import generate as _generate
 from .base import Progress, Pulled
 
-__all__ = ["SPAN", "TIMEZONE", "INCIDENTS", "GENERATOR_VERSION", "SampleSource", "raw_history", "metric_kinds", "data_dir"]
+__all__ = [
+    "SPAN", "TIMEZONE", "INCIDENTS", "GENERATOR_VERSION", "SampleSource", "raw_history", "metric_kinds", "incidents", "data_dir",
+]
 
 SPAN: tuple[pd.Timestamp, pd.Timestamp] = (_ev.START, _ev.END)
 TIMEZONE = _ev.TIMEZONE
@@ -94,6 +96,18 @@ def metric_kinds() -> dict[str, str]:
     ``_count``); their family is the name without that suffix.
     """
     return dict(_KINDS)
+
+
+def incidents() -> pd.DataFrame:
+    """The planted incidents: one row each with kind, start, end (UTC, end exclusive) and description."""
+    return pd.DataFrame(
+        {
+            "kind": [i.kind for i in INCIDENTS],
+            "start": pd.DatetimeIndex([i.start for i in INCIDENTS]),
+            "end": pd.DatetimeIndex([i.end for i in INCIDENTS]),
+            "description": [i.description for i in INCIDENTS],
+        }
+    )
 
 
 def _utc(ts: object, field: str) -> pd.Timestamp:

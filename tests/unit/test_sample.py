@@ -235,6 +235,15 @@ def test_september_incident_crosses_runbook_threshold(src, metric, above, thresh
     assert longest_run(mask, *SEPT) >= at_least
 
 
+def test_incident_table_lists_one_of_each_kind_in_september():
+    table = sample.incidents()
+    sept = table[(table["start"] >= "2026-09-01") & (table["end"] <= "2026-10-01")]
+    assert {"outage", "error_spike", "latency_regression", "latency_severe", "memory_pressure", "cpu_saturation",
+            "cache_flush", "disk_filling", "slow_queries", "upload_failures", "backup_failure",
+            "tls_late_renewal"} <= set(sept["kind"])
+    assert (table["end"] > table["start"]).all() and str(table["start"].dt.tz) == "UTC"
+
+
 def test_september_outage(src):
     up = series(src, "service_up", *SEPT)
     assert longest_run(up == 0, *SEPT) >= pd.Timedelta(minutes=18)
