@@ -1,0 +1,98 @@
+"""Every shipped notebook executes against the bundled history; secrets stay out of every output.
+
+The notebooks run exactly as ``capacity report NAME`` runs them (papermill on this
+interpreter's kernel), with small parameters to keep the suite quick. The
+quarterly review itself is rendered (and opened in Chromium) in
+test_report_browser.py.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from capacity.report import available, render
+
+pytestmark = pytest.mark.integration
+
+SMALL = {
+    "explore": {"days": 3},
+    "slo_compliance": {"window": "7d", "every": "1d"},
+    "capacity_forecast": {"history_days": 120, "horizon_days": 30},
+}
+
+
+def _errors(nb_path: Path) -> list[str]:
+    nb = nbformat.read(nb_path, as_version=4)
+    return [f"{o.ename}: {o.evalue}" for c in nb.cells if c.cell_type == "code" for o in c.outputs
+            if o.output_type == "error"]
+
+
+def test_every_notebook_is_covered():
+    assert set(available()) == set(SMALL) | {"quarterly_review"}
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_notebook_executes_on_the_bundled_history(name, tmp_path):
+    result = render(name, SMALL[name], out_dir=tmp_path)
+    assert not _errors(result.notebook)
+    page = result.html.read_text()
+    assert "Traceback" not in page  # nothing crashed into the page
+    executed = nbformat.read(result.notebook, as_version=4)
+    injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
+    from capacity.report.params import parse_assignments
+
+    given = {k: p.default for k, p in parse_assignments(injected.source).items()}
+    assert given == SMALL[name]
+
+
+def _visible_text(page: str) -> str:
+    import re
+
+    return re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", " ", page, flags=re.S)
+
+
+def test_slo_compliance_of_one_slo_over_a_month(tmp_path):
+    result = render("slo_compliance", {"slo": "error-rate", "window": "2026-09"}, out_dir=tmp_path)
+    text = _visible_text(result.html.read_text())
+    assert "error-rate" in text and "latency-p95" not in text
+    assert "2026-09" in text
+
+
+TOKEN = "cap-test-token-7f3a9c1e5b"  # a value no output could hold by chance
+
+
+def _files_holding(root: Path, needle: str) -> list[Path]:
+    hits = []
+    for path in root.rglob("*"):
+        if path.is_file() and needle.encode() in path.read_bytes():
+            hits.append(path)
+    return hits
+
+
+def test_bearer_token_never_reaches_any_output(prometheus, tmp_path, monkeypatch):
+    """Reports and the CI forecast against a real Prometheus with a bearer token configured."""
+    monkeypatch.setenv("CAPACITY_BEARER_TOKEN", TOKEN)
+    cache = Path(os.environ["CAPACITY_CACHE_DIR"])
+    out = tmp_path / "reports"
+    render("explore", {"source": prometheus.url, "days": 7, "metric": "request_rate"}, out_dir=out)
+    render("slo_compliance", {"source": prometheus.url, "slo": "error-rate", "window": "7d",
+                              "end": prometheus.end.isoformat()}, out_dir=out)
+    ci = subprocess.run([sys.executable, "-m", "capacity", "forecast", "--ci", "--horizon", "14d", "--source",
+                         prometheus.url, "--start", "2026-08-20", "--end", prometheus.end.isoformat(),
+                         "--ci-dir", str(out)], capture_output=True, text=True, timeout=600)
+    assert ci.returncode in (0, 1), ci.stderr
+    assert TOKEN not in ci.stdout + ci.stderr
+    produced = sorted(p.name for p in out.iterdir())
+    for expected in ("explore.html", "explore.ipynb", "slo_compliance.html", "slo_compliance.ipynb",
+                     "capacity-forecast.md", "capacity-forecast.json"):
+        assert expected in produced
+    assert any(cache.rglob("*")), "the pulls were expected to fill the cache"
+    assert _files_holding(out, TOKEN) == [] and _files_holding(cache, TOKEN) == []
+    doc = json.loads((out / "capacity-forecast.json").read_text())
+    assert doc["source"].startswith("http://127.0.0.1:")
