@@ -1,0 +1,62 @@
+"""``capacity forecast --ci`` on the bundled history, run as CI would run it."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import capacity
+
+pytestmark = pytest.mark.slow
+
+
+def _ci(tmp_path, *args):
+    return subprocess.run([sys.executable, "-m", "capacity", "forecast", "--ci", *args, "--ci-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=900)
+
+
+def _straight_line_crossing_days(level: float, end: str = "2026-10-01") -> float:
+    """Independent check: a line through the last 60 daily minima of disk_free_ratio, days to ``level``."""
+    stop = pd.Timestamp(end, tz="UTC")
+    f = capacity.pull("disk_free_ratio", source="sample", start=stop - pd.Timedelta(days=60), end=stop, step="1h")
+    daily = f.set_index("ds")["y"].resample("1D").min().dropna()
+    x = (daily.index - daily.index[-1]) / pd.Timedelta(days=1)
+    slope, icept = np.polyfit(x.to_numpy(dtype=float), daily.to_numpy(), 1)
+    return (level - icept) / slope
+
+
+def test_a_threshold_crossed_within_90_days_exits_1_and_names_it(tmp_path):
+    got = _ci(tmp_path, "--horizon", "90d")
+    assert got.returncode == 1, got.stderr
+    assert "threshold crossed within 90d: Disk space below 10% free (disk)" in got.stderr
+    doc = json.loads((tmp_path / "capacity-forecast.json").read_text())
+    assert doc["status"] == "crossed" and doc["exit_code"] == 1
+    disk = next(r for r in doc["thresholds"] if r["rule"] == "disk")
+    assert disk["within"] and 0 < disk["days"] <= 90
+    assert 0 < _straight_line_crossing_days(0.10) <= 90  # a plain trend line agrees it is within 90 days
+    md = (tmp_path / "capacity-forecast.md").read_text()
+    assert "THRESHOLD CROSSED" in md and "| CROSSED | Disk space below 10% free" in md
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert "capacity-forecast-disk.png" in pngs and "capacity-forecast-time-to-threshold.png" in pngs
+    for name in pngs:
+        assert f"]({name})" in md and (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_nothing_crossed_within_a_month_of_an_earlier_history_exits_0(tmp_path):
+    assert _straight_line_crossing_days(0.10, "2026-03-01") > 60  # the disk was far from full in March
+    got = _ci(tmp_path, "--horizon", "30d", "--end", "2026-03-01")
+    assert got.returncode == 0, got.stderr
+    doc = json.loads((tmp_path / "capacity-forecast.json").read_text())
+    assert doc["status"] == "ok" and doc["crossed"] == []
+
+
+def test_errors_exit_2_with_one_line(tmp_path):
+    got = _ci(tmp_path, "--horizon", "90d", "users_total")
+    assert got.returncode == 2 and got.stderr.count("\n") == 1 and "give no METRIC" in got.stderr
+    got = _ci(tmp_path, "--horizon", "ninety")
+    assert got.returncode == 2 and "Traceback" not in got.stderr
+    assert not (tmp_path / "capacity-forecast.json").exists()
