@@ -8,6 +8,7 @@ backtest); models without parameters ignore it.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -39,6 +40,7 @@ class Model(Protocol):
         ...
 
 
+@functools.lru_cache(maxsize=64)
 def z(level: int) -> float:
     """The standard normal quantile for a central ``level``% interval."""
     return float(norm.ppf(0.5 + level / 200.0))

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .base import Prediction, primary
+from .base import Prediction, normal_prediction, primary
 
 
 def _series(y: np.ndarray) -> pd.Series:
@@ -34,6 +34,27 @@ def _init(n: int, m: int | None) -> str:
     return "heuristic" if n >= need else "estimated"
 
 
+def _additive_forecast(res: Any, h: int, levels: tuple[int, ...], *, damped: bool, trend: bool) -> Prediction:
+    """Closed-form forecast and prediction intervals of ETS(A,N,N), (A,A,N), (A,Ad,N) from the fitted
+    states: mean l + phi_h b; variance sigma^2 (1 + sum_{j<h} c_j^2) with c_j = alpha + beta phi_j,
+    phi_j = phi + ... + phi^j (Hyndman et al. 2008, class 1; fpp3 table 8.8). The same numbers as
+    ``get_prediction`` (checked in the tests) without its pandas overhead, which was a third of the time."""
+    p = res.model._param_names
+    values = dict(zip(p, np.asarray(res.params, dtype="float64")))
+    alpha = values["smoothing_level"]
+    beta = values.get("smoothing_trend", 0.0) if trend else 0.0
+    phi = values.get("damping_trend", 1.0) if damped else 1.0
+    level = float(np.asarray(res.level)[-1])
+    slope = float(np.asarray(res.slope)[-1]) if trend else 0.0
+    steps = np.arange(1, h + 1)
+    phi_h = np.cumsum(phi ** steps) if trend else np.zeros(h)
+    mean = level + phi_h * slope
+    c = alpha + beta * phi_h[:-1]
+    sigma2 = float(np.mean(np.asarray(res.resid, dtype="float64") ** 2))
+    var = sigma2 * (1 + np.concatenate([[0.0], np.cumsum(c**2)]))
+    return normal_prediction(mean, np.sqrt(var), levels, np.asarray(res.params))
+
+
 def _ets(
     y: np.ndarray, h: int, levels: tuple[int, ...], params: Any, *, error: str, trend: str | None,
     damped: bool, seasonal: str | None = None, m: int | None = None,
@@ -45,6 +66,8 @@ def _ets(
         seasonal_periods=m if seasonal else None, initialization_method=_init(len(y), m if seasonal else None),
     )
     res = model.smooth(params) if params is not None else model.fit(disp=False)
+    if error == "add" and trend in (None, "add") and not seasonal:
+        return _additive_forecast(res, h, levels, damped=damped, trend=trend is not None)
     n = len(y)
     kwargs: dict[str, Any] = {}
     if error == "mul" or trend == "mul" or seasonal == "mul":

@@ -35,7 +35,7 @@ def _scale(train: pd.DataFrame) -> float:
     """In-sample MAE of the weekly seasonal naive on the observed days (gaps skipped, not filled)."""
     s = train.set_index("ds")["y"]
     lagged = s.shift(freq=pd.Timedelta(days=7))
-    both = pd.concat([s, lagged], axis=1, keys=["y", "lag"]).dropna()
+    both = pd.concat([s, lagged], axis=1, keys=["y", "lag"], sort=True).dropna()
     return float((both["y"] - both["lag"]).abs().mean())
 
 
