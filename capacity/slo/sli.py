@@ -8,7 +8,8 @@ slice per series and step. ``observed[i]`` says whether any data arrived at
 ``t_i``; steps without data are *no data*, steps with data but no traffic
 are *zero traffic*: neither is good or bad.
 
-Pure functions: frames in, arrays out.
+Pure functions: frames in, arrays out. Frames follow the canonical contract
+(:mod:`capacity.frame`: sorted by ``unique_id``, ``ds``).
 """
 from __future__ import annotations
 
@@ -103,7 +104,7 @@ def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
         codes, uniques = pd.factorize(raw, sort=False)
         return codes.astype(np.int64), [str(uid.cat.categories[c]) for c in uniques]
     first = uid.iloc[0]
-    if bool((uid == first).all()):  # one series: the common case for catalog gauges
+    if first == uid.iloc[-1]:  # canonical frames are sorted by unique_id: one series (catalog gauges)
         return np.zeros(len(uid), dtype=np.int64), [str(first)]
     codes, uniques = pd.factorize(uid, sort=False)
     return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
