@@ -21,6 +21,8 @@ from .errors import (
 from .sources import resolve as source
 from . import slo
 from .slo import default_spec, load_spec
+from . import forecast  # callable: capacity.forecast(frame, "90d")
+from .forecast import auto_forecast, cross_validation, evaluate, growth_vs_plan, peak_load, time_to_threshold
 
 __all__ = [
     "__version__",
@@ -41,4 +43,11 @@ __all__ = [
     "slo",
     "default_spec",
     "load_spec",
+    "forecast",
+    "auto_forecast",
+    "cross_validation",
+    "evaluate",
+    "growth_vs_plan",
+    "time_to_threshold",
+    "peak_load",
 ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
-from scipy.stats import norm
+from statistics import NormalDist
 
 LEVELS: tuple[int, ...] = (80, 95)
 
@@ -43,7 +43,7 @@ class Model(Protocol):
 @functools.lru_cache(maxsize=64)
 def z(level: int) -> float:
     """The standard normal quantile for a central ``level``% interval."""
-    return float(norm.ppf(0.5 + level / 200.0))
+    return NormalDist().inv_cdf(0.5 + level / 200.0)
 
 
 def normal_prediction(mean: np.ndarray, sd: np.ndarray, levels: tuple[int, ...], params: Any = None) -> Prediction:

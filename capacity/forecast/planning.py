@@ -13,14 +13,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from statistics import NormalDist
 
 from ..timeutil import parse_duration
 from .pipeline import auto_forecast
 from .rules import Planning, load_rules
 
 _P = np.array([0.025, 0.10, 0.5, 0.90, 0.975])
-_Z = norm.ppf(_P)
+_N = NormalDist()
+_Z = np.array([_N.inv_cdf(p) for p in _P])
 _QCOLS = ["lo-95", "lo-80", "mean", "hi-80", "hi-95"]
 
 TIGHT, COVERS, GENEROUS = "plan too tight", "plan covers the forecast", "plan far too generous"
@@ -35,7 +36,7 @@ def exceed_probability(x: float, quantiles: np.ndarray) -> float:
     zz = np.concatenate([[_Z[0] - (_Z[1] - _Z[0]) * 10], _Z, [_Z[-1] + (_Z[-1] - _Z[-2]) * 10]])
     keep = np.concatenate([[True], np.diff(qz) > 0])
     zx = float(np.interp(x, qz[keep], zz[keep], left=-40.0, right=40.0))
-    return float(norm.sf(zx))
+    return 1.0 - _N.cdf(zx)
 
 
 def _last(frame: pd.DataFrame, uid: str) -> tuple[pd.Timestamp, float] | None:
