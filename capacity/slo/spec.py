@@ -354,9 +354,17 @@ def parse_spec(data: Any, *, file: str = "<spec>", base: Spec | None = None) -> 
     burn = base.burn_rates if base is not None else default_burn_rates()
     if data.get("burn_rates") is not None:
         try:
-            burn = parse_burn_rates(data["burn_rates"], file=file)
+            if isinstance(data["burn_rates"], str):  # a file, relative to the spec's directory
+                from .burnrate import load_burn_rates
+
+                path = Path(data["burn_rates"])
+                if not path.is_absolute() and file not in ("<spec>",):
+                    path = Path(file).parent / path
+                burn = load_burn_rates(path)
+            else:
+                burn = parse_burn_rates(data["burn_rates"], file=file)
         except ConfigError as exc:
-            raise SpecError(str(exc), file=file, field="burn_rates") from exc
+            raise SpecError(f"{file}: burn_rates: {exc}", file=file, field="burn_rates") from exc
     return Spec(tuple(slos), tuple(alerts), burn, step, str(tz), file)
 
 

@@ -138,3 +138,17 @@ def test_user_spec_extends_default_overriding_targets(tmp_path):
     assert s.slo("error-rate").sli.bad.counter  # _total selectors are counters by default
     assert len(s.alerts) == len(default_spec().alerts)
     assert math.isnan(s.slo("new-one").sli.upper)
+
+
+def test_spec_can_bring_its_own_burn_rate_table(tmp_path):
+    (tmp_path / "burn.yaml").write_text(yaml.safe_dump({"period": "28d", "alerts": [
+        {"name": "fast", "severity": "page", "long": "2h", "short": "10m", "budget_consumed": 0.05}]}))
+    p = tmp_path / "spec.yaml"
+    p.write_text(yaml.safe_dump({"apiVersion": "capacity/v1", "burn_rates": "burn.yaml",
+                                 "slos": [{"name": "x", "objective": 0.99, "sli": {"kind": "ratio", "bad": "a_total", "total": "b_total"}}]}))
+    t = load_spec(p).burn_rates
+    assert t.period == pd.Timedelta(days=28) and len(t.rows) == 1
+    assert t.rows[0].factor == pytest.approx(0.05 * 28 * 24 / 2)  # 16.8
+    p.write_text(p.read_text().replace("burn.yaml", "missing.yaml"))
+    with pytest.raises(SpecError, match="burn_rates"):
+        load_spec(p)
