@@ -9,8 +9,8 @@ from ..errors import ConfigError
 from ..slo import alerts as _alerts
 from ..slo import engine
 from ..slo.windows import rolling
-from ._common import add_format_args, add_source_args, emit, output_format, warn
-from .slo import add_spec_args, calendar_tz, end_from_args, fetch, source_for, spec_from_args, windows_from_args
+from ._common import add_format_args, emit, output_format, warn
+from .slo import add_calendar_source_args, add_spec_args, calendar_tz, end_from_args, fetch, source_for, spec_from_args, windows_from_args
 
 EXAMPLES = """\
 examples:
@@ -40,8 +40,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
     p.add_argument("--alert", action="append", metavar="NAME", help="only this alert (repeatable)")
     p.add_argument("--burn", action="store_true", help="also replay the multiwindow burn-rate alerts of every SLO")
     p.add_argument("--summary", choices=("month", "quarter"), help="counts and time firing per period instead of episodes")
-    add_source_args(p)
-    p.set_defaults(tz=None)
+    add_calendar_source_args(p)
     add_format_args(p)
     p.set_defaults(func=run)
     return p

@@ -42,6 +42,15 @@ def add_spec_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--quarter", action="append", metavar="YYYYQn", help="a calendar quarter in --tz (repeatable)")
 
 
+def add_calendar_source_args(p: argparse.ArgumentParser) -> None:
+    """The shared source options; ``--tz`` is also the calendar windows' time zone here."""
+    add_source_args(p)
+    p.set_defaults(tz=None)
+    for action in p._actions:
+        if "--tz" in action.option_strings:
+            action.help = "time zone of calendar windows (default: the spec's) and of naive timestamps in a file source"
+
+
 def spec_from_args(args: argparse.Namespace) -> Spec:
     return load_spec(args.spec) if getattr(args, "spec", None) else default_spec()
 
@@ -115,11 +124,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
     p.add_argument("--slo", action="append", metavar="NAME", help="only this SLO (repeatable)")
     p.add_argument("--burn-rates", action="store_true",
                    help="print the burn-rate series (every window of the burn-rate table) over the window instead")
-    add_source_args(p)
-    p.set_defaults(tz=None)
-    for action in p._actions:  # --tz: calendar time zone (also naive timestamps of a file source)
-        if "--tz" in action.option_strings:
-            action.help = "time zone of calendar windows (default: the spec's) and of naive timestamps in a file source"
+    add_calendar_source_args(p)
     add_format_args(p)
     p.set_defaults(func=run)
     return p
