@@ -314,3 +314,22 @@ def test_for_semantics_match_prometheus_rule_engine(prometheus, tmp_path: Path):
         {"interval": "1m", "input_series": series, "alert_rule_test": checks}]}, sort_keys=False))
     r = subprocess.run([binary("promtool"), "test", "rules", str(tmp_path / "test.yaml")], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+
+
+def test_cli_against_the_prometheus_source(prometheus, capsys):
+    """`capacity slo --source URL` pulls the raw counters through Prometheus' API and
+    lands on the numbers PromQL gives (window edges sampled: no extrapolation)."""
+    import json
+
+    from capacity.cli import main
+
+    end = END
+    rc = main(["slo", "--source", prometheus.url, "--no-cache", "--window", "7d", "--end", end.isoformat(),
+               "--slo", "error-rate", "--format", "json"])
+    assert rc == 0, capsys.readouterr().err
+    (row,) = json.loads(capsys.readouterr().out)
+    p_bad = scalar(prometheus.url, 'sum(increase(http_requests_total{status="5xx"}[7d]))', end)
+    p_total = scalar(prometheus.url, "sum(increase(http_requests_total[7d]))", end)
+    assert row["total"] == pytest.approx(p_total, rel=1e-9)
+    assert row["bad"] == pytest.approx(p_bad, rel=1e-9)
+    assert row["compliance"] == pytest.approx(1 - p_bad / p_total, abs=1e-12)
