@@ -180,6 +180,9 @@ def parse_openslo(docs: Sequence[Any], *, file: str) -> list[SLO]:
                 budgeting = "Timeslices" if method != "RatioTimeslices" else "RatioTimeslices"
                 if method == "RatioTimeslices":
                     raise c.err("spec.budgetingMethod", "RatioTimeslices needs a ratioMetric SLI")
+                if ts_window is not None and ts_window != pd.Timedelta(minutes=1):
+                    raise c.err(f"{f}.timeSliceWindow", f"a thresholdMetric is judged one 1-minute sample at a time; "
+                                f"timeSliceWindow {o.get('timeSliceWindow')!r} is not supported (use 1m)")
                 ts_window = None  # one slice per step: each sample is an occurrence / a slice
             label = name if len(objs) == 1 else f"{name}-{o.get('displayName') or j}"
             out.append(SLO(

@@ -85,3 +85,21 @@ def test_unsupported_parts_are_refused_by_name(tmp_path, old, new, field):
     with pytest.raises(SpecError) as ei:
         load_spec(_write(tmp_path, text))
     assert field in str(ei.value) and "openslo.yaml" in str(ei.value)
+
+
+def test_threshold_metric_with_longer_slices_is_refused(tmp_path):
+    text = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: latency}
+spec:
+  indicator:
+    metadata: {name: p95}
+    spec:
+      thresholdMetric: {metricSource: {type: Prometheus, spec: {query: latency_p95_seconds}}}
+  timeWindow: [{duration: 7d, isRolling: true}]
+  budgetingMethod: Timeslices
+  objectives: [{op: lte, value: 0.5, target: 0.99, timeSliceWindow: 5m}]
+"""
+    with pytest.raises(SpecError, match="timeSliceWindow"):
+        load_spec(_write(tmp_path, text))
