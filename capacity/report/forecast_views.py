@@ -109,7 +109,7 @@ def recommendations(ttt: pd.DataFrame, growth: pd.DataFrame | None = None, *,
                          "reason": f"{r.text}: most likely on {_d(r.most_likely)}; "
                                    f"the 95% interval reaches it from {_d(r.earliest)}"})
         elif r.status == "may cross within horizon":
-            rows.append({"priority": 3, "by": r.earliest, "action": f"Watch: {what.lower()} before {_d(r.earliest)} "
+            rows.append({"priority": 3, "by": r.earliest, "action": f"Watch: {what[:1].lower() + what[1:]} before {_d(r.earliest)} "
                                                                       "if the trend holds",
                          "reason": f"{r.text}: only the pessimistic 95% bound reaches it within the horizon, "
                                    f"from {_d(r.earliest)}"})

@@ -39,7 +39,7 @@ def layout(fig: go.Figure, *, title: str, y_title: str, x_title: str = "", heigh
         template="plotly_white",
         font={"family": FONT, "size": 13},
         height=height,
-        margin={"l": 70, "r": 30, "t": 100, "b": 55},
+        margin={"l": 70, "r": 30, "t": 88, "b": 55},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0.0},
         hovermode="x unified",
     )
