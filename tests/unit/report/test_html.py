@@ -36,7 +36,6 @@ def test_write_atomic_replaces_whole_files_and_leaves_nothing_on_failure(tmp_pat
     assert target.read_text() == "two"
     assert oct(target.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
 
-
     with pytest.raises(TypeError):
         write_atomic(target, 12345)  # type: ignore[arg-type]
     assert target.read_text() == "two"
