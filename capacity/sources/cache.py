@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from .. import frame as _frame
 from ._chunks import Interval, merge
+from ._matrix import merge_frames, ns_of
 
 __all__ = ["CacheKey", "CacheEntry", "PullCache", "default_dir"]
 
@@ -106,28 +107,46 @@ class PullCache:
         return [(int(a), int(b)) for a, b in doc["covered"]]
 
     def load(self, key: CacheKey, lo: int | None = None, hi: int | None = None) -> CacheEntry | None:
-        """Cached samples with ``lo <= ds <= hi`` (ns), or None when nothing is cached."""
+        """Cached samples with ``lo <= ds <= hi`` (ns), or None when nothing is cached.
+
+        The frame's ``unique_id`` is categorical (sorted categories), rows sorted by (unique_id, ds).
+        """
         path = self.path(key)
-        doc = self._meta(path)
-        if doc is None or doc.get("key") != asdict(key):
-            return None
         try:
-            table = pq.read_table(path)
-        except (OSError, pa.ArrowException):
-            return None
-        ds = table.column("ds").to_numpy().view(np.int64) if table.num_rows else np.array([], dtype=np.int64)
-        keep = np.ones(len(ds), dtype=bool)
-        if lo is not None:
-            keep &= ds >= lo
-        if hi is not None:
-            keep &= ds <= hi
-        if not keep.all():
-            table = table.filter(pa.array(keep))
-        df = table.to_pandas()
-        df["unique_id"] = df["unique_id"].astype(str)
-        df["ds"] = df["ds"].astype(_frame.DS_DTYPE)
+            pf = pq.ParquetFile(path, memory_map=True)
+            doc = json.loads((pf.schema_arrow.metadata or {})[_META])
+            if doc.get("version") != _VERSION or doc.get("key") != asdict(key):
+                return None
+            table = pf.read()
+        except (OSError, KeyError, ValueError, pa.ArrowException):
+            return None  # missing or unreadable: a miss, rewritten on the next store
         covered = [(int(a), int(b)) for a, b in doc["covered"]]
-        return CacheEntry(df[list(_frame.COLUMNS)], doc["labels"], covered)
+        if table.num_rows == 0:
+            return CacheEntry(_frame.empty(), doc["labels"], covered)
+        uid = table.column("unique_id").combine_chunks()
+        if not pa.types.is_dictionary(uid.type):
+            uid = uid.dictionary_encode()
+        codes = uid.indices.to_numpy(zero_copy_only=False)
+        ds = table.column("ds").combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)
+        y = table.column("y").combine_chunks().to_numpy(zero_copy_only=False)
+        keep = None
+        if lo is not None and ds.min() < lo:
+            keep = ds >= lo
+        if hi is not None and ds.max() > hi:
+            keep = (ds <= hi) if keep is None else keep & (ds <= hi)
+        if keep is not None:
+            codes, ds, y = codes[keep], ds[keep], y[keep]
+        frame = pd.DataFrame(
+            {
+                "unique_id": pd.Categorical.from_codes(codes, categories=pd.Index(uid.dictionary.to_pylist(), dtype=object)),
+                "ds": pd.DatetimeIndex(ds.view("datetime64[ns]"), tz="UTC"),
+                "y": y,
+            },
+            copy=False,
+        )
+        if keep is not None:
+            frame["unique_id"] = frame["unique_id"].cat.remove_unused_categories()
+        return CacheEntry(frame, doc["labels"], covered)
 
     def store(
         self,
@@ -143,7 +162,7 @@ class PullCache:
         """
         if complete_before is not None:
             covered = _clip(covered, np.iinfo(np.int64).min, complete_before)
-            frame = frame[frame["ds"].dt.as_unit("ns").array.asi8 <= complete_before] if len(frame) else frame
+            frame = frame[ns_of(frame) <= complete_before] if len(frame) else frame
         if not covered:
             return
         with self._lock(key):
@@ -152,13 +171,11 @@ class PullCache:
             all_labels = {str(k): dict(v) for k, v in labels.items()}
             spans = list(covered)
             if old is not None:
-                old_ds = old.frame["ds"].dt.as_unit("ns").array.asi8
-                parts.insert(0, old.frame[~_inside(old_ds, covered)])
+                parts.insert(0, old.frame[~_inside(ns_of(old.frame), covered)])
                 all_labels = {**old.labels, **all_labels}
                 spans += old.covered
-            merged = _frame.concat(parts)
-            merged = merged.drop_duplicates(["unique_id", "ds"], keep="last")
-            ids = set(merged["unique_id"].unique())
+            merged = merge_frames(*parts)
+            ids = set(merged["unique_id"].cat.categories) if len(merged) else set()
             doc = {
                 "version": _VERSION,
                 "key": asdict(key),
@@ -168,14 +185,14 @@ class PullCache:
             self._write(self.path(key), merged, doc)
 
     def _write(self, path: Path, frame: pd.DataFrame, doc: dict) -> None:
-        table = pa.Table.from_pandas(
-            frame.assign(unique_id=frame["unique_id"].astype("category")), preserve_index=False
-        )
+        if len(frame) and not isinstance(frame["unique_id"].dtype, pd.CategoricalDtype):
+            frame = frame.assign(unique_id=frame["unique_id"].astype("category"))
+        table = pa.Table.from_pandas(frame, preserve_index=False)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META: json.dumps(doc).encode()})
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                pq.write_table(table, fh, compression="zstd")
+                pq.write_table(table, fh, compression="none", use_dictionary=["unique_id"])
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)

@@ -16,10 +16,10 @@ import difflib
 import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from typing import Any
 
-import numpy as np
+
+
+
 import pandas as pd
 import requests
 from requests.auth import AuthBase
@@ -31,6 +31,7 @@ from ..timeutil import now as _now
 from . import auth as _auth
 from ._chunks import Grid, make_grid, missing, pieces
 from ._http import Aborted, Transport
+from ._matrix import Piece, frame_from_pieces, merge_frames, parse, rename_series
 from .base import Progress, Pulled
 from .cache import CacheKey, PullCache
 
@@ -40,60 +41,20 @@ __all__ = ["PrometheusSource", "FRESH"]
 FRESH = pd.Timedelta(minutes=5)
 
 
-@dataclass
-class _Piece:
-    """Parsed answer for grid indexes i0..i1: raw series id -> (ns, y), labels, warnings."""
-
-    i0: int
-    i1: int
-    series: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-
 def _secs(ns: int) -> str:
     """Seconds as Prometheus reads them (ms precision)."""
     return str(ns // 1_000_000_000) if ns % 1_000_000_000 == 0 else f"{ns / 1e9:.3f}"
 
 
-def _parse_matrix(body: dict[str, Any], lo: int, hi: int, piece: _Piece) -> None:
-    data = body.get("data") or {}
-    if data.get("resultType") not in ("matrix", None):
-        raise SourceError(f"expected a matrix from query_range, got {data.get('resultType')!r}")
-    for item in data.get("result") or ():
-        metric = {str(k): str(v) for k, v in (item.get("metric") or {}).items()}
-        values = item.get("values") or ()
-        if not values:
-            continue
-        n = len(values)
-        ts = np.fromiter((v[0] for v in values), dtype=np.float64, count=n)
-        y = np.array([v[1] for v in values], dtype=np.float64)  # "NaN", "+Inf", "-Inf" parse as floats
-        ns = np.rint(ts * 1000.0).astype(np.int64) * 1_000_000
-        keep = (ns >= lo) & (ns <= hi)
-        if not keep.all():
-            ns, y = ns[keep], y[keep]
-        rid = _frame.series_id(metric.get("__name__"), metric)
-        piece.series[rid] = (ns, y)
-        piece.labels[rid] = metric
-    for key in ("warnings", "infos"):
-        piece.warnings.extend(str(w) for w in body.get(key) or ())
-
-
-def _to_frame(pcs: list[_Piece]) -> pd.DataFrame:
-    """Canonical frame (raw series ids) from pieces that do not overlap in time."""
-    chunks: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-    for p in sorted(pcs, key=lambda p: p.i0):
-        for rid, arrays in p.series.items():
-            chunks.setdefault(rid, []).append(arrays)
-    if not chunks:
-        return _frame.empty()
-    ids = sorted(chunks)
-    ns = [np.concatenate([c[0] for c in chunks[r]]) for r in ids]
-    ys = [np.concatenate([c[1] for c in chunks[r]]) for r in ids]
-    counts = np.array([len(a) for a in ns])
-    uid = np.repeat(np.array(ids, dtype=object), counts)
-    ds = pd.DatetimeIndex(np.concatenate(ns).view("datetime64[ns]"), tz="UTC")
-    return pd.DataFrame({"unique_id": uid, "ds": ds, "y": np.concatenate(ys)})
+def _labels_table(rows: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """The labels table (as :func:`capacity.frame.labels_table`), built column-wise."""
+    if not rows:
+        return _frame.empty_labels()
+    uids = sorted(rows)
+    names = sorted({k for lbl in rows.values() for k in lbl})
+    data: dict[str, list[str | None]] = {"unique_id": uids}
+    data.update({n: [rows[u].get(n) for u in uids] for n in names})
+    return pd.DataFrame(data)
 
 
 class PrometheusSource:
@@ -163,23 +124,26 @@ class PrometheusSource:
         entry = default_catalog().find(metric.strip())
         return (entry.query, metric.strip()) if entry is not None else (metric.strip(), None)
 
-    def _fetch_piece(self, query: str, grid: Grid, i0: int, i1: int, stop: threading.Event) -> _Piece:
+    def _fetch_piece(self, query: str, grid: Grid, i0: int, i1: int, stop: threading.Event) -> Piece:
         lo, hi = grid.interval(i0, i1)
         params = {"query": query, "start": _secs(lo), "end": _secs(hi), "step": _secs(grid.step)}
-        body = self.transport.get("/api/v1/query_range", params, query=query, stop=stop)
-        piece = _Piece(i0, i1)
-        _parse_matrix(body, lo, hi, piece)
+        raw = self.transport.get("/api/v1/query_range", params, query=query, stop=stop)
+        piece = Piece(i0, i1)
+        try:
+            parse(raw, lo, hi, piece)
+        except SourceError as exc:
+            raise SourceError(f"{self.url}: cannot read the answer to {query!r}: {exc}", source=self.url, query=query) from None
         return piece
 
-    def _run(self, query: str, grid: Grid, plan: list[tuple[int, int]], done: int, progress: Progress | None) -> tuple[list[_Piece], BaseException | None]:
+    def _run(self, query: str, grid: Grid, plan: list[tuple[int, int]], done: int, progress: Progress | None) -> tuple[list[Piece], BaseException | None]:
         """Fetch ``plan``; return the pieces that arrived and the first error (if any)."""
-        got: list[_Piece] = []
+        got: list[Piece] = []
         if not plan:
             return got, None
         stop = threading.Event()
         error: BaseException | None = None
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(plan)), thread_name_prefix="capacity-pull") as ex:
-            pending: set[Future[_Piece]] = {ex.submit(self._fetch_piece, query, grid, i0, i1, stop) for i0, i1 in plan}
+            pending: set[Future[Piece]] = {ex.submit(self._fetch_piece, query, grid, i0, i1, stop) for i0, i1 in plan}
             try:
                 while pending and error is None:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -214,13 +178,10 @@ class PrometheusSource:
             else:
                 sid = _frame.series_id(labels[rid].get("__name__"), labels[rid])
                 rename[rid] = query if sid == "{}" else sid
-        if len(frame) and any(k != v for k, v in rename.items()):
-            frame = frame.assign(unique_id=frame["unique_id"].map(rename))
-            frame = _frame.normalize(frame)
-        if len(frame) and frame["unique_id"].dtype != "str":
-            frame = frame.assign(unique_id=frame["unique_id"].astype(str))
-        table = _frame.labels_table({rename[r]: labels[r] for r in ids})
-        return frame, table
+        if len(set(rename.values())) < len(rename):  # names would collide: keep the full series ids
+            rename = {rid: rid for rid in ids}
+        frame = rename_series(frame, rename)
+        return frame, _labels_table({rename[r]: labels[r] for r in ids})
 
     # ------------------------------------------------------------------ Source
 
@@ -250,20 +211,20 @@ class PrometheusSource:
         if progress is not None:
             progress(done, grid.n)
         got, error = self._run(query, grid, plan, done, progress)
-        fetched = _to_frame(got)
+        fetched = frame_from_pieces(got) if got else None
         labels: dict[str, dict[str, str]] = {}
         for p in sorted(got, key=lambda p: p.i0):
             labels.update(p.labels)
-        if self.cache is not None and got:
+        if self.cache is not None and fetched is not None:
             fresh_edge = int((_now() - FRESH).value)
             self.cache.store(key, fetched, labels, [grid.interval(p.i0, p.i1) for p in got], complete_before=fresh_edge)
         if error is not None:
             raise error
-        frame = fetched
+        frame = fetched if fetched is not None else _frame.empty()
         if entry is not None and len(entry.frame):
             # the plan only asked for what the snapshot does not cover: no overlap
-            frame = _frame.concat([entry.frame, fetched]) if len(fetched) else entry.frame
-            kept = set(entry.frame["unique_id"].unique())
+            frame = merge_frames(entry.frame, fetched) if fetched is not None and len(fetched) else entry.frame
+            kept = set(entry.frame["unique_id"].cat.categories)
             labels = {**{k: v for k, v in entry.labels.items() if k in kept}, **labels}
         warnings: list[str] = []
         for p in sorted(got, key=lambda p: p.i0):
@@ -271,7 +232,7 @@ class PrometheusSource:
         if not labels and catalog_name is None:
             self._check_known(metric, query, start, end)
         frame, table = self._name(frame, labels, query, catalog_name)
-        return Pulled(_frame.validate(frame, name=f"pull of {query!r} from {self.url}"), table, tuple(warnings))
+        return Pulled(frame, table, tuple(warnings))
 
     def _check_known(self, metric: str, query: str, start: pd.Timestamp, end: pd.Timestamp) -> None:
         """An empty answer for a bare name that is not in the catalog: say so, naming it."""

@@ -1,6 +1,7 @@
 """Pieces of the Prometheus source that need no server: grid cutting, answer parsing, naming."""
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -9,7 +10,9 @@ import pytest
 
 from capacity.errors import ConfigError
 from capacity.sources._chunks import make_grid, merge, missing, pieces
-from capacity.sources.prometheus import PrometheusSource, _parse_matrix, _Piece, _secs
+from capacity import frame as F
+from capacity.sources._matrix import Piece, _fast, merge_frames, parse, rename_series
+from capacity.sources.prometheus import PrometheusSource, _secs
 
 T0 = pd.Timestamp("2026-09-01T00:00:00Z")
 MIN = 60 * 10**9
@@ -41,27 +44,58 @@ def test_missing_runs_skip_covered_intervals():
     assert missing(grid, [(T0.value + 30 * 10**9, T0.value + 90 * 10**9)]) == [(0, 0), (2, 99)]
 
 
-def test_parse_matrix_values_specials_and_range():
-    body = {
-        "status": "success",
-        "data": {
-            "resultType": "matrix",
-            "result": [
-                {"metric": {"__name__": "m", "job": "a"}, "values": [[1788220800, "1.5"], [1788220860.123, "NaN"], [1788220920, "+Inf"], [1788220980, "-Inf"], [1788221040, "1e-300"]]},
-                {"metric": {"job": "b"}, "values": [[1788220800, "7"]]},
-            ],
-        },
-        "warnings": ["w1"],
-        "infos": ["i1"],
-    }
-    p = _Piece(0, 3)
+BODY = {
+    "status": "success",
+    "data": {
+        "resultType": "matrix",
+        "result": [
+            {"metric": {"__name__": "m", "job": "a"}, "values": [[1788220800, "1.5"], [1788220860.123, "NaN"], [1788220920, "+Inf"], [1788220980, "-Inf"], [1788221040, "1e-300"]]},
+            {"metric": {"job": 'b"},"values":[[1,"2"]]}'}, "values": [[1788220800, "7"], [1788220860, "0.1"]]},
+        ],
+    },
+    "warnings": ["w1"],
+    "infos": ["i1"],
+}
+
+
+@pytest.mark.parametrize("compact", [True, False], ids=["compact (fast path)", "spaced (json path)"])
+def test_parse_values_specials_labels_and_range(compact):
+    raw = json.dumps(BODY, separators=(",", ":") if compact else (", ", ": ")).encode()
+    p = Piece(0, 3)
     lo, hi = 1788220800 * 10**9, 1788220980 * 10**9
-    _parse_matrix(body, lo, hi, p)
+    assert _fast(raw, lo, hi, Piece(0, 3)) is compact  # which path is exercised
+    parse(raw, lo, hi, p)
     ns, y = p.series['m{job="a"}']
     assert list(ns) == [1788220800 * 10**9, 1788220860123 * 10**6, 1788220920 * 10**9, 1788220980 * 10**9]
     assert y[0] == 1.5 and math.isnan(y[1]) and y[2] == math.inf and y[3] == -math.inf and y.dtype == np.float64
-    assert p.labels['{job="b"}'] == {"job": "b"}
+    odd = 'b"},"values":[[1,"2"]]}'
+    rid = F.series_id(None, {"job": odd})
+    assert p.labels[rid] == {"job": odd}
+    np.testing.assert_array_equal(p.series[rid][1], [7.0, 0.1])
     assert p.warnings == ["w1", "i1"]
+
+
+def test_fast_path_reads_floats_exactly():
+    rng = np.random.default_rng(7)
+    y = rng.standard_normal(5000) * 10.0 ** rng.integers(-300, 300, 5000)
+    body = {"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {}, "values": [[1788220800 + 60 * i, repr(float(v))] for i, v in enumerate(y)]}]}}
+    p = Piece(0, 4999)
+    parse(json.dumps(body, separators=(",", ":")).encode(), 0, 2**62, p)
+    np.testing.assert_array_equal(p.series["{}"][1], y)
+
+
+def test_merge_frames_later_wins_and_sorts():
+    ds = pd.date_range(T0, periods=4, freq="1min", tz="UTC")
+    a = F.from_arrays("b", ds, [1.0, 2, 3, 4])
+    b = F.from_arrays("a", ds[2:], [9.0, 9])
+    c = F.from_arrays("b", ds[1:3], [20.0, 30])
+    out = merge_frames(a, b, c)
+    assert list(out["unique_id"]) == ["a", "a", "b", "b", "b", "b"]
+    np.testing.assert_array_equal(out["y"].to_numpy(), [9, 9, 1, 20, 30, 4])
+    F.validate(out)
+    renamed = rename_series(out, {"a": "z", "b": "b"})
+    assert list(renamed["unique_id"]) == ["b", "b", "b", "b", "z", "z"]
+    F.validate(renamed)
 
 
 def test_seconds_are_sent_with_millisecond_precision():

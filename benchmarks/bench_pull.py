@@ -1,0 +1,147 @@
+"""Pull benchmark on a real local Prometheus holding 90 days at 1-minute resolution.
+
+Every raw exporter series the catalog reads (the bundled history's 57 series)
+over 90 days, one ``query_range`` per metric name, step 1m, pieces of 11,000
+points. For the same series and range it times:
+
+- floor: sequential ``curl`` of the same ``query_range`` requests (one curl
+  process, keep-alive, bodies discarded: transfer only, no parsing);
+- peer: prometheus-api-client's own path: the same pieces through
+  ``custom_query_range``, then ``MetricRangeDataFrame``;
+- capacity cold (empty cache dir) and warm (same cache dir) ``capacity.pull``.
+
+The TSDB is backfilled once with promtool and kept under benchmarks/.work/.
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work"
+END = pd.Timestamp("2026-10-01T00:00:00Z")
+START = END - pd.Timedelta(days=90)
+STEP = pd.Timedelta(minutes=1)
+PIECE = 11_000
+
+
+def _tsdb() -> tuple[Path, list[str]]:
+    """The backfilled TSDB (made once) and the metric names it holds."""
+    from capacity.sources import _sample_gen
+    from capacity.sources.openmetrics import backfill
+    from capacity.sources.sample import metric_kinds, raw_history
+
+    stamp = hashlib.sha256(Path(_sample_gen.__file__).read_bytes() + f"{START}{END}".encode()).hexdigest()[:12]
+    tsdb = WORK / f"pull-tsdb-{stamp}"
+    names_file = tsdb.parent / f"{tsdb.name}.names"
+    if not (tsdb / ".complete").exists():
+        shutil.rmtree(tsdb, ignore_errors=True)
+        t0 = time.perf_counter()
+        frame, labels = raw_history(START, END + STEP)
+        backfill(frame, labels, tsdb, kinds=metric_kinds())
+        (tsdb / ".complete").write_text("ok\n")
+        names_file.write_text("\n".join(sorted(labels["__name__"].unique())) + "\n")
+        print(f"backfilled {len(frame):,} samples of {len(labels)} series into {tsdb} in {time.perf_counter() - t0:.1f} s", flush=True)
+    return tsdb, names_file.read_text().split()
+
+
+def _pieces() -> list[tuple[float, float]]:
+    out, t = [], START
+    while t <= END:
+        hi = min(END, t + STEP * (PIECE - 1))
+        out.append((t.timestamp(), hi.timestamp()))
+        t = hi + STEP
+    return out
+
+
+def _floor(url: str, queries: list[str]) -> float:
+    lines = []
+    for q in queries:
+        for lo, hi in _pieces():
+            lines.append(f'url = "{url}/api/v1/query_range?{urlencode({"query": q, "start": lo, "end": hi, "step": "60"})}"')
+            lines.append('output = "/dev/null"')
+    with tempfile.NamedTemporaryFile("w", suffix=".curl", delete=False) as fh:
+        fh.write("\n".join(lines) + "\n")
+    t0 = time.perf_counter()
+    subprocess.run(["curl", "-sS", "--fail", "-K", fh.name], check=True)
+    took = time.perf_counter() - t0
+    Path(fh.name).unlink()
+    return took
+
+
+def _peer(url: str, queries: list[str]) -> tuple[float, int]:
+    from prometheus_api_client import MetricRangeDataFrame, PrometheusConnect
+
+    pc = PrometheusConnect(url)
+    t0 = time.perf_counter()
+    rows = 0
+    for q in queries:
+        data = []
+        for lo, hi in _pieces():
+            data += pc.custom_query_range(q, pd.Timestamp(lo, unit="s", tz="UTC").to_pydatetime(),
+                                          pd.Timestamp(hi, unit="s", tz="UTC").to_pydatetime(), "60")
+        rows += len(MetricRangeDataFrame(data))
+    return time.perf_counter() - t0, rows
+
+
+def _capacity(url: str, queries: list[str], cache_dir: Path) -> tuple[float, int]:
+    """capacity.pull, the public entry point (source + one validated frame of all series)."""
+    import capacity
+
+    t0 = time.perf_counter()
+    frame = capacity.pull(queries, source=url, start=START, end=END, step="1m", cache_dir=cache_dir)
+    return time.perf_counter() - t0, len(frame)
+
+
+def _source(url: str, queries: list[str], cache_dir: Path) -> tuple[float, int]:
+    """PrometheusSource.fetch per query: the pull itself, without the final concatenation."""
+    from capacity.sources.prometheus import PrometheusSource
+
+    t0 = time.perf_counter()
+    src = PrometheusSource(url, cache_dir=cache_dir)
+    rows = sum(len(src.fetch(q, START, END, STEP).frame) for q in queries)
+    return time.perf_counter() - t0, rows
+
+
+def main() -> None:
+    sys.path.insert(0, str(HERE.parent))
+    from capacity.promql import selector
+    from tests.support.servers import start_prometheus
+
+    if shutil.which("curl") is None:
+        raise SystemExit("bench_pull needs curl for its floor")
+    tsdb, names = _tsdb()
+    queries = [selector(n) for n in names]
+    with start_prometheus(tsdb) as srv, tempfile.TemporaryDirectory(prefix="capacity-bench-cache-") as cache:
+        print(f"prometheus {srv.url} (pid {srv.pid}); {len(queries)} queries x {len(_pieces())} pieces, "
+              f"{START:%Y-%m-%d}..{END:%Y-%m-%d} step 1m", flush=True)
+        _capacity(srv.url, queries[:1], Path(cache) / "warmup")  # imports, first TSDB touch
+        floor = _floor(srv.url, queries)
+        cold, points = _source(srv.url, queries, Path(cache) / "pulls")
+        warm, points_warm = _source(srv.url, queries, Path(cache) / "pulls")
+        api_cold, points_api = _capacity(srv.url, queries, Path(cache) / "pulls-api")
+        api_warm, _ = _capacity(srv.url, queries, Path(cache) / "pulls-api")
+        peer, points_peer = _peer(srv.url, queries)
+    assert points == points_warm == points_peer == points_api, (points, points_warm, points_peer, points_api)
+    print(f"{'path':<46}{'seconds':>9}{'points/s':>14}")
+    for label, secs in (("floor: sequential curl (no parse)", floor), ("peer: prometheus-api-client + MetricRangeDataFrame", peer),
+                        ("capacity cold (PrometheusSource.fetch, empty cache)", cold), ("capacity warm (PrometheusSource.fetch, cache)", warm),
+                        ("capacity.pull cold (one validated frame)", api_cold), ("capacity.pull warm (one validated frame)", api_warm)):
+        print(f"{label:<46}{secs:>9.2f}{points / secs:>14,.0f}")
+    print(f"points: {points:,}")
+    print(f"cold vs floor: {floor / cold:.2f}x the floor's speed (target >= 1)")
+    print(f"cold vs peer:  {peer / cold:.2f}x faster (target >= 2)")
+    print(f"warm vs cold:  {cold / warm:.1f}x faster (target >= 20)")
+    print(f"capacity.pull: cold {floor / api_cold:.2f}x the floor, {peer / api_cold:.2f}x the peer; warm {api_cold / api_warm:.1f}x faster than cold")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""Reading ``query_range`` answers fast, and building/merging canonical frames
+with categorical series ids (sorting and de-duplicating on integer codes).
+
+The fast path cuts the compact JSON Prometheus writes into its series: the
+small ``metric`` objects go through ``json``, the long ``values`` arrays become
+one CSV buffer parsed by Arrow (correctly rounded floats, ``NaN``/``+Inf``
+included, no GIL held). Any answer that does not have exactly the expected
+shape is read with ``json`` instead, so the fast path can only be faster.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pcsv
+
+from .. import frame as _frame
+from ..errors import SourceError
+
+_STR = rb'"(?:[^"\\]|\\.)*"'
+_METRIC = rb"\{(?:" + _STR + rb":" + _STR + rb"(?:," + _STR + rb":" + _STR + rb")*)?\}"
+_HEAD = re.compile(rb'\{"metric":(' + _METRIC + rb'),"values":\[\[')
+_CSV_READ = pcsv.ReadOptions(column_names=["_", "t", "v"], use_threads=True)
+_CSV_CONVERT = pcsv.ConvertOptions(
+    column_types={"t": pa.float64(), "v": pa.float64()}, null_values=[], strings_can_be_null=False, include_columns=["t", "v"]
+)
+#: one pass over the values text: '1,"0.5"],[2,"0.6"' -> '1,0.5\n,2,0.6' (rows ',t,v' after a leading comma)
+_TO_CSV = bytes.maketrans(b"]", b"\n")
+
+
+@dataclass
+class Piece:
+    """Parsed answer for grid indexes i0..i1: raw series id -> (ns, y), labels, warnings."""
+
+    i0: int
+    i1: int
+    series: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _add(piece: Piece, metric: dict[str, Any], ts: np.ndarray, y: np.ndarray, lo: int, hi: int) -> None:
+    metric = {str(k): str(v) for k, v in metric.items()}
+    ns = np.rint(ts * 1000.0).astype(np.int64) * 1_000_000
+    keep = (ns >= lo) & (ns <= hi)
+    if not keep.all():
+        ns, y = ns[keep], y[keep]
+    rid = _frame.series_id(metric.get("__name__"), metric)
+    piece.series[rid] = (ns, y)
+    piece.labels[rid] = metric
+
+
+def _envelope(body: dict[str, Any], piece: Piece) -> None:
+    if body.get("status") != "success":
+        raise SourceError(f"unexpected answer status {body.get('status')!r}")
+    data = body.get("data") or {}
+    if data.get("resultType") not in ("matrix", None):
+        raise SourceError(f"expected a matrix from query_range, got {data.get('resultType')!r}")
+    for key in ("warnings", "infos"):
+        piece.warnings.extend(str(w) for w in body.get(key) or ())
+
+
+def parse_json(body: dict[str, Any], lo: int, hi: int, piece: Piece) -> None:
+    """The plain path: an already decoded answer."""
+    _envelope(body, piece)
+    for item in (body.get("data") or {}).get("result") or ():
+        values = item.get("values") or ()
+        if not values:
+            continue
+        n = len(values)
+        ts = np.fromiter((v[0] for v in values), dtype=np.float64, count=n)
+        y = np.array([v[1] for v in values], dtype=np.float64)  # "NaN", "+Inf", "-Inf" parse as floats
+        _add(piece, item.get("metric") or {}, ts, y, lo, hi)
+
+
+def _items(raw: bytes) -> list[tuple[int, int, bytes, bytes]] | None:
+    """(start, end, metric JSON, values text) of each series, or None if the shape is unexpected."""
+    out = []
+    pos = raw.find(b'{"metric":')
+    while pos >= 0:
+        head = _HEAD.match(raw, pos)
+        if head is None:
+            return None
+        stop = raw.find(b"]]}", head.end())
+        if stop < 0:
+            return None
+        out.append((pos, stop + 3, head.group(1), raw[head.end() : stop]))
+        nxt = raw[stop + 3 : stop + 4]
+        if nxt == b"]":
+            return out
+        if nxt != b",":
+            return None
+        pos = stop + 4
+        if raw[pos : pos + 10] != b'{"metric":':
+            return None
+    return None
+
+
+def _fast(raw: bytes, lo: int, hi: int, piece: Piece) -> bool:
+    items = _items(raw)
+    if not items:
+        return False
+    env = json.loads(raw[: items[0][0]] + raw[items[-1][1] :])
+    if (env.get("data") or {}).get("result") != []:
+        return False
+    segments = [it[3] for it in items]
+    counts = [s.count(b"]") + 1 for s in segments]
+    text = (b"," + b"\n,".join(segments)).translate(_TO_CSV, b'"[')
+    table = pcsv.read_csv(pa.py_buffer(text), read_options=_CSV_READ, convert_options=_CSV_CONVERT)
+    if table.num_rows != sum(counts):
+        return False
+    ts, y = table.column("t").to_numpy(), table.column("v").to_numpy()
+    _envelope(env, piece)
+    pos = 0
+    for it, n in zip(items, counts):
+        _add(piece, json.loads(it[2]), ts[pos : pos + n], y[pos : pos + n], lo, hi)
+        pos += n
+    return True
+
+
+def parse(raw: bytes, lo: int, hi: int, piece: Piece) -> None:
+    """Fill ``piece`` from a raw ``query_range`` answer, keeping points in ``[lo, hi]`` (ns)."""
+    try:
+        if _fast(raw, lo, hi, piece):
+            return
+    except (ValueError, pa.ArrowException):
+        piece.series.clear()
+        piece.labels.clear()
+        piece.warnings.clear()
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise SourceError(f"answer is not JSON: {exc}") from None
+    parse_json(body, lo, hi, piece)
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def frame_from_pieces(pieces: list[Piece]) -> pd.DataFrame:
+    """Canonical frame (categorical raw ids, sorted) from pieces that do not overlap in time."""
+    chunks: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for p in sorted(pieces, key=lambda p: p.i0):
+        for rid, arrays in p.series.items():
+            chunks.setdefault(rid, []).append(arrays)
+    if not chunks:
+        return _frame.empty()
+    ids = sorted(chunks)
+    ns = [np.concatenate([c[0] for c in chunks[r]]) for r in ids]
+    ys = [np.concatenate([c[1] for c in chunks[r]]) for r in ids]
+    codes = np.repeat(np.arange(len(ids), dtype=np.int32), [len(a) for a in ns])
+    return pd.DataFrame(
+        {
+            "unique_id": pd.Categorical.from_codes(codes, categories=pd.Index(ids, dtype=object)),
+            "ds": pd.DatetimeIndex(np.concatenate(ns).view("datetime64[ns]"), tz="UTC"),
+            "y": np.concatenate(ys),
+        }
+    )
+
+
+def _codes(frame: pd.DataFrame, categories: list[str]) -> np.ndarray:
+    uid = frame["unique_id"]
+    if isinstance(uid.dtype, pd.CategoricalDtype):
+        lookup = pd.Index(categories).get_indexer(uid.cat.categories.astype(str))
+        return lookup[uid.cat.codes.to_numpy()] if len(uid) else np.zeros(0, dtype=np.int64)
+    return pd.Index(categories).get_indexer(uid.astype(str))
+
+
+def ns_of(frame: pd.DataFrame) -> np.ndarray:
+    return frame["ds"].dt.as_unit("ns").array.asi8
+
+
+def _is_canonical(frame: pd.DataFrame) -> bool:
+    """Categorical ids with sorted categories, rows sorted by (id, ds), no duplicate: nothing to do."""
+    uid = frame["unique_id"]
+    if not isinstance(uid.dtype, pd.CategoricalDtype):
+        return False
+    cats = [str(c) for c in uid.cat.categories]
+    if cats != sorted(cats) or len(set(cats)) != len(cats):
+        return False
+    codes, ds = uid.cat.codes.to_numpy(), ns_of(frame)
+    same = codes[1:] == codes[:-1]
+    return bool((codes[1:] >= codes[:-1]).all() and (ds[1:][same] > ds[:-1][same]).all() and (codes >= 0).all())
+
+
+def merge_frames(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Sorted canonical frame with categorical ids; on a duplicate (id, ds) the later frame wins."""
+    frames = tuple(f for f in frames if len(f))
+    if not frames:
+        return _frame.empty()
+    if len(frames) == 1 and _is_canonical(frames[0]):
+        return frames[0]
+    cats: set[str] = set()
+    for f in frames:
+        uid = f["unique_id"]
+        cats.update(uid.cat.categories.astype(str) if isinstance(uid.dtype, pd.CategoricalDtype) else uid.astype(str).unique())
+    categories = sorted(cats)
+    codes = np.concatenate([_codes(f, categories) for f in frames])
+    ds = np.concatenate([ns_of(f) for f in frames])
+    y = np.concatenate([f["y"].to_numpy(dtype=np.float64) for f in frames])
+    rank = np.concatenate([np.full(len(f), i, dtype=np.int32) for i, f in enumerate(frames)])
+    order = np.lexsort((rank, ds, codes))
+    codes, ds, y = codes[order], ds[order], y[order]
+    last = np.ones(len(codes), dtype=bool)
+    last[:-1] = (codes[1:] != codes[:-1]) | (ds[1:] != ds[:-1])
+    codes, ds, y = codes[last], ds[last], y[last]
+    used = np.unique(codes)
+    if len(used) != len(categories):  # drop categories no row uses
+        remap = np.full(len(categories), -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        codes, categories = remap[codes], [categories[i] for i in used]
+    return pd.DataFrame(
+        {
+            "unique_id": pd.Categorical.from_codes(codes.astype(np.int32), categories=pd.Index(categories, dtype=object)),
+            "ds": pd.DatetimeIndex(ds.view("datetime64[ns]"), tz="UTC"),
+            "y": y,
+        }
+    )
+
+
+def rename_series(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
+    """Rename categorical ids (the mapping must be one-to-one) and restore the (unique_id, ds) order."""
+    if not len(frame) or all(k == v for k, v in mapping.items()):
+        return frame
+    uid = frame["unique_id"]
+    if not isinstance(uid.dtype, pd.CategoricalDtype):
+        uid = uid.astype("category")
+    renamed = [mapping.get(str(c), str(c)) for c in uid.cat.categories]
+    out = pd.DataFrame(
+        {
+            "unique_id": pd.Categorical.from_codes(uid.cat.codes.to_numpy(), categories=pd.Index(renamed, dtype=object)),
+            "ds": frame["ds"].array,
+            "y": frame["y"].to_numpy(),
+        }
+    )
+    return out if renamed == sorted(renamed) else merge_frames(out)
