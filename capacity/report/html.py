@@ -69,8 +69,8 @@ def _plotly_js() -> str:
     return js.replace("</script", "<\\/script")
 
 
-def export_html(nb: nbformat.NotebookNode, *, title: str) -> str:
-    """The executed notebook ``nb`` as one self-contained HTML document."""
+def export_html(nb: nbformat.NotebookNode, *, title: str, footer: str = "") -> str:
+    """The executed notebook ``nb`` as one self-contained HTML document (``footer``: plain text)."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
@@ -87,7 +87,8 @@ def export_html(nb: nbformat.NotebookNode, *, title: str) -> str:
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         f"<title>{_html.escape(title)}</title>\n<style>{CSS}</style>\n{head_js}</head>\n"
-        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+        f"<body>\n<main>\n{body}\n{f'<footer>{_html.escape(footer)}</footer>' if footer else ''}\n</main>\n"
+        "</body>\n</html>\n"
     )
 
 

@@ -33,17 +33,32 @@ def show(fig: go.Figure) -> None:
             raw=True)
 
 
+def _readable_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """Timestamp columns as text: ``2026-10-25`` when every value is a UTC midnight, else
+    ``2026-10-25 14:10 UTC``; missing times stay missing."""
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            utc = s.dt.tz_convert("UTC")
+            midnight = bool((utc.dropna() == utc.dropna().dt.normalize()).all())
+            fmt = "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M UTC"
+            out[col] = utc.dt.strftime(fmt).where(utc.notna(), None)
+    return out
+
+
 def table_html(frame: pd.DataFrame, *, floatfmt: str = "{:,.4g}", index: bool = False) -> str:
-    """A frame as an escaped HTML table (label values with markup show as text)."""
-    return frame.to_html(index=index, escape=True, na_rep="–", border=0,
-                         float_format=lambda v: floatfmt.format(v), classes="cap-table")
+    """A frame as an escaped HTML table (label values with markup show as text; times readable)."""
+    return _readable_times(frame).to_html(index=index, escape=True, na_rep="–", border=0,
+                                          float_format=lambda v: floatfmt.format(v), classes="cap-table")
 
 
 def show_table(frame: pd.DataFrame, **kwargs: Any) -> None:
     """Display a frame as an escaped HTML table, with a plain-text fallback."""
     from IPython.display import display
 
-    display({"text/html": table_html(frame, **kwargs), "text/plain": frame.to_string(index=False)}, raw=True)
+    display({"text/html": table_html(frame, **kwargs), "text/plain": _readable_times(frame).to_string(index=False)},
+            raw=True)
 
 
 def find_chromium() -> str | None:

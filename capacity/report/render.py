@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import pandas as pd
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
@@ -159,6 +160,7 @@ def render(
     nb_name = path.stem
     declared = read_parameters(path)
     values = check_parameters(declared, dict(parameters or {}), notebook=nb_name, from_text=text_parameters)
+    _refuse_secrets_in_urls(values, nb_name)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     base = stem or nb_name
@@ -195,12 +197,35 @@ def render(
         html_path = None
         if html:
             title = _title(executed, nb_name)
-            html_path = write_atomic(final_html, export_html(executed, title=title))
+            html_path = write_atomic(final_html, export_html(executed, title=title, footer=_footer(path, values)))
         os.replace(tmp, final_nb)
         partial.unlink(missing_ok=True)
     finally:
         tmp.unlink(missing_ok=True)
     return RenderResult(nb_name, final_nb, html_path, values, time.perf_counter() - t0)
+
+
+def _refuse_secrets_in_urls(values: Mapping[str, Any], nb_name: str) -> None:
+    """A URL parameter carrying user:password@ or a query string is refused *before* papermill
+    writes the parameters into any notebook (the error does not echo the secret)."""
+    from ..errors import ConfigError
+    from ..sources.auth import public_url
+
+    for name, value in values.items():
+        if isinstance(value, str) and value.strip().startswith(("http://", "https://")):
+            try:
+                public_url(value)
+            except ConfigError as exc:
+                raise ParameterError(f"{nb_name}: parameter {name!r}: {exc}", notebook=nb_name,
+                                     parameter=name) from None
+
+
+def _footer(path: Path, values: Mapping[str, Any]) -> str:
+    from .._version import __version__
+
+    shown = ", ".join(f"{k}={v!r}" for k, v in values.items()) or "defaults"
+    return (f"Rendered {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC by capacity {__version__} "
+            f"from notebooks/{path.name} with parameters: {shown}.")
 
 
 def _title(nb: nbformat.NotebookNode, fallback: str) -> str:

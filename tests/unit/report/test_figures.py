@@ -132,3 +132,11 @@ def test_png_export_with_system_chromium(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (640, 360)
+
+
+def test_table_html_shows_times_readably():
+    t = pd.DataFrame({"day": pd.to_datetime(["2026-10-25", None], utc=True),
+                      "at": pd.to_datetime(["2026-10-25 14:10", "2026-10-26 00:00"], utc=True)})
+    out = table_html(t)
+    assert "<td>2026-10-25</td>" in out and "<td>2026-10-25 14:10 UTC</td>" in out
+    assert "<td>2026-10-26 00:00 UTC</td>" in out and "<td>–</td>" in out

@@ -109,3 +109,20 @@ def test_cli_report_renders_and_reports_errors_in_one_line(nbdir, tmp_path, monk
     assert main(["report", "--list"]) == 0
     listing = capsys.readouterr().out
     assert "tiny" in listing and "n: int = 3" in listing
+
+
+def test_a_url_with_credentials_is_refused_before_anything_is_written(tmp_path):
+    d = tmp_path / "notebooks"
+    _notebook(d, "src", "print(source)", params="source = 'sample'")
+    out = tmp_path / "r"
+    for url in ("http://user:hunter2-pw@127.0.0.1:9090", "http://127.0.0.1:9090/?token=hunter2-pw"):
+        with pytest.raises(ParameterError) as info:
+            render("src", {"source": url}, out_dir=out, notebooks=d)
+        assert info.value.parameter == "source" and "hunter2-pw" not in str(info.value)
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_html_footer_names_notebook_and_parameters_escaped(nbdir, tmp_path):
+    result = render("tiny", {"label": "<i>x</i>"}, out_dir=tmp_path, notebooks=nbdir)
+    footer = result.html.read_text().split("<footer>", 1)[1].split("</footer>", 1)[0]
+    assert "from notebooks/tiny.ipynb" in footer and "label=&#x27;&lt;i&gt;x&lt;/i&gt;&#x27;" in footer
