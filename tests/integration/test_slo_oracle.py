@@ -22,6 +22,11 @@ What is compared, and why the tolerances are what they are:
   catalog expression counts exactly the minutes
   ``count_over_time((Q > bool x)[W-1s:1m])`` counts (integers, equal). ``W-1s``
   makes Prometheus' closed subquery range ``[t-W, t]`` the engine's ``(t-W, t]``.
+* Generated recording rules: evaluated by ``promtool tsdb create-blocks-from
+  rules`` and read back from Prometheus, they equal the engine's error ratios
+  (see the test for the evaluation-offset reasoning). promtool 2.42 backfills
+  recording rules only (no ALERTS series), so alerts are checked with
+  ``query_range`` + ``for:`` and with ``promtool test rules``.
 * Alert replay: the engine's episodes equal those derived from Prometheus
   evaluating the same condition at every minute (``query_range`` of
   ``(Q) > threshold``) with ``for:`` applied by the straightforward rule, and
@@ -333,3 +338,63 @@ def test_cli_against_the_prometheus_source(prometheus, capsys):
     assert row["total"] == pytest.approx(p_total, rel=1e-9)
     assert row["bad"] == pytest.approx(p_bad, rel=1e-9)
     assert row["compliance"] == pytest.approx(1 - p_bad / p_total, abs=1e-12)
+
+
+def test_generated_recording_rules_equal_engine_error_ratios(prometheus_factory, pristine_blocks, prometheus, tmp_path: Path):
+    """The recording rules `capacity rules` writes, evaluated by promtool
+    (`tsdb create-blocks-from rules`) and read back from a Prometheus, equal the
+    engine's error ratios.
+
+    promtool evaluates a group at ``start + offset + k x interval`` where the
+    offset comes from the group's hash (like the rule manager), so evaluations
+    fall between the 1-minute samples. At such a time ``t'`` the range
+    ``[t' - W, t']`` holds the samples of minutes ``floor(t') - W + 1m ..
+    floor(t')``: the engine's sum over the ``W/1m - 1`` steps ending at
+    ``floor(t')``. Prometheus extrapolates every series by the same factor
+    there, which cancels in the ratio; compared where every series is sampled
+    at both ends (relative 1e-9).
+    """
+    import shutil
+
+    from capacity.slo.budget import window_sums
+    from capacity.slo.engine import evaluate_events
+    from capacity.slo.rules import slo_rules
+
+    spec = default_spec()
+    slo = spec.slo("error-rate")
+    groups = [g for g in slo_rules(spec, slo, catalog_queries()) if g["name"].endswith("-recordings")]
+    for g in groups:
+        g["rules"] = [r for r in g["rules"] if r["record"] in ("slo:sli_error:ratio_rate5m", "slo:sli_error:ratio_rate1h")]
+    (tmp_path / "rec.yaml").write_text(rules_yaml({"groups": groups}))
+    t0, t1 = pd.Timestamp("2026-09-03T12:00Z"), pd.Timestamp("2026-09-03T18:00Z")
+    out = tmp_path / "blocks"
+    r = subprocess.run([binary("promtool"), "tsdb", "create-blocks-from", "rules", f"--start={int(t0.timestamp())}",
+                        f"--end={int(t1.timestamp())}", f"--url={prometheus.url}", f"--output-dir={out}",
+                        "--eval-interval=60s", str(tmp_path / "rec.yaml")], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-2000:]
+    tsdb = tmp_path / "tsdb"
+    shutil.copytree(pristine_blocks, tsdb)
+    for block in out.iterdir():
+        if block.is_dir():
+            shutil.copytree(block, tsdb / block.name)
+    prom2 = prometheus_factory(tsdb_dir=tsdb)
+    data = counter_data(prometheus, [q.text for q in slo.sli.queries()])
+    ((_, ev),) = evaluate_events(spec, data, t0 - pd.Timedelta(hours=2), t1, ["error-rate"])
+    f = data["http_requests_total"]
+    compared = 0
+    for window in ("5m", "1h"):
+        res = requests.get(f"{prom2.url}/api/v1/query", params={
+            "query": f'slo:sli_error:ratio_rate{window}{{slo="error-rate"}}[{int((t1 - t0).total_seconds())}s]',
+            "time": t1.timestamp()}, timeout=120).json()["data"]["result"]
+        vals = np.array(res[0]["values"], dtype=float)
+        assert len(vals) > 300
+        evald = pd.to_datetime(vals[:, 0], unit="s", utc=True)
+        assert (evald != evald.floor("1min")).all()  # evaluations fall between the samples
+        floor_t = evald.floor("1min")
+        k = int(pd.Timedelta(window) / MIN) - 1
+        ratio = window_sums(ev.bad, k) / window_sums(ev.total, k)
+        mine = ratio[[ev.grid.index(t) for t in floor_t]]
+        ok = edges_covered(f, floor_t) & edges_covered(f, floor_t - (k - 1) * MIN) & edges_covered(f, floor_t - k * MIN)
+        np.testing.assert_allclose(mine[ok], vals[ok, 1], rtol=1e-9, atol=1e-15)
+        compared += int(ok.sum())
+    assert compared > 600
