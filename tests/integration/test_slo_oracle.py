@@ -398,3 +398,26 @@ def test_generated_recording_rules_equal_engine_error_ratios(prometheus_factory,
         np.testing.assert_allclose(mine[ok], vals[ok, 1], rtol=1e-9, atol=1e-15)
         compared += int(ok.sum())
     assert compared > 600
+
+
+def test_timeslice_quantiles_equal_histogram_quantile(prometheus):
+    """The latency time-slice SLI's per-minute p95 equals Prometheus'
+    ``histogram_quantile(0.95, sum by (le) (increase(bucket[1m])))``: over a closed
+    1-minute range with both samples present there is no extrapolation."""
+    from capacity.slo.engine import evaluate_events
+
+    spec = default_spec()
+    slo = spec.slo("latency-p95-timeslice")
+    data = counter_data(prometheus, [slo.sli.buckets.text])
+    t0, t1 = pd.Timestamp("2026-09-10T00:00Z"), pd.Timestamp("2026-09-11T00:00Z")
+    ((_, ev),) = evaluate_events(spec, data, t0 - MIN, t1, [slo.name])
+    theirs = query_range(prometheus.url, "histogram_quantile(0.95, sum by (le) (increase(http_request_duration_seconds_bucket[1m])))", t0, t1)
+    f = data[slo.sli.buckets.text]
+    times = theirs.index
+    ok = edges_covered(f, times) & edges_covered(f, times - MIN)
+    mine = ev.value[[ev.grid.index(t) for t in times]]
+    assert ok.sum() > 1300
+    np.testing.assert_allclose(mine[ok], theirs.to_numpy()[ok], rtol=1e-9)
+    # and the SLI's verdict per minute is that value against 0.5 s
+    good = ev.good[[ev.grid.index(t) for t in times]]
+    assert (good[ok] == (theirs.to_numpy()[ok] <= 0.5)).all()
