@@ -43,7 +43,7 @@ from capacity.catalog import default_catalog
 from capacity.slo import default_spec
 from capacity.slo.engine import evaluate, warmup
 from capacity.slo.rules import alert_rule, error_ratio_expr
-from capacity.slo.sli import select
+from capacity.slo.series import select
 from capacity.slo.windows import calendar_windows, rolling
 from capacity.timeutil import format_duration
 

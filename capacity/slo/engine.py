@@ -16,7 +16,8 @@ import pandas as pd
 from ..timeutil import format_duration
 from . import alerts as _alerts
 from .budget import burn_rate_frame, burn_rates, compliance_table
-from .sli import Data, Events, Grid, gauge_matrix, sli_events, timeslices
+from .series import Grid, gauge_matrix
+from .sli import Data, Events, sli_events, timeslices
 from .spec import SLO, Spec
 from .windows import Window
 

@@ -49,7 +49,7 @@ from capacity.cli.rules import catalog_queries
 from capacity.slo import default_spec, parse_spec, rules_yaml
 from capacity.slo.engine import burn_rate_series, compliance, replay_alerts
 from capacity.slo.rules import alert_rule
-from capacity.slo.sli import select
+from capacity.slo.series import select
 from capacity.slo.windows import Window
 from tests.support.servers import binary
 
