@@ -7,14 +7,14 @@ from __future__ import annotations
 from .alerts import summarize as alert_summary
 from .budget import COMPLIANCE_COLUMNS
 from .burnrate import BurnRateTable, BurnRateWindow, default_burn_rates, load_burn_rates
-from .engine import burn_rate_series, compliance, data_range, replay_alerts, replay_burn_alerts, warmup
+from .engine import Evaluation, burn_rate_series, compliance, data_range, evaluate, replay_alerts, replay_burn_alerts, warmup
 from .rules import generate as generate_rules
 from .rules import to_yaml as rules_yaml
 from .spec import SLI, SLO, AlertRule, Query, Spec, default_spec, load_spec, parse_spec
 from .windows import Window, calendar_windows, month, quarter, rolling
 
 __all__ = [
-    "COMPLIANCE_COLUMNS", "AlertRule", "BurnRateTable", "BurnRateWindow", "Query", "SLI", "SLO", "Spec", "Window",
+    "COMPLIANCE_COLUMNS", "AlertRule", "Evaluation", "evaluate", "BurnRateTable", "BurnRateWindow", "Query", "SLI", "SLO", "Spec", "Window",
     "alert_summary", "burn_rate_series", "calendar_windows", "compliance", "data_range", "default_burn_rates",
     "default_spec", "generate_rules", "load_burn_rates", "load_spec", "month", "parse_spec", "quarter",
     "replay_alerts", "replay_burn_alerts", "rolling", "rules_yaml", "warmup",
