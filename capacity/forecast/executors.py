@@ -56,9 +56,10 @@ def _is_dask_client(obj: Any) -> bool:
 
 
 def _process_pool(workers: int) -> ProcessPoolExecutor:
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["capacity.forecast.pipeline"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    # fork where there is one: workers start with statsmodels already imported, and scripts need no
+    # ``if __name__ == "__main__"`` guard (spawn/forkserver re-import the caller's main module)
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method))
 
 
 def run(fn: Callable[[T], R], items: Sequence[T], executor: Any = None) -> list[R]:

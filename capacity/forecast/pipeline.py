@@ -167,10 +167,10 @@ def cv_one(settings: Settings, task: Task) -> pd.DataFrame:
 def _bounds_for(uid: str, y: np.ndarray, bounds: BoundsArg) -> Bounds:
     if bounds is False:
         return (None, None)
-    if bounds is None or bounds is True:
+    if isinstance(bounds, Mapping) and uid in bounds:
+        return tuple(bounds[uid])  # type: ignore[return-value]
+    if bounds is None or bounds is True or isinstance(bounds, Mapping):  # auto, also for ids not in a mapping
         return (0.0, None) if len(y) and bool((y[np.isfinite(y)] >= 0).all()) else (None, None)
-    if isinstance(bounds, Mapping):
-        return tuple(bounds.get(uid, (None, None)))  # type: ignore[return-value]
     return tuple(bounds)  # type: ignore[return-value]
 
 
@@ -232,8 +232,9 @@ def forecast(
     ``models='auto'`` (default): per series, the model with the best rolling-origin backtest MASE
     (``n_windows`` windows ``step_size`` apart) among the baselines and the automatic statsmodels set,
     with intervals calibrated on the backtest (``calibrate``); rows of that model only. A list of
-    aliases: every listed model, uncalibrated, no choice. ``bounds``: None = keep non-negative series
-    non-negative; ``(lower, upper)`` for all series; ``{unique_id: (lower, upper)}``; False = none.
+    aliases: every listed model, uncalibrated, no choice. ``bounds``: None = keep never-negative series
+    non-negative; ``(lower, upper)`` for all series; ``{unique_id: (lower, upper)}`` (ids not in it: as
+    None); False = none.
     ``executor``: see :mod:`capacity.forecast.executors`. Returns unique_id, ds, model, mean, lo-80,
     hi-80, lo-95, hi-95, note (why a fallback happened, gaps filled, ...; None when nothing to say).
     """
