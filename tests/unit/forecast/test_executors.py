@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from capacity.errors import ConfigError
+from capacity.forecast import executors
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_results_come_back_in_input_order_whatever_the_executor() -> None:
+    items = list(range(37))
+    expected = [x * x for x in items]
+    assert executors.run(_square, items, "serial") == expected
+    with ThreadPoolExecutor(3) as pool:
+        assert executors.run(_square, items, pool) == expected
+
+
+def test_chunks_cover_every_item_once() -> None:
+    chunks = executors._chunks(list(range(101)), 2)
+    assert [x for c in chunks for x in c] == list(range(101))
+    assert len(chunks) <= 2 * executors.CHUNKS_PER_WORKER + 1
+
+
+@pytest.mark.parametrize("bad", ["gpu", 0, -2, object()])
+def test_unknown_executors_are_refused(bad: object) -> None:
+    with pytest.raises(ConfigError, match="executor"):
+        executors.run(_square, [1, 2], bad)
+
+
+def test_empty_input_needs_no_workers() -> None:
+    assert executors.run(_square, [], "processes") == []
