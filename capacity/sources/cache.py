@@ -14,11 +14,15 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import tempfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +35,7 @@ from ._matrix import merge_frames, ns_of
 
 __all__ = ["CacheKey", "CacheEntry", "PullCache", "default_dir"]
 
+_LOG = logging.getLogger(__name__)
 _META = b"capacity.cache"
 _VERSION = 1
 
@@ -77,6 +82,38 @@ class PullCache:
 
     def __init__(self, root: "str | os.PathLike[str] | None" = None) -> None:
         self.root = Path(root).expanduser() if root is not None else default_dir()
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: dict[str, Future[None]] = {}
+        self._guard = threading.Lock()
+
+    def store_later(self, key: CacheKey, *args: Any, **kwargs: Any) -> None:
+        """:meth:`store` in a background writer (one at a time, in order); reads of
+        ``key`` in this cache wait for it. A failed write is logged, never raised:
+        the pull it belongs to has already succeeded."""
+        with self._guard:
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="capacity-cache")
+            fut = self._writer.submit(self._store_logged, key, *args, **kwargs)
+            self._pending[key.digest()] = fut
+
+    def _store_logged(self, key: CacheKey, *args: Any, **kwargs: Any) -> None:
+        try:
+            self.store(key, *args, **kwargs)
+        except Exception as exc:  # the data was delivered; only the cache copy is missing
+            _LOG.warning("capacity cache: could not write %s: %s", self.path(key), exc)
+
+    def _wait(self, key: CacheKey) -> None:
+        if threading.current_thread().name.startswith("capacity-cache"):
+            return  # the writer itself
+        fut = self._pending.get(key.digest())
+        if fut is not None:
+            fut.result()
+
+    def flush(self) -> None:
+        """Wait for background writes."""
+        for fut in list(self._pending.values()):
+            fut.result()
+        self._pending.clear()
 
     def path(self, key: CacheKey) -> Path:
         return self.root / f"{key.digest()}.parquet"
@@ -101,6 +138,7 @@ class PullCache:
 
     def coverage(self, key: CacheKey) -> list[Interval]:
         """Intervals (ns, inclusive grid points) the cache holds for ``key``."""
+        self._wait(key)
         doc = self._meta(self.path(key))
         if doc is None or doc.get("key") != asdict(key):
             return []
@@ -111,6 +149,10 @@ class PullCache:
 
         The frame's ``unique_id`` is categorical (sorted categories), rows sorted by (unique_id, ds).
         """
+        self._wait(key)
+        return self._load(key, lo, hi)
+
+    def _load(self, key: CacheKey, lo: int | None = None, hi: int | None = None) -> CacheEntry | None:
         path = self.path(key)
         try:
             pf = pq.ParquetFile(path, memory_map=True)
@@ -166,7 +208,7 @@ class PullCache:
         if not covered:
             return
         with self._lock(key):
-            old = self.load(key)
+            old = self._load(key)
             parts = [frame]
             all_labels = {str(k): dict(v) for k, v in labels.items()}
             spans = list(covered)

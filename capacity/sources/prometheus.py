@@ -109,6 +109,9 @@ class PrometheusSource:
         return None
 
     def close(self) -> None:
+        """Finish pending cache writes and close the connection pool."""
+        if self.cache is not None:
+            self.cache.flush()
         self.transport.close()
 
     # ------------------------------------------------------------------ helpers
@@ -217,7 +220,11 @@ class PrometheusSource:
             labels.update(p.labels)
         if self.cache is not None and fetched is not None:
             fresh_edge = int((_now() - FRESH).value)
-            self.cache.store(key, fetched, labels, [grid.interval(p.i0, p.i1) for p in got], complete_before=fresh_edge)
+            spans = [grid.interval(p.i0, p.i1) for p in got]
+            if error is not None:  # keep what arrived, on disk, before reporting
+                self.cache.store(key, fetched, labels, spans, complete_before=fresh_edge)
+            else:  # written while the caller goes on (the next metric's pull overlaps it)
+                self.cache.store_later(key, fetched.copy(deep=False), dict(labels), spans, complete_before=fresh_edge)
         if error is not None:
             raise error
         frame = fetched if fetched is not None else _frame.empty()

@@ -183,6 +183,7 @@ def test_credentials_are_sent_but_never_stored(prometheus, tmp_path, monkeypatch
     start, end = prometheus.start, prometheus.start + pd.Timedelta(hours=20)
     got = src.fetch(selector("up"), start, end, pd.Timedelta("1m"))
     assert len(got.frame) and len(seen) == 3
+    src.close()  # cache writes are finished
     assert all(r.headers["Authorization"] == f"Bearer {secret}" and r.headers["X-Scope-OrgID"] == "tenant1" for r in seen)
     files = [f for f in tmp_path.rglob("*") if f.is_file()]
     assert any(f.suffix == ".parquet" for f in files)

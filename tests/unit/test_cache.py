@@ -117,3 +117,21 @@ def test_default_location(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
     assert default_dir() == tmp_path / ".cache" / "capacity" / "pulls"
     assert not os.path.exists(tmp_path / ".cache")  # nothing created until something is stored
+
+
+def test_background_write_is_seen_by_the_next_read(tmp_path):
+    c = PullCache(tmp_path)
+    c.store_later(KEY, _frame("a", 0, 10), {"a": {}}, [_iv(0, 9)])
+    assert c.coverage(KEY) == [_iv(0, 9)]  # waits for the pending write
+    c.store_later(KEY, _frame("a", 10, 5), {"a": {}}, [_iv(10, 14)])
+    c.flush()
+    assert len(PullCache(tmp_path).load(KEY).frame) == 15
+
+
+def test_failed_background_write_is_logged_not_raised(tmp_path, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    c = PullCache(blocker / "cache")  # a directory below a file: cannot be created
+    c.store_later(KEY, _frame("a", 0, 3), {"a": {}}, [_iv(0, 2)])
+    c.flush()
+    assert "could not write" in caplog.text
