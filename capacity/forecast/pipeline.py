@@ -109,8 +109,16 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
     if chosen is not None:
         pred, why = run_model(registry.get(chosen), y, h, periods, levels)
         if pred is None:
-            notes.append(f"fallback: {why} on the full history")
-            fallback = True
+            # re-estimation failed (often non-convergence on a very smooth series): the parameters the
+            # model had in its last backtest window, re-filtered on the whole history, before a baseline
+            last = [r for r in results if r.model == chosen and r.pred is not None and r.pred.params is not None]
+            if last:
+                pred, _ = run_model(registry.get(chosen), y, h, periods, levels, last[-1].pred.params)
+            if pred is not None:
+                notes.append(f"{why} on the full history; used the parameters of its last backtest window")
+            else:
+                notes.append(f"fallback: {why} on the full history")
+                fallback = True
     if pred is None:
         ranked = sorted((s for s in scores.values() if s.model in BASELINES and np.isfinite(s.mase)),
                         key=lambda s: s.mase)

@@ -1,6 +1,7 @@
 """forecast / cross_validation / evaluate over the canonical frame."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,10 @@ class _Faulty:
         return True
 
     def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+        if self.kind == "noconv_on_full" and params is None and len(y) >= 200:
+            from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+            warnings.warn("Maximum Likelihood optimization failed to converge", ConvergenceWarning)
         if self.kind == "raise":
             raise np.linalg.LinAlgError("Schur decomposition solver error")
         if self.kind == "explode":
@@ -36,10 +41,10 @@ class _Faulty:
             mean = np.full(h, np.nan)
         else:  # a perfect oracle in the backtest (the series below is a clean line)
             mean = y[-1] + (y[-1] - y[-2]) * np.arange(1, h + 1)
-        return normal_prediction(mean, np.ones(h), levels)
+        return normal_prediction(mean, np.ones(h), levels, params=("fitted", len(y)))
 
 
-for _kind in ("raise", "explode", "nan_on_full"):
+for _kind in ("raise", "explode", "nan_on_full", "noconv_on_full"):
     if f"faulty_{_kind}" not in registry.names():
         registry.register(_Faulty(f"faulty_{_kind}", _kind))
 
@@ -134,3 +139,11 @@ def test_gaps_are_filled_and_reported() -> None:
     fc, choice = auto_forecast(f, 5, models=["drift", "naive"], executor="serial")
     assert choice.loc[0, "filled"] == 3
     assert "3 missing points interpolated" in fc["note"].iloc[0]
+
+
+def test_non_convergence_on_the_full_history_reuses_the_backtest_parameters() -> None:
+    models = ["faulty_noconv_on_full", "naive", "drift"]  # ties go to the first listed
+    fc, choice = auto_forecast(make_frame({"s": _line()}), 10, models=models, executor="serial")
+    assert choice.loc[0, "model"] == "faulty_noconv_on_full" and not choice.loc[0, "fallback"]
+    assert "did not converge on the full history; used the parameters of its last backtest window" in fc["note"].iloc[0]
+    assert fc["mean"].to_numpy() == pytest.approx(50 + 2 * np.arange(200, 210))
