@@ -30,6 +30,9 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
                    help="catalog name or series of a file source (optional when the file holds one series)")
     add_model_args(p, windows_default=3)
     p.add_argument("--step-size", metavar="D", help="distance between origins (default: the horizon)")
+    p.add_argument("--refit", action="store_true",
+                   help="re-estimate every model in every window (default: estimate in the first window and "
+                   "re-filter with those parameters later, as 'capacity forecast' does when it chooses)")
     add_source_args(p)
     add_range_args(p)
     add_format_args(p)
@@ -50,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.step_size:
         step = infer_step(frame["ds"][frame["unique_id"] == frame["unique_id"].iloc[0]])
         step_size = horizon_steps(args.step_size, step)
-    cv = cross_validation(frame, horizon, args.windows, step_size, models=models_arg(args.models),
+    cv = cross_validation(frame, horizon, args.windows, step_size, models=models_arg(args.models), refit=args.refit,
                           season=season_arg(args.season), bounds=bounds_for(metrics) or None,
                           executor=executor_arg(args.jobs))
     table = evaluate(cv)
