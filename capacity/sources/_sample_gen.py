@@ -28,6 +28,17 @@ DB_GROWTH = np.log(1.60) / 365.0  # +60% a year (plan: +100%)
 STORAGE_GROWTH = np.log(1.09) / (365.25 / 12)  # +9% a month
 TRAFFIC_GROWTH = np.log(1.80) / 365.0
 CONNECTIONS_GROWTH = np.log(1.40) / QUARTER_DAYS
+#: mean size of an uploaded file (a compressed product photo): with storage growing ~100 GiB a month
+#: this is some 10-40 uploads a minute, so one failed upload is not a 10% failure ratio
+UPLOAD_BYTES = float(2**18)
+UPLOAD_FAILURE_BASELINE = 0.003
+#: CPU of the node: a floor (background workers, Prometheus, nightly jobs) plus the request load;
+#: with traffic growth the business-hour peaks leave the runbook's 30-60% range in 2026
+CPU_FLOOR, CPU_LOAD = 0.33, 0.225
+#: slow statements (> 5 s): a stray one a day or so, plus short bursts (lock waits, a cold plan cache)
+#: about once a month in business hours, each a few minutes long
+SLOW_BACKGROUND_PER_MIN = 0.001
+SLOW_BURSTS_PER_DAY = 1.2 / 30.0
 
 
 @dataclass
@@ -150,12 +161,12 @@ def application(b: Base) -> tuple[list[Raw], dict[str, np.ndarray]]:
     posts = rng.poisson(0.05 * users / 1440.0 * b.weight * alive).astype(float)
     conns = np.round(5200.0 * np.exp(CONNECTIONS_GROWTH * b.day) + rng.normal(0, 4.0, n))
     s0 = 1.2 * TiB
-    upload_mu = s0 * STORAGE_GROWTH * np.exp(STORAGE_GROWTH * b.day) / 1440.0 * b.weight * alive / 2**20
+    upload_mu = s0 * STORAGE_GROWTH * np.exp(STORAGE_GROWTH * b.day) / 1440.0 * b.weight * alive / UPLOAD_BYTES
     ok = rng.poisson(upload_mu).astype(float)
-    fail_share = np.full(n, 0.01)
+    fail_share = np.full(n, UPLOAD_FAILURE_BASELINE)  # S3 PUT retries exhausted now and then: a fraction of a percent
     fail_share[_mask("upload_failures", b)] = np.where(b.day[_mask("upload_failures", b)] < 300, 0.15, 0.25)
     failed = rng.poisson(upload_mu * fail_share / (1 - fail_share)).astype(float)
-    stored = s0 + np.cumsum(np.round(ok * 2**20 * rng.lognormal(0.0, 0.15, n)))
+    stored = s0 + np.cumsum(np.round(ok * UPLOAD_BYTES * rng.lognormal(0.0, 0.15, n)))
     quota = _steps(tuple((w, q * TiB) for w, q in ev.STORAGE_QUOTA_TIB), n)
 
     series = [  # handler, method, status, share of traffic (None = uploads)
@@ -217,7 +228,7 @@ def node(b: Base, shared: dict[str, np.ndarray], db_size: np.ndarray) -> list[Ra
     gap = _target_gap("node-exporter", n)
     present = ~(b.gaps | gap)
     reboot = _at((ev.NODE_REBOOT,), n)
-    util = 0.18 + 0.40 * b.load * b.traffic**0.35 + _ar1(rng, n, 0.03)
+    util = CPU_FLOOR + CPU_LOAD * b.load * b.traffic**0.35 + _ar1(rng, n, 0.02)
     cpu_hot = _mask("cpu_saturation", b)
     util[cpu_hot] = 0.88 + rng.normal(0, 0.015, int(cpu_hot.sum()))
     out: list[Raw] = []
@@ -278,7 +289,7 @@ def postgres(b: Base, shared: dict[str, np.ndarray], size: np.ndarray) -> list[R
     mean_q = 0.0032 + 0.0025 * b.load + 0.006 * _mask("latency_regression", b) + 0.35 * pileup
     seconds = np.round(calls * mean_q * np.exp(rng.normal(0, 0.05, n)), 3)
     resets = _at(ev.PG_STATS_RESETS, n)
-    slow = rng.poisson(0.01 + 0.03 * b.load + 30.0 * _mask("slow_queries", b)).astype(float)
+    slow = slow_queries(b, _rng(6))
     lag = 0.05 + 0.2 * b.load + rng.exponential(0.1, n)
     hot = _mask("replication_lag", b)
     k = np.arange(int(hot.sum()))
@@ -295,6 +306,19 @@ def postgres(b: Base, shared: dict[str, np.ndarray], size: np.ndarray) -> list[R
         Raw("pg_up", {}, "gauge", np.ones(n), present),
         Raw("up", {"job": "postgres-exporter"}, "gauge", (~gap).astype(float), ~b.gaps),
     ]
+
+
+def slow_queries(b: Base, rng: np.random.Generator) -> np.ndarray:
+    """Statements over 5 s per minute: rare strays, a few short bursts a month (weighted to busy minutes), the incidents."""
+    n = b.n
+    mu = SLOW_BACKGROUND_PER_MIN * (0.3 + b.load) + 30.0 * _mask("slow_queries", b)
+    bursts = int(rng.poisson(SLOW_BURSTS_PER_DAY * n / 1440.0))
+    starts = rng.choice(n, size=bursts, p=b.load / b.load.sum())
+    lengths = rng.integers(1, 13, size=bursts)  # minutes
+    rates = rng.uniform(0.5, 4.0, size=bursts)  # slow statements per minute
+    for s, k, r in zip(starts, lengths, rates):
+        mu[s : s + k] += r
+    return rng.poisson(mu).astype(float)
 
 
 def redis(b: Base, shared: dict[str, np.ndarray]) -> list[Raw]:

@@ -21,7 +21,7 @@ from ..frame import series_id
 from . import _sample_events as ev
 from ._sample_gen import Raw
 
-GENERATOR_VERSION = f"1-np{'.'.join(np.__version__.split('.')[:2])}"
+GENERATOR_VERSION = f"2-np{'.'.join(np.__version__.split('.')[:2])}"
 _START_MS = int(ev.START.value // 1_000_000)
 
 
