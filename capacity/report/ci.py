@@ -30,7 +30,7 @@ from .forecast_views import daily_extreme
 from .html import write_atomic
 from .summary import CiSummary, from_time_to_threshold, no_data, summarize, to_json, to_markdown
 
-__all__ = ["CiResult", "threshold_metrics", "ci_report", "MARKDOWN", "JSON"]
+__all__ = ["CiResult", "threshold_metrics", "ci_report", "write_pngs", "MARKDOWN", "JSON"]
 
 MARKDOWN, JSON = "capacity-forecast.md", "capacity-forecast.json"
 
@@ -82,8 +82,15 @@ def _charts(frame: pd.DataFrame, summary: CiSummary, horizon: pd.Timedelta, unit
     return out
 
 
-def _write_pngs(items: list[tuple[str, tuple[str, Any]]], out_dir: Path) -> list[Path]:
-    import plotly.io as pio
+def write_pngs(items: list[tuple[str, tuple[str, Any]]], out_dir: Path, *, timeout: float = 300.0) -> list[Path]:
+    """Export ``(label, (file name, figure))`` items as PNGs into ``out_dir``.
+
+    kaleido drives the system's chromium; it runs in a child process bounded by ``timeout``
+    seconds, so a browser that hangs becomes a ReportError instead of a stuck CI job.
+    """
+    import json
+    import subprocess
+    import sys
 
     from .output import find_chromium
 
@@ -92,16 +99,25 @@ def _write_pngs(items: list[tuple[str, tuple[str, Any]]], out_dir: Path) -> list
     if find_chromium() is None:
         raise ReportError("PNG charts need chromium (Debian package 'chromium') on PATH or BROWSER_PATH", notebook="")
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".charts.") as tmp:
-        files = [Path(tmp) / name for _, (name, _) in items]
+        work = Path(tmp)
+        sizes = {}
+        for _, (name, fig) in items:
+            stem = Path(name).stem
+            (work / f"{stem}.json").write_text(fig.to_json())
+            sizes[stem] = [1000, int(fig.layout.height or 460)]
+        (work / "sizes.json").write_text(json.dumps(sizes))
         try:
-            pio.write_images([fig for _, (_, fig) in items], files, format="png", width=1000,
-                             height=[int(fig.layout.height or 420) for _, (_, fig) in items])
-        except Exception as exc:  # kaleido/browser trouble comes in several types
-            raise ReportError(f"PNG export failed: {exc}", notebook="") from exc
+            proc = subprocess.run([sys.executable, "-m", "capacity.report._png_worker", str(work)],
+                                  capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ReportError(f"PNG export did not finish within {timeout:g} s (chromium hung?)", notebook="") from None
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise ReportError(f"PNG export failed: {last}", notebook="")
         finals = []
-        for f in files:
-            final = out_dir / f.name
-            os.replace(f, final)
+        for _, (name, _) in items:
+            final = out_dir / name
+            os.replace(work / f"{Path(name).stem}.png", final)
             finals.append(final)
     return finals
 
@@ -124,7 +140,7 @@ def ci_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     items = _charts(frame, summary, horizon, units, rules, opts) if charts else []
-    pngs = _write_pngs(items, out)
+    pngs = write_pngs(items, out)
     md = to_markdown(summary, {name: file for name, (file, _) in items})
     missing = no_data(ttt)
     if missing:

@@ -85,7 +85,7 @@ def test_bearer_token_never_reaches_any_output(prometheus, tmp_path, monkeypatch
                               "end": prometheus.end.isoformat()}, out_dir=out)
     ci = subprocess.run([sys.executable, "-m", "capacity", "forecast", "--ci", "--horizon", "14d", "--source",
                          prometheus.url, "--start", "2026-08-20", "--end", prometheus.end.isoformat(),
-                         "--ci-dir", str(out)], capture_output=True, text=True, timeout=600)
+                         "--ci-dir", str(out)], capture_output=True, text=True, timeout=420)
     assert ci.returncode in (0, 1), ci.stderr
     assert TOKEN not in ci.stdout + ci.stderr
     produced = sorted(p.name for p in out.iterdir())

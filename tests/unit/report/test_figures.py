@@ -140,3 +140,16 @@ def test_table_html_shows_times_readably():
     out = table_html(t)
     assert "<td>2026-10-25</td>" in out and "<td>2026-10-25 14:10 UTC</td>" in out
     assert "<td>2026-10-26 00:00 UTC</td>" in out and "<td>–</td>" in out
+
+
+def test_ci_png_export_writes_files_and_bounds_a_hung_browser(tmp_path):
+    from capacity.errors import ReportError
+    from capacity.report.ci import write_pngs
+
+    fig = figures.series_lines(_two_series(), title="load", unit="1/s")
+    (out,) = write_pngs([("load", ("a.png", fig))], tmp_path)
+    assert out == tmp_path / "a.png" and out.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ReportError) as info:
+        write_pngs([("load", ("b.png", fig))], tmp_path, timeout=0.01)  # the child cannot start that fast
+    assert "did not finish within" in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
