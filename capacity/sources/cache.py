@@ -36,6 +36,10 @@ from ._matrix import merge_frames, ns_of
 __all__ = ["CacheKey", "CacheEntry", "PullCache", "default_dir"]
 
 _LOG = logging.getLogger(__name__)
+# one background writer per process; every PullCache waits for pending writes of a file it reads
+_WRITER: ThreadPoolExecutor | None = None
+_PENDING: dict[str, Future[None]] = {}
+_GUARD = threading.Lock()
 _META = b"capacity.cache"
 _VERSION = 1
 
@@ -82,19 +86,16 @@ class PullCache:
 
     def __init__(self, root: "str | os.PathLike[str] | None" = None) -> None:
         self.root = Path(root).expanduser() if root is not None else default_dir()
-        self._writer: ThreadPoolExecutor | None = None
-        self._pending: dict[str, Future[None]] = {}
-        self._guard = threading.Lock()
 
     def store_later(self, key: CacheKey, *args: Any, **kwargs: Any) -> None:
         """:meth:`store` in a background writer (one at a time, in order); reads of
         ``key`` in this cache wait for it. A failed write is logged, never raised:
         the pull it belongs to has already succeeded."""
-        with self._guard:
-            if self._writer is None:
-                self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="capacity-cache")
-            fut = self._writer.submit(self._store_logged, key, *args, **kwargs)
-            self._pending[key.digest()] = fut
+        global _WRITER
+        with _GUARD:
+            if _WRITER is None:
+                _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="capacity-cache")
+            _PENDING[str(self.path(key))] = _WRITER.submit(self._store_logged, key, *args, **kwargs)
 
     def _store_logged(self, key: CacheKey, *args: Any, **kwargs: Any) -> None:
         try:
@@ -105,15 +106,17 @@ class PullCache:
     def _wait(self, key: CacheKey) -> None:
         if threading.current_thread().name.startswith("capacity-cache"):
             return  # the writer itself
-        fut = self._pending.get(key.digest())
+        fut = _PENDING.get(str(self.path(key)))
         if fut is not None:
             fut.result()
 
     def flush(self) -> None:
-        """Wait for background writes."""
-        for fut in list(self._pending.values()):
+        """Wait for this process' background cache writes."""
+        for path, fut in list(_PENDING.items()):
             fut.result()
-        self._pending.clear()
+            with _GUARD:
+                if _PENDING.get(path) is fut:
+                    del _PENDING[path]
 
     def path(self, key: CacheKey) -> Path:
         return self.root / f"{key.digest()}.parquet"
