@@ -190,3 +190,19 @@ def test_credentials_are_sent_but_never_stored(prometheus, tmp_path, monkeypatch
     assert all(secret.encode() not in f.read_bytes() and secret not in f.name for f in files)
     assert secret not in repr(src) and secret not in repr(got)
     assert b"x-scope-orgid=tenant1" in next(f for f in files if f.suffix == ".parquet").read_bytes()  # tenant keys the cache
+
+
+def test_the_last_minutes_before_now_are_not_cached_as_complete(prometheus, tmp_path):
+    from capacity.sources.cache import CacheKey, PullCache
+    from capacity.sources.prometheus import FRESH
+
+    q, step = selector("up", {"job": "artisan-api"}), pd.Timedelta("1m")
+    end = pd.Timestamp.now(tz="UTC").floor("min")
+    start = end - pd.Timedelta(hours=1)
+    src = PrometheusSource(prometheus.url, cache_dir=tmp_path)
+    assert len(src.fetch(q, start, end, step).frame) == 0  # the history ends in October
+    src.close()
+    covered = PullCache(tmp_path).coverage(CacheKey(prometheus.url, q, int(step.value), start.value % step.value))
+    assert covered and covered[0][0] == start.value
+    assert covered[-1][1] <= (pd.Timestamp.now(tz="UTC") - FRESH).value < end.value
+    assert covered[-1][1] >= (end - FRESH - 2 * step).value  # everything older than the margin is kept
