@@ -146,6 +146,8 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
                    help="catalog name or series of a file source (optional when the file holds one series)")
     add_model_args(p, windows_default=3)
     p.add_argument("--explain", action="store_true", help="print the model choice per series on stderr")
+    p.add_argument("--thorough", action="store_true",
+                   help="choose among every model, SARIMAX and seasonal/multiplicative ETS included (slower)")
     p.add_argument("--ci", action="store_true", help="CI mode: forecast the planning thresholds into --ci-dir "
                    "(capacity-forecast.md + PNG charts, capacity-forecast.json); exit 0 clear, 1 crossed, 2 error")
     p.add_argument("--ci-dir", default="reports", metavar="DIR", help="where --ci writes (default: reports/)")
@@ -168,8 +170,11 @@ def run(args: argparse.Namespace) -> int:
     models = models_arg(args.models)
     frame, metrics = load_history(args, horizon, "forecast")
     common = dict(season=season_arg(args.season), bounds=bounds_for(metrics) or None, executor=executor_arg(args.jobs))
-    if models == "auto":
-        fc, choice = auto_forecast(frame, horizon, n_windows=args.windows, **common)
+    if models == "auto" or args.thorough:
+        if args.thorough and models != "auto":
+            raise ConfigError("--thorough chooses among every model; leave out --models", field="thorough")
+        fc, choice = auto_forecast(frame, horizon, models="all" if args.thorough else "auto",
+                                   n_windows=args.windows, **common)
         if args.explain:
             cols = ["unique_id", "model", "mase", "seasonal_naive_mase", "coverage-80", "coverage-95",
                     "calibration-80", "windows", "fallback", "note"]

@@ -71,7 +71,7 @@ def _ets(
     n = len(y)
     kwargs: dict[str, Any] = {}
     if error == "mul" or trend == "mul" or seasonal == "mul":
-        kwargs = {"method": "simulated", "simulate_repetitions": 500, "random_state": 0}
+        kwargs = {"method": "simulated", "simulate_repetitions": 500, "rng": np.random.default_rng(0)}
     pred = res.get_prediction(start=n, end=n + h - 1, **kwargs)
     mean = np.asarray(pred.predicted_mean, dtype="float64")
     lo, hi = {}, {}

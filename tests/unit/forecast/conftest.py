@@ -16,3 +16,12 @@ def make_frame(series: dict[str, np.ndarray], start: str = "2025-01-01", freq: s
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(42)
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """Models called directly (not through an executor) get the executor's BLAS setting."""
+    from capacity.forecast.executors import _one_blas_thread as limit
+
+    with limit():
+        yield

@@ -28,7 +28,8 @@ def test_closed_form_ets_matches_statsmodels_get_prediction(trend: str | None, d
         assert ours.hi[level] == pytest.approx(frame["pi_upper"].to_numpy(), rel=1e-9)
 
 
-@pytest.mark.parametrize("alias", ["ets", "ets_damped", "ets_log", "stl_ets", "stl_ets_log", "sarima", "ets_seasonal"])
+@pytest.mark.parametrize("alias", ["ets", "ets_damped", "ets_log", "ets_damped_log", "ets_mul", "ets_mul_seasonal",
+                                   "ets_seasonal", "sarima", "stl_ets", "stl_ets_log"])
 def test_models_forecast_a_seasonal_trend(alias: str) -> None:
     rng = np.random.default_rng(5)
     t = np.arange(200)
