@@ -29,7 +29,8 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -146,23 +147,39 @@ def output_format(args: argparse.Namespace) -> str:
     return fmt or "table"
 
 
-def emit(frame: pd.DataFrame, args: argparse.Namespace, *, stream: IO[str] | None = None) -> None:
-    """Present ``frame`` as ``--format`` says, to ``--out`` (atomically) or ``stream`` (stdout)."""
+@dataclass(frozen=True)
+class Column:
+    """How the table format shows one column: its header and a value formatter (json/csv keep the raw values)."""
+
+    header: str
+    fmt: "Callable[[Any], str]"
+    right: bool | None = None  # align right (None: right for numeric columns)
+
+
+Columns = Mapping[str, Column]
+
+
+def emit(frame: pd.DataFrame, args: argparse.Namespace, *, stream: IO[str] | None = None,
+         columns: Columns | None = None) -> None:
+    """Present ``frame`` as ``--format`` says, to ``--out`` (atomically) or ``stream`` (stdout).
+
+    ``columns`` changes how the table format shows some columns (see :class:`Column`).
+    """
     fmt = output_format(args)
     out = getattr(args, "out", None)
     if out is not None:
-        write_frame(frame, out, fmt)
+        write_frame(frame, out, fmt, columns=columns)
         return
     if fmt == "parquet":  # pragma: no cover - output_format never gives parquet without --out
         raise ConfigError("parquet output needs --out FILE", field="format")
     stream = stream if stream is not None else sys.stdout
-    stream.write(render(frame, fmt))
+    stream.write(render(frame, fmt, columns=columns))
 
 
-def render(frame: pd.DataFrame, fmt: str) -> str:
-    """``frame`` as text in ``fmt`` (table, json or csv)."""
+def render(frame: pd.DataFrame, fmt: str, *, columns: Columns | None = None) -> str:
+    """``frame`` as text in ``fmt`` (table, json or csv); ``columns`` applies to the table only."""
     if fmt == "table":
-        return format_table(frame)
+        return format_table(frame, columns=columns)
     if fmt == "json":
         return json.dumps(_records(frame), allow_nan=False, ensure_ascii=False) + "\n"
     if fmt == "csv":
@@ -170,13 +187,13 @@ def render(frame: pd.DataFrame, fmt: str) -> str:
     raise ConfigError(f"--format: unknown format {fmt!r} (use {', '.join(FORMATS)})", field="format")
 
 
-def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], fmt: str) -> None:
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], fmt: str, *, columns: Columns | None = None) -> None:
     """Write ``frame`` to ``path`` as ``fmt`` (parquet, csv, json, table), atomically."""
     if fmt == "parquet":
         with atomic_path(path) as tmp:
             frame.to_parquet(tmp, index=False)
         return
-    text = render(frame, fmt)
+    text = render(frame, fmt, columns=columns)
     if str(path).lower().endswith(".gz"):
         import gzip
 
@@ -265,14 +282,85 @@ def _display(v: Any) -> str:
     return str(v)
 
 
-def format_table(frame: pd.DataFrame, *, max_rows: int | None = None) -> str:
-    """An aligned text table; numbers rounded for display only, timestamps in UTC."""
+def _missing(v: Any) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, (float, np.floating)) and math.isnan(float(v)))
+
+
+def human_duration(seconds: Any) -> str:
+    """Seconds as ``45s``, ``22m``, ``1h 5m``, ``1d 2h 16m`` (the three largest units from the first non-zero
+    one, trailing zero units dropped, truncated to the last unit shown); blank when missing."""
+    if _missing(seconds):
+        return ""
+    total = float(seconds)
+    if math.isinf(total):
+        return "+Inf" if total > 0 else "-Inf"
+    sign, rest = ("-" if total < 0 else ""), int(round(abs(total)))
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        q, rest = divmod(rest, size)
+        if parts or q:
+            parts.append((q, unit))
+    shown = parts[:3]
+    while len(shown) > 1 and shown[-1][0] == 0:
+        shown.pop()
+    return sign + (" ".join(f"{q}{u}" for q, u in shown) if shown else "0s")
+
+
+def minutes_duration(minutes: Any) -> str:
+    """A number of minutes as :func:`human_duration` shows it."""
+    return "" if _missing(minutes) else human_duration(float(minutes) * 60.0)
+
+
+def percent(digits: int = 2, *, trim: bool = False) -> "Callable[[Any], str]":
+    """A formatter showing a share (0.9968) as a percentage with ``digits`` decimals (``99.68%``; ``trim``
+    drops trailing zeros). A share strictly between 0 and 1 never shows as 0% or 100%: ``<0.01%``, ``>99.99%``."""
+    smallest = 10.0**-digits
+
+    def fmt(v: Any) -> str:
+        if _missing(v):
+            return ""
+        f = float(v) * 100.0
+        if math.isinf(f):
+            return "+Inf" if f > 0 else "-Inf"
+        if 0 < f < smallest / 2:
+            return f"<{smallest:.{digits}f}%"
+        if 100 - smallest / 2 <= f < 100:
+            return f">{100 - smallest:.{digits}f}%"
+        text = f"{f:,.{digits}f}"
+        if trim and digits:
+            text = text.rstrip("0").rstrip(".")
+        if text.startswith("-") and text.strip("-0.,") == "":
+            text = text[1:]  # no "-0.0%"
+        return text + "%"
+
+    return fmt
+
+
+def count(v: Any) -> str:
+    """An amount of events or minutes with thousands separators, to the unit (``2,217,179``); blank when missing."""
+    if _missing(v):
+        return ""
+    f = float(v)
+    if math.isinf(f):
+        return "+Inf" if f > 0 else "-Inf"
+    return f"{f:,.0f}"
+
+
+def format_table(frame: pd.DataFrame, *, max_rows: int | None = None, columns: Columns | None = None) -> str:
+    """An aligned text table; numbers rounded for display only, timestamps in UTC.
+
+    ``columns`` maps a column name to the header and formatter to show it with (display only).
+    """
     if frame.empty:
         return "(no rows)\n"
+    columns = columns or {}
     rows = frame if max_rows is None or len(frame) <= max_rows else frame.head(max_rows)
-    cols = [str(c) + (" (UTC)" if pd.api.types.is_datetime64_any_dtype(frame[c].dtype) else "") for c in frame.columns]
-    cells = [[_display(v) for v in row] for row in rows.itertuples(index=False, name=None)]
-    numeric = [pd.api.types.is_numeric_dtype(frame[c].dtype) for c in frame.columns]
+    cols = [columns[c].header if c in columns else
+            str(c) + (" (UTC)" if pd.api.types.is_datetime64_any_dtype(frame[c].dtype) else "") for c in frame.columns]
+    fmts = [columns[c].fmt if c in columns else _display for c in frame.columns]
+    cells = [[f(v) for f, v in zip(fmts, row)] for row in rows.itertuples(index=False, name=None)]
+    numeric = [columns[c].right if c in columns and columns[c].right is not None
+               else pd.api.types.is_numeric_dtype(frame[c].dtype) for c in frame.columns]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(cols)]
 
     def line(values: list[str]) -> str:

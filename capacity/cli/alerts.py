@@ -5,12 +5,16 @@ import argparse
 
 import pandas as pd
 
+from typing import Any
+
+from ..catalog import default_catalog
 from ..errors import ConfigError
 from ..slo import alerts as _alerts
 from ..slo import engine
+from ..slo.spec import Spec
 from ..slo.windows import rolling
-from ._common import add_format_args, emit, output_format, warn
-from .slo import add_calendar_source_args, add_spec_args, calendar_tz, end_from_args, fetch, source_for, spec_from_args, windows_from_args
+from ._common import Column, _display, emit, human_duration, output_format, percent, warn
+from .slo import calendar_tz, end_from_args, finish_spec_command, load, source_for, spec_command, spec_from_args, windows_from_args
 
 EXAMPLES = """\
 examples:
@@ -24,26 +28,54 @@ semantics; the replay fetches the longest `for:` / burn window of history
 before the window so nothing fires from a cold start. An episode runs from
 its first firing evaluation to its resolution (end); `ongoing` marks one
 still firing at the end of the data, `clipped` one already firing when the
-window starts.
+window starts. The table shows durations as 1d 2h 16m and each peak in its
+metric's unit (ratios as %, seconds as a duration); json/csv keep seconds
+and raw values.
 """
+
+#: summary rows: priorities in the runbook's order, not alphabetical
+_PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+SUMMARY_DISPLAY = {"firing_seconds": Column("firing", human_duration)}
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        "alerts",
+    p = spec_command(
+        sub, "alerts",
         help="replay the runbook's Critical Alerts on history (episodes, counts per month/quarter)",
         description="Replay the spec's alerts with Prometheus for: semantics over a window.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_spec_args(p)
     p.add_argument("--alert", action="append", metavar="NAME", help="only this alert (repeatable)")
     p.add_argument("--burn", action="store_true", help="also replay the multiwindow burn-rate alerts of every SLO")
     p.add_argument("--summary", choices=("month", "quarter"), help="counts and time firing per period instead of episodes")
-    add_calendar_source_args(p)
-    add_format_args(p)
-    p.set_defaults(func=run)
-    return p
+    return finish_spec_command(p, run)
+
+
+def _peak_text(value: Any, unit: str | None) -> str:
+    """A peak in its metric's unit: ratios as %, seconds as a duration (sub-minute ones as 2.31s), rates as 0.03/s."""
+    if unit == "ratio":
+        return percent(1)(value)
+    if unit == "seconds" and not pd.isna(value) and abs(float(value)) >= 60:
+        return human_duration(value)
+    if unit == "seconds" and not pd.isna(value):
+        return f"{float(value):.3g}s"
+    if unit == "1/s" and not pd.isna(value):
+        return f"{float(value):.3g}/s"
+    return _display(value)
+
+
+def episodes_for_table(eps: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    """The episodes with ``peak`` as text in each alert's unit (the table only; json/csv keep the raw peak)."""
+    catalog = default_catalog()
+    units = {a.name: catalog[a.metric.text].unit for a in spec.alerts if a.metric.text in catalog.names()}
+    peak = [_peak_text(v, units.get(a)) for a, v in zip(eps["alert"], eps["peak"])]
+    return eps.assign(peak=pd.Series(peak, index=eps.index, dtype=object))
+
+
+EPISODE_DISPLAY = {
+    "duration_seconds": Column("duration", human_duration),
+    "peak": Column("peak", str, right=True),
+}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,18 +92,22 @@ def run(args: argparse.Namespace) -> int:
     queries = [a.metric.text for a in spec.alerts if not names or a.name in names]
     if args.burn:
         queries += [q.text for s in spec.slos for q in s.sli.queries()]
-    queries = list(dict.fromkeys(queries))
-    fstart, _ = engine.data_range(spec, ws)
-    data = fetch(spec, src, queries, fstart, end, command="alerts", show_progress=args.progress)
+    data = load(args, spec, src, queries, ws, command="alerts", warm=True)
     parts = [engine.replay_alerts(spec, data, start, end, names or None)]
     if args.burn:
         parts.append(engine.replay_burn_alerts(spec, data, start, end))
     eps = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
     eps = eps[eps["start"] <= end].sort_values(["start", "alert", "series"], kind="stable").reset_index(drop=True)
     if args.summary:
-        emit(_alerts.summarize(eps, calendar_tz(args, spec), args.summary), args)
+        summary = _alerts.summarize(eps, calendar_tz(args, spec), args.summary)
+        rank = summary["priority"].map(_PRIORITY_ORDER).fillna(len(_PRIORITY_ORDER))
+        summary = summary.assign(_rank=rank).sort_values(["period", "_rank", "alert"], kind="stable")
+        emit(summary.drop(columns="_rank").reset_index(drop=True), args, columns=SUMMARY_DISPLAY)
         return 0
     if eps.empty:
         warn("alerts", f"no alert fired in {start.isoformat()} .. {end.isoformat()}")
+    if output_format(args) == "table" and not eps.empty:
+        emit(episodes_for_table(eps, spec), args, columns=EPISODE_DISPLAY)
+        return 0
     emit(eps, args)
     return 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -12,7 +13,10 @@ from ..slo.spec import SLO, Spec, default_spec, load_spec
 from ..slo.windows import Window, month, quarter, rolling
 from ..sources import Source
 from ..timeutil import parse_time
-from ._common import add_format_args, add_source_args, emit, output_format, progress_bar, source_from_args, warn
+from ._common import (
+    Column, add_format_args, add_source_args, count, emit, minutes_duration, output_format, percent, progress_bar,
+    source_from_args, warn,
+)
 
 EXAMPLES = """\
 examples:
@@ -26,11 +30,26 @@ examples:
 A window is (start, end]. --end defaults to the end of a sample/file source,
 else now. --spec takes a capacity/v1 file (add `extends: default` to keep the
 default SLOs) or OpenSLO v1 documents (kind SLO / SLI).
-Numbers are full precision in json/csv; the table rounds for display only.
+Numbers are full precision in json/csv; the table rounds for display only:
+shares as percentages, events and minutes as whole counts, the minutes
+without data as a duration, `above`/`below` (range SLIs) as the share of
+minutes above / below the range, `budget left` negative when overspent.
 """
 
 TABLE_COLUMNS = ["slo", "window", "objective", "compliance", "met", "budget_remaining", "bad", "allowed_bad", "unit",
-                 "no_data_minutes", "coverage"]
+                 "share_above", "share_below", "no_data_minutes", "coverage"]
+#: how the table shows the columns (json/csv keep the field names and full precision)
+TABLE_DISPLAY = {
+    "objective": Column("objective", percent(3, trim=True)),
+    "compliance": Column("compliance", percent(3)),
+    "budget_remaining": Column("budget left", percent(1)),
+    "bad": Column("bad", count),
+    "allowed_bad": Column("allowed bad", count),
+    "share_above": Column("above", percent(1)),
+    "share_below": Column("below", percent(1)),
+    "no_data_minutes": Column("no data", minutes_duration),
+    "coverage": Column("coverage", percent(2)),
+}
 
 
 def add_spec_args(p: argparse.ArgumentParser) -> None:
@@ -97,6 +116,34 @@ def own_window(slo: SLO, end: pd.Timestamp) -> Window:
     return Window(f"{w.label} to date" if end < w.end else w.label, w.start, min(end, w.end), w.kind)
 
 
+def spec_command(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", name: str, *, help: str, description: str,
+                 epilog: str) -> argparse.ArgumentParser:
+    """A subcommand parser taking the SLO spec and window options; finish it with :func:`finish_spec_command`."""
+    p = sub.add_parser(name, help=help, description=description, epilog=epilog,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_spec_args(p)
+    return p
+
+
+def finish_spec_command(p: argparse.ArgumentParser, run: "Callable[[argparse.Namespace], int]") -> argparse.ArgumentParser:
+    """The source and output options after the command's own, and its handler."""
+    add_calendar_source_args(p)
+    add_format_args(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def load(args: argparse.Namespace, spec: Spec, src: Source, queries: list[str], windows: list[Window], *,
+         command: str, warm: bool) -> dict[str, pd.DataFrame]:
+    """Each of ``queries`` over the span of ``windows``, from the step before the first window
+    (and with the spec's warm-up history, the longest ``for:`` or burn window, before it when ``warm``)."""
+    if warm:
+        start, end = engine.data_range(spec, windows)
+    else:
+        start, end = min(w.start for w in windows).floor(spec.step), max(w.end for w in windows)
+    return fetch(spec, src, list(dict.fromkeys(queries)), start, end, command=command, show_progress=args.progress)
+
+
 def fetch(spec: Spec, src: Source, queries: list[str], start: pd.Timestamp, end: pd.Timestamp, *, command: str,
           show_progress: bool = False) -> dict[str, pd.DataFrame]:
     """Each query of ``queries`` from ``src`` over ``start..end`` on the spec's step."""
@@ -113,21 +160,16 @@ def fetch(spec: Spec, src: Source, queries: list[str], start: pd.Timestamp, end:
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        "slo",
+    p = spec_command(
+        sub, "slo",
         help="SLO compliance, error budgets and burn rates over a rolling or calendar window",
         description="Compliance and error budget of each SLO (the runbook's baselines by default) over a window.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_spec_args(p)
     p.add_argument("--slo", action="append", metavar="NAME", help="only this SLO (repeatable)")
     p.add_argument("--burn-rates", action="store_true",
                    help="print the burn-rate series (every window of the burn-rate table) over the window instead")
-    add_calendar_source_args(p)
-    add_format_args(p)
-    p.set_defaults(func=run)
-    return p
+    return finish_spec_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -139,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"{spec.source}: the spec has no SLO", field="slos")
     src = source_for(args)
     explicit = windows_from_args(args, spec, src)
-    queries = list(dict.fromkeys(q.text for s in slos for q in s.sli.queries()))
+    queries = [q.text for s in slos for q in s.sli.queries()]
     if explicit is None:
         end = end_from_args(args, src)
         groups: dict[Window, list[str]] = {}
@@ -149,17 +191,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         plan = [(explicit, [s.name for s in slos])]
     all_w = [w for ws, _ in plan for w in ws]
-    start, stop = min(w.start for w in all_w), max(w.end for w in all_w)
-    if args.burn_rates:
-        start = start - engine.warmup(spec)
-    data = fetch(spec, src, queries, start.floor(spec.step), stop, command="slo", show_progress=args.progress)
+    data = load(args, spec, src, queries, all_w, command="slo", warm=args.burn_rates)
     if args.burn_rates:
         w0 = all_w[0]
         out = engine.burn_rate_series(spec, data, w0.start, w0.end, [s.name for s in slos])
-        emit(out, args)
+        emit(out, args, columns={"error_ratio": Column("error_ratio", percent(4))})
         return 0
     out = pd.concat([engine.compliance(spec, data, ws, ns) for ws, ns in plan], ignore_index=True)
     if output_format(args) == "table" and args.out is None:
         out = out[TABLE_COLUMNS]
-    emit(out, args)
+    emit(out, args, columns=TABLE_DISPLAY)
     return 0

@@ -109,3 +109,51 @@ def test_rules_out_is_written_atomically(tmp_path, capsys, files):
     # a failing run leaves the old file alone
     assert main(["rules", "--spec", str(tmp_path / "missing.yaml"), "--out", str(out)]) == 2
     assert yaml.safe_load(out.read_text()) == doc
+
+
+# ------------------------------------------------------------------ table presentation (display only)
+
+
+@pytest.mark.parametrize("seconds, text", [
+    (1320.0, "22m"), (660, "11m"), (94560.0, "1d 2h 16m"), (45.0, "45s"), (3600.0, "1h"), (3660.0, "1h 1m"),
+    (86460.0, "1d 0h 1m"), (0.0, "0s"), (float("nan"), ""), (90061.0, "1d 1h 1m"),  # 1d 1h 1m 1s: three units shown
+])
+def test_human_duration(seconds, text):
+    from capacity.cli._common import human_duration
+
+    assert human_duration(seconds) == text
+
+
+def test_percent_never_rounds_a_partial_share_to_0_or_100():
+    from capacity.cli._common import percent
+
+    assert percent(2)(0.99) == "99.00%" and percent(3, trim=True)(0.99) == "99%"
+    assert percent(3)(0.9967649) == "99.676%"  # 99.67649: to three decimals
+    assert percent(1)(-0.0001) == "0.0%"  # no negative zero
+    assert percent(1)(-0.178) == "-17.8%"
+    assert percent(2)(0.99997) == ">99.99%" and percent(2)(1.0) == "100.00%"
+    assert percent(1)(0.0003) == "<0.1%" and percent(1)(0.0) == "0.0%"
+    assert percent(1)(float("nan")) == ""
+
+
+def test_slo_table_shows_percentages_and_counts(files, capsys):
+    data, spec = files
+    assert main(["slo", "--spec", str(spec), "--source", str(data), "--window", "1d"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert "budget left" in header and "no data" in header
+    # 3000 bad of 144000: 97.917% compliant; 3000 / 1440 allowed = 208.3% consumed -> -108.3% left
+    cells = row.split()
+    assert "97.917%" in cells and "-108.3%" in cells and "3,000" in cells and "1,440" in cells and "99%" in cells
+    assert "0s" in cells and "100.00%" in cells  # no minute without data, full coverage
+
+
+def test_alert_tables_show_durations_json_keeps_seconds(files, capsys):
+    data, spec = files
+    assert main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--summary", "month"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[-1] == "firing" and row.split()[-1] == "20m"  # 1200 s
+    assert main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert "duration" in header and "20m" in row.split()
+    # the peak of a metric outside the catalog is a plain number
+    assert "0.95" in row.split()
