@@ -157,7 +157,7 @@ def frame_from_pieces(pieces: list[Piece]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "unique_id": pd.Categorical.from_codes(codes, categories=pd.Index(ids, dtype=object)),
-            "ds": pd.DatetimeIndex(np.concatenate(ns).view("datetime64[ns]"), tz="UTC"),
+            "ds": utc_times(np.concatenate(ns)),
             "y": np.concatenate(ys),
         }
     )
@@ -169,6 +169,15 @@ def _codes(frame: pd.DataFrame, categories: list[str]) -> np.ndarray:
         lookup = pd.Index(categories).get_indexer(uid.cat.categories.astype(str))
         return lookup[uid.cat.codes.to_numpy()] if len(uid) else np.zeros(0, dtype=np.int64)
     return pd.Index(categories).get_indexer(uid.astype(str))
+
+
+def utc_times(ns: np.ndarray) -> "pd.api.extensions.ExtensionArray | pd.DatetimeIndex":
+    """``datetime64[ns, UTC]`` values over int64 nanoseconds, without a copy when pandas allows."""
+    values = np.ascontiguousarray(ns, dtype=np.int64).view("datetime64[ns]")
+    try:  # no validation pass over millions of already-valid stamps
+        return pd.arrays.DatetimeArray._simple_new(values, dtype=_frame.DS_DTYPE)
+    except (AttributeError, TypeError):  # pragma: no cover - other pandas versions
+        return pd.DatetimeIndex(values, tz="UTC")
 
 
 def ns_of(frame: pd.DataFrame) -> np.ndarray:
@@ -217,7 +226,7 @@ def merge_frames(*frames: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "unique_id": pd.Categorical.from_codes(codes.astype(np.int32), categories=pd.Index(categories, dtype=object)),
-            "ds": pd.DatetimeIndex(ds.view("datetime64[ns]"), tz="UTC"),
+            "ds": utc_times(ds),
             "y": y,
         }
     )

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from .. import frame as _frame
 from ._chunks import Interval, merge
-from ._matrix import merge_frames, ns_of
+from ._matrix import merge_frames, ns_of, utc_times
 
 __all__ = ["CacheKey", "CacheEntry", "PullCache", "default_dir"]
 
@@ -184,7 +184,7 @@ class PullCache:
         frame = pd.DataFrame(
             {
                 "unique_id": pd.Categorical.from_codes(codes, categories=pd.Index(uid.dictionary.to_pylist(), dtype=object)),
-                "ds": pd.DatetimeIndex(ds.view("datetime64[ns]"), tz="UTC"),
+                "ds": utc_times(ds),
                 "y": y,
             },
             copy=False,

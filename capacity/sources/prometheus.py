@@ -227,12 +227,13 @@ class PrometheusSource:
                 self.cache.store_later(key, fetched.copy(deep=False), dict(labels), spans, complete_before=fresh_edge)
         if error is not None:
             raise error
-        frame = fetched if fetched is not None else _frame.empty()
         if entry is not None and len(entry.frame):
             # the plan only asked for what the snapshot does not cover: no overlap
             frame = merge_frames(entry.frame, fetched) if fetched is not None and len(fetched) else entry.frame
             kept = set(entry.frame["unique_id"].cat.categories)
             labels = {**{k: v for k, v in entry.labels.items() if k in kept}, **labels}
+        else:
+            frame = fetched if fetched is not None else _frame.empty()
         warnings: list[str] = []
         for p in sorted(got, key=lambda p: p.i0):
             warnings.extend(w for w in p.warnings if w not in warnings)
