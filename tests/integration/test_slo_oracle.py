@@ -271,7 +271,8 @@ def _for_episodes(holds: pd.Series, for_: pd.Timedelta, score_from: pd.Timestamp
 
 
 @pytest.mark.parametrize("name", ["HighErrorRate", "ServiceDown", "HighMemoryUsage", "HighCPUUsage", "LowDiskSpace",
-                                  "SSLCertificateExpiry", "FailedBackups", "FileUploadFailures"])
+                                  "SSLCertificateExpiry", "FailedBackups", "FileUploadFailures", "SlowDatabaseQueries",
+                                  "HighResponseTime", "HighCacheMissRate"])
 def test_alert_episodes_equal_prometheus_evaluation(prometheus, name):
     spec = default_spec()
     a = next(x for x in spec.alerts if x.name == name)
