@@ -265,6 +265,11 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{c: _json_value(v) for c, v in zip(cols, row)} for row in out.itertuples(index=False, name=None)]
 
 
+def display_value(v: Any) -> str:
+    """One value as the table shows it by default: numbers rounded for display, timestamps in UTC."""
+    return _display(v)
+
+
 def _display(v: Any) -> str:
     if v is None or v is pd.NA or v is pd.NaT:
         return ""

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import pandas as pd
-
-from typing import Any
 
 from ..catalog import default_catalog
 from ..errors import ConfigError
@@ -13,7 +12,7 @@ from ..slo import alerts as _alerts
 from ..slo import engine
 from ..slo.spec import Spec
 from ..slo.windows import rolling
-from ._common import Column, _display, emit, human_duration, output_format, percent, warn
+from ._common import Column, display_value, emit, human_duration, output_format, percent, warn
 from .slo import calendar_tz, end_from_args, finish_spec_command, load, source_for, spec_command, spec_from_args, windows_from_args
 
 EXAMPLES = """\
@@ -61,7 +60,7 @@ def _peak_text(value: Any, unit: str | None) -> str:
         return f"{float(value):.3g}s"
     if unit == "1/s" and not pd.isna(value):
         return f"{float(value):.3g}/s"
-    return _display(value)
+    return display_value(value)
 
 
 def episodes_for_table(eps: pd.DataFrame, spec: Spec) -> pd.DataFrame:
