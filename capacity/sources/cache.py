@@ -237,7 +237,7 @@ class PullCache:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                pq.write_table(table, fh, compression="none", use_dictionary=["unique_id"])
+                pq.write_table(table, fh, compression="none", use_dictionary=["unique_id"], column_encoding={"ds": "DELTA_BINARY_PACKED"})
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
