@@ -106,11 +106,19 @@ def write_pngs(items: list[tuple[str, tuple[str, Any]]], out_dir: Path, *, timeo
             (work / f"{stem}.json").write_text(fig.to_json())
             sizes[stem] = [1000, int(fig.layout.height or 460)]
         (work / "sizes.json").write_text(json.dumps(sizes))
-        try:
-            proc = subprocess.run([sys.executable, "-m", "capacity.report._png_worker", str(work)],
-                                  capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise ReportError(f"PNG export did not finish within {timeout:g} s (chromium hung?)", notebook="") from None
+        # A headless browser occasionally stalls at start-up; one fresh attempt with the
+        # remaining time is cheaper than a failed job. Two stalls in a row are reported.
+        proc = None
+        for attempt in (1, 2):
+            try:
+                proc = subprocess.run([sys.executable, "-m", "capacity.report._png_worker", str(work)],
+                                      capture_output=True, text=True, timeout=timeout / 2)
+                break
+            except subprocess.TimeoutExpired:
+                if attempt == 2:
+                    raise ReportError(f"PNG export did not finish within {timeout:g} s in two attempts (chromium hung?)",
+                                      notebook="") from None
+        assert proc is not None
         if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
             raise ReportError(f"PNG export failed: {last}", notebook="")
