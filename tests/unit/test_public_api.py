@@ -1,0 +1,38 @@
+"""The public surface of ``import capacity`` is pinned: a change here is a change users see."""
+from __future__ import annotations
+
+import inspect
+
+import capacity
+
+EXPECTED = {
+    "__version__",
+    "CapacityError", "ConfigError", "DataError", "FileFormatError", "FrameError", "QueryError",
+    "SourceError", "UnknownMetricError",
+    "Metric", "catalog", "errors", "frame", "pull", "source",
+    "slo", "default_spec", "load_spec",
+    "forecast", "auto_forecast", "cross_validation", "evaluate", "growth_vs_plan", "time_to_threshold", "peak_load",
+}
+
+
+def test_all_is_pinned():
+    assert set(capacity.__all__) == EXPECTED
+
+
+def test_every_public_name_exists():
+    missing = [name for name in capacity.__all__ if not hasattr(capacity, name)]
+    assert missing == []
+
+
+def test_errors_share_one_base():
+    for name in capacity.__all__:
+        obj = getattr(capacity, name)
+        if inspect.isclass(obj) and name.endswith("Error"):
+            assert issubclass(obj, capacity.CapacityError), name
+
+
+def test_pull_signature_is_keyword_only_after_metrics():
+    params = inspect.signature(capacity.pull).parameters
+    names = list(params)
+    assert names[0] == "metrics"
+    assert all(p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in list(params.values())[1:])
