@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from . import errors, frame
 from ._version import __version__
-from .api import pull
+from .api import alert_replay, pull, slo_compliance
 from .catalog import Metric, catalog
 from .errors import (
     CapacityError,
@@ -39,6 +39,8 @@ __all__ = [
     "errors",
     "frame",
     "pull",
+    "slo_compliance",
+    "alert_replay",
     "source",
     "slo",
     "default_spec",

@@ -75,3 +75,110 @@ def pull(
     table = pd.concat([t for t in tables if len(t)], ignore_index=True) if any(len(t) for t in tables) else _frame.empty_labels()
     table = table.drop_duplicates("unique_id").sort_values("unique_id").reset_index(drop=True)
     return out, table
+
+
+# --- SLOs: fetch what a spec needs, then the pure engine -------------------------------------
+
+
+def spec_data(
+    spec: Any,
+    source: Any,
+    queries: Iterable[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    progress: Progress | None = None,
+) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
+    """Each query from ``source`` over ``start..end`` on the spec's step: ``(data, warnings)``.
+
+    A query the source has no data for maps to an empty frame and adds a warning.
+    This is the one place SLO data is fetched (CLI, notebooks and the API share it).
+    """
+    src = resolve(source)
+    data: dict[str, pd.DataFrame] = {}
+    notes: list[str] = []
+    lo = pd.Timestamp(start).floor(spec.step)
+    for q in dict.fromkeys(queries):
+        got = src.fetch(q, lo, end, spec.step, progress=progress)
+        notes.extend(got.warnings)
+        if got.frame.empty:
+            notes.append(f"no data for {q!r} in {lo.isoformat()} .. {pd.Timestamp(end).isoformat()} from {src.name}")
+        data[q] = got.frame
+    return data, tuple(notes)
+
+
+def _spec_and_window(spec: Any, source: Any, window: Any, end: Any, month: Any, quarter: Any, tz: Any):
+    from . import slo as _slo
+
+    if spec is None:
+        spec_obj = _slo.default_spec()
+    elif isinstance(spec, (str, os.PathLike)):
+        spec_obj = _slo.load_spec(spec)
+    else:
+        spec_obj = spec
+    src = resolve(source)
+    zone = tz or spec_obj.tz
+    chosen = [w for w in (window is not None, month is not None, quarter is not None) if w]
+    if len(chosen) > 1:
+        raise ConfigError("give one of window, month or quarter", field="window")
+    if month is not None:
+        win = _slo.month(month, zone)
+    elif quarter is not None:
+        win = _slo.quarter(quarter, zone)
+    else:
+        span = src.span()
+        end_ts = parse_time(end, field="end") if end is not None else (span[1] if span else pd.Timestamp.now(tz="UTC"))
+        win = _slo.rolling(window or "30d", end_ts)
+    return spec_obj, src, win, zone
+
+
+def slo_compliance(
+    *,
+    source: Any = "sample",
+    spec: Any = None,
+    window: Any = None,
+    end: Any = None,
+    month: str | None = None,
+    quarter: str | None = None,
+    tz: str | None = None,
+    slos: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Compliance and error budget of each SLO over one window, as a tidy frame.
+
+    ``spec``: None (the runbook's baselines), a path (capacity/v1 or OpenSLO) or a Spec.
+    Window: ``window="30d"`` ending at ``end`` (default: the source's end, or now),
+    or ``month="2026-09"``, or ``quarter="2026Q3"`` in ``tz`` (default: the spec's).
+    Columns: ``capacity.slo.COMPLIANCE_COLUMNS`` (documented in the README).
+    """
+    from . import slo as _slo
+
+    spec_obj, src, win, _ = _spec_and_window(spec, source, window, end, month, quarter, tz)
+    names = list(slos) if slos else None
+    chosen = [spec_obj.slo(n) for n in names] if names else list(spec_obj.slos)
+    queries = [q.text for s in chosen for q in s.sli.queries()]
+    data, notes = spec_data(spec_obj, src, queries, win.start, win.end)
+    for text in notes:
+        warnings.warn(text, SourceWarning, stacklevel=2)
+    return _slo.compliance(spec_obj, data, [win], names)
+
+
+def alert_replay(
+    *,
+    source: Any = "sample",
+    spec: Any = None,
+    window: Any = None,
+    end: Any = None,
+    month: str | None = None,
+    quarter: str | None = None,
+    tz: str | None = None,
+) -> pd.DataFrame:
+    """Every firing episode of the spec's (runbook) alerts over one window, replayed with
+    Prometheus ``for:`` semantics after a warm-up of the longest ``for:`` before the window."""
+    from . import slo as _slo
+
+    spec_obj, src, win, _ = _spec_and_window(spec, source, window, end, month, quarter, tz)
+    queries = [a.metric.text for a in spec_obj.alerts]
+    data, notes = spec_data(spec_obj, src, queries, win.start - _slo.warmup(spec_obj), win.end)
+    for text in notes:
+        warnings.warn(text, SourceWarning, stacklevel=2)
+    return _slo.replay_alerts(spec_obj, data, win.start, win.end)

@@ -10,7 +10,7 @@ EXPECTED = {
     "CapacityError", "ConfigError", "DataError", "FileFormatError", "FrameError", "QueryError",
     "SourceError", "UnknownMetricError",
     "Metric", "catalog", "errors", "frame", "pull", "source",
-    "slo", "default_spec", "load_spec",
+    "slo", "default_spec", "load_spec", "slo_compliance", "alert_replay",
     "forecast", "auto_forecast", "cross_validation", "evaluate", "growth_vs_plan", "time_to_threshold", "peak_load",
 }
 
