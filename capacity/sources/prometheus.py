@@ -221,8 +221,9 @@ class PrometheusSource:
         if self.cache is not None and fetched is not None:
             fresh_edge = int((_now() - FRESH).value)
             spans = [grid.interval(p.i0, p.i1) for p in got]
-            if error is not None:  # keep what arrived, on disk, before reporting
-                self.cache.store(key, fetched, labels, spans, complete_before=fresh_edge)
+            if error is not None:  # keep what arrived, on disk, before reporting the failure itself
+                self.cache.store_later(key, fetched, dict(labels), spans, complete_before=fresh_edge)
+                self.cache.flush()
             else:  # written while the caller goes on (the next metric's pull overlaps it)
                 self.cache.store_later(key, fetched.copy(deep=False), dict(labels), spans, complete_before=fresh_edge)
         if error is not None:
