@@ -4,28 +4,33 @@
   a self-contained HTML page (:mod:`.render`, :mod:`.html`);
 - :func:`read_parameters` reads a notebook's ``parameters`` cell (:mod:`.params`);
 - :mod:`.figures` builds plotly figures from tidy frames; :mod:`.output`
-  shows them in notebooks and writes PNGs;
+  shows them in notebooks and writes PNGs; :mod:`.format` is how every
+  table shows its values (units, percentages, durations, times; display only);
 - :mod:`.summary` writes the CI capacity-forecast Markdown and JSON.
 """
 from __future__ import annotations
 
 from . import figures
 from .html import export_html
-from .output import figure_html, show, show_table, table_html, write_png
+from .format import Col, format_frame
+from .output import figure_html, show, show_table, table_html, table_text, write_png
 from .params import NotebookParameter, read_parameters
 from .render import RenderResult, available, render
 
 __all__ = [
+    "Col",
     "NotebookParameter",
     "RenderResult",
     "available",
     "export_html",
     "figure_html",
     "figures",
+    "format_frame",
     "read_parameters",
     "render",
     "show",
     "show_table",
     "table_html",
+    "table_text",
     "write_png",
 ]

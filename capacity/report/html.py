@@ -34,6 +34,9 @@ th, td { border: 1px solid #d0d7de; padding: 4px 10px; text-align: right; vertic
 th { background: #f3f4f6; }
 td:first-child, th:first-child { text-align: left; }
 tbody tr:nth-child(even) { background: #f8f9fa; }
+.cap-table th, .cap-table td { text-align: left; white-space: nowrap; }
+.cap-table th.num, .cap-table td.num { text-align: right; }
+.cap-table td.wrap { white-space: normal; min-width: 16em; }
 pre { background: #f6f8fa; padding: 8px 12px; overflow-x: auto; font-size: .88em; }
 code { background: #f3f4f6; padding: 0 3px; border-radius: 3px; }
 .cap-status-ok { font-weight: 600; }

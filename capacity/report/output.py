@@ -12,10 +12,23 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import html as _html
+from collections.abc import Mapping, Sequence
+
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["figure_html", "show", "table_html", "show_table", "write_png", "find_chromium"]
+from .format import Col, format_frame
+
+__all__ = ["figure_html", "show", "table_html", "table_text", "show_table", "write_png", "find_chromium"]
+
+_NUM = ' class="num"'
+_WRAP = ' class="wrap"'
+
+
+def _esc(text: str) -> str:
+    return _html.escape(text, quote=True)
+
 
 _CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
 
@@ -33,31 +46,36 @@ def show(fig: go.Figure) -> None:
             raw=True)
 
 
-def _readable_times(frame: pd.DataFrame) -> pd.DataFrame:
-    """Timestamp columns as text: ``2026-10-25`` when every value is a UTC midnight, else
-    ``2026-10-25 14:10 UTC``; missing times stay missing."""
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        if isinstance(s.dtype, pd.DatetimeTZDtype):
-            utc = s.dt.tz_convert("UTC")
-            midnight = bool((utc.dropna() == utc.dropna().dt.normalize()).all())
-            fmt = "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M UTC"
-            out[col] = utc.dt.strftime(fmt).where(utc.notna(), None)
-    return out
+def table_html(frame: pd.DataFrame, columns: Sequence[str] | None = None, *,
+               specs: Mapping[str, Col | str] | None = None, tz: str = "UTC",
+               units: Mapping[str, str] | None = None) -> str:
+    """A frame as an escaped HTML table with human headers and values shown by :mod:`.format`
+    (label values with markup show as text; numbers align right)."""
+    t = format_frame(frame, columns, specs=specs, tz=tz, units=units)
+    cls = [_NUM if r else (_WRAP if any(len(row[i]) > 40 for row in t.rows) else "") for i, r in enumerate(t.right)]
+    head = "".join(f'<th{_NUM if r else ""}>{_esc(h)}</th>' for h, r in zip(t.headers, t.right))
+    body = "".join("<tr>" + "".join(f"<td{c}>{_esc(v)}</td>" for v, c in zip(row, cls)) + "</tr>\n" for row in t.rows)
+    return f'<table class="cap-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>'
 
 
-def table_html(frame: pd.DataFrame, *, floatfmt: str = "{:,.4g}", index: bool = False) -> str:
-    """A frame as an escaped HTML table (label values with markup show as text; times readable)."""
-    return _readable_times(frame).to_html(index=index, escape=True, na_rep="–", border=0,
-                                          float_format=lambda v: floatfmt.format(v), classes="cap-table")
+def table_text(frame: pd.DataFrame, columns: Sequence[str] | None = None, *,
+               specs: Mapping[str, Col | str] | None = None, tz: str = "UTC",
+               units: Mapping[str, str] | None = None) -> str:
+    """The same table as aligned plain text."""
+    t = format_frame(frame, columns, specs=specs, tz=tz, units=units)
+    widths = [max([len(h)] + [len(r[i]) for r in t.rows]) for i, h in enumerate(t.headers)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, t.right)).rstrip()
+
+    return "\n".join([line(t.headers)] + [line(r) for r in t.rows]) if t.rows else "(no rows)"
 
 
-def show_table(frame: pd.DataFrame, **kwargs: Any) -> None:
-    """Display a frame as an escaped HTML table, with a plain-text fallback."""
+def show_table(frame: pd.DataFrame, columns: Sequence[str] | None = None, **kwargs: Any) -> None:
+    """Display a frame as an escaped HTML table, with a plain-text fallback (see :func:`table_html`)."""
     from IPython.display import display
 
-    display({"text/html": table_html(frame, **kwargs), "text/plain": _readable_times(frame).to_string(index=False)},
+    display({"text/html": table_html(frame, columns, **kwargs), "text/plain": table_text(frame, columns, **kwargs)},
             raw=True)
 
 
