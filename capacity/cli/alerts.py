@@ -21,6 +21,7 @@ examples:
   capacity alerts --quarter 2026Q3 --summary month  counts and time firing per month, by priority
   capacity alerts --month 2026-09 --alert HighErrorRate --format json
   capacity alerts --window 30d --burn                the spec's SLOs' multiwindow burn-rate alerts too
+                                                    (none for the default cpu/memory range SLOs: alerting.burn_rate none)
 
 Rules are evaluated every step of the spec (1m) with Prometheus' `for:`
 semantics; the replay fetches the longest `for:` / burn window of history
@@ -45,7 +46,8 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
         epilog=EXAMPLES,
     )
     p.add_argument("--alert", action="append", metavar="NAME", help="only this alert (repeatable)")
-    p.add_argument("--burn", action="store_true", help="also replay the multiwindow burn-rate alerts of every SLO")
+    p.add_argument("--burn", action="store_true",
+                   help="also replay the multiwindow burn-rate alerts of every SLO (the rows its alerting.burn_rate allows)")
     p.add_argument("--summary", choices=("month", "quarter"), help="counts and time firing per period instead of episodes")
     return finish_spec_command(p, run)
 

@@ -19,6 +19,9 @@ from ..errors import ConfigError
 from ..timeutil import parse_duration
 
 SEVERITIES = ("page", "ticket")
+#: an SLO's ``alerting.burn_rate``: the most urgent burn-rate alert it may raise
+#: (page: every row of the table; ticket: only the table's ticket rows; none: no burn-rate alert)
+BURN_ALERTING = ("page", "ticket", "none")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,20 @@ class BurnRateTable:
     @property
     def longest(self) -> pd.Timedelta:
         return max(r.long for r in self.rows)
+
+    def rows_for(self, alerting: str) -> tuple[BurnRateWindow, ...]:
+        """The rows an SLO with ``alerting.burn_rate = alerting`` alerts on (see BURN_ALERTING).
+
+        ``ticket`` drops the page rows rather than relabelling them: a fast-burn
+        condition demoted to a ticket would only duplicate the slow-burn row.
+        """
+        if alerting not in BURN_ALERTING:
+            raise ValueError(f"alerting must be one of {', '.join(BURN_ALERTING)}, got {alerting!r}")
+        if alerting == "page":
+            return self.rows
+        if alerting == "ticket":
+            return tuple(r for r in self.rows if r.severity == "ticket")
+        return ()
 
 
 def parse_burn_rates(data: Any, *, file: str = "<burn rates>") -> BurnRateTable:

@@ -75,7 +75,11 @@ def burn_rate_series(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timest
 
 
 def replay_burn_alerts(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, slos: Sequence[str] | None = None) -> pd.DataFrame:
-    """Multiwindow burn-rate alert episodes (``{slo}:{row name}``) scored from ``start``."""
+    """Multiwindow burn-rate alert episodes (``{slo}:{row name}``) scored from ``start``.
+
+    Each SLO alerts only on the rows its ``alerting.burn_rate`` allows
+    (``SLO.burn_alerts``: page = every row, ticket = the ticket rows, none = no row).
+    """
     return _burn_episodes(spec, evaluate_events(spec, data, start - warmup(spec), end, slos), start)
 
 
@@ -85,7 +89,7 @@ def _burn_episodes(spec: Spec, evs: Sequence[tuple[SLO, Events]], start: pd.Time
     for i, (slo, ev) in enumerate(evs):
         br = rates[i] if rates is not None else burn_rates(ev, slo.objective, spec.burn_rates.windows())
         times = ev.grid.times
-        for r in spec.burn_rates.rows:
+        for r in spec.burn_rates.rows_for(slo.burn_alerts):
             long_, short = br[r.long], br[r.short]
             with np.errstate(invalid="ignore"):
                 cond = (long_ > r.factor) & (short > r.factor)

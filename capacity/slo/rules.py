@@ -4,7 +4,9 @@ Per SLO: one recording rule per window of the burn-rate table plus the SLO
 period, ``slo:sli_error:ratio_rate<W>{slo="<name>"}`` (the error ratio over
 W), and one alert per row of the burn-rate table (``SLOBurnRate``, labels
 ``slo``, ``burn_window``, ``severity``) firing when the error ratio over both
-the row's long and short windows exceeds ``factor x (1 - objective)``.
+the row's long and short windows exceeds ``factor x (1 - objective)``; only
+the rows the SLO's ``alerting.burn_rate`` allows (ticket: the ticket rows;
+none: no alert group, the recording rules stay).
 Per runbook alert: an alerting rule ``(<query>) <op> <threshold>`` with its
 ``for:``. Selectors built from the spec go through :mod:`capacity.promql`.
 
@@ -108,7 +110,8 @@ def _camel(name: str) -> str:
 
 
 def slo_rules(spec: Spec, slo: SLO, queries: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """The recording-rule group and the burn-rate alert group of one SLO."""
+    """The recording-rule group and the burn-rate alert group of one SLO (no alert
+    group when its ``alerting.burn_rate`` is none)."""
     windows = sorted(set(spec.burn_rates.windows()) | {slo.window})
     rec = []
     for w in windows:
@@ -118,7 +121,7 @@ def slo_rules(spec: Spec, slo: SLO, queries: Mapping[str, str] | None = None) ->
             "labels": {"slo": slo.name},
         })
     alerts = []
-    for r in spec.burn_rates.rows:
+    for r in spec.burn_rates.rows_for(slo.burn_alerts):
         lw, sw = format_duration(r.long), format_duration(r.short)
         sel_l = Selector(RECORD.format(window=lw), (Matcher("slo", "=", slo.name),))
         sel_s = Selector(RECORD.format(window=sw), (Matcher("slo", "=", slo.name),))
@@ -134,10 +137,10 @@ def slo_rules(spec: Spec, slo: SLO, queries: Mapping[str, str] | None = None) ->
             },
         })
     interval = format_duration(spec.step)
-    return [
-        {"name": f"capacity-slo-{slo.name}-recordings", "interval": interval, "rules": rec},
-        {"name": f"capacity-slo-{slo.name}-alerts", "interval": interval, "rules": alerts},
-    ]
+    groups = [{"name": f"capacity-slo-{slo.name}-recordings", "interval": interval, "rules": rec}]
+    if alerts:
+        groups.append({"name": f"capacity-slo-{slo.name}-alerts", "interval": interval, "rules": alerts})
+    return groups
 
 
 def alert_rule(a: AlertRule, queries: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import yaml
 from ..errors import ConfigError, SpecError
 from ..promql import parse_selector
 from ..timeutil import parse_duration
-from .burnrate import BurnRateTable, default_burn_rates, parse_burn_rates
+from .burnrate import BURN_ALERTING, BurnRateTable, default_burn_rates, parse_burn_rates
 
 API_VERSION = "capacity/v1"
 SLI_KINDS = ("ratio", "latency_threshold", "latency_timeslice", "gauge_range", "utilization")
@@ -89,6 +89,8 @@ class SLO:
     labels: tuple[tuple[str, str], ...] = ()
     timeslice_target: float = math.nan  # Timeslices over an event SLI: a slice is good when its ratio >= this
     timeslice_window: pd.Timedelta | None = None  # slice length for Timeslices / RatioTimeslices
+    # ``alerting.burn_rate``: page (every row of the burn-rate table), ticket (its ticket rows only) or none
+    burn_alerts: str = "page"
 
 
 @dataclass(frozen=True)
@@ -258,7 +260,7 @@ def _parse_slo(file: str, value: Any, index: int) -> SLO:
     if not isinstance(name, str) or not name.strip():
         raise ctx.err(f"slos[{index}].name", "every SLO needs a non-empty name")
     ctx = _Ctx(file, name)
-    _unknown(ctx, data, ("name", "description", "objective", "window", "sli", "labels"), "")
+    _unknown(ctx, data, ("name", "description", "objective", "window", "sli", "labels", "alerting"), "")
     if "objective" not in data:
         raise ctx.err("objective", "required (a ratio in (0, 1), e.g. 0.99)")
     objective = _number(ctx, data["objective"], "objective", lo=0, hi=1, open_lo=True, open_hi=True)
@@ -274,7 +276,21 @@ def _parse_slo(file: str, value: Any, index: int) -> SLO:
         description=str(data.get("description") or ""),
         budgeting="Timeslices" if sli.time_based else "Occurrences",
         labels=tuple(sorted((str(k), str(v)) for k, v in labels.items())),
+        burn_alerts=_alerting(ctx, data.get("alerting")),
     )
+
+
+def _alerting(ctx: _Ctx, value: Any) -> str:
+    """``alerting: {burn_rate: page|ticket|none}`` (absent: page) -> the SLO's burn-rate alerting level."""
+    if value is None:
+        return "page"
+    data = _mapping(ctx, value, "alerting")
+    _unknown(ctx, data, ("burn_rate",), "alerting.")
+    level = data.get("burn_rate", "page")
+    if level not in BURN_ALERTING:
+        hint = " (quote it: YAML reads an unquoted no/off/false as a boolean)" if isinstance(level, bool) else ""
+        raise ctx.err("alerting.burn_rate", f"expected one of {', '.join(BURN_ALERTING)}, got {level!r}{hint}")
+    return str(level)
 
 
 def _parse_alert(file: str, value: Any, index: int) -> AlertRule:

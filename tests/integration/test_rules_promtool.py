@@ -32,7 +32,9 @@ def test_default_spec_rules_pass_promtool_check(tmp_path: Path):
     p.write_text(rules_yaml(generate_rules(default_spec(), catalog_queries())))
     r = _run("check", "rules", str(p))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "SUCCESS: 75 rules found" in r.stdout + r.stderr  # 7 SLOs x (6 recordings + 3 alerts) + 12 runbook alerts
+    # 7 SLOs x 6 recordings (5m 30m 1h 6h 3d and the 30d period) + 5 paging SLOs x 3 burn alerts (cpu-in-range and
+    # memory-in-range have alerting.burn_rate none) + 12 runbook alerts
+    assert "SUCCESS: 69 rules found" in r.stdout + r.stderr
 
 
 def test_openslo_spec_rules_pass_promtool_check(tmp_path: Path):
@@ -59,11 +61,10 @@ spec:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def _incident_spec():
-    base = default_spec()
+def _incident_spec(burn_rate: str = "page"):
     return parse_spec({
         "apiVersion": "capacity/v1",
-        "slos": [{"name": "error-rate", "objective": 0.99, "sli": {
+        "slos": [{"name": "error-rate", "objective": 0.99, "alerting": {"burn_rate": burn_rate}, "sli": {
             "kind": "ratio", "bad": {"query": 'http_requests_total{status="5xx"}', "counter": True},
             "total": {"query": "http_requests_total", "counter": True}}}],
         "alerts": [{"name": "HighErrorRate", "metric": "error_ratio", "op": ">", "threshold": 0.05, "for": "5m",
@@ -119,6 +120,43 @@ def test_burn_rate_and_runbook_alerts_fire_and_resolve_in_promtool(tmp_path: Pat
             ],
         }],
     }
+    (tmp_path / "test.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
+    r = _run("test", "rules", str(tmp_path / "test.yaml"))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("level", ["page", "ticket", "none"])
+def test_rules_of_every_alerting_level_pass_promtool_check(tmp_path: Path, level: str):
+    p = tmp_path / "rules.yaml"
+    p.write_text(rules_yaml(generate_rules(_incident_spec(level), catalog_queries())))
+    r = _run("check", "rules", str(p))
+    assert r.returncode == 0, r.stdout + r.stderr
+    # 6 recordings + the burn alerts the level allows (3, 1, 0) + HighErrorRate
+    assert f"SUCCESS: {6 + {'page': 3, 'ticket': 1, 'none': 0}[level] + 1} rules found" in r.stdout + r.stderr
+
+
+def test_ticket_level_slo_never_pages_in_promtool(tmp_path: Path):
+    """The incident above with ``alerting: {burn_rate: ticket}``: Prometheus evaluating the
+    generated rules fires the slow-burn ticket exactly as before (465m, 475m, 490m) and no
+    page at 475m, where the page-level SLO fired page-1h; ``exp_alerts`` must match exactly."""
+    rules = generate_rules(_incident_spec("ticket"), catalog_queries())
+    (tmp_path / "rules.yaml").write_text(rules_yaml(rules))
+    burn = [r for g in rules["groups"] for r in g["rules"] if r.get("alert") == "SLOBurnRate"]
+    assert [r["labels"]["burn_window"] for r in burn] == ["ticket-3d"]
+    ticket = [{"exp_labels": dict(burn[0]["labels"]), "exp_annotations": dict(burn[0]["annotations"])}]
+    test = {"rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": [{
+        "interval": "1m",
+        "input_series": [
+            {"series": 'http_requests_total{status="2xx"}', "values": "0+100x600"},
+            {"series": 'http_requests_total{status="5xx"}', "values": "0+0x420 20+20x59 1200+0x120"},
+        ],
+        "alert_rule_test": [
+            {"eval_time": "400m", "alertname": "SLOBurnRate", "exp_alerts": []},
+            {"eval_time": "465m", "alertname": "SLOBurnRate", "exp_alerts": ticket},
+            {"eval_time": "475m", "alertname": "SLOBurnRate", "exp_alerts": ticket},
+            {"eval_time": "490m", "alertname": "SLOBurnRate", "exp_alerts": ticket},
+        ],
+    }]}
     (tmp_path / "test.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
     r = _run("test", "rules", str(tmp_path / "test.yaml"))
     assert r.returncode == 0, r.stdout + r.stderr

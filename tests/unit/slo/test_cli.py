@@ -91,6 +91,47 @@ def test_alerts_summary_and_burn(files, capsys):
     assert s == {"period": "2026-09", "priority": "high", "alert": "HighMemoryUsage", "episodes": 1, "firing_seconds": 1200.0}
 
 
+def _with_alerting(spec, level):
+    doc = yaml.safe_load(spec.read_text())
+    doc["slos"][0]["alerting"] = {"burn_rate": level}
+    spec.write_text(yaml.safe_dump(doc))
+    return spec
+
+
+@pytest.mark.parametrize("level, burn_rows", [
+    ("page", {"errors:page-1h", "errors:page-6h"}),
+    # the same hour of 50% errors: the page rows are dropped; the ticket row needs 3 days of history
+    # and the file holds 2, so nothing fires
+    ("ticket", set()),
+    ("none", set()),
+])
+def test_alerts_burn_table_and_rules_table_follow_alerting(files, capsys, level, burn_rows):
+    data, spec = files
+    spec = _with_alerting(spec, level)
+    assert main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--burn", "--format", "json"]) == 0
+    names = {e["alert"] for e in json.loads(capsys.readouterr().out)}
+    assert names == {"HighMemoryUsage"} | burn_rows
+    assert main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--burn", "--summary", "month"]) == 0
+    table = capsys.readouterr().out
+    assert ("errors:page-1h" in table) == (level == "page")
+    assert main(["rules", "--spec", str(spec), "--format", "json"]) == 0
+    rules = json.loads(capsys.readouterr().out)
+    burn = sorted(r["labels"] for r in rules if r["name"] == "SLOBurnRate")
+    expected = {"page": ["slo=errors,burn_window=page-1h,severity=page", "slo=errors,burn_window=page-6h,severity=page",
+                         "slo=errors,burn_window=ticket-3d,severity=ticket"],
+                "ticket": ["slo=errors,burn_window=ticket-3d,severity=ticket"], "none": []}[level]
+    assert burn == expected
+    assert sum(r["kind"] == "record" for r in rules) == 6  # the recordings stay at every level
+
+
+def test_bad_alerting_value_is_one_line_error(files, capsys):
+    data, spec = files
+    spec = _with_alerting(spec, "pager")
+    assert main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--burn"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "spec.yaml" in err and "'errors'" in err and "alerting.burn_rate" in err
+
+
 def test_bad_spec_is_one_line_error(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: capacity/v1\nslos:\n  - name: x\n    objective: 2\n    sli: {kind: ratio, bad: a_total, total: b_total}\n")
