@@ -53,6 +53,21 @@ def _is_str_like(s: pd.Series) -> bool:
     return bool(pd.api.types.is_string_dtype(s.dtype))
 
 
+def _uid_ranks(uid: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer keys that order like the ``unique_id`` strings, and the sorted names they index.
+
+    Works on categorical codes where it can, so millions of rows are never compared as strings.
+    """
+    if isinstance(uid.dtype, pd.CategoricalDtype):
+        cats = np.asarray(uid.cat.categories.astype(str), dtype=object)
+        order = np.argsort(cats, kind="stable")
+        rank_of_code = np.empty(len(cats), dtype=np.int64)
+        rank_of_code[order] = np.arange(len(cats))
+        return rank_of_code[uid.cat.codes.to_numpy()], cats[order]
+    codes, uniques = pd.factorize(uid, sort=True)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+
+
 def validate(frame: pd.DataFrame, *, name: str = "frame") -> pd.DataFrame:
     """Check ``frame`` against the contract; return it unchanged or raise FrameError.
 
@@ -85,14 +100,10 @@ def validate(frame: pd.DataFrame, *, name: str = "frame") -> pd.DataFrame:
     if frame["y"].dtype != np.float64:
         raise FrameError(f"{name}: column y must be float64, got {frame['y'].dtype}", column="y")
     if len(frame) > 1:
-        uid = frame["unique_id"]
-        if isinstance(uid.dtype, pd.CategoricalDtype):
-            codes = uid.astype(str).to_numpy()
-        else:
-            codes = uid.to_numpy()
+        ranks, names = _uid_ranks(frame["unique_id"])
         ds = pd.DatetimeIndex(frame["ds"]).asi8  # int64 ns; to_numpy() of a tz-aware column is objects
-        same = codes[1:] == codes[:-1]
-        uid_ok = (codes[1:] >= codes[:-1]).all()
+        same = ranks[1:] == ranks[:-1]
+        uid_ok = (ranks[1:] >= ranks[:-1]).all()
         if not uid_ok:
             raise FrameError(f"{name}: rows must be sorted by unique_id, ds (use capacity.frame.normalize)", column="unique_id")
         step = ds[1:] - ds[:-1]
@@ -102,9 +113,9 @@ def validate(frame: pd.DataFrame, *, name: str = "frame") -> pd.DataFrame:
         if dup.any():
             i = int(np.flatnonzero(dup)[0])
             raise FrameError(
-                f"{name}: duplicate timestamp {pd.Timestamp(int(ds[i + 1]), unit='ns', tz='UTC').isoformat()} in series {codes[i]!s}",
+                f"{name}: duplicate timestamp {pd.Timestamp(int(ds[i + 1]), unit='ns', tz='UTC').isoformat()} in series {names[ranks[i]]!s}",
                 column="ds",
-                series=str(codes[i]),
+                series=str(names[ranks[i]]),
             )
     return frame
 
@@ -126,13 +137,25 @@ def from_arrays(unique_id: str, ds: Iterable, y: Iterable) -> pd.DataFrame:
 
 def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate canonical frames and sort them (no de-duplication)."""
-    frames = [f for f in frames if len(f)]
+    frames = [f[list(COLUMNS)] for f in frames if len(f)]
     if not frames:
         return empty()
-    out = pd.concat(frames, ignore_index=True)
-    if isinstance(out["unique_id"].dtype, pd.CategoricalDtype):
-        out["unique_id"] = out["unique_id"].astype(object)
-    return normalize(out)
+    if any(isinstance(f["unique_id"].dtype, pd.CategoricalDtype) for f in frames):
+        uids = pd.api.types.union_categoricals(
+            [pd.Categorical(f["unique_id"]) if not isinstance(f["unique_id"].dtype, pd.CategoricalDtype)
+             else f["unique_id"].array for f in frames],
+            sort_categories=True,
+        )
+        out = pd.concat(frames, ignore_index=True)
+        out["unique_id"] = pd.Categorical(uids, categories=uids.categories)
+    else:
+        out = pd.concat(frames, ignore_index=True)
+    ranks, _ = _uid_ranks(out["unique_id"])
+    ds = pd.DatetimeIndex(out["ds"]).asi8
+    if len(out) > 1 and ((ranks[1:] > ranks[:-1]) | ((ranks[1:] == ranks[:-1]) & (ds[1:] >= ds[:-1]))).all():
+        return out  # already in order: nothing to sort
+    order = np.lexsort((ds, ranks))
+    return out.take(order).reset_index(drop=True)
 
 
 def _escape_label_value(value: str) -> str:

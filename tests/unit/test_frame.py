@@ -120,3 +120,41 @@ def test_labels_table_and_to_wide() -> None:
     assert t["unique_id"].tolist() == ["a", "b"]
     w = F.to_wide(good())
     assert list(w.columns) == ["a", "b"] and w.loc[pd.Timestamp("2026-01-01T00:00Z"), "b"] == 3.0
+
+
+def _cat_frame(uid_values, ds_values, y_values, categories=None):
+    return pd.DataFrame({
+        "unique_id": pd.Categorical(uid_values, categories=categories),
+        "ds": pd.to_datetime(ds_values, utc=True).as_unit("ns"),
+        "y": np.asarray(y_values, dtype="float64"),
+    })
+
+
+def test_concat_of_categorical_frames_sorts_by_string_order_not_code_order():
+    # categories deliberately listed in reverse, so code order != string order
+    a = _cat_frame(["b", "b"], ["2026-01-01", "2026-01-02"], [1, 2], categories=["b", "a"])
+    b = _cat_frame(["a"], ["2026-01-01"], [3], categories=["z", "a"])
+    out = F.concat([a, b])
+    F.validate(out)
+    assert [str(u) for u in out["unique_id"]] == ["a", "b", "b"]
+    assert out["y"].tolist() == [3.0, 1.0, 2.0]
+
+
+def test_concat_mixes_object_and_categorical_ids():
+    a = _cat_frame(["m"], ["2026-01-01"], [1])
+    b = pd.DataFrame({"unique_id": ["c"], "ds": pd.to_datetime(["2026-01-01"], utc=True).as_unit("ns"), "y": [2.0]})
+    out = F.concat([a, b])
+    assert [str(u) for u in out["unique_id"]] == ["c", "m"]
+    F.validate(out)
+
+
+def test_validate_names_the_series_of_a_duplicate_in_a_categorical_frame():
+    f = _cat_frame(["x", "y", "y"], ["2026-01-01", "2026-01-01", "2026-01-01"], [1, 2, 3], categories=["y", "x"])
+    with pytest.raises(FrameError, match="in series y"):
+        F.validate(f)
+
+
+def test_validate_rejects_categorical_ids_out_of_string_order():
+    f = _cat_frame(["y", "x"], ["2026-01-01", "2026-01-01"], [1, 2], categories=["y", "x"])
+    with pytest.raises(FrameError, match="sorted by unique_id"):
+        F.validate(f)
