@@ -5,10 +5,11 @@ import argparse
 
 import numpy as np
 
-from ..errors import ConfigError
 from ..timeutil import parse_duration
 from ._common import add_format_args, add_range_args, add_source_args, emit, output_format
-from .forecast import add_model_args, bounds_for, executor_arg, load_history, models_arg, season_arg
+from .forecast import (
+    add_model_args, bounds_for, executor_arg, load_history, models_arg, season_arg, windows_arg,
+)
 
 EXAMPLES = """\
 examples:
@@ -45,14 +46,14 @@ def run(args: argparse.Namespace) -> int:
     from ..forecast.freq import horizon_steps, infer_step
 
     output_format(args)
-    if args.windows < 1:
-        raise ConfigError(f"--windows must be at least 1, got {args.windows}", field="windows")
+    windows_arg(args.windows)
     horizon = parse_duration(args.horizon, field="--horizon")
+    step_size_td = parse_duration(args.step_size, field="--step-size") if args.step_size else None
     frame, metrics = load_history(args, horizon, "backtest")
     step_size = None
     if args.step_size:
         step = infer_step(frame["ds"][frame["unique_id"] == frame["unique_id"].iloc[0]])
-        step_size = horizon_steps(args.step_size, step)
+        step_size = horizon_steps(step_size_td, step)
     cv = cross_validation(frame, horizon, args.windows, step_size, models=models_arg(args.models), refit=args.refit,
                           season=season_arg(args.season), bounds=bounds_for(metrics) or None,
                           executor=executor_arg(args.jobs))

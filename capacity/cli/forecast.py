@@ -58,6 +58,13 @@ def season_arg(text: str | None) -> tuple[int, ...] | None:
         raise ConfigError(f"--season: expected periods in steps like 7 or 24,168, got {text!r}", field="season") from None
 
 
+def windows_arg(n: int) -> int:
+    """``--windows``: at least one backtest window (zero would silently skip the choice)."""
+    if n < 1:
+        raise ConfigError(f"--windows must be at least 1, got {n}", field="windows")
+    return n
+
+
 def executor_arg(text: str | None) -> Any:
     if text is None:
         return None
@@ -168,13 +175,14 @@ def run(args: argparse.Namespace) -> int:
     output_format(args)  # check --out/--format before any work
     horizon = parse_duration(args.horizon, field="--horizon")
     models = models_arg(args.models)
+    windows_arg(args.windows)
     frame, metrics = load_history(args, horizon, "forecast")
     common = dict(season=season_arg(args.season), bounds=bounds_for(metrics) or None, executor=executor_arg(args.jobs))
     if models == "auto" or args.thorough:
         if args.thorough and models != "auto":
             raise ConfigError("--thorough chooses among every model; leave out --models", field="thorough")
         fc, choice = auto_forecast(frame, horizon, models="all" if args.thorough else "auto",
-                                   n_windows=args.windows, **common)
+                                   n_windows=windows_arg(args.windows), **common)
         if args.explain:
             cols = ["unique_id", "model", "mase", "seasonal_naive_mase", "coverage-80", "coverage-95",
                     "calibration-80", "windows", "fallback", "note"]

@@ -1,0 +1,44 @@
+"""What a new user runs into: bad options of forecast/backtest/slo are refused by name, help tells the truth."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from capacity.cli import build_parser, main
+
+
+@pytest.fixture
+def daily_csv(tmp_path: Path) -> Path:
+    ds = pd.date_range("2026-01-01", periods=120, freq="D", tz="UTC")
+    y = 100 + 2 * np.arange(120) + 5 * (np.arange(120) % 7 == 0)
+    path = tmp_path / "mine.csv"
+    pd.DataFrame({"timestamp": ds.strftime("%Y-%m-%dT%H:%M:%SZ"), "value": y}).to_csv(path, index=False)
+    return path
+
+
+def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert captured.out == ""
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", ["forecast", "backtest"])
+@pytest.mark.parametrize("windows", ["0", "-1"])
+def test_windows_below_one_is_refused(daily_csv: Path, command: str, windows: str,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    # before: forecast --windows 0 fell back to drift with a warning and exit 0
+    rc = main([command, "--source", str(daily_csv), "--horizon", "7d", "--windows", windows, "--jobs", "1"])
+    assert rc == 2
+    assert "--windows" in _one_error_line(capsys)
+
+
+def test_bad_step_size_names_the_option(daily_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["backtest", "--source", str(daily_csv), "--horizon", "7d", "--step-size", "often", "--jobs", "1"])
+    assert rc == 2
+    line = _one_error_line(capsys)
+    assert "--step-size" in line and "'often'" in line
