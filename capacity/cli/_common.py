@@ -86,11 +86,13 @@ def source_from_args(args: argparse.Namespace) -> Source:
 
 
 # -- range ---------------------------------------------------------------------
-def add_range_args(parser: argparse.ArgumentParser, *, step: bool = True) -> None:
-    """``--start``, ``--end`` and (unless ``step=False``) ``--step``."""
+def add_range_args(parser: argparse.ArgumentParser, *, step: bool = True,
+                   start_default: str = "7 days before --end") -> None:
+    """``--start``, ``--end`` and (unless ``step=False``) ``--step``; ``start_default`` describes the
+    command's default ``--start`` in the help."""
     g = parser.add_argument_group("time range")
     g.add_argument("--start", metavar="T", help="RFC 3339 (2026-09-01T00:00:00Z), a date (2026-09-01, midnight UTC) "
-                   "or now-30d; default: 7 days before --end")
+                   f"or now-30d; default: {start_default}")
     g.add_argument("--end", metavar="T", help="same forms as --start; default: the end of a sample/file source, else now")
     if step:
         g.add_argument("--step", metavar="S", help="resolution: 30s, 1m, 5m, 1h, 1d; default: the catalog entry's step")

@@ -8,7 +8,7 @@ import numpy as np
 from ..timeutil import parse_duration
 from ._common import add_format_args, add_range_args, add_source_args, emit, output_format
 from .forecast import (
-    add_model_args, bounds_for, executor_arg, load_history, models_arg, season_arg, windows_arg,
+    HISTORY_START, add_model_args, bounds_for, executor_arg, load_history, models_arg, season_arg, windows_arg,
 )
 
 EXAMPLES = """\
@@ -35,7 +35,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
                    help="re-estimate every model in every window (default: estimate in the first window and "
                    "re-filter with those parameters later, as 'capacity forecast' does when it chooses)")
     add_source_args(p)
-    add_range_args(p)
+    add_range_args(p, start_default=HISTORY_START)
     add_format_args(p)
     p.set_defaults(func=run)
     return p

@@ -30,12 +30,19 @@ sizes non-negative). Output columns: unique_id, ds, model, mean, lo-80, hi-80, l
 """
 
 
+# what load_history uses when --start is not given (help text of forecast and backtest)
+HISTORY_START = "the whole history of a sample/file source; for a server, 4 horizons (at least 28 days) before --end"
+
+
 def add_model_args(p: argparse.ArgumentParser, *, windows_default: int) -> None:
     g = p.add_argument_group("model")
     g.add_argument("--horizon", required=True, metavar="H", help="how far ahead: 90d, 12h, 2w")
+    from ..forecast import model_names
+
     g.add_argument("--models", default="auto", metavar="A,B",
-                   help="'auto' (default), 'all', or model aliases separated by commas (see --list-models)")
-    g.add_argument("--windows", type=int, default=windows_default, metavar="N", help="backtest windows")
+                   help="'auto' (default), 'all', or model aliases separated by commas: " + ", ".join(model_names()))
+    g.add_argument("--windows", type=int, default=windows_default, metavar="N",
+                   help=f"backtest windows (default: {windows_default})")
     g.add_argument("--season", metavar="P[,P]", help="seasonal period(s) in steps (default: inferred from the step)")
     g.add_argument("--jobs", metavar="N", help="worker processes (default: auto; 1 = serial)")
 
@@ -159,7 +166,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
                    "(capacity-forecast.md + PNG charts, capacity-forecast.json); exit 0 clear, 1 crossed, 2 error")
     p.add_argument("--ci-dir", default="reports", metavar="DIR", help="where --ci writes (default: reports/)")
     add_source_args(p)
-    add_range_args(p)
+    add_range_args(p, start_default=HISTORY_START)
     add_format_args(p)
     p.set_defaults(func=run)
     return p
