@@ -66,7 +66,9 @@ def pull(
         step_td = parse_duration(step, field="step") if step is not None else _default_step(src, metric)
         got = src.fetch(metric, start_ts, end_ts, step_td, progress=progress)
         for text in got.warnings:
-            warnings.warn(f"{src.name}: {metric}: {text}", SourceWarning, stacklevel=2)
+            # a file source's warnings already start with "file PATH"; say it once
+            where = "" if text.startswith(src.name) else f"{src.name}: {metric}: "
+            warnings.warn(where + text, SourceWarning, stacklevel=2)
         frames.append(got.frame)
         tables.append(got.labels)
     out = _frame.validate(_frame.concat(frames), name=f"pull from {src.name}")

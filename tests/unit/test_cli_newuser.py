@@ -70,3 +70,20 @@ def test_history_start_default_is_described_as_it_is(command: str) -> None:
     assert "default: 7 days before --end" not in text
     assert "the whole history" in text
     assert all(name in text for name in model_names())
+
+
+def test_pull_warning_names_the_file_once(tmp_path: Path) -> None:
+    import warnings
+
+    import capacity
+    from capacity.errors import SourceWarning
+
+    path = tmp_path / "naive.csv"
+    path.write_text("timestamp,value\n2026-01-01 00:00:00,1\n2026-01-01 01:00:00,2\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        capacity.pull("naive", source=path, start="2026-01-01", end="2026-01-02")
+    texts = [str(w.message) for w in caught if issubclass(w.category, SourceWarning)]
+    assert any("no time zone" in t for t in texts), texts
+    for t in texts:  # was "file X: naive: file X: timestamps have no time zone..."
+        assert t.count(str(path)) == 1, t
