@@ -15,7 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..errors import DataError
-from .style import COLOURS, TARGET_COLOUR, THRESHOLD_COLOUR, esc, layout, trace_style
+from .format import in_unit
+from .style import COLOURS, TARGET_COLOUR, THRESHOLD_COLOUR, esc, layout, trace_style, unit_axis, unit_name
 
 __all__ = [
     "series_lines",
@@ -54,7 +55,7 @@ def series_lines(
         fig.add_trace(go.Scatter(x=part["ds"], y=part["y"], mode="lines", name=esc((names or {}).get(uid, uid)),
                                  line=style["line"]))
     more = f" (first {max_series} of {len(ids)} series)" if len(ids) > max_series else ""
-    return layout(fig, title=title + more, y_title=unit, x_title="time (UTC)")
+    return unit_axis(layout(fig, title=title + more, y_title=unit, x_title="time (UTC)"), unit)
 
 
 def business_hours_heatmap(
@@ -80,15 +81,16 @@ def business_hours_heatmap(
     fig = go.Figure(
         go.Heatmap(
             z=z, x=list(range(24)), y=list(DAYS), text=text, texttemplate="%{text}", textfont={"size": 9},
-            colorscale="Cividis", colorbar={"title": {"text": esc(unit)}},
+            colorscale="Cividis", colorbar={"title": {"text": esc(unit_name(unit))}},
             hovertemplate="%{y} %{x}:00 local<br>mean %{z:.4g} " + esc(unit) + "<extra></extra>",
         )
     )
     start, end = business_hours
     fig.add_shape(type="rect", x0=start - 0.5, x1=end - 0.5, y0=-0.5, y1=4.5,
-                  line={"color": "#FFFFFF", "width": 3, "dash": "dash"}, fillcolor="rgba(0,0,0,0)")
-    fig.add_annotation(x=(start + end - 1) / 2, y=4.5, yshift=10, showarrow=False,
-                       text=f"business hours {start:02d}:00-{end:02d}:00 Mon-Fri")
+                  line={"color": "#000000", "width": 3, "dash": "dash"}, fillcolor="rgba(0,0,0,0)")
+    # above the grid (the y axis is reversed: -0.5 is the top edge), never over a cell's value
+    fig.add_annotation(x=(start + end - 1) / 2, y=-0.5, yanchor="bottom", yshift=2, showarrow=False,
+                       text=f"business hours {start:02d}:00-{end:02d}:00 Mon-Fri (dashed outline)")
     layout(fig, title=title, y_title="day of week", x_title=f"hour of day ({esc(tz)})", height=380)
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(dtick=1)
@@ -229,9 +231,9 @@ def fan_chart(
                              line={"color": COLOURS[0], "dash": "dash", "width": 2.5}))
     if threshold is not None and np.isfinite(threshold):
         fig.add_hline(y=threshold, line={"color": THRESHOLD_COLOUR, "dash": "dot", "width": 2},
-                      annotation_text=f"{esc(threshold_label)}: {threshold:.4g} {esc(unit)}",
+                      annotation_text=f"{esc(threshold_label)}: {esc(in_unit(threshold, unit))}",
                       annotation_position="top left")
-    return layout(fig, title=title, y_title=unit, x_title="time (UTC)")
+    return unit_axis(layout(fig, title=title, y_title=unit, x_title="time (UTC)"), unit)
 
 
 def time_to_threshold(
@@ -258,7 +260,9 @@ def time_to_threshold(
         error_x = {"type": "data", "symmetric": False, "array": np.where(within, np.nan_to_num(hi - days), 0),
                    "arrayminus": np.where(within, np.nan_to_num(days - lo), 0), "color": "#333", "thickness": 1.5}
     fig = go.Figure(go.Bar(
-        x=shown, y=names, orientation="h", text=text, textposition="outside", error_x=error_x,
+        x=shown, y=names, orientation="h", text=text, error_x=error_x,
+        # inside the bar when it fits, so the label never sits on the interval's whisker
+        textposition=["auto" if w else "outside" for w in within], insidetextanchor="start",
         marker={"color": [THRESHOLD_COLOUR if w else "#9AA5B1" for w in within],
                 "pattern": {"shape": ["" if w else "/" for w in within]}, "line": {"color": "#000", "width": 0.5}},
         name="days to threshold", hovertemplate="%{y}: %{text}<extra></extra>",

@@ -88,22 +88,27 @@ def _d(ts: pd.Timestamp) -> str:
 
 
 def recommendations(ttt: pd.DataFrame, growth: pd.DataFrame | None = None, *,
-                    actions: Mapping[str, str] | None = None) -> pd.DataFrame:
+                    actions: Mapping[str, str] | None = None, units: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Concrete actions with dates, most urgent first.
 
     From ``time_to_threshold``: a threshold already crossed -> act now; one the mean forecast
     crosses -> act before the *earliest* (95% bound) crossing; one only the 95% bound crosses ->
     watch, and act before that date if growth continues. From ``growth_vs_plan``: a plan the
     forecast outgrows ("plan too tight") -> revise the plan. Columns: priority (1 = most urgent),
-    by (UTC date or NaT), action, reason.
+    by (UTC date or NaT), action, reason. ``units`` (metric -> catalog unit) shows values in their
+    unit; numbers in the text are shown by :mod:`capacity.report.format`, like the tables.
     """
+    from .format import in_unit, percent
+
+    g = (lambda v: percent(v, 1, signed=True, trim=True))
+    u = (lambda v, metric: in_unit(v, (units or {}).get(str(metric), "")))
     acts = {**ACTIONS, **(actions or {})}
     rows: list[dict[str, Any]] = []
     for r in ttt.itertuples(index=False):
         what = acts.get(r.threshold, f"Add capacity for {r.metric}")
         if r.status == "already crossed":
             rows.append({"priority": 1, "by": r.last_ds, "action": f"{what} now",
-                         "reason": f"{r.text}: already crossed ({r.last:.4g} against {r.level:.4g})"})
+                         "reason": f"{r.text}: already crossed ({u(r.last, r.metric)} against {u(r.level, r.metric)})"})
         elif r.status == "crosses within horizon":
             rows.append({"priority": 2, "by": r.earliest, "action": f"{what} before {_d(r.earliest)}",
                          "reason": f"{r.text}: most likely on {_d(r.most_likely)}; "
@@ -114,12 +119,12 @@ def recommendations(ttt: pd.DataFrame, growth: pd.DataFrame | None = None, *,
                          "reason": f"{r.text}: only the pessimistic 95% bound reaches it within the horizon, "
                                    f"from {_d(r.earliest)}"})
     if growth is not None and len(growth):
-        for g in growth.itertuples(index=False):
-            if getattr(g, "verdict", None) == "plan too tight":
-                rows.append({"priority": 2, "by": pd.NaT, "action": f"Revise the plan: {g.text}",
-                             "reason": f"forecast growth {g.growth:+.0%} (95%: {g.growth_lo_95:+.0%} to "
-                                       f"{g.growth_hi_95:+.0%}) against a plan of {g.plan:+.0%}; "
-                                       f"P(growth > plan) = {g.p_exceed:.0%}"})
+        for row in growth.itertuples(index=False):
+            if getattr(row, "verdict", None) == "plan too tight":
+                rows.append({"priority": 2, "by": pd.NaT, "action": f"Revise the plan: {row.text}",
+                             "reason": f"forecast growth {g(row.growth)} (95%: {g(row.growth_lo_95)} to "
+                                       f"{g(row.growth_hi_95)}) against a plan of {g(row.plan)}; "
+                                       f"P(growth > plan) = {percent(row.p_exceed, 0)}"})
     out = pd.DataFrame(rows, columns=["priority", "by", "action", "reason"])
     out["by"] = pd.to_datetime(out["by"], utc=True)
     return out.sort_values(["priority", "by"], na_position="last", kind="stable").reset_index(drop=True)

@@ -255,7 +255,7 @@ COLUMNS: dict[str, Col] = {
     # SLO compliance (capacity.slo.engine.compliance)
     "slo": Col("SLO", "text"), "sli_kind": Col("SLI", "text"), "window": Col("Window", "text"),
     "objective": Col("Objective", "ratio_trim", 2), "compliance": Col("Compliance", "ratio", 2),
-    "met": Col("Objective", "met"), "budget_consumed": Col("Budget used", "ratio", 1),
+    "met": Col("Result", "met"), "budget_consumed": Col("Budget used", "ratio", 1),
     "budget_remaining": Col("Budget left", "ratio", 1), "bad": Col("Bad", "count"),
     "allowed_bad": Col("Bad allowed", "count"), "good": Col("Good", "count"), "total": Col("Total", "count"),
     "unit": Col("Unit", "text"), "coverage": Col("Data coverage", "ratio", 2),
@@ -283,8 +283,8 @@ COLUMNS: dict[str, Col] = {
     "growth_hi_80": Col("80% high", "growth"), "past_growth": Col("Past growth", "growth"),
     "plan": Col("Plan", "growth", 0), "p_exceed": Col("P(beats plan)", "ratio", 0), "verdict": Col("Verdict", "text"),
     # methodology (capacity.report.forecast_views.methodology)
-    "mase": Col("MASE", "number", 3), "seasonal_naive_mase": Col("Seasonal naive MASE", "number", 3),
-    "skill": Col("Skill vs seasonal naive", "growth", 0), "coverage_80": Col("Inside 80% interval", "ratio", 0),
+    "mase": Col("MASE", "number", 3), "seasonal_naive_mase": Col("MASE of seasonal naive", "number", 3),
+    "skill": Col("Skill vs seasonal naive", "growth", 1), "coverage_80": Col("Inside 80% interval", "ratio", 0),
     "coverage_95": Col("Inside 95% interval", "ratio", 0), "windows": Col("Backtest windows", "count"),
     # catalog
     "name": Col("Name", "text"), "group": Col("Group", "text"), "kind": Col("Kind", "text"),

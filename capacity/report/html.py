@@ -35,6 +35,7 @@ th { background: #f3f4f6; }
 td:first-child, th:first-child { text-align: left; }
 tbody tr:nth-child(even) { background: #f8f9fa; }
 .cap-table th, .cap-table td { text-align: left; white-space: nowrap; }
+.cap-table th { white-space: normal; vertical-align: bottom; }
 .cap-table th.num, .cap-table td.num { text-align: right; }
 .cap-table td.wrap { white-space: normal; min-width: 16em; }
 pre { background: #f6f8fa; padding: 8px 12px; overflow-x: auto; font-size: .88em; }

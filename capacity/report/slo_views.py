@@ -17,7 +17,23 @@ from ..slo.windows import Window, rolling
 from ..sources import Progress, Source
 from ..timeutil import parse_duration
 
-__all__ = ["spec_queries", "fetch_spec_data", "rolling_compliance", "budget_burndown", "checkpoints"]
+__all__ = ["spec_queries", "fetch_spec_data", "rolling_compliance", "budget_burndown", "checkpoints", "by_priority"]
+
+PRIORITIES = ("critical", "high", "page", "medium", "ticket", "low", "info")
+
+
+def by_priority(frame: pd.DataFrame, col: str = "priority", *, then: Sequence[str] = (),
+                order: Sequence[str] = PRIORITIES) -> pd.DataFrame:
+    """Rows most urgent first (``order``; unknown priorities last, by name), then by ``then``
+    (descending: the longest or most frequent first). The rows are not changed."""
+    if frame.empty or col not in frame.columns:
+        return frame
+    rank = {p: i for i, p in enumerate(order)}
+    key = frame[col].map(lambda p: rank.get(str(p), len(rank)))
+    tmp = frame.assign(_rank=key.to_numpy(), _name=frame[col].astype(str))
+    cols = ["_rank", "_name", *then]
+    asc = [True, True, *[False] * len(then)]
+    return tmp.sort_values(cols, ascending=asc, kind="stable").drop(columns=["_rank", "_name"]).reset_index(drop=True)
 
 
 def spec_queries(spec: Spec, slos: Sequence[str] | None = None, *, alerts: bool = True) -> list[str]:

@@ -46,3 +46,27 @@ def layout(fig: go.Figure, *, title: str, y_title: str, x_title: str = "", heigh
     fig.update_yaxes(title_text=esc(y_title), showline=True, linecolor="#888", ticks="outside")
     fig.update_xaxes(title_text=esc(x_title), showline=True, linecolor="#888", ticks="outside")
     return fig
+
+
+#: catalog unit -> (axis title, plotly tickformat, tick suffix); bytes use SI prefixes like the tables
+_AXES: dict[str, tuple[str, str, str]] = {
+    "bytes": ("bytes (SI: 1 GB = 10⁹ B)", "~s", "B"),
+    "bytes/s": ("bytes per second (SI)", "~s", "B/s"),
+    "ratio": ("ratio, as %", ".1~%", ""),
+    "seconds": ("seconds", "~s", "s"),
+    "1/s": ("per second (1/s)", "~s", ""),
+}
+
+
+def unit_axis(fig: go.Figure, unit: str, *, axis: str = "y") -> go.Figure:
+    """Title and tick labels of ``axis`` in ``unit`` (a catalog unit): ``220 GB`` not ``220B``
+    (plotly's SI ``B`` would read as billions), ratios as ``10%``."""
+    title, tickformat, suffix = _AXES.get(unit, (unit, "", ""))
+    update = {"title_text": esc(title), "tickformat": tickformat, "ticksuffix": esc(suffix)}
+    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**update)
+    return fig
+
+
+def unit_name(unit: str) -> str:
+    """A unit as words for titles and legends (``1/s`` -> ``per second``)."""
+    return _AXES.get(unit, (unit, "", ""))[0].split(" (")[0]

@@ -60,3 +60,14 @@ def test_methodology_skill_against_seasonal_naive():
     m = methodology(choice)
     assert list(m["skill"]) == pytest.approx([0.5, 0.0])
     assert list(m["coverage_95"]) == [0.95, 0.7]
+
+
+def test_recommendation_numbers_read_like_the_tables():
+    growth = pd.DataFrame([{"rule": "users", "text": "users", "verdict": "plan too tight", "growth": 0.6447,
+                            "growth_lo_95": 0.64, "growth_hi_95": 0.6494, "plan": 0.5, "p_exceed": 0.999}])
+    rec = recommendations(_ttt(), growth, units={"memory_utilization": "ratio"})
+    memory = rec.loc[rec["action"].str.startswith("Add memory"), "reason"].iloc[0]
+    assert "(93.0% against 90.0%)" in memory
+    plan = rec.loc[rec["action"].str.startswith("Revise"), "reason"].iloc[0]
+    # +64.47% to one decimal; a probability below 1 never reads as 100%
+    assert "+64.5% (95%: +64% to +64.9%) against a plan of +50%" in plan and "= >99%" in plan

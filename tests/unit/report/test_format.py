@@ -87,7 +87,7 @@ def test_format_frame_headers_units_and_full_precision_kept():
     before = frame.copy()
     t = f.format_frame(frame, ["slo", "compliance", "met", "budget_consumed", "coverage", "level"],
                        units={"db_size_bytes": "bytes", "disk_free_ratio": "ratio"})
-    assert t.headers == ["SLO", "Compliance", "Objective", "Budget used", "Data coverage", "Threshold"]
+    assert t.headers == ["SLO", "Compliance", "Result", "Budget used", "Data coverage", "Threshold"]
     assert t.rows[0] == ["error-rate", "99.68%", "✓ met", "32.2%", "99.99%", "268.4 GB"]
     assert t.rows[1] == ["cpu", "88.22%", "✗ missed", "117.8%", "100.00%", "10.0%"]
     assert t.right == [False, True, False, True, True, True]

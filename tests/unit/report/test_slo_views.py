@@ -85,3 +85,13 @@ def test_incidents_merge_overlapping_and_close_episodes():
     assert inc.loc[1, "episodes"] == 1
     assert len(incidents(ep, gap="5m")) == 3
     assert list(timeline_episodes(ep, limit=2)["alert"]) == ["HighErrorRate", "ServiceDown"]
+
+
+def test_by_priority_puts_the_most_urgent_first_and_keeps_rows():
+    from capacity.report.slo_views import by_priority
+
+    t = pd.DataFrame({"priority": ["low", "high", "medium", "weird", "high"], "alert": list("abcde"),
+                      "firing_seconds": [5.0, 10.0, 7.0, 1.0, 99.0]})
+    out = by_priority(t, then=["firing_seconds"])
+    assert list(out["alert"]) == ["e", "b", "c", "a", "d"]
+    assert sorted(map(tuple, out.to_numpy().tolist())) == sorted(map(tuple, t.to_numpy().tolist()))
