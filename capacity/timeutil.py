@@ -41,7 +41,9 @@ def parse_duration(text: str | int | float | dt.timedelta | pd.Timedelta, *, fie
             break
         total += float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
         pos = m.end()
-    if pos != len(s) or not s or total <= 0:
+    if s and pos == len(s) and total <= 0:
+        raise ConfigError(f"{field}: duration must be positive, got {text!r}", field=field)
+    if pos != len(s) or not s:
         raise ConfigError(
             f"{field}: cannot read {text!r} as a duration (examples: 30s, 5m, 1h30m, 90d, 1w)", field=field
         )

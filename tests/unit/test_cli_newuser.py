@@ -87,3 +87,18 @@ def test_pull_warning_names_the_file_once(tmp_path: Path) -> None:
     assert any("no time zone" in t for t in texts), texts
     for t in texts:  # was "file X: naive: file X: timestamps have no time zone..."
         assert t.count(str(path)) == 1, t
+
+
+@pytest.mark.parametrize("text", ["0d", "0s", "0h0m"])
+def test_zero_duration_is_called_not_positive(text: str) -> None:
+    from capacity.errors import ConfigError
+    from capacity.timeutil import parse_duration
+
+    # '0d' is well formed; saying "cannot read '0d' as a duration" sent users hunting for a syntax error
+    with pytest.raises(ConfigError, match=rf"--window: duration must be positive, got '{text}'"):
+        parse_duration(text, field="--window")
+
+
+def test_zero_step_on_the_command_line(daily_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pull", "mine", "--source", str(daily_csv), "--step", "0s"]) == 2
+    assert "--step: duration must be positive, got '0s'" in _one_error_line(capsys)
