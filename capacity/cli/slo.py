@@ -75,7 +75,16 @@ def spec_from_args(args: argparse.Namespace) -> Spec:
 
 
 def calendar_tz(args: argparse.Namespace, spec: Spec) -> str:
-    return getattr(args, "tz", None) or spec.tz
+    """``--tz`` (checked even when no calendar window uses it), else the spec's time zone."""
+    tz = getattr(args, "tz", None)
+    if tz is None:
+        return spec.tz
+    try:
+        pd.Timestamp("2026-01-01", tz=tz)
+    except Exception:  # noqa: BLE001 - pytz/zoneinfo raise different types
+        raise ConfigError(f"--tz: unknown time zone {tz!r} (use an IANA name like America/New_York)",
+                          field="tz") from None
+    return str(tz)
 
 
 def source_for(args: argparse.Namespace) -> Source:

@@ -102,3 +102,12 @@ def test_zero_duration_is_called_not_positive(text: str) -> None:
 def test_zero_step_on_the_command_line(daily_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["pull", "mine", "--source", str(daily_csv), "--step", "0s"]) == 2
     assert "--step: duration must be positive, got '0s'" in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize("command", [["slo"], ["alerts"], ["slo", "--month", "2026-09"]])
+def test_unknown_tz_is_refused_for_rolling_windows_too(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    # before: 'capacity slo --tz Mars/Olympus' (a rolling window) ignored the zone and exited 0;
+    # the zone is checked before the source is read, so no data is pulled
+    assert main([*command, "--tz", "Mars/Olympus"]) == 2
+    line = _one_error_line(capsys)
+    assert "unknown time zone 'Mars/Olympus'" in line
