@@ -260,14 +260,21 @@ def time_to_threshold(
         error_x = {"type": "data", "symmetric": False, "array": np.where(within, np.nan_to_num(hi - days), 0),
                    "arrayminus": np.where(within, np.nan_to_num(days - lo), 0), "color": "#333", "thickness": 1.5}
     fig = go.Figure(go.Bar(
-        x=shown, y=names, orientation="h", text=text, error_x=error_x,
-        # inside the bar when it fits, so the label never sits on the interval's whisker
-        textposition=["auto" if w else "outside" for w in within], insidetextanchor="start",
+        x=shown, y=names, orientation="h", text=text, textposition="none", error_x=error_x,
         marker={"color": [THRESHOLD_COLOUR if w else "#9AA5B1" for w in within],
                 "pattern": {"shape": ["" if w else "/" for w in within]}, "line": {"color": "#000", "width": 0.5}},
         name="days to threshold", hovertemplate="%{y}: %{text}<extra></extra>",
     ))
-    fig.add_vline(x=horizon_days, line={"color": "#333", "dash": "dash"}, annotation_text=f"horizon {horizon_days:g} d")
+    # each bar's label right of its bar *and* of its interval's whisker, so nothing is drawn over it
+    ends = shown if error_x is None else np.where(within, np.fmax(shown, np.nan_to_num(hi, nan=0.0)), shown)
+    spans = ([f" (95%: {a:.0f} to {b:.0f} d)" if w and np.isfinite(a) and np.isfinite(b) else ""
+              for a, b, w in zip(data[lo_col].to_numpy(dtype=float), data[hi_col].to_numpy(dtype=float), within)]
+             if error_x is not None else [""] * len(names))
+    for name, label, span, x_end in zip(names, text, spans, ends):
+        fig.add_annotation(x=float(x_end), y=name, xanchor="left", xshift=4, showarrow=False, text=label + span)
+    fig.add_vline(x=horizon_days, line={"color": "#333", "dash": "dash"})
+    fig.add_annotation(x=horizon_days, y=1, yref="paper", yanchor="bottom", showarrow=False,
+                       text=f"horizon {horizon_days:g} d")
     layout(fig, title=title, y_title="", x_title="days from the end of the history",
            height=max(280, 120 + 34 * len(data)))
     fig.update_yaxes(autorange="reversed")

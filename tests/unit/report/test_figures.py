@@ -153,3 +153,30 @@ def test_ci_png_export_writes_files_and_bounds_a_hung_browser(tmp_path):
         write_pngs([("load", ("b.png", fig))], tmp_path, timeout=0.01)  # the child cannot start that fast
     assert "did not finish within" in str(info.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
+def test_time_to_threshold_labels_clear_of_bars_and_whiskers():
+    table = pd.DataFrame({"name": ["disk", "db"], "days": [30.0, np.nan], "days_lo": [20.0, np.nan],
+                          "days_hi": [45.0, np.nan]})
+    fig = figures.time_to_threshold(table, horizon_days=90)
+    at = {a.text: a for a in fig.layout.annotations}
+    label = at["30 d (95%: 20 to 45 d)"]
+    assert label.x == 45.0 and label.xanchor == "left"  # past the whisker's end, not on it
+    assert at["not within 90 d"].x == 90.0
+    assert at["horizon 90 d"].yref == "paper" and at["horizon 90 d"].yanchor == "bottom"  # above the bars
+
+
+def test_unit_axes_use_si_bytes_and_percent_and_heatmap_label_sits_above_the_grid():
+    hist = pd.DataFrame({"ds": pd.date_range("2026-09-01", periods=3, freq="D", tz="UTC"), "y": [1e11, 2e11, 3e11]})
+    fc = pd.DataFrame({"ds": pd.date_range("2026-09-04", periods=2, freq="D", tz="UTC"), "mean": [4e11, 5e11],
+                       "lo-80": [3e11, 4e11], "hi-80": [5e11, 6e11], "lo-95": [2e11, 3e11], "hi-95": [6e11, 7e11]})
+    fig = figures.fan_chart(hist, fc, title="db", unit="bytes", threshold=6e11, threshold_label="volume")
+    assert fig.layout.yaxis.tickformat == "~s" and fig.layout.yaxis.ticksuffix == "B"  # 200GB, not 200B
+    assert any(a.text == "volume: 600 GB" for a in fig.layout.annotations)
+    ratio = figures.series_lines(_two_series(), title="cpu", unit="ratio")
+    assert ratio.layout.yaxis.tickformat.endswith("%")
+    frame = pd.DataFrame({"unique_id": "x", "ds": pd.date_range("2026-10-05", periods=7 * 24, freq="h", tz="UTC"),
+                          "y": 1.0})
+    heat = figures.business_hours_heatmap(frame, title="load", unit="1/s", tz="UTC")
+    label = [a for a in heat.layout.annotations if "business hours" in a.text][0]
+    assert label.y == -0.5 and label.yanchor == "bottom"  # the top edge of the reversed grid, outside the cells
