@@ -111,3 +111,8 @@ def test_unknown_tz_is_refused_for_rolling_windows_too(command: list[str], capsy
     assert main([*command, "--tz", "Mars/Olympus"]) == 2
     line = _one_error_line(capsys)
     assert "unknown time zone 'Mars/Olympus'" in line
+
+
+def test_unknown_metric_points_a_cli_user_to_pull_list(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pull", "qqqqqqqq"]) == 2  # nothing close: the hint must be usable from a shell
+    assert "capacity pull --list" in _one_error_line(capsys)
