@@ -193,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
         if args.explain:
             cols = ["unique_id", "model", "mase", "seasonal_naive_mase", "coverage-80", "coverage-95",
                     "calibration-80", "windows", "fallback", "note"]
-            sys.stderr.write(format_table(choice[cols]))
+            sys.stderr.write(format_table(choice[cols].fillna({"note": ""})))  # no "NaN" for "no note"
     else:
         fc = forecast(frame, horizon, models=models, **common)
     for uid, note in fc.drop_duplicates("unique_id")[["unique_id", "note"]].itertuples(index=False):

@@ -116,3 +116,19 @@ def test_unknown_tz_is_refused_for_rolling_windows_too(command: list[str], capsy
 def test_unknown_metric_points_a_cli_user_to_pull_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["pull", "qqqqqqqq"]) == 2  # nothing close: the hint must be usable from a shell
     assert "capacity pull --list" in _one_error_line(capsys)
+
+
+def test_explain_shows_no_nan_for_no_note(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ds = pd.date_range("2026-01-01", periods=120, freq="D", tz="UTC")
+    y = 100 + 2 * np.arange(120) + 5 * (np.arange(120) % 7 == 0)
+    whole = pd.DataFrame({"unique_id": "whole", "ds": ds, "y": y})
+    gappy = pd.DataFrame({"unique_id": "gappy", "ds": ds, "y": y}).drop(index=[50, 51, 52])  # interpolated: a note
+    path = tmp_path / "two.csv"
+    pd.concat([whole, gappy]).assign(ds=lambda f: f["ds"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")).to_csv(path, index=False)
+    rc = main(["forecast", "whole", "gappy", "--source", str(path), "--horizon", "7d", "--explain", "--jobs", "1",
+               "--format", "csv"])
+    assert rc == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().err.strip().splitlines()[1:]}
+    assert set(rows) == {"whole", "gappy"}
+    assert "interpolated" in rows["gappy"] or "fill" in rows["gappy"], rows["gappy"]
+    assert not rows["whole"].rstrip().endswith("NaN")  # no note: a blank cell, not the text NaN
