@@ -109,21 +109,28 @@ def compliance_over_time(
     """
     _need(frame, (slo_col, ds_col, value_col, target_col), "compliance_over_time")
     fig = go.Figure()
+    targets: set[float] = set()
     for i, (slo, part) in enumerate(frame.groupby(slo_col, sort=True)):
         style = trace_style(i)
         fig.add_trace(go.Scatter(x=part[ds_col], y=100 * part[value_col], mode="lines", name=esc(slo),
                                  line=style["line"], legendgroup=str(i)))
         target = float(part[target_col].iloc[-1])
-        fig.add_trace(go.Scatter(x=[part[ds_col].min(), part[ds_col].max()], y=[100 * target] * 2, mode="lines+text",
+        fig.add_trace(go.Scatter(x=[part[ds_col].min(), part[ds_col].max()], y=[100 * target] * 2, mode="lines",
                                  name=f"{esc(slo)} target {100 * target:g}%", legendgroup=str(i), showlegend=False,
-                                 line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5},
-                                 text=["", f"target {100 * target:g}%"], textposition="top left"))
+                                 line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5}))
+        targets.add(100 * target)
         below = part[part[value_col] < part[target_col]]
         if len(below):
             fig.add_trace(go.Scatter(x=below[ds_col], y=100 * below[value_col], mode="markers", legendgroup=str(i),
                                      name=f"{esc(slo)} under target",
                                      marker={"symbol": "x", "size": 9, "color": style["line"]["color"]}))
-    return layout(fig, title=title, y_title="compliance (%)", x_title="time (UTC)")
+    layout(fig, title=title, y_title="compliance (%)", x_title="time (UTC)")
+    # one label per distinct target, in the right margin: never over a line, never stacked twice
+    for t in sorted(targets):
+        fig.add_annotation(x=1, xref="paper", xanchor="left", xshift=4, y=t, showarrow=False, text=f"target {t:g}%",
+                           font={"size": 11, "color": TARGET_COLOUR})
+    fig.update_layout(margin={"r": 90})
+    return fig
 
 
 def budget_burndown(

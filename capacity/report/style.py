@@ -32,6 +32,22 @@ def esc(text: object) -> str:
     return _html.escape(str(text), quote=False)
 
 
+def legend_rows(fig: go.Figure, *, width: float = 1000.0) -> int:
+    """How many rows the horizontal legend above the plot takes (at least 1), estimated from the
+    legend names at the house font size, so the top margin keeps it clear of the title."""
+    import re
+
+    items = [re.sub(r"&[a-z]+;|&#\d+;", "x", str(t.name or "")) for t in fig.data
+             if t.showlegend is not False and t.name]
+    rows, used = 1, 0.0
+    for name in items:
+        w = 48 + 7.8 * len(name)  # symbol + gap + text
+        if used and used + w > width:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
+
+
 def layout(fig: go.Figure, *, title: str, y_title: str, x_title: str = "", height: int = 460) -> go.Figure:
     """Apply the house layout: title, axis titles with units, legend, white background."""
     fig.update_layout(
@@ -39,7 +55,7 @@ def layout(fig: go.Figure, *, title: str, y_title: str, x_title: str = "", heigh
         template="plotly_white",
         font={"family": FONT, "size": 13},
         height=height,
-        margin={"l": 70, "r": 30, "t": 88, "b": 55},
+        margin={"l": 70, "r": 30, "t": 64 + 24 * legend_rows(fig), "b": 55},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0.0},
         hovermode="x unified",
     )

@@ -180,3 +180,13 @@ def test_unit_axes_use_si_bytes_and_percent_and_heatmap_label_sits_above_the_gri
     heat = figures.business_hours_heatmap(frame, title="load", unit="1/s", tz="UTC")
     label = [a for a in heat.layout.annotations if "business hours" in a.text][0]
     assert label.y == -0.5 and label.yanchor == "bottom"  # the top edge of the reversed grid, outside the cells
+
+
+def test_compliance_targets_labelled_once_outside_the_lines():
+    ds = pd.date_range("2026-09-01", periods=3, freq="D", tz="UTC")
+    frame = pd.concat([pd.DataFrame({"slo": s, "ds": ds, "compliance": 0.995, "target": t})
+                       for s, t in (("a", 0.99), ("b", 0.99), ("c", 0.95))])
+    fig = figures.compliance_over_time(frame)
+    labels = sorted(a.text for a in fig.layout.annotations if a.text.startswith("target"))
+    assert labels == ["target 95%", "target 99%"]
+    assert all(a.xref == "paper" and a.x == 1 and a.xanchor == "left" for a in fig.layout.annotations)
