@@ -183,7 +183,7 @@ def _gantt(
 
 def burn_rate_episodes(
     frame: pd.DataFrame, *, title: str = "Burn-rate episodes", slo_col: str = "slo", start_col: str = "start",
-    end_col: str = "end", severity_col: str = "severity", rate_col: str | None = "burn_rate",
+    end_col: str = "end", severity_col: str = "severity", rate_col: str | None = "burn_rate", y_title: str = "SLO",
 ) -> go.Figure:
     """Episodes when an SLO burned its budget fast: one bar per episode, per SLO row.
 
@@ -197,7 +197,7 @@ def burn_rate_episodes(
         data["_text"] = [f"{r:.1f}x" if pd.notna(r) else "" for r in data[rate_col]]
         text_col = "_text"
     return _gantt(data, row_col=slo_col, start_col=start_col, end_col=end_col, group_col=severity_col,
-                  text_col=text_col, title=title, y_title="SLO")
+                  text_col=text_col, title=title, y_title=y_title)
 
 
 def alert_timeline(
