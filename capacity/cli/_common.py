@@ -130,22 +130,32 @@ def add_format_args(parser: argparse.ArgumentParser) -> None:
                    "atomically: an existing FILE is replaced only when the new one is complete")
 
 
-def output_format(args: argparse.Namespace) -> str:
-    """The format ``emit`` will use: ``--format``, else the ``--out`` extension, else table."""
+def output_format(args: argparse.Namespace, *, option: str = "--out") -> str:
+    """The format ``emit`` will use: ``--format``, else the ``--out`` extension, else table.
+
+    Also checks that the ``--out`` directory exists, so a long pull is not wasted on an unwritable
+    target. ``option`` names the option holding ``args.out`` in messages (``--labels``...).
+    """
     fmt = getattr(args, "format", None)
     out = getattr(args, "out", None)
     if out is not None:
+        directory = Path(out).parent
+        if str(directory) and not directory.is_dir():
+            raise ConfigError(f"{option} {out}: directory {directory} does not exist", field=option.lstrip("-"),
+                              file=str(out))
         name = Path(out).name.lower()
         by_ext = "csv" if name.endswith(".csv.gz") else _BY_SUFFIX.get(Path(out).suffix.lower())
         if fmt is None:
             if by_ext is None:
                 raise ConfigError(
-                    f"--out {out}: cannot tell the format from the extension (use .parquet, .csv, .json, .txt or --format)",
-                    field="out", file=str(out),
+                    f"{option} {out}: cannot tell the format from the extension (use .parquet, .csv, .json, .txt"
+                    + (" or --format)" if option == "--out" else ")"),
+                    field=option.lstrip("-"), file=str(out),
                 )
             return by_ext
         if by_ext == "parquet":
-            raise ConfigError(f"--out {out}: a .parquet file cannot hold --format {fmt}", field="format", file=str(out))
+            raise ConfigError(f"{option} {out}: a .parquet file cannot hold --format {fmt}", field="format",
+                              file=str(out))
     return fmt or "table"
 
 

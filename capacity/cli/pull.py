@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out {args.out}: write the frame as .parquet, .csv or .json", field="out", file=args.out)
     labels_fmt = None
     if args.labels is not None:
-        labels_fmt = output_format(argparse.Namespace(out=args.labels, format=None))
+        labels_fmt = output_format(argparse.Namespace(out=args.labels, format=None), option="--labels")
         if labels_fmt not in ("parquet", "csv", "json"):
             raise ConfigError(f"--labels {args.labels}: use a .parquet, .csv or .json file", field="labels",
                               file=args.labels)

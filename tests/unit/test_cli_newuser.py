@@ -132,3 +132,20 @@ def test_explain_shows_no_nan_for_no_note(tmp_path: Path, capsys: pytest.Capture
     assert set(rows) == {"whole", "gappy"}
     assert "interpolated" in rows["gappy"] or "fill" in rows["gappy"], rows["gappy"]
     assert not rows["whole"].rstrip().endswith("NaN")  # no note: a blank cell, not the text NaN
+
+
+def test_out_directory_is_checked_before_anything_is_written(daily_csv: Path, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    labels = tmp_path / "labels.csv"
+    labels.write_text("keep\n")
+    rc = main(["pull", "mine", "--source", str(daily_csv), "--labels", str(labels),
+               "--out", str(tmp_path / "missing" / "x.csv")])
+    assert rc == 2
+    assert "--out" in _one_error_line(capsys)
+    assert labels.read_text() == "keep\n"  # was: the labels file replaced, then the --out write failed
+
+
+def test_bad_labels_file_is_named_as_labels(daily_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pull", "mine", "--source", str(daily_csv), "--labels", "labels.xyz"]) == 2
+    line = _one_error_line(capsys)
+    assert line.startswith("capacity pull: error: --labels labels.xyz") and "--out" not in line
