@@ -107,6 +107,7 @@ def range_from_args(
     ``start`` to 7 days before ``end``.
     """
     end_arg, start_arg = getattr(args, "end", None), getattr(args, "start", None)
+    span = None
     if end_arg is not None:
         end = parse_time(end_arg, field="--end")
     else:
@@ -114,10 +115,16 @@ def range_from_args(
         end = span[1] if span else pd.Timestamp.now(tz="UTC")
     start = parse_time(start_arg, field="--start") if start_arg is not None else end - DEFAULT_RANGE
     if start > end:
-        raise ConfigError(f"--start {start.isoformat()} is after --end {end.isoformat()}", field="start")
+        why = f" (the end of the data of {source.name}; give --end)" if span and source is not None else ""
+        raise ConfigError(f"--start {_short(start)} is after --end {_short(end)}{why}", field="start")
     step_arg = getattr(args, "step", None)
     step = parse_duration(step_arg, field="--step") if step_arg is not None else None
     return start, end, step
+
+
+def _short(ts: pd.Timestamp) -> str:
+    """A UTC time for messages, to the second: ``2026-10-01T00:00:00Z``."""
+    return ts.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # -- output --------------------------------------------------------------------

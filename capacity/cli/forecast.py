@@ -12,7 +12,7 @@ from ..errors import ConfigError
 from ..sources import Source
 from ..timeutil import parse_duration, parse_time
 from ._common import (
-    add_format_args, add_range_args, add_source_args, emit, format_table, output_format, source_from_args, warn,
+    _short, add_format_args, add_range_args, add_source_args, emit, format_table, output_format, source_from_args, warn,
 )
 
 EXAMPLES = """\
@@ -133,7 +133,8 @@ def load_history(args: argparse.Namespace, horizon: pd.Timedelta, command: str) 
     else:
         start = end - max(4 * horizon, pd.Timedelta(days=28))
     if start >= end:
-        raise ConfigError(f"--start {start.isoformat()} is not before --end {end.isoformat()}", field="start")
+        why = f" (the end of the data of {src.name}; give --end)" if span and not args.end else ""
+        raise ConfigError(f"--start {_short(start)} is not before --end {_short(end)}{why}", field="start")
     frames = []
     for m in metrics:
         if args.step:

@@ -149,3 +149,12 @@ def test_bad_labels_file_is_named_as_labels(daily_csv: Path, capsys: pytest.Capt
     assert main(["pull", "mine", "--source", str(daily_csv), "--labels", "labels.xyz"]) == 2
     line = _one_error_line(capsys)
     assert line.startswith("capacity pull: error: --labels labels.xyz") and "--out" not in line
+
+
+@pytest.mark.parametrize("command", [["pull", "mine"], ["forecast", "--horizon", "7d"]])
+def test_start_after_the_data_says_where_the_data_ends(daily_csv: Path, command: list[str],
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    # 'now-7d' on a file (or the sample) whose data ended long ago: --end defaulted to the data's end
+    assert main([*command, "--source", str(daily_csv), "--start", "now-7d"]) == 2
+    line = _one_error_line(capsys)
+    assert "--end 2026-04-30T00:00:00Z (the end of the data of file" in line and "give --end" in line
