@@ -26,11 +26,11 @@ EXAMPLES = """\
 examples:
   capacity pull --list                                   the catalog's metric names
   capacity pull request_rate error_ratio --start 2026-09-01 --end 2026-09-08 --step 5m
-  capacity pull cpu_utilization --start now-30d --step 1h --out cpu.parquet
+  capacity pull cpu_utilization --start 2026-09-01 --step 1h --out cpu.parquet      (the sample ends 2026-10-01)
   capacity pull 'sum by (job) (rate(http_requests_total[5m]))' --source http://127.0.0.1:9090 \\
       --start 2026-11-01T00:00:00Z --end 2026-11-02T00:00:00Z --step 1m --out rps.csv --labels rps-labels.csv
   capacity pull --source data/real/wikipedia-pageviews/wp_R_daily_views.csv --list
-  capacity pull views --source data/real/wikipedia-pageviews/wp_R_daily_views.csv --step 7d --format json
+  capacity pull views --source data/real/wikipedia-pageviews/wp_R_daily_views.csv --start 2015-01-01 --step 7d --format json
 
 METRIC is a catalog name (see --list) or, for a server source, any PromQL
 expression. For a file source, METRIC is a series of the file (its unique_id);

@@ -158,3 +158,28 @@ def test_start_after_the_data_says_where_the_data_ends(daily_csv: Path, command:
     assert main([*command, "--source", str(daily_csv), "--start", "now-7d"]) == 2
     line = _one_error_line(capsys)
     assert "--end 2026-04-30T00:00:00Z (the end of the data of file" in line and "give --end" in line
+
+
+def _examples(command: str) -> list[list[str]]:
+    """The one-line examples of ``capacity COMMAND --help`` that need no server, as argv lists."""
+    import shlex
+
+    lines = []
+    for raw in (_subparsers()[command].epilog or "").splitlines():  # type: ignore[attr-defined]
+        line = raw.strip()
+        if not line.startswith(f"capacity {command}") or line.endswith("\\") or "http" in line:
+            continue
+        line = line.split("    ")[0]  # drop the trailing comment column
+        lines.append(shlex.split(line)[1:])
+    return lines
+
+
+@pytest.mark.parametrize("argv", _examples("pull"), ids=lambda a: " ".join(a)[:60])
+def test_pull_help_examples_run(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])  # data/real/... is relative to the checkout
+    argv = [str(tmp_path / a) if a.endswith((".parquet", ".csv")) and not a.startswith("data/") else a for a in argv]
+    assert main(argv) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    if "--format" in argv:
+        assert out.count("\"ds\"") > 10  # a year of weekly points, not the last 7 days
