@@ -3,7 +3,9 @@
 Every function takes a frame (documented per function), returns a
 ``plotly.graph_objects.Figure`` with a title and axis titles carrying units,
 and never reads files, the network or the clock. Label values are escaped
-before they reach plotly's text renderer. :mod:`capacity.report.output`
+before they reach plotly's text renderer. Time axes take the report's ``tz``
+(drawn as that zone's wall clock, durations exact; default UTC), except the
+forecast charts, whose daily points are UTC days. :mod:`capacity.report.output`
 turns a figure into an HTML fragment or a PNG.
 """
 from __future__ import annotations
@@ -32,6 +34,17 @@ __all__ = [
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
+def _wall(ts: "pd.Series | pd.Index | Sequence[pd.Timestamp]", tz: str) -> pd.Series:
+    """Times as the wall clock of ``tz`` (naive, so plotly draws them as they read locally); UTC
+    times are passed through unchanged."""
+    s = pd.Series(pd.to_datetime(ts, utc=True))
+    return s if tz == "UTC" else s.dt.tz_convert(tz).dt.tz_localize(None)
+
+
+def _time_title(tz: str) -> str:
+    return f"time ({esc(tz)})"
+
+
 def _need(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -39,7 +52,8 @@ def _need(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 
 
 def series_lines(
-    frame: pd.DataFrame, *, title: str, unit: str, names: dict[str, str] | None = None, max_series: int = 12
+    frame: pd.DataFrame, *, title: str, unit: str, names: dict[str, str] | None = None, max_series: int = 12,
+    tz: str = "UTC",
 ) -> go.Figure:
     """A canonical frame (``unique_id, ds, y``) as one line per series.
 
@@ -52,10 +66,10 @@ def series_lines(
     for i, uid in enumerate(ids[:max_series]):
         part = frame[frame["unique_id"] == uid]
         style = trace_style(i)
-        fig.add_trace(go.Scatter(x=part["ds"], y=part["y"], mode="lines", name=esc((names or {}).get(uid, uid)),
+        fig.add_trace(go.Scatter(x=_wall(part["ds"], tz), y=part["y"], mode="lines", name=esc((names or {}).get(uid, uid)),
                                  line=style["line"]))
     more = f" (first {max_series} of {len(ids)} series)" if len(ids) > max_series else ""
-    return unit_axis(layout(fig, title=title + more, y_title=unit, x_title="time (UTC)"), unit)
+    return unit_axis(layout(fig, title=title + more, y_title=unit, x_title=_time_title(tz)), unit)
 
 
 def business_hours_heatmap(
@@ -100,7 +114,7 @@ def business_hours_heatmap(
 
 def compliance_over_time(
     frame: pd.DataFrame, *, title: str = "SLO compliance over time", slo_col: str = "slo", ds_col: str = "ds",
-    value_col: str = "compliance", target_col: str = "target",
+    value_col: str = "compliance", target_col: str = "target", tz: str = "UTC",
 ) -> go.Figure:
     """Compliance (fraction, 0..1) per SLO against its target (dashed line, labelled).
 
@@ -112,19 +126,19 @@ def compliance_over_time(
     targets: set[float] = set()
     for i, (slo, part) in enumerate(frame.groupby(slo_col, sort=True)):
         style = trace_style(i)
-        fig.add_trace(go.Scatter(x=part[ds_col], y=100 * part[value_col], mode="lines", name=esc(slo),
+        fig.add_trace(go.Scatter(x=_wall(part[ds_col], tz), y=100 * part[value_col], mode="lines", name=esc(slo),
                                  line=style["line"], legendgroup=str(i)))
         target = float(part[target_col].iloc[-1])
-        fig.add_trace(go.Scatter(x=[part[ds_col].min(), part[ds_col].max()], y=[100 * target] * 2, mode="lines",
+        fig.add_trace(go.Scatter(x=_wall([part[ds_col].min(), part[ds_col].max()], tz), y=[100 * target] * 2, mode="lines",
                                  name=f"{esc(slo)} target {100 * target:g}%", legendgroup=str(i), showlegend=False,
                                  line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5}))
         targets.add(100 * target)
         below = part[part[value_col] < part[target_col]]
         if len(below):
-            fig.add_trace(go.Scatter(x=below[ds_col], y=100 * below[value_col], mode="markers", legendgroup=str(i),
+            fig.add_trace(go.Scatter(x=_wall(below[ds_col], tz), y=100 * below[value_col], mode="markers", legendgroup=str(i),
                                      name=f"{esc(slo)} under target",
                                      marker={"symbol": "x", "size": 9, "color": style["line"]["color"]}))
-    layout(fig, title=title, y_title="compliance (%)", x_title="time (UTC)")
+    layout(fig, title=title, y_title="compliance (%)", x_title=_time_title(tz))
     # one label per distinct target, in the right margin: never over a line, never stacked twice
     for t in sorted(targets):
         fig.add_annotation(x=1, xref="paper", xanchor="left", xshift=4, y=t, showarrow=False, text=f"target {t:g}%",
@@ -135,7 +149,7 @@ def compliance_over_time(
 
 def budget_burndown(
     frame: pd.DataFrame, *, title: str = "Error budget remaining", slo_col: str = "slo", ds_col: str = "ds",
-    value_col: str = "budget_remaining",
+    value_col: str = "budget_remaining", tz: str = "UTC",
 ) -> go.Figure:
     """Error budget remaining (fraction of the window's budget; < 0 is overspent) per SLO.
 
@@ -145,16 +159,16 @@ def budget_burndown(
     fig = go.Figure()
     for i, (slo, part) in enumerate(frame.groupby(slo_col, sort=True)):
         style = trace_style(i)
-        fig.add_trace(go.Scatter(x=part[ds_col], y=100 * part[value_col], mode="lines", name=esc(slo),
+        fig.add_trace(go.Scatter(x=_wall(part[ds_col], tz), y=100 * part[value_col], mode="lines", name=esc(slo),
                                  line=style["line"]))
     fig.add_hline(y=0, line={"color": THRESHOLD_COLOUR, "dash": "dash", "width": 1.5},
                   annotation_text="budget exhausted", annotation_position="bottom left")
-    return layout(fig, title=title, y_title="error budget remaining (%)", x_title="time (UTC)")
+    return layout(fig, title=title, y_title="error budget remaining (%)", x_title=_time_title(tz))
 
 
 def _gantt(
     frame: pd.DataFrame, *, row_col: str, start_col: str, end_col: str, group_col: str | None, text_col: str | None,
-    title: str, y_title: str,
+    title: str, y_title: str, tz: str = "UTC",
 ) -> go.Figure:
     fig = go.Figure()
     groups = [(None, frame)] if group_col is None else list(frame.groupby(group_col, sort=True))
@@ -166,15 +180,16 @@ def _gantt(
         duration_ms = (end - start).dt.total_seconds().to_numpy() * 1000.0
         text = [esc(t) for t in part[text_col]] if text_col else None
         fig.add_trace(go.Bar(
-            base=start, x=duration_ms, y=[esc(r) for r in part[row_col].astype(str)], orientation="h",
+            base=_wall(start, tz), x=duration_ms, y=[esc(r) for r in part[row_col].astype(str)], orientation="h",
             name=esc(group) if group is not None else "episode", text=text, textposition="inside",
             marker={"color": COLOURS[i % len(COLOURS)], "pattern": {"shape": patterns[i % len(patterns)]},
                     "line": {"color": "#000", "width": 0.5}},
-            customdata=np.stack([start.dt.strftime("%Y-%m-%d %H:%M"), end.dt.strftime("%Y-%m-%d %H:%M")], axis=-1)
+            customdata=np.stack([start.dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M %Z"),
+                                 end.dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M %Z")], axis=-1)
             if len(part) else None,
-            hovertemplate="%{y}<br>%{customdata[0]} to %{customdata[1]} UTC<extra>%{fullData.name}</extra>",
+            hovertemplate="%{y}<br>%{customdata[0]} to %{customdata[1]}<extra>%{fullData.name}</extra>",
         ))
-    layout(fig, title=title, y_title=y_title, x_title="time (UTC)", height=max(300, 120 + 28 * len(rows)))
+    layout(fig, title=title, y_title=y_title, x_title=_time_title(tz), height=max(300, 120 + 28 * len(rows)))
     fig.update_xaxes(type="date")
     fig.update_yaxes(categoryorder="array", categoryarray=[esc(r) for r in rows][::-1])
     fig.update_layout(barmode="overlay", hovermode="closest")
@@ -184,6 +199,7 @@ def _gantt(
 def burn_rate_episodes(
     frame: pd.DataFrame, *, title: str = "Burn-rate episodes", slo_col: str = "slo", start_col: str = "start",
     end_col: str = "end", severity_col: str = "severity", rate_col: str | None = "burn_rate", y_title: str = "SLO",
+    tz: str = "UTC",
 ) -> go.Figure:
     """Episodes when an SLO burned its budget fast: one bar per episode, per SLO row.
 
@@ -197,12 +213,12 @@ def burn_rate_episodes(
         data["_text"] = [f"{r:.1f}x" if pd.notna(r) else "" for r in data[rate_col]]
         text_col = "_text"
     return _gantt(data, row_col=slo_col, start_col=start_col, end_col=end_col, group_col=severity_col,
-                  text_col=text_col, title=title, y_title=y_title)
+                  text_col=text_col, title=title, y_title=y_title, tz=tz)
 
 
 def alert_timeline(
     frame: pd.DataFrame, *, title: str = "Alert replay: when alerts would have fired", alert_col: str = "alert",
-    start_col: str = "start", end_col: str = "end", severity_col: str = "severity",
+    start_col: str = "start", end_col: str = "end", severity_col: str = "severity", tz: str = "UTC",
 ) -> go.Figure:
     """Firing intervals of replayed alerts: one row per alert, one bar per firing.
 
@@ -210,7 +226,7 @@ def alert_timeline(
     """
     _need(frame, (alert_col, start_col, end_col, severity_col), "alert_timeline")
     return _gantt(frame, row_col=alert_col, start_col=start_col, end_col=end_col, group_col=severity_col,
-                  text_col=None, title=title, y_title="alert")
+                  text_col=None, title=title, y_title="alert", tz=tz)
 
 
 def fan_chart(

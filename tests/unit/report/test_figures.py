@@ -190,3 +190,19 @@ def test_compliance_targets_labelled_once_outside_the_lines():
     labels = sorted(a.text for a in fig.layout.annotations if a.text.startswith("target"))
     assert labels == ["target 95%", "target 99%"]
     assert all(a.xref == "paper" and a.x == 1 and a.xanchor == "left" for a in fig.layout.annotations)
+
+
+def test_time_axes_in_the_report_zone_keep_exact_durations():
+    tz = "America/New_York"
+    frame = pd.DataFrame({"unique_id": "x", "ds": pd.to_datetime(["2026-09-03 15:06", "2026-09-03 16:06"], utc=True),
+                          "y": [1.0, 2.0]})
+    fig = figures.series_lines(frame, title="x", unit="1/s", tz=tz)
+    assert list(pd.to_datetime(fig.data[0].x)) == [pd.Timestamp("2026-09-03 11:06"), pd.Timestamp("2026-09-03 12:06")]
+    assert fig.layout.xaxis.title.text == "time (America/New_York)"
+    # an alert across the November DST change: bar starts at local wall time, lasts the real 3 hours
+    eps = pd.DataFrame({"alert": ["A"], "start": [pd.Timestamp("2026-11-01 05:00", tz="UTC")],
+                        "end": [pd.Timestamp("2026-11-01 08:00", tz="UTC")], "severity": ["high"]})
+    gantt = figures.alert_timeline(eps, tz=tz)
+    assert pd.Timestamp(gantt.data[0].base[0]) == pd.Timestamp("2026-11-01 01:00")  # 01:00 EDT
+    assert list(gantt.data[0].x) == [3 * 3600e3]
+    assert list(gantt.data[0].customdata[0]) == ["2026-11-01 01:00 EDT", "2026-11-01 03:00 EST"]
