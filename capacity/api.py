@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Iterable
 from typing import Any
@@ -123,6 +124,11 @@ def _spec_and_window(spec: Any, source: Any, window: Any, end: Any, month: Any, 
     chosen = [w for w in (window is not None, month is not None, quarter is not None) if w]
     if len(chosen) > 1:
         raise ConfigError("give one of window, month or quarter", field="window")
+    if isinstance(window, str):  # the notebooks' `window` parameter takes 2026-09 / 2026Q3; here they have names
+        for pattern, name in ((r"\d{4}-\d{2}", "month"), (r"\d{4}-?Q[1-4]", "quarter")):
+            if re.fullmatch(pattern, window.strip()):
+                raise ConfigError(f"window: {window!r} is a calendar {name}: pass {name}={window.strip()!r} "
+                                  "(window= is a rolling length such as '30d')", field="window")
     if month is not None:
         win = _slo.month(month, zone)
     elif quarter is not None:

@@ -183,3 +183,15 @@ def test_pull_help_examples_run(argv: list[str], tmp_path: Path, monkeypatch: py
     out = capsys.readouterr().out
     if "--format" in argv:
         assert out.count("\"ds\"") > 10  # a year of weekly points, not the last 7 days
+
+
+@pytest.mark.parametrize(("window", "keyword"), [("2026-09", "month"), ("2026Q3", "quarter")])
+def test_calendar_window_passed_as_window_names_the_keyword(window: str, keyword: str) -> None:
+    import capacity
+    from capacity.errors import ConfigError
+
+    # `capacity report slo_compliance -p window=2026-09` works; capacity.slo_compliance(window="2026-09") said only
+    # "cannot read '2026-09' as a duration"
+    for fn in (capacity.slo_compliance, capacity.alert_replay):
+        with pytest.raises(ConfigError, match=rf"pass {keyword}='{window}'"):
+            fn(window=window)
