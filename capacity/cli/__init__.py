@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .._version import __version__
 from ..errors import CapacityError
@@ -31,8 +32,15 @@ EXIT_OK = 0
 EXIT_ERROR = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are one line too (subcommand parsers inherit the class)."""
+
+    def error(self, message: str) -> "NoReturn":
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="capacity",
         description="Capacity planning and SLO analytics for Prometheus-monitored platforms.",
         epilog="Run 'capacity COMMAND --help' for the options of one command.",

@@ -195,3 +195,13 @@ def test_calendar_window_passed_as_window_names_the_keyword(window: str, keyword
     for fn in (capacity.slo_compliance, capacity.alert_replay):
         with pytest.raises(ConfigError, match=rf"pass {keyword}='{window}'"):
             fn(window=window)
+
+
+@pytest.mark.parametrize("argv", [["alerts", "--summary", "week"], ["forecast", "users_total"], ["nosuchcommand"],
+                                  ["slo", "--no-such-option"]])
+def test_usage_errors_are_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    line = _one_error_line(capsys)  # was: the whole usage block, then the error
+    assert "error:" in line and "--help" in line
