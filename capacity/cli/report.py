@@ -7,6 +7,19 @@ import sys
 from ..errors import ParameterError
 
 
+EXAMPLES = """\
+examples:
+  capacity report --list                                    the notebooks and their parameters (type, default, meaning)
+  capacity report quarterly_review -p quarter=2026Q2        what 'make report' renders, for another quarter
+  capacity report slo_compliance -p slo=error-rate -p window=2026-09
+  capacity report capacity_forecast --source http://127.0.0.1:9090 -p horizon_days=30
+  capacity report explore --out-dir /tmp/explore --no-html
+
+A failing cell is reported with the notebook, the cell index and the error; the partial notebook is kept as
+OUT_DIR/NAME.partial.ipynb. Outputs are written atomically.
+"""
+
+
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
     p = sub.add_parser(
         "report",
@@ -16,6 +29,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
             "(inputs hidden, plotly.js embedded once, no network needed to view it). Parameters are checked "
             "against the notebook's parameters cell before anything runs."
         ),
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("name", nargs="?", help="notebook name, e.g. quarterly_review (see --list)")
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
@@ -23,10 +37,10 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
     p.add_argument("--source", help="data source: 'sample', an http(s):// Prometheus URL, or a CSV/Parquet file "
                                     "(sets the notebook's 'source' parameter); a bearer token is read from "
                                     "CAPACITY_BEARER_TOKEN, never from the command line")
-    p.add_argument("--out-dir", default="reports", help="where to write the outputs (default: reports/)")
+    p.add_argument("--out-dir", default="reports", metavar="DIR", help="where to write the outputs (default: reports/)")
     p.add_argument("--name", dest="stem", help="base name of the outputs (default: the notebook's name)")
     p.add_argument("--no-html", action="store_true", help="write only the executed notebook")
-    p.add_argument("--timeout", type=float, default=None, help="seconds allowed per cell (default: no limit)")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="seconds allowed per cell (default: no limit)")
     p.add_argument("--list", action="store_true", help="list the notebooks and their parameters, then exit")
     p.set_defaults(func=run)
     return p

@@ -205,3 +205,9 @@ def test_usage_errors_are_one_line(argv: list[str], capsys: pytest.CaptureFixtur
     assert exc.value.code == 2
     line = _one_error_line(capsys)  # was: the whole usage block, then the error
     assert "error:" in line and "--help" in line
+
+
+@pytest.mark.parametrize("command", ["pull", "slo", "alerts", "rules", "forecast", "backtest", "report"])
+def test_every_command_help_has_examples(command: str) -> None:
+    text = _subparsers()[command].format_help()  # type: ignore[attr-defined]
+    assert "examples:" in text and f"capacity {command} " in text.split("examples:")[1]
