@@ -132,7 +132,7 @@ def add_format_args(parser: argparse.ArgumentParser) -> None:
     """``--format table|json|csv`` and ``--out FILE``."""
     g = parser.add_argument_group("output")
     g.add_argument("--format", choices=FORMATS, default=None,
-                   help="table (default on a terminal), json or csv; with --out, the extension decides when omitted")
+                   help="table (the default, also when piped), json or csv; with --out, the extension decides when omitted")
     g.add_argument("--out", metavar="FILE", help="write to FILE (.parquet, .csv, .json, .txt) instead of stdout, "
                    "atomically: an existing FILE is replaced only when the new one is complete")
 

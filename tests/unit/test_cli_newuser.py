@@ -211,3 +211,11 @@ def test_usage_errors_are_one_line(argv: list[str], capsys: pytest.CaptureFixtur
 def test_every_command_help_has_examples(command: str) -> None:
     text = _subparsers()[command].format_help()  # type: ignore[attr-defined]
     assert "examples:" in text and f"capacity {command} " in text.split("examples:")[1]
+
+
+def test_default_format_is_described_as_it_behaves(daily_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # stdout is not a terminal under pytest: the output is still the table, so help must not say "on a terminal"
+    assert main(["pull", "mine", "--source", str(daily_csv)]) == 0
+    assert capsys.readouterr().out.startswith("unique_id  ds (UTC)")
+    help_text = " ".join(_subparsers()["pull"].format_help().split())  # type: ignore[attr-defined]
+    assert "default on a terminal" not in help_text
