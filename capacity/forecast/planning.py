@@ -100,6 +100,22 @@ def growth_vs_plan(frame: pd.DataFrame, *, rules: Planning | None = None, **fore
     return pd.DataFrame(rows)
 
 
+def _complete_buckets(buckets: pd.DataFrame, raw_ds: pd.Series, period: pd.Timedelta) -> pd.DataFrame:
+    """``buckets`` without a last bucket the raw data does not cover to its end.
+
+    A history ending at midnight (``end`` is inclusive) leaves a last "day" of one point, whose worst
+    value is that point's, not the day's: it would pose as the latest daily worst value.
+    """
+    if len(buckets) < 2 or len(raw_ds) < 2:
+        return buckets
+    raw_step = raw_ds.sort_values().diff().median()
+    if raw_step >= period:
+        return buckets
+    if raw_ds.max() < buckets["ds"].iloc[-1] + period - raw_step:
+        return buckets.iloc[:-1].reset_index(drop=True)
+    return buckets
+
+
 def _first(ds: pd.Series, hit: np.ndarray) -> pd.Timestamp:
     idx = np.flatnonzero(hit)
     return ds.iloc[int(idx[0])] if len(idx) else pd.NaT
@@ -132,8 +148,11 @@ def time_to_threshold(
         sub = frame[frame["unique_id"] == t.metric]
         if resample is not None:
             how = "min" if t.direction == "below" else "max"
-            sub = (sub.set_index("ds")["y"].resample(parse_duration(resample, field="resample")).agg(how).dropna().rename("y").reset_index()
+            period = parse_duration(resample, field="resample")
+            raw_ds = sub["ds"]
+            sub = (sub.set_index("ds")["y"].resample(period).agg(how).dropna().rename("y").reset_index()
                    .assign(unique_id=t.metric)[["unique_id", "ds", "y"]])
+            sub = _complete_buckets(sub, raw_ds, period)
         fc, choice = auto_forecast(sub, h, executor="serial", **forecast_options)
         y_last = float(sub["y"].iloc[-1])
         if t.direction == "above":

@@ -219,3 +219,16 @@ def test_default_format_is_described_as_it_behaves(daily_csv: Path, capsys: pyte
     assert capsys.readouterr().out.startswith("unique_id  ds (UTC)")
     help_text = " ".join(_subparsers()["pull"].format_help().split())  # type: ignore[attr-defined]
     assert "default on a terminal" not in help_text
+
+
+def test_time_to_threshold_ignores_a_partial_last_day() -> None:
+    from capacity.forecast.planning import time_to_threshold
+
+    # hourly CPU peaking at 85% one hour a day, pulled up to an inclusive midnight end: the last "day" is the
+    # single 00:00 point (30%); its maximum is not that day's worst hour and must not become the last value
+    ds = pd.date_range("2026-01-01", periods=24 * 60 + 1, freq="h", tz="UTC").as_unit("ns")
+    cpu = np.where(np.arange(len(ds)) % 24 == 15, 0.85, 0.30)
+    out = time_to_threshold(pd.DataFrame({"unique_id": "cpu_utilization", "ds": ds, "y": cpu}), "30d",
+                            models=["naive", "seasonal_naive"]).set_index("threshold").loc["cpu"]
+    assert out["last"] == pytest.approx(0.85)
+    assert out["status"] == "already crossed"
