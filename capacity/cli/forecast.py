@@ -184,11 +184,11 @@ def run(args: argparse.Namespace) -> int:
     horizon = parse_duration(args.horizon, field="--horizon")
     models = models_arg(args.models)
     windows_arg(args.windows)
+    if args.thorough and models != "auto":
+        raise ConfigError("--thorough chooses among every model; leave out --models", field="thorough")
     frame, metrics = load_history(args, horizon, "forecast")
     common = dict(season=season_arg(args.season), bounds=bounds_for(metrics) or None, executor=executor_arg(args.jobs))
     if models == "auto" or args.thorough:
-        if args.thorough and models != "auto":
-            raise ConfigError("--thorough chooses among every model; leave out --models", field="thorough")
         fc, choice = auto_forecast(frame, horizon, models="all" if args.thorough else "auto",
                                    n_windows=windows_arg(args.windows), **common)
         if args.explain:

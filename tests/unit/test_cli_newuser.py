@@ -232,3 +232,11 @@ def test_time_to_threshold_ignores_a_partial_last_day() -> None:
                             models=["naive", "seasonal_naive"]).set_index("threshold").loc["cpu"]
     assert out["last"] == pytest.approx(0.85)
     assert out["status"] == "already crossed"
+
+
+def test_thorough_with_models_is_refused_before_pulling(capsys: pytest.CaptureFixture[str]) -> None:
+    # nothing listens on port 1: an error about the source would mean the pull ran before the options were checked
+    rc = main(["forecast", "users_total", "--source", "http://127.0.0.1:1", "--horizon", "30d", "--thorough",
+               "--models", "naive", "--no-cache"])
+    assert rc == 2
+    assert "--thorough" in _one_error_line(capsys)
