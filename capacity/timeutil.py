@@ -50,10 +50,12 @@ def parse_duration(text: str | int | float | dt.timedelta | pd.Timedelta, *, fie
     return pd.Timedelta(seconds=total)
 
 
-def format_duration(td: pd.Timedelta) -> str:
-    """Shortest Prometheus-style duration string: ``5m``, ``1h``, ``3d``, ``90s``."""
+def format_duration(td: pd.Timedelta, *, weeks: bool = True) -> str:
+    """Shortest Prometheus-style duration string: ``5m``, ``1h``, ``3d``, ``90s``;
+    with ``weeks=False`` whole weeks stay in days (``7d``, as people write windows)."""
     secs = int(round(td.total_seconds()))
-    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+    units = (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60))
+    for unit, size in units if weeks else units[1:]:
         if secs and secs % size == 0:
             return f"{secs // size}{unit}"
     return f"{secs}s"

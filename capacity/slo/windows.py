@@ -39,7 +39,7 @@ def rolling(length: str | pd.Timedelta, end: object) -> Window:
     """The window of ``length`` ending at ``end``."""
     td = parse_duration(length, field="window")
     e = parse_time(end, field="end")
-    return Window(f"{format_duration(td)} to {e.strftime('%Y-%m-%dT%H:%M:%SZ')}", e - td, e, "rolling")
+    return Window(f"{format_duration(td, weeks=False)} to {e.strftime('%Y-%m-%dT%H:%M:%SZ')}", e - td, e, "rolling")
 
 
 def month(text: str, tz: str = "UTC") -> Window:

@@ -83,3 +83,9 @@ def test_format_duration_round_trips(seconds: int, text: str) -> None:
     td = pd.Timedelta(seconds=seconds)
     assert format_duration(td) == text
     assert parse_duration(text) == td
+
+
+def test_format_duration_keeps_days_when_asked():
+    assert format_duration(pd.Timedelta(days=7), weeks=False) == "7d"
+    assert format_duration(pd.Timedelta(days=28), weeks=False) == "28d"
+    assert format_duration(pd.Timedelta(days=7)) == "1w"
