@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from .format import in_unit
 
 __all__ = ["CiSummary", "THRESHOLD_COLUMNS", "summarize", "to_markdown", "to_json", "exit_code", "md_escape",
            "from_time_to_threshold", "no_data"]
@@ -87,10 +88,6 @@ def exit_code(summary: CiSummary) -> int:
     return EXIT_CROSSING if summary.crossed else EXIT_CLEAR
 
 
-def _num(v: float) -> str:
-    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.4g}"
-
-
 def _when(ts: pd.Timestamp, days: float, within: bool) -> str:
     if pd.isna(ts):
         return "not within the horizon"
@@ -115,8 +112,9 @@ def to_markdown(summary: CiSummary, charts: Mapping[str, str] | None = None, *, 
               "|:--|:--|--:|--:|:--|:--|"]
     for r in summary.table.itertuples(index=False):
         status = "CROSSED" if r.within else ("at risk" if r.within_early else "ok")
-        unit = f" {md_escape(r.unit)}" if isinstance(r.unit, str) and r.unit else ""
-        lines.append(f"| {status} | {md_escape(r.name)} | {_num(r.threshold)}{unit} | {_num(r.last)}{unit} | "
+        unit = r.unit if isinstance(r.unit, str) else ""
+        lines.append(f"| {status} | {md_escape(r.name)} | {md_escape(in_unit(r.threshold, unit))} | "
+                     f"{md_escape(in_unit(r.last, unit))} | "
                      f"{_when(r.crossing, r.days, r.within)} | {_when(r.crossing_early, r.days_early, r.within_early)} |")
     if charts:
         lines += ["", "## Charts", ""]

@@ -100,3 +100,12 @@ def test_json_is_strict_and_complete():
     assert by["db_size_bytes"]["crossing"] == "2026-11-10T00:00:00+00:00" and by["db_size_bytes"]["within"] is True
     assert EVIL in by  # JSON carries the raw label; it is data, escaped by whoever renders it
     assert not np.isnan(by["db_size_bytes"]["days"])
+
+
+def test_markdown_shows_thresholds_and_last_values_in_their_units():
+    page = _html(to_markdown(summarize(_table(), as_of=AS_OF, horizon=H, source="sample")))
+    # 1e12 bytes = 1 TB (SI), 6e11 = 600 GB; ratios as percentages; other units as number + unit
+    assert "1 TB" in page and "600 GB" in page
+    assert "10.0%" in page and "40.0%" in page
+    assert "5,000,000 users" in page
+    assert "e+" not in page
