@@ -110,6 +110,11 @@ def spec_data(
     return data, tuple(notes)
 
 
+def _warn(notes: Iterable[str]) -> None:
+    for text in notes:
+        warnings.warn(text, SourceWarning, stacklevel=3)
+
+
 def _spec_and_window(spec: Any, source: Any, window: Any, end: Any, month: Any, quarter: Any, tz: Any):
     from . import slo as _slo
 
@@ -165,8 +170,7 @@ def slo_compliance(
     chosen = [spec_obj.slo(n) for n in names] if names else list(spec_obj.slos)
     queries = [q.text for s in chosen for q in s.sli.queries()]
     data, notes = spec_data(spec_obj, src, queries, win.start, win.end)
-    for text in notes:
-        warnings.warn(text, SourceWarning, stacklevel=2)
+    _warn(notes)
     return _slo.compliance(spec_obj, data, [win], names)
 
 
@@ -187,6 +191,5 @@ def alert_replay(
     spec_obj, src, win, _ = _spec_and_window(spec, source, window, end, month, quarter, tz)
     queries = [a.metric.text for a in spec_obj.alerts]
     data, notes = spec_data(spec_obj, src, queries, win.start - _slo.warmup(spec_obj), win.end)
-    for text in notes:
-        warnings.warn(text, SourceWarning, stacklevel=2)
+    _warn(notes)
     return _slo.replay_alerts(spec_obj, data, win.start, win.end)

@@ -156,15 +156,12 @@ def load(args: argparse.Namespace, spec: Spec, src: Source, queries: list[str], 
 def fetch(spec: Spec, src: Source, queries: list[str], start: pd.Timestamp, end: pd.Timestamp, *, command: str,
           show_progress: bool = False) -> dict[str, pd.DataFrame]:
     """Each query of ``queries`` from ``src`` over ``start..end`` on the spec's step."""
-    data: dict[str, pd.DataFrame] = {}
+    from ..api import spec_data
+
     with progress_bar(show_progress, desc=command) as bar:
-        for q in queries:
-            got = src.fetch(q, start, end, spec.step, progress=bar)
-            for w in got.warnings:
-                warn(command, w)
-            if got.frame.empty:
-                warn(command, f"no data for {q!r} in {start.isoformat()} .. {end.isoformat()} from {src.name}")
-            data[q] = got.frame
+        data, notes = spec_data(spec, src, queries, start, end, progress=bar)
+    for note in notes:
+        warn(command, note)
     return data
 
 

@@ -51,18 +51,12 @@ def fetch_spec_data(
 ) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
     """Each query from ``source`` over ``start..end`` on the spec's step; returns (data, warnings).
 
-    A query the source has no data for maps to an empty frame and adds a warning.
+    A query the source has no data for maps to an empty frame and adds a warning
+    (:func:`capacity.api.spec_data`, shared with the CLI and the API).
     """
-    data: dict[str, pd.DataFrame] = {}
-    warnings: list[str] = []
-    lo = pd.Timestamp(start).floor(spec.step)
-    for q in queries:
-        got = source.fetch(q, lo, end, spec.step, progress=progress)
-        warnings.extend(got.warnings)
-        if got.frame.empty:
-            warnings.append(f"no data for {q!r} in {lo.isoformat()} .. {end.isoformat()} from {source.name}")
-        data[q] = got.frame
-    return data, tuple(warnings)
+    from ..api import spec_data
+
+    return spec_data(spec, source, queries, start, end, progress=progress)
 
 
 def checkpoints(start: pd.Timestamp, end: pd.Timestamp, every: str | pd.Timedelta = "1d") -> pd.DatetimeIndex:
