@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from prometheus_api_client import PrometheusConnect
 from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
@@ -122,6 +123,7 @@ class Transport:
         self.headers = dict(self.conn.headers or {})
         if urlsplit(url).hostname in _LOOPBACK:  # compressing costs more than it saves on loopback
             self.headers.setdefault("Accept-Encoding", "identity")
+        self._settings: dict[str, dict[str, Any]] = {}  # url -> requests' environment settings (proxies, CA bundle)
         #: called with (status, seconds to wait) before each retry: for logs and progress displays
         self.on_retry: Callable[[int | str, float], None] | None = None
 
@@ -133,16 +135,23 @@ class Transport:
             raise Aborted()
         method = "POST" if len(query) > _POST_OVER else "GET"
         try:
-            resp = self.session.request(
-                method,
-                self.conn.url + path,
-                params=params if method == "GET" else None,
-                data=params if method == "POST" else None,
-                headers=self.headers,
-                auth=self.conn.auth,
-                verify=self.verify,
-                timeout=self.timeout,
+            # Session.request, with the environment's proxy/CA settings looked up once per URL
+            url = self.conn.url + path
+            prepared = self.session.prepare_request(
+                requests.Request(
+                    method,
+                    url,
+                    params=params if method == "GET" else None,
+                    data=params if method == "POST" else None,
+                    headers=self.headers,
+                    auth=self.conn.auth,
+                )
             )
+            settings = self._settings.get(url)
+            if settings is None:
+                settings = self._settings[url] = self.session.merge_environment_settings(url, {}, True, self.verify, None)
+            # stream: the body is read below in one call (requests' 10 KB iteration costs more than the parse)
+            resp = self.session.send(prepared, timeout=self.timeout, allow_redirects=True, **settings)
         except requests.exceptions.SSLError as exc:
             raise ConnectionFailed(
                 f"TLS error talking to {self.url}: {_conn_reason(exc)} (set CAPACITY_CA_BUNDLE, or CAPACITY_TLS_VERIFY=false)",
@@ -156,7 +165,7 @@ class Transport:
         code = resp.status_code
         if code == 429 or code >= 500:
             raise _Transient(code, f"HTTP {code} {_error_text(resp)}".strip(), retry_after=_retry_after(resp))
-        raw = resp.content
+        raw = self._body(resp)
         if code == 200 and raw.startswith(b'{"status":"success"'):
             return raw  # parsed by the caller, on its fast path
         try:
@@ -181,6 +190,21 @@ class Transport:
             )
         if body.get("status") != "success":
             raise SourceError(f"{self.url}{path}: answer has no success status; is this a Prometheus-API server?", source=self.url, query=query)
+        return raw
+
+    def _body(self, resp: requests.Response) -> bytes:
+        """The whole body: one read from urllib3 when nothing has read it yet, else ``resp.content``."""
+        if getattr(resp, "_content", None) is not False or not isinstance(resp.raw, urllib3.response.HTTPResponse):
+            return resp.content  # already read (an adapter looked at it) or not a urllib3 response
+        try:
+            raw = resp.raw.read(decode_content=True)
+        except urllib3.exceptions.ReadTimeoutError:
+            raise _Transient("timeout", f"no answer within {self.timeout:g} s") from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            resp.close()
+            raise _Transient("connection", _conn_reason(exc), connection=True) from None
+        resp.raw.release_conn()  # back to the pool, kept alive
+        resp._content, resp._content_consumed = raw, True  # as requests would leave it (error messages read it again)
         return raw
 
     def _wait(self, state: Any) -> float:

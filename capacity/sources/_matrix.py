@@ -31,6 +31,8 @@ _CSV_CONVERT = pcsv.ConvertOptions(
 )
 #: one pass over the values text: '1,"0.5"],[2,"0.6"' -> '1,0.5\n,2,0.6' (rows ',t,v' after a leading comma)
 _TO_CSV = bytes.maketrans(b"]", b"\n")
+#: joins the values texts of two series: a row whose time is NaN marks where the next series starts
+_SERIES_BREAK = b"\n,nan,0\n,"
 
 
 @dataclass
@@ -78,8 +80,8 @@ def parse_json(body: dict[str, Any], lo: int, hi: int, piece: Piece) -> None:
         _add(piece, item.get("metric") or {}, ts, y, lo, hi)
 
 
-def _items(raw: bytes) -> list[tuple[int, int, bytes, bytes]] | None:
-    """(start, end, metric JSON, values text) of each series, or None if the shape is unexpected."""
+def _items(raw: bytes) -> list[tuple[int, int, bytes, int, int]] | None:
+    """(start, end, metric JSON, values start, values end) of each series, or None if the shape is unexpected."""
     out = []
     pos = raw.find(b'{"metric":')
     while pos >= 0:
@@ -89,7 +91,7 @@ def _items(raw: bytes) -> list[tuple[int, int, bytes, bytes]] | None:
         stop = raw.find(b"]]}", head.end())
         if stop < 0:
             return None
-        out.append((pos, stop + 3, head.group(1), raw[head.end() : stop]))
+        out.append((pos, stop + 3, head.group(1), head.end(), stop))
         nxt = raw[stop + 3 : stop + 4]
         if nxt == b"]":
             return out
@@ -108,18 +110,20 @@ def _fast(raw: bytes, lo: int, hi: int, piece: Piece) -> bool:
     env = json.loads(raw[: items[0][0]] + raw[items[-1][1] :])
     if (env.get("data") or {}).get("result") != []:
         return False
-    segments = [it[3] for it in items]
-    counts = [s.count(b"]") + 1 for s in segments]
-    text = (b"," + b"\n,".join(segments)).translate(_TO_CSV, b'"[')
+    view = memoryview(raw)  # the values texts are joined without copying each one first
+    text = (b"," + _SERIES_BREAK.join([view[a:b] for _, _, _, a, b in items])).translate(_TO_CSV, b'"[')
     table = pcsv.read_csv(pa.py_buffer(text), read_options=_CSV_READ, convert_options=_CSV_CONVERT)
-    if table.num_rows != sum(counts):
+    if table.num_columns != 2:
         return False
     ts, y = table.column("t").to_numpy(), table.column("v").to_numpy()
+    breaks = np.flatnonzero(np.isnan(ts))  # the rows between series (no answer has a NaN time)
+    if len(breaks) != len(items) - 1:
+        return False
     _envelope(env, piece)
-    pos = 0
-    for it, n in zip(items, counts):
-        _add(piece, json.loads(it[2]), ts[pos : pos + n], y[pos : pos + n], lo, hi)
-        pos += n
+    bounds = [-1, *breaks.tolist(), len(ts)]
+    for k, it in enumerate(items):
+        a, b = bounds[k] + 1, bounds[k + 1]
+        _add(piece, json.loads(it[2]), ts[a:b], y[a:b], lo, hi)
     return True
 
 

@@ -230,14 +230,27 @@ class PullCache:
             self._write(self.path(key), merged, doc)
 
     def _write(self, path: Path, frame: pd.DataFrame, doc: dict) -> None:
-        if len(frame) and not isinstance(frame["unique_id"].dtype, pd.CategoricalDtype):
-            frame = frame.assign(unique_id=frame["unique_id"].astype("category"))
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META: json.dumps(doc).encode()})
+        uid = frame["unique_id"]
+        if not isinstance(uid.dtype, pd.CategoricalDtype):
+            uid = uid.astype("category")
+        # built from the arrays (what _load reads back), not through from_pandas
+        table = pa.table(
+            {
+                "unique_id": pa.DictionaryArray.from_arrays(
+                    pa.array(uid.cat.codes.to_numpy()), pa.array([str(c) for c in uid.cat.categories], pa.string())
+                ),
+                "ds": pa.array(ns_of(frame), pa.int64()).view(pa.timestamp("ns", tz="UTC")),
+                "y": pa.array(frame["y"].to_numpy(dtype=np.float64), pa.float64()),
+            }
+        )
+        table = table.replace_schema_metadata({_META: json.dumps(doc).encode()})
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                pq.write_table(table, fh, compression="none", use_dictionary=["unique_id"], column_encoding={"ds": "DELTA_BINARY_PACKED"})
+                pq.write_table(
+                    table, fh, compression="none", use_dictionary=["unique_id"], column_encoding={"ds": "DELTA_BINARY_PACKED"},
+                    write_statistics=False,  # nothing reads them: _load reads whole files
+                )
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
