@@ -25,7 +25,7 @@ from ..errors import SourceError
 _STR = rb'"(?:[^"\\]|\\.)*"'
 _METRIC = rb"\{(?:" + _STR + rb":" + _STR + rb"(?:," + _STR + rb":" + _STR + rb")*)?\}"
 _HEAD = re.compile(rb'\{"metric":(' + _METRIC + rb'),"values":\[\[')
-_CSV_READ = pcsv.ReadOptions(column_names=["_", "t", "v"], use_threads=True)
+_CSV_READ = pcsv.ReadOptions(column_names=["_", "t", "v"], use_threads=False)  # the pull runs pieces side by side already
 _CSV_CONVERT = pcsv.ConvertOptions(
     column_types={"t": pa.float64(), "v": pa.float64()}, null_values=[], strings_can_be_null=False, include_columns=["t", "v"]
 )
@@ -155,15 +155,15 @@ def frame_from_pieces(pieces: list[Piece]) -> pd.DataFrame:
     if not chunks:
         return _frame.empty()
     ids = sorted(chunks)
-    ns = [np.concatenate([c[0] for c in chunks[r]]) for r in ids]
-    ys = [np.concatenate([c[1] for c in chunks[r]]) for r in ids]
-    codes = np.repeat(np.arange(len(ids), dtype=np.int32), [len(a) for a in ns])
+    ordered = [c for r in ids for c in chunks[r]]  # one copy of every sample, straight into the frame's arrays
+    codes = np.repeat(np.arange(len(ids), dtype=np.int32), [sum(len(c[0]) for c in chunks[r]) for r in ids])
     return pd.DataFrame(
         {
             "unique_id": pd.Categorical.from_codes(codes, categories=pd.Index(ids, dtype=object)),
-            "ds": utc_times(np.concatenate(ns)),
-            "y": np.concatenate(ys),
-        }
+            "ds": utc_times(np.concatenate([c[0] for c in ordered])),
+            "y": np.concatenate([c[1] for c in ordered]),
+        },
+        copy=False,
     )
 
 
@@ -197,8 +197,10 @@ def _is_canonical(frame: pd.DataFrame) -> bool:
     if cats != sorted(cats) or len(set(cats)) != len(cats):
         return False
     codes, ds = uid.cat.codes.to_numpy(), ns_of(frame)
-    same = codes[1:] == codes[:-1]
-    return bool((codes[1:] >= codes[:-1]).all() and (ds[1:][same] > ds[:-1][same]).all() and (codes >= 0).all())
+    if len(codes) < 2:
+        return bool((codes >= 0).all())
+    step = codes[1:] != codes[:-1]  # a new series starts
+    return bool((codes[1:] >= codes[:-1]).all() and (step | (ds[1:] > ds[:-1])).all() and codes[0] >= 0)
 
 
 def merge_frames(*frames: pd.DataFrame) -> pd.DataFrame:

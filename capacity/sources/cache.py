@@ -207,7 +207,10 @@ class PullCache:
         """
         if complete_before is not None:
             covered = _clip(covered, np.iinfo(np.int64).min, complete_before)
-            frame = frame[ns_of(frame) <= complete_before] if len(frame) else frame
+            if len(frame):
+                ds = ns_of(frame)
+                if ds.max() > complete_before:  # (usually nothing is that new: no copy then)
+                    frame = frame[ds <= complete_before]
         if not covered:
             return
         with self._lock(key):

@@ -76,7 +76,7 @@ class PrometheusSource:
         refresh: bool = False,
         timeout: float = 30,
         max_points: int = 11_000,
-        concurrency: int = 4,
+        concurrency: int = 3,  # 2 cores shared with a local server: 3 measured best of 2-4 (benchmarks/bench_pull.py)
         retries: int = 4,
         backoff: float = 0.5,
         auth: "_auth.Credentials | AuthBase | None" = None,
