@@ -28,6 +28,7 @@ from traitlets import default
 
 from ..errors import NotebookExecutionError, ParameterError, ReportError
 from .html import export_html, file_mode, write_atomic
+from .checks import check_values
 from .params import check_parameters, read_parameters
 
 __all__ = ["RenderResult", "notebooks_dir", "available", "find_notebook", "render"]
@@ -161,6 +162,7 @@ def render(
     declared = read_parameters(path)
     values = check_parameters(declared, dict(parameters or {}), notebook=nb_name, from_text=text_parameters)
     _refuse_secrets_in_urls(values, nb_name)
+    check_values(values, notebook=nb_name)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     base = stem or nb_name
