@@ -100,10 +100,11 @@ def find_notebook(name: "str | os.PathLike[str]", directory: Path | None = None)
 
 
 def _first_line(source: str) -> str:
-    for line in source.splitlines():
-        if line.strip():
-            return line.strip()[:80]
-    return ""
+    """The cell's first line that says what it does: imports and comments are skipped
+    when anything else follows them."""
+    lines = [ln.strip() for ln in source.splitlines() if ln.strip()]
+    telling = [ln for ln in lines if not ln.startswith(("import ", "from ", "#"))]
+    return (telling or lines or [""])[0][:80]
 
 
 def _source_index(partial: Path, executed_index: int | None) -> int | None:

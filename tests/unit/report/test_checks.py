@@ -35,3 +35,11 @@ def test_render_refuses_before_writing_anything(tmp_path):
         render("quarterly_review", {"quarter": "2026Q9"}, out_dir=tmp_path)
     assert keep.read_text() == "previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["quarterly_review.html"]
+
+
+def test_failing_cell_is_named_by_its_first_telling_line():
+    from capacity.report.render import _first_line
+
+    assert _first_line("import re\nfrom x import y\n\n# pull\nframe = capacity.pull('x')\n") == "frame = capacity.pull('x')"
+    assert _first_line("import re\n") == "import re"
+    assert _first_line("\n\n") == ""
