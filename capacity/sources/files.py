@@ -64,6 +64,7 @@ import pandas as pd
 
 from .. import frame as _frame
 from ..errors import ConfigError, FileFormatError, UnknownMetricError
+from ..promql import is_metric_name
 from .base import Progress, Pulled
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz")
@@ -178,7 +179,15 @@ class FileSource:
             uid = ids[0]
             if metric is None:
                 return uid, uid, ()
-            return uid, metric, (f"{self.name} holds one series ({uid}); returned it as {metric!r}",)
+            if is_metric_name(metric):
+                return uid, metric, (f"{self.name} holds one series ({uid}); returned it as {metric!r}",)
+            # a selector or expression asks for particular series (an SLO's histogram buckets, say):
+            # answering with the file's one series would feed the wrong data on
+            raise UnknownMetricError(
+                f"{self.name} holds one series ({uid}), not {metric!r}; a file answers a selector or "
+                "expression only with a series of that exact unique_id (canonical layout)",
+                name=metric, known=ids,
+            )
         shown = ", ".join(ids[:20]) + (f", ... ({len(ids)} in all)" if len(ids) > 20 else "")
         if metric is None:
             raise UnknownMetricError(f"{self.name} holds several series; name one of: {shown}", name=None, known=ids)

@@ -357,3 +357,17 @@ def test_damaged_compressed_csv(tmp_path: Path, name: str) -> None:
     p.write_bytes(b"this is not compressed at all")
     with pytest.raises(FileFormatError, match=rf"^file {p}: cannot read it \("):
         FileSource(p).span()
+
+
+def test_one_series_file_refuses_a_selector_it_cannot_answer(tmp_path):
+    from capacity.errors import UnknownMetricError
+    from capacity.sources.files import FileSource
+
+    f = tmp_path / "cpu.csv"
+    f.write_text("timestamp,value\n2026-01-01T00:00:00Z,1\n2026-01-01T00:01:00Z,2\n")
+    src = FileSource(f)
+    start, end = pd.Timestamp("2026-01-01", tz="UTC"), pd.Timestamp("2026-01-02", tz="UTC")
+    # a bare name is answered (with a warning that says so)
+    assert len(src.fetch("anything", start, end, pd.Timedelta("1m")).frame) == 2
+    with pytest.raises(UnknownMetricError, match=r"holds one series \(cpu\), not 'http_request_duration_seconds_bucket\{le"):
+        src.fetch('http_request_duration_seconds_bucket{le="0.5"}', start, end, pd.Timedelta("1m"))
