@@ -68,7 +68,9 @@ def methodology(choice: pd.DataFrame) -> pd.DataFrame:
 
     Columns: series, model, mase, seasonal_naive_mase, skill (1 - mase / seasonal_naive_mase:
     above 0 beats the seasonal naive baseline), coverage_80, coverage_95 (share of backtest points
-    inside the 80%/95% interval; calibrated intervals aim at 0.80 / 0.95), windows.
+    inside the model's own 80%/95% interval in the backtest), calibration_80 (the factor the
+    published 80% interval was scaled by so that it would have held in the backtest: above 1 the
+    model was over-confident and its interval was widened), windows.
     """
     c = choice
     sn = c["seasonal_naive_mase"].to_numpy(dtype=float)
@@ -79,6 +81,7 @@ def methodology(choice: pd.DataFrame) -> pd.DataFrame:
         "series": c["unique_id"].astype(str), "model": c["model"].astype(str), "mase": mase,
         "seasonal_naive_mase": sn, "skill": skill,
         "coverage_80": c["coverage-80"].to_numpy(dtype=float), "coverage_95": c["coverage-95"].to_numpy(dtype=float),
+        "calibration_80": (c["calibration-80"] if "calibration-80" in c else pd.Series(np.nan, index=c.index)).to_numpy(dtype=float),
         "windows": c["windows"].to_numpy(),
     })
 

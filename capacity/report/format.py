@@ -285,7 +285,8 @@ COLUMNS: dict[str, Col] = {
     # methodology (capacity.report.forecast_views.methodology)
     "mase": Col("MASE", "number", 3), "seasonal_naive_mase": Col("MASE of seasonal naive", "number", 3),
     "skill": Col("Skill vs seasonal naive", "growth", 1), "coverage_80": Col("Inside 80% interval", "ratio", 0),
-    "coverage_95": Col("Inside 95% interval", "ratio", 0), "windows": Col("Backtest windows", "count"),
+    "coverage_95": Col("Inside 95% interval", "ratio", 0),
+    "calibration_80": Col("Interval scaled by", "multiple", 2), "windows": Col("Backtest windows", "count"),
     # catalog
     "name": Col("Name", "text"), "group": Col("Group", "text"), "kind": Col("Kind", "text"),
     "description": Col("Description", "text"), "action": Col("Action", "text"), "reason": Col("Why", "text"),

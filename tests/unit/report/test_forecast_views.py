@@ -60,6 +60,14 @@ def test_methodology_skill_against_seasonal_naive():
     m = methodology(choice)
     assert list(m["skill"]) == pytest.approx([0.5, 0.0])
     assert list(m["coverage_95"]) == [0.95, 0.7]
+    assert m["calibration_80"].isna().all()  # an uncalibrated choice says so, no sentinel
+
+
+def test_methodology_shows_how_much_the_intervals_were_widened():
+    choice = pd.DataFrame({"unique_id": ["disk"], "model": ["ets_log"], "mase": [0.9],
+                           "seasonal_naive_mase": [7.5], "coverage-80": [0.29], "coverage-95": [0.58],
+                           "calibration-80": [2.25], "windows": [3]})
+    assert methodology(choice)["calibration_80"].tolist() == [2.25]
 
 
 def test_recommendation_numbers_read_like_the_tables():
