@@ -15,6 +15,8 @@ The TSDB is backfilled once with promtool and kept under benchmarks/.work/.
 from __future__ import annotations
 
 import hashlib
+import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -60,6 +62,20 @@ def _pieces() -> list[tuple[float, float]]:
         out.append((t.timestamp(), hi.timestamp()))
         t = hi + STEP
     return out
+
+
+def _server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used so far; NaN where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(who: int) -> float:
+    use = resource.getrusage(who)
+    return use.ru_utime + use.ru_stime
 
 
 def _floor(url: str, queries: list[str]) -> float:
@@ -128,8 +144,12 @@ def main() -> None:
               f"{START:%Y-%m-%d}..{END:%Y-%m-%d} step 1m", flush=True)
         _capacity(srv.url, queries[:1], Path(cache) / "warmup")  # imports
         _floor(srv.url, queries)  # untimed: the TSDB's pages in memory for every path alike
+        cpu = (_server_cpu(srv.pid), _cpu(resource.RUSAGE_CHILDREN))
         floor = _floor(srv.url, queries)
+        cpu_floor = (_server_cpu(srv.pid) - cpu[0], _cpu(resource.RUSAGE_CHILDREN) - cpu[1])
+        cpu = (_server_cpu(srv.pid), _cpu(resource.RUSAGE_SELF))
         cold, points = _source(srv.url, queries, Path(cache) / "pulls")
+        cpu_cold = (_server_cpu(srv.pid) - cpu[0], _cpu(resource.RUSAGE_SELF) - cpu[1])
         warm, points_warm = _source(srv.url, queries, Path(cache) / "pulls")
         api_cold, points_api = _capacity(srv.url, queries, Path(cache) / "pulls-api")
         api_warm, _ = _capacity(srv.url, queries, Path(cache) / "pulls-api")
@@ -141,6 +161,8 @@ def main() -> None:
                         ("capacity.pull cold (one validated frame)", api_cold), ("capacity.pull warm (one validated frame)", api_warm)):
         print(f"{label:<52}{secs:>9.2f}{points / secs:>14,.0f}")
     print(f"points: {points:,}")
+    print(f"CPU seconds, server + client: floor {cpu_floor[0]:.2f} + {cpu_floor[1]:.2f} (curl); "
+          f"capacity cold {cpu_cold[0]:.2f} + {cpu_cold[1]:.2f} (this process) on {os.cpu_count()} cores")
     print(f"cold vs floor: {floor / cold:.2f}x the floor's speed (target >= 1)")
     print(f"cold vs peer:  {peer / cold:.2f}x faster (target >= 2)")
     print(f"warm vs cold:  {cold / warm:.1f}x faster (target >= 20)")
