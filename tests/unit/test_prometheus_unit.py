@@ -84,6 +84,28 @@ def test_fast_path_reads_floats_exactly():
     np.testing.assert_array_equal(p.series["{}"][1], y)
 
 
+def test_fast_path_splits_many_series_at_the_right_rows():
+    # single-point series, a series starting after the previous one ended, NaN values at series edges:
+    # every series gets exactly its own samples (read back from the body itself)
+    t = 1788220800
+    series = [
+        ({"job": "a"}, [[t, "NaN"]]),
+        ({"job": "b"}, [[t + 600, "2"], [t + 660, "NaN"]]),
+        ({"job": "c"}, [[t, "3"]]),
+        ({"job": "d"}, [[t + 60 * i, str(i)] for i in range(50)] + [[t + 3000, "+Inf"]]),
+        ({"job": "e"}, [[t + 3000, "-1e-5"]]),
+    ]
+    body = {"status": "success", "data": {"resultType": "matrix", "result": [{"metric": m, "values": v} for m, v in series]}}
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    p = Piece(0, 50)
+    assert _fast(raw, 0, 2**62, p)
+    assert len(p.series) == len(series)
+    for metric, values in series:
+        ns, y = p.series[F.series_id(None, metric)]
+        assert list(ns) == [ts * 10**9 for ts, _ in values]
+        np.testing.assert_array_equal(y, [float(v) for _, v in values])
+
+
 def test_merge_frames_later_wins_and_sorts():
     ds = pd.date_range(T0, periods=4, freq="1min", tz="UTC")
     a = F.from_arrays("b", ds, [1.0, 2, 3, 4])
