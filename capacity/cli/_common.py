@@ -37,6 +37,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from .. import present
 from ..errors import ConfigError
 from ..sources import Source, resolve
 from ..timeutil import parse_duration, parse_time
@@ -310,24 +311,14 @@ def _missing(v: Any) -> bool:
     return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, (float, np.floating)) and math.isnan(float(v)))
 
 
+def _cli(text: str) -> str:
+    """The CLI's spelling of what :mod:`capacity.present` shows: blank when missing, ``+Inf``/``-Inf``."""
+    return {present.MISSING: "", "∞": "+Inf", "−∞": "-Inf"}.get(text, text)
+
+
 def human_duration(seconds: Any) -> str:
-    """Seconds as ``45s``, ``22m``, ``1h 5m``, ``1d 2h 16m`` (the three largest units from the first non-zero
-    one, trailing zero units dropped, truncated to the last unit shown); blank when missing."""
-    if _missing(seconds):
-        return ""
-    total = float(seconds)
-    if math.isinf(total):
-        return "+Inf" if total > 0 else "-Inf"
-    sign, rest = ("-" if total < 0 else ""), int(round(abs(total)))
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        q, rest = divmod(rest, size)
-        if parts or q:
-            parts.append((q, unit))
-    shown = parts[:3]
-    while len(shown) > 1 and shown[-1][0] == 0:
-        shown.pop()
-    return sign + (" ".join(f"{q}{u}" for q, u in shown) if shown else "0s")
+    """Seconds as ``45s``, ``22m``, ``1h 5m``, ``1d 2h 16m`` (:func:`capacity.present.duration`); blank when missing."""
+    return _cli(present.duration(seconds))
 
 
 def minutes_duration(minutes: Any) -> str:
@@ -336,38 +327,14 @@ def minutes_duration(minutes: Any) -> str:
 
 
 def percent(digits: int = 2, *, trim: bool = False) -> "Callable[[Any], str]":
-    """A formatter showing a share (0.9968) as a percentage with ``digits`` decimals (``99.68%``; ``trim``
-    drops trailing zeros). A share strictly between 0 and 1 never shows as 0% or 100%: ``<0.01%``, ``>99.99%``."""
-    smallest = 10.0**-digits
-
-    def fmt(v: Any) -> str:
-        if _missing(v):
-            return ""
-        f = float(v) * 100.0
-        if math.isinf(f):
-            return "+Inf" if f > 0 else "-Inf"
-        if 0 < f < smallest / 2:
-            return f"<{smallest:.{digits}f}%"
-        if 100 - smallest / 2 <= f < 100:
-            return f">{100 - smallest:.{digits}f}%"
-        text = f"{f:,.{digits}f}"
-        if trim and digits:
-            text = text.rstrip("0").rstrip(".")
-        if text.startswith("-") and text.strip("-0.,") == "":
-            text = text[1:]  # no "-0.0%"
-        return text + "%"
-
-    return fmt
+    """A formatter showing a share (0.9968) as a percentage with ``digits`` decimals (``99.68%``), as
+    :func:`capacity.present.percent` does: a share strictly between 0 and 1 never shows as 0% or 100%."""
+    return lambda v: _cli(present.percent(v, digits, trim=trim))
 
 
 def count(v: Any) -> str:
     """An amount of events or minutes with thousands separators, to the unit (``2,217,179``); blank when missing."""
-    if _missing(v):
-        return ""
-    f = float(v)
-    if math.isinf(f):
-        return "+Inf" if f > 0 else "-Inf"
-    return f"{f:,.0f}"
+    return _cli(present.count(v))
 
 
 def format_table(frame: pd.DataFrame, *, max_rows: int | None = None, columns: Columns | None = None) -> str:

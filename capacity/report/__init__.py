@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from . import figures
 from .html import export_html
-from .format import Col, format_frame
+from ..present import Col, format_frame
 from .output import figure_html, show, show_table, table_html, table_text, write_png
 from .params import NotebookParameter, read_parameters
 from .render import RenderResult, available, render

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..errors import DataError
-from .format import in_unit
+from ..present import in_unit
 from .style import COLOURS, TARGET_COLOUR, THRESHOLD_COLOUR, esc, layout, trace_style, unit_axis, unit_name
 
 __all__ = [

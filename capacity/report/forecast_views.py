@@ -99,9 +99,9 @@ def recommendations(ttt: pd.DataFrame, growth: pd.DataFrame | None = None, *,
     watch, and act before that date if growth continues. From ``growth_vs_plan``: a plan the
     forecast outgrows ("plan too tight") -> revise the plan. Columns: priority (1 = most urgent),
     by (UTC date or NaT), action, reason. ``units`` (metric -> catalog unit) shows values in their
-    unit; numbers in the text are shown by :mod:`capacity.report.format`, like the tables.
+    unit; numbers in the text are shown by :mod:`capacity.present`, like the tables.
     """
-    from .format import in_unit, percent
+    from ..present import in_unit, percent
 
     g = (lambda v: percent(v, 1, signed=True, trim=True))
     u = (lambda v, metric: in_unit(v, (units or {}).get(str(metric), "")))

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from .format import Col, format_frame
+from ..present import Col, format_frame
 
 __all__ = ["figure_html", "show", "table_html", "table_text", "show_table", "write_png", "find_chromium"]
 

@@ -1,4 +1,4 @@
-"""The presentation layer: values worked out by hand from the conventions in capacity.report.format."""
+"""The presentation layer: values worked out by hand from the conventions in capacity.present."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.report import format as f
+from capacity import present as f
 from capacity.report import table_html, table_text
 
 EVIL = '<script>alert("x")</script><b>bold</b>'

@@ -1,4 +1,4 @@
-"""How report tables show values: one unit-aware presentation layer, display only.
+"""How tables show values (reports and the CLI): one unit-aware presentation layer, display only.
 
 The frames behind a table keep full precision; these functions turn single
 values into text at the last moment, so rounding never happens before a
