@@ -12,7 +12,7 @@ import pandas as pd
 from . import frame as _frame
 from .errors import ConfigError, SourceWarning
 from .sources import Progress, Source, resolve
-from .timeutil import parse_duration, parse_time
+from .timeutil import format_time, parse_duration, parse_time
 
 DEFAULT_RANGE = pd.Timedelta(days=7)
 
@@ -61,7 +61,7 @@ def pull(
     end_ts = parse_time(end, field="end") if end is not None else (span[1] if span else pd.Timestamp.now(tz="UTC"))
     start_ts = parse_time(start, field="start") if start is not None else end_ts - DEFAULT_RANGE
     if start_ts > end_ts:
-        raise ConfigError(f"pull: start {start_ts.isoformat()} is after end {end_ts.isoformat()}", field="start")
+        raise ConfigError(f"pull: start {format_time(start_ts)} is after end {format_time(end_ts)}", field="start")
     frames, tables = [], []
     for metric in items:
         step_td = parse_duration(step, field="step") if step is not None else _default_step(src, metric)
@@ -105,7 +105,7 @@ def spec_data(
         got = src.fetch(q, lo, end, spec.step, progress=progress)
         notes.extend(got.warnings)
         if got.frame.empty:
-            notes.append(f"no data for {q!r} in {lo.isoformat()} .. {pd.Timestamp(end).isoformat()} from {src.name}")
+            notes.append(f"no data for {q!r} in {format_time(lo)} .. {format_time(end)} from {src.name}")
         data[q] = got.frame
     return data, tuple(notes)
 

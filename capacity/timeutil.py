@@ -102,3 +102,10 @@ def parse_time(text: str | dt.datetime | pd.Timestamp | float | int, *, field: s
         return ts.tz_convert("UTC").as_unit("ns")
     except (ValueError, OverflowError) as exc:  # out of the ns range (1677..2262), or a DST gap
         raise ConfigError(f"{field}: {text!r} is out of range or does not exist in {tz}", field=field) from exc
+
+
+def format_time(ts: "pd.Timestamp | dt.datetime | str") -> str:
+    """A UTC time for messages, to the second (sub-seconds dropped): ``2026-10-01T00:00:00Z``."""
+    t = pd.Timestamp(ts)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -40,7 +40,7 @@ import pandas as pd
 from .. import present
 from ..errors import ConfigError
 from ..sources import Source, resolve
-from ..timeutil import parse_duration, parse_time
+from ..timeutil import format_time, parse_duration, parse_time
 
 DEFAULT_RANGE = pd.Timedelta(days=7)
 FORMATS = ("table", "json", "csv")
@@ -125,7 +125,7 @@ def range_from_args(
 
 def _short(ts: pd.Timestamp) -> str:
     """A UTC time for messages, to the second: ``2026-10-01T00:00:00Z``."""
-    return ts.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_time(ts)
 
 
 # -- output --------------------------------------------------------------------

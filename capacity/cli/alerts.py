@@ -14,6 +14,7 @@ from ..slo.spec import Spec
 from ..slo.windows import rolling
 from ._common import Column, display_value, emit, human_duration, output_format, percent, warn
 from .slo import calendar_tz, end_from_args, finish_spec_command, load, source_for, spec_command, spec_from_args, windows_from_args
+from ..timeutil import format_time
 
 EXAMPLES = """\
 examples:
@@ -106,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         emit(summary.drop(columns="_rank").reset_index(drop=True), args, columns=SUMMARY_DISPLAY)
         return 0
     if eps.empty:
-        warn("alerts", f"no alert fired in {start.isoformat()} .. {end.isoformat()}")
+        warn("alerts", f"no alert fired in {format_time(start)} .. {format_time(end)}")
     if output_format(args) == "table" and not eps.empty:
         emit(episodes_for_table(eps, spec), args, columns=EPISODE_DISPLAY)
         return 0

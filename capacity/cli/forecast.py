@@ -10,7 +10,7 @@ import pandas as pd
 from .. import frame as _frame
 from ..errors import ConfigError
 from ..sources import Source
-from ..timeutil import parse_duration, parse_time
+from ..timeutil import format_time, parse_duration, parse_time
 from ._common import (
     _short, add_format_args, add_range_args, add_source_args, emit, format_table, output_format, source_from_args, warn,
 )
@@ -147,7 +147,7 @@ def load_history(args: argparse.Namespace, horizon: pd.Timedelta, command: str) 
         for w in got.warnings:
             warn(command, w)
         if got.frame.empty:
-            raise ConfigError(f"{command}: no data for {m!r} in {start.isoformat()} .. {end.isoformat()} from {src.name}",
+            raise ConfigError(f"{command}: no data for {m!r} in {format_time(start)} .. {format_time(end)} from {src.name}",
                               field="metrics")
         frames.append(got.frame)
     return _frame.validate(_frame.concat(frames), name=f"{command} input from {src.name}"), metrics

@@ -21,6 +21,7 @@ from ._common import (
     warn,
     write_frame,
 )
+from ..timeutil import format_time
 
 EXAMPLES = """\
 examples:
@@ -105,7 +106,7 @@ def pull_frames(
             results.append(got)
             notes.extend(w for w in got.warnings if w not in notes)
             if got.frame.empty:
-                notes.append(f"no data for {metric!r} in {start.isoformat()} .. {end.isoformat()} from {src.name}")
+                notes.append(f"no data for {metric!r} in {format_time(start)} .. {format_time(end)} from {src.name}")
     frame = _frame.validate(_frame.concat(r.frame for r in results), name=f"pull from {src.name}")
     tables = [r.labels for r in results if len(r.labels)]
     labels = pd.concat(tables, ignore_index=True) if tables else _frame.empty_labels()

@@ -27,7 +27,7 @@ from requests.auth import AuthBase
 from .. import frame as _frame
 from ..errors import ConfigError, SourceError, UnknownMetricError
 from ..promql import parse_selector
-from ..timeutil import now as _now
+from ..timeutil import format_time, now as _now
 from . import auth as _auth
 from ._chunks import Grid, make_grid, missing, pieces
 from ._http import Aborted, Transport
@@ -258,6 +258,6 @@ class PrometheusSource:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnknownMetricError(
             f"unknown metric {metric!r}: not a catalog name and no series of that name on {self.url} "
-            f"between {start.isoformat()} and {end.isoformat()}{hint}",
+            f"between {format_time(start)} and {format_time(end)}{hint}",
             name=metric, known=known,
         )

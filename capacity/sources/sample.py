@@ -40,6 +40,7 @@ from . import _sample_store as _store
 from ._sample_eval import LOOKBACK_MS, RECIPES, evaluate
 from ._sample_gen import generate as _generate
 from .base import Progress, Pulled
+from ..timeutil import format_time
 
 __all__ = [
     "SPAN", "TIMEZONE", "INCIDENTS", "GENERATOR_VERSION", "SampleSource", "raw_history", "metric_kinds", "incidents", "data_dir",
@@ -257,7 +258,7 @@ class SampleSource:
         if step_td <= pd.Timedelta(0):
             raise ConfigError(f"sample: step must be positive, got {step!r}", field="step")
         if end_ts < start_ts:
-            raise ConfigError(f"sample: start {start_ts.isoformat()} is after end {end_ts.isoformat()}", field="start")
+            raise ConfigError(f"sample: start {format_time(start_ts)} is after end {format_time(end_ts)}", field="start")
         n = int((end_ts - start_ts) // step_td) + 1
         step_ms = int(step_td / pd.Timedelta(milliseconds=1))
         grid = int(start_ts.value // 1_000_000) + step_ms * np.arange(n, dtype=np.int64)

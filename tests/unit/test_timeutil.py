@@ -89,3 +89,11 @@ def test_format_duration_keeps_days_when_asked():
     assert format_duration(pd.Timedelta(days=7), weeks=False) == "7d"
     assert format_duration(pd.Timedelta(days=28), weeks=False) == "28d"
     assert format_duration(pd.Timedelta(days=7)) == "1w"
+
+
+def test_format_time_is_utc_to_the_second():
+    from capacity.timeutil import format_time
+
+    assert format_time(pd.Timestamp("2026-11-26T18:02:42.313494+01:00")) == "2026-11-26T17:02:42Z"
+    assert format_time(pd.Timestamp("2026-10-01T00:00:00Z")) == "2026-10-01T00:00:00Z"
+    assert format_time("2026-10-01 02:00") == "2026-10-01T02:00:00Z"
