@@ -9,6 +9,7 @@ import importlib
 import pkgutil
 import sys
 import time
+import traceback
 from pathlib import Path
 
 
@@ -23,11 +24,19 @@ def run(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(_names())}", file=sys.stderr)
         return 2
+    failed = []
     for name in names:
         print(f"\n=== benchmark: {name} ===", flush=True)
         t0 = time.perf_counter()
-        importlib.import_module(f"benchmarks.bench_{name}").main()
+        try:
+            importlib.import_module(f"benchmarks.bench_{name}").main()
+        except Exception:  # one broken benchmark must not hide the others' figures
+            traceback.print_exc()
+            failed.append(name)
         print(f"=== {name}: {time.perf_counter() - t0:.1f} s wall ===", flush=True)
+    if failed:
+        print(f"benchmarks that failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
