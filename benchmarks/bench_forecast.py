@@ -104,6 +104,7 @@ def run_pair(train: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.DataFrame, di
         return None, pd.DataFrame(), {}, f"prophet unavailable: {type(exc).__name__}: {exc}"
     for name in ("cmdstanpy", "prophet"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    logging.getLogger("cmdstanpy").disabled = True  # it logs every chain at INFO whatever its level
     times = {"ours": 0.0, "prophet": 0.0, "prophet_final": 0.0}
     ours, theirs = [], []
     for _, g in train.groupby("unique_id"):
