@@ -167,8 +167,7 @@ def slo_compliance(
 
     spec_obj, src, win, _ = _spec_and_window(spec, source, window, end, month, quarter, tz)
     names = list(slos) if slos else None
-    chosen = [spec_obj.slo(n) for n in names] if names else list(spec_obj.slos)
-    queries = [q.text for s in chosen for q in s.sli.queries()]
+    queries = spec_obj.query_texts(names)
     data, notes = spec_data(spec_obj, src, queries, win.start, win.end)
     _warn(notes)
     return _slo.compliance(spec_obj, data, [win], names)
@@ -189,7 +188,7 @@ def alert_replay(
     from . import slo as _slo
 
     spec_obj, src, win, _ = _spec_and_window(spec, source, window, end, month, quarter, tz)
-    queries = [a.metric.text for a in spec_obj.alerts]
+    queries = spec_obj.query_texts((), None)
     data, notes = spec_data(spec_obj, src, queries, win.start - _slo.warmup(spec_obj), win.end)
     _warn(notes)
     return _slo.replay_alerts(spec_obj, data, win.start, win.end)

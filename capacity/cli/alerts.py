@@ -91,9 +91,7 @@ def run(args: argparse.Namespace) -> int:
     src = source_for(args)
     ws = windows_from_args(args, spec, src) or [rolling("30d", end_from_args(args, src))]
     start, end = min(w.start for w in ws), max(w.end for w in ws)
-    queries = [a.metric.text for a in spec.alerts if not names or a.name in names]
-    if args.burn:
-        queries += [q.text for s in spec.slos for q in s.sli.queries()]
+    queries = spec.query_texts(None if args.burn else (), names or None)
     data = load(args, spec, src, queries, ws, command="alerts", warm=True)
     parts = [engine.replay_alerts(spec, data, start, end, names or None)]
     if args.burn:

@@ -187,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"{spec.source}: the spec has no SLO", field="slos")
     src = source_for(args)
     explicit = windows_from_args(args, spec, src)
-    queries = [q.text for s in slos for q in s.sli.queries()]
+    queries = spec.query_texts([s.name for s in slos])
     if explicit is None:
         end = end_from_args(args, src)
         groups: dict[Window, list[str]] = {}

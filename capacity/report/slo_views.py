@@ -38,11 +38,7 @@ def by_priority(frame: pd.DataFrame, col: str = "priority", *, then: Sequence[st
 
 def spec_queries(spec: Spec, slos: Sequence[str] | None = None, *, alerts: bool = True) -> list[str]:
     """Query texts needed for the SLOs named (all when None) and, with ``alerts``, the spec's alerts."""
-    chosen = [spec.slo(n) for n in slos] if slos else list(spec.slos)
-    texts = [q.text for s in chosen for q in s.sli.queries()]
-    if alerts:
-        texts += [a.metric.text for a in spec.alerts]
-    return list(dict.fromkeys(texts))
+    return spec.query_texts(slos or None, None if alerts else ())
 
 
 def fetch_spec_data(

@@ -133,6 +133,16 @@ class Spec:
             seen.setdefault(a.metric.text, a.metric)
         return tuple(seen.values())
 
+    def query_texts(self, slos: Sequence[str] | None = None, alerts: Sequence[str] | None = ()) -> list[str]:
+        """Distinct query texts, in first-use order, that the SLOs and alerts named need.
+
+        ``None`` means all of them, an empty sequence none; an unknown SLO name raises SpecError.
+        """
+        chosen = list(self.slos) if slos is None else [self.slo(n) for n in slos]
+        texts = [q.text for s in chosen for q in s.sli.queries()]
+        texts += [a.metric.text for a in self.alerts if alerts is None or a.name in alerts]
+        return list(dict.fromkeys(texts))
+
 
 # --------------------------------------------------------------------------- validation helpers
 
