@@ -99,6 +99,16 @@ def counter_increments(frame: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, np.
     if not len(frame):
         return inc, seen
     codes, _ = _codes(frame)
+    p, _, w = _step_increases(frame, codes, grid)
+    inc += np.bincount(p, weights=w, minlength=grid.n)
+    seen[p] = True
+    return inc, seen
+
+
+def _step_increases(frame: pd.DataFrame, codes: np.ndarray, grid: Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each sample's increase over its series' previous sample (a drop is a counter reset: the new
+    value is the increase), as (grid position, series code, increase) for samples on the grid,
+    ordered by series then time. A series' first sample contributes nothing."""
     ds = frame["ds"].array.asi8
     y = frame["y"].to_numpy(dtype=np.float64)
     codes, ds, y = _sorted(*_finite(codes, ds, y))
@@ -107,10 +117,7 @@ def counter_increments(frame: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, np.
     d = np.where(d < 0, y[1:], d)
     pos = grid.positions(ds[1:])
     keep = same & (pos >= 0) & (pos < grid.n)
-    p = pos[keep]
-    inc += np.bincount(p, weights=d[keep], minlength=grid.n)
-    seen[p] = True
-    return inc, seen
+    return pos[keep], codes[1:][keep], d[keep]
 
 
 def gauge_matrix(frame: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, list[str]]:
@@ -152,15 +159,7 @@ def bucket_increments(frame: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, np.n
     col_of_code = np.searchsorted(bounds, les)
     counts = np.zeros((grid.n, len(bounds)), order="F")
     seen = np.zeros(grid.n, dtype=bool)
-    ds = frame["ds"].array.asi8
-    y = frame["y"].to_numpy(dtype=np.float64)
-    codes, ds, y = _sorted(*_finite(codes, ds, y))
-    same = codes[1:] == codes[:-1]
-    d = y[1:] - y[:-1]
-    d = np.where(d < 0, y[1:], d)
-    pos = grid.positions(ds[1:])
-    keep = same & (pos >= 0) & (pos < grid.n)
-    p, c, w = pos[keep], codes[1:][keep], d[keep]
+    p, c, w = _step_increases(frame, codes, grid)
     # rows are ordered by series: each series is one contiguous slice
     edges = np.searchsorted(c, np.arange(len(names) + 1))
     for code in range(len(names)):
