@@ -1,11 +1,13 @@
 """Reading ``query_range`` answers fast, and building/merging canonical frames
 with categorical series ids (sorting and de-duplicating on integer codes).
 
-The fast path cuts the compact JSON Prometheus writes into its series: the
-small ``metric`` objects go through ``json``, the long ``values`` arrays become
-one CSV buffer parsed by Arrow (correctly rounded floats, ``NaN``/``+Inf``
-included, no GIL held). Any answer that does not have exactly the expected
-shape is read with ``json`` instead, so the fast path can only be faster.
+The fast paths cut the compact JSON Prometheus writes into its series: the
+small ``metric`` objects go through ``json``; the long ``values`` arrays are
+read by the optional C reader (``_valuesc``, built at install time: straight
+into int64 nanoseconds and float64), or without it become one CSV buffer parsed
+by Arrow. Both give correctly rounded floats, ``NaN``/``+Inf`` included. Any
+answer that does not have exactly the expected shape is read with ``json``
+instead, so a fast path can only be faster.
 """
 from __future__ import annotations
 
@@ -21,6 +23,11 @@ import pyarrow.csv as pcsv
 
 from .. import frame as _frame
 from ..errors import SourceError
+
+try:  # the C reader is optional: without a compiler at install time, Arrow reads the values
+    from . import _valuesc
+except ImportError:  # pragma: no cover - depends on the build
+    _valuesc = None
 
 _STR = rb'"(?:[^"\\]|\\.)*"'
 _METRIC = rb"\{(?:" + _STR + rb":" + _STR + rb"(?:," + _STR + rb":" + _STR + rb")*)?\}"
@@ -46,9 +53,8 @@ class Piece:
     warnings: list[str] = field(default_factory=list)
 
 
-def _add(piece: Piece, metric: dict[str, Any], ts: np.ndarray, y: np.ndarray, lo: int, hi: int) -> None:
+def _add(piece: Piece, metric: dict[str, Any], ns: np.ndarray, y: np.ndarray, lo: int, hi: int) -> None:
     metric = {str(k): str(v) for k, v in metric.items()}
-    ns = np.rint(ts * 1000.0).astype(np.int64) * 1_000_000
     keep = (ns >= lo) & (ns <= hi)
     if not keep.all():
         ns, y = ns[keep], y[keep]
@@ -74,10 +80,19 @@ def parse_json(body: dict[str, Any], lo: int, hi: int, piece: Piece) -> None:
         values = item.get("values") or ()
         if not values:
             continue
-        n = len(values)
-        ts = np.fromiter((v[0] for v in values), dtype=np.float64, count=n)
-        y = np.array([v[1] for v in values], dtype=np.float64)  # "NaN", "+Inf", "-Inf" parse as floats
-        _add(piece, item.get("metric") or {}, ts, y, lo, hi)
+        metric = item.get("metric") or {}
+        try:
+            ts = np.array([v[0] for v in values], dtype=np.float64)
+            y = np.array([v[1] for v in values], dtype=np.float64)  # "NaN", "+Inf", "-Inf" parse as floats
+        except (TypeError, ValueError, IndexError) as exc:
+            name = _frame.series_id(metric.get("__name__"), metric) if isinstance(metric, dict) else metric
+            raise SourceError(f"series {name}: a sample is not [time, \"number\"]: {exc}") from None
+        _add(piece, metric, _ns(ts), y, lo, hi)
+
+
+def _ns(seconds: np.ndarray) -> np.ndarray:
+    """Float seconds (millisecond precision) -> int64 ns."""
+    return np.rint(seconds * 1000.0).astype(np.int64) * 1_000_000
 
 
 def _items(raw: bytes) -> list[tuple[int, int, bytes, int, int]] | None:
@@ -103,7 +118,46 @@ def _items(raw: bytes) -> list[tuple[int, int, bytes, int, int]] | None:
     return None
 
 
+def _fast_c(raw: bytes, lo: int, hi: int, piece: Piece) -> bool:
+    """Series by series: the metric object through ``json``, the values through the C reader."""
+    pos = raw.find(b'{"metric":')
+    if pos < 0:
+        return False
+    first, cap = pos, piece.i1 - piece.i0 + 1  # a series has at most one point per grid step
+    found: list[tuple[bytes, np.ndarray, np.ndarray]] = []
+    while True:
+        head = _HEAD.match(raw, pos)
+        if head is None:
+            return False
+        at = head.end() - 2  # the values array's '['
+        ns, y = np.empty(cap, np.int64), np.empty(cap, np.float64)
+        n, end = _valuesc.parse_values(raw, at, ns, y)
+        if n < 0:  # more points than steps (a server off our grid): size the buffers by counting
+            size = raw.count(b"],[", at, raw.find(b"]]", at)) + 1
+            ns, y = np.empty(size, np.int64), np.empty(size, np.float64)
+            n, end = _valuesc.parse_values(raw, at, ns, y)
+        found.append((head.group(1), ns[:n], y[:n]))
+        nxt = raw[end : end + 2]
+        if nxt == b"}]":
+            break
+        if nxt != b"},":
+            return False
+        pos = end + 2
+    env = json.loads(raw[:first] + raw[end + 1 :])
+    if (env.get("data") or {}).get("result") != []:
+        return False
+    _envelope(env, piece)
+    for metric, ns, y in found:
+        _add(piece, json.loads(metric), ns, y, lo, hi)
+    return True
+
+
 def _fast(raw: bytes, lo: int, hi: int, piece: Piece) -> bool:
+    """Read a compact answer on a fast path; False (nothing added) when its shape is unexpected."""
+    return _fast_c(raw, lo, hi, piece) if _valuesc is not None else _fast_arrow(raw, lo, hi, piece)
+
+
+def _fast_arrow(raw: bytes, lo: int, hi: int, piece: Piece) -> bool:
     items = _items(raw)
     if not items:
         return False
@@ -123,7 +177,7 @@ def _fast(raw: bytes, lo: int, hi: int, piece: Piece) -> bool:
     bounds = [-1, *breaks.tolist(), len(ts)]
     for k, it in enumerate(items):
         a, b = bounds[k] + 1, bounds[k + 1]
-        _add(piece, json.loads(it[2]), ts[a:b], y[a:b], lo, hi)
+        _add(piece, json.loads(it[2]), _ns(ts[a:b]), y[a:b], lo, hi)
     return True
 
 

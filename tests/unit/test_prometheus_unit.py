@@ -11,6 +11,7 @@ import pytest
 from capacity.errors import ConfigError
 from capacity.sources._chunks import make_grid, merge, missing, pieces
 from capacity import frame as F
+from capacity.sources import _matrix
 from capacity.sources._matrix import Piece, _fast, merge_frames, parse, rename_series
 from capacity.sources.prometheus import PrometheusSource, _secs
 
@@ -58,8 +59,18 @@ BODY = {
 }
 
 
+@pytest.fixture(params=["c", "arrow"])
+def reader(request, monkeypatch):
+    """Run a test with the C values reader and again with the Arrow one (its fallback)."""
+    if request.param == "arrow":
+        monkeypatch.setattr(_matrix, "_valuesc", None)
+    else:
+        assert _matrix._valuesc is not None, "the C reader capacity/sources/_valuesc.c was not built (pip install -e . needs a C compiler)"
+    return request.param
+
+
 @pytest.mark.parametrize("compact", [True, False], ids=["compact (fast path)", "spaced (json path)"])
-def test_parse_values_specials_labels_and_range(compact):
+def test_parse_values_specials_labels_and_range(compact, reader):
     raw = json.dumps(BODY, separators=(",", ":") if compact else (", ", ": ")).encode()
     p = Piece(0, 3)
     lo, hi = 1788220800 * 10**9, 1788220980 * 10**9
@@ -75,7 +86,7 @@ def test_parse_values_specials_labels_and_range(compact):
     assert p.warnings == ["w1", "i1"]
 
 
-def test_fast_path_reads_floats_exactly():
+def test_fast_path_reads_floats_exactly(reader):
     rng = np.random.default_rng(7)
     y = rng.standard_normal(5000) * 10.0 ** rng.integers(-300, 300, 5000)
     body = {"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {}, "values": [[1788220800 + 60 * i, repr(float(v))] for i, v in enumerate(y)]}]}}
@@ -84,7 +95,7 @@ def test_fast_path_reads_floats_exactly():
     np.testing.assert_array_equal(p.series["{}"][1], y)
 
 
-def test_fast_path_splits_many_series_at_the_right_rows():
+def test_fast_path_splits_many_series_at_the_right_rows(reader):
     # single-point series, a series starting after the previous one ended, NaN values at series edges:
     # every series gets exactly its own samples (read back from the body itself)
     t = 1788220800

@@ -1,0 +1,238 @@
+/* Optional accelerator for capacity.sources._matrix: reads the "values" array
+ * of one series in a compact query_range answer,
+ *
+ *     [[1788220800,"1.5"],[1788220860.123,"NaN"],...]
+ *
+ * into int64 nanoseconds and float64 values, written into caller-provided
+ * buffers. Exactly what Prometheus (and VictoriaMetrics) write is accepted;
+ * anything else (whitespace, more than millisecond precision, an unexpected
+ * character) raises ValueError and the caller reads the answer with `json`.
+ *
+ * Floats are correctly rounded: the exact fast path (Clinger: a mantissa of at
+ * most 2^53 times or divided by an exactly representable power of ten) covers
+ * what exporters usually write; other texts go through Python's own
+ * PyOS_string_to_double, the parser behind float(). The GIL is held throughout:
+ * one call reads one series of at most a few hundred kilobytes.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+static const double POW10[23] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+#define TWO53 9007199254740992ULL
+
+/* Time in seconds with at most 3 decimals -> ns. Returns 0 on failure. */
+static int read_time(const char **pp, const char *end, int64_t *out)
+{
+    const char *p = *pp;
+    int neg = 0;
+    if (p < end && *p == '-') {
+        neg = 1;
+        p++;
+    }
+    const char *d0 = p;
+    int64_t sec = 0;
+    while (p < end && *p >= '0' && *p <= '9') {
+        sec = sec * 10 + (*p - '0');
+        p++;
+    }
+    if (p == d0 || p - d0 > 11) /* no digit, or past year 5000 */
+        return 0;
+    int64_t ms = 0;
+    if (p < end && *p == '.') {
+        p++;
+        const char *f0 = p;
+        while (p < end && *p >= '0' && *p <= '9' && p - f0 < 3) {
+            ms = ms * 10 + (*p - '0');
+            p++;
+        }
+        if (p == f0 || (p < end && *p >= '0' && *p <= '9')) /* no digit, or finer than a millisecond */
+            return 0;
+        for (ptrdiff_t k = p - f0; k < 3; k++)
+            ms *= 10;
+    }
+    int64_t ns = sec * 1000000000LL + ms * 1000000LL;
+    *out = neg ? -ns : ns;
+    *pp = p;
+    return 1;
+}
+
+/* The text between quotes -> double. Returns 0 on failure. */
+static int read_value(const char *s, Py_ssize_t n, double *out)
+{
+    switch (n) {
+    case 3:
+        if (memcmp(s, "NaN", 3) == 0) { *out = Py_NAN; return 1; }
+        if (memcmp(s, "Inf", 3) == 0) { *out = Py_HUGE_VAL; return 1; }
+        break;
+    case 4:
+        if (memcmp(s, "+Inf", 4) == 0) { *out = Py_HUGE_VAL; return 1; }
+        if (memcmp(s, "-Inf", 4) == 0) { *out = -Py_HUGE_VAL; return 1; }
+        break;
+    }
+    const char *p = s, *end = s + n;
+    int neg = 0;
+    if (p < end && (*p == '-' || *p == '+')) {
+        neg = (*p == '-');
+        p++;
+    }
+    uint64_t m = 0;
+    int digits = 0, any = 0, scale = 0;
+    while (p < end && *p >= '0' && *p <= '9') {
+        any = 1;
+        if (m || *p != '0') {
+            if (digits < 19) { m = m * 10 + (uint64_t)(*p - '0'); digits++; }
+            else { scale++; if (*p != '0') digits = 99; }
+        }
+        p++;
+    }
+    if (p < end && *p == '.') {
+        p++;
+        while (p < end && *p >= '0' && *p <= '9') {
+            any = 1;
+            if (m || *p != '0') {
+                if (digits < 19) { m = m * 10 + (uint64_t)(*p - '0'); digits++; scale--; }
+                else if (*p != '0') digits = 99;
+            } else {
+                scale--;
+            }
+            p++;
+        }
+    }
+    if (!any)
+        return 0;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = 0, e = 0, edig = 0;
+        if (p < end && (*p == '+' || *p == '-')) { eneg = (*p == '-'); p++; }
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (e < 100000) e = e * 10 + (*p - '0');
+            edig++;
+            p++;
+        }
+        if (!edig)
+            return 0;
+        scale += eneg ? -e : e;
+    }
+    if (p != end)
+        return 0;
+    if (m == 0 && digits == 0) {
+        *out = neg ? -0.0 : 0.0;
+        return 1;
+    }
+    if (digits <= 19 && m <= TWO53) {
+        double d = (double)m;
+        if (scale >= 0 && scale <= 22) { *out = neg ? -(d * POW10[scale]) : d * POW10[scale]; return 1; }
+        if (scale < 0 && scale >= -22) { *out = neg ? -(d / POW10[-scale]) : d / POW10[-scale]; return 1; }
+        if (scale > 22 && scale <= 22 + 15) { /* m * 10^(scale-22) may still be exact */
+            uint64_t mm = m;
+            int k;
+            for (k = 0; k < scale - 22 && mm <= TWO53; k++)
+                mm *= 10;
+            if (k == scale - 22 && mm <= TWO53) {
+                double r = (double)mm * POW10[22];
+                *out = neg ? -r : r;
+                return 1;
+            }
+        }
+    }
+    /* the general case: Python's correctly rounded parser */
+    char buf[128];
+    if (n >= (Py_ssize_t)sizeof(buf))
+        return 0;
+    memcpy(buf, s, (size_t)n);
+    buf[n] = '\0';
+    char *stop = NULL;
+    double r = PyOS_string_to_double(buf, &stop, NULL);
+    if (r == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    if (stop != buf + n)
+        return 0;
+    *out = r;
+    return 1;
+}
+
+/* parse_values(body, pos, ns_out, y_out) -> (count, end)
+ *
+ * body[pos] must be the '[' that opens the values array. Fills ns_out (int64)
+ * and y_out (float64) and returns the number of points and the index just
+ * after the array's closing ']'. count is -1 when the buffers are too small.
+ */
+static PyObject *parse_values(PyObject *self, PyObject *args)
+{
+    Py_buffer body, ns_buf, y_buf;
+    Py_ssize_t pos;
+    if (!PyArg_ParseTuple(args, "y*nw*w*", &body, &pos, &ns_buf, &y_buf))
+        return NULL;
+    PyObject *result = NULL;
+    const char *base = (const char *)body.buf;
+    const char *end = base + body.len;
+    int64_t *ns = (int64_t *)ns_buf.buf;
+    double *y = (double *)y_buf.buf;
+    Py_ssize_t cap = ns_buf.len / 8 < y_buf.len / 8 ? ns_buf.len / 8 : y_buf.len / 8;
+    Py_ssize_t count = 0;
+    const char *p = base;
+    if (pos < 0 || pos >= body.len || base[pos] != '[')
+        goto bad;
+    p = base + pos + 1;
+    if (p < end && *p == ']') { /* empty array */
+        result = Py_BuildValue("nn", (Py_ssize_t)0, (Py_ssize_t)(p + 1 - base));
+        goto done;
+    }
+    for (;;) {
+        if (p >= end || *p != '[')
+            goto bad;
+        p++;
+        if (count >= cap) {
+            result = Py_BuildValue("nn", (Py_ssize_t)-1, (Py_ssize_t)(p - base));
+            goto done;
+        }
+        if (!read_time(&p, end, &ns[count]))
+            goto bad;
+        if (end - p < 2 || p[0] != ',' || p[1] != '"')
+            goto bad;
+        p += 2;
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (q == NULL || !read_value(p, q - p, &y[count]))
+            goto bad;
+        p = q + 1;
+        if (p >= end || *p != ']')
+            goto bad;
+        p++;
+        count++;
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        if (p < end && *p == ']') {
+            result = Py_BuildValue("nn", count, (Py_ssize_t)(p + 1 - base));
+            goto done;
+        }
+        goto bad;
+    }
+bad:
+    PyErr_Format(PyExc_ValueError, "unexpected text in a values array near byte %zd", (Py_ssize_t)(p - base));
+done:
+    PyBuffer_Release(&body);
+    PyBuffer_Release(&ns_buf);
+    PyBuffer_Release(&y_buf);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"parse_values", parse_values, METH_VARARGS,
+     "parse_values(body, pos, ns_out, y_out) -> (count, end): one series' values array into int64 ns and float64 buffers."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_valuesc", "Fast reader of query_range values arrays.", -1, methods};
+
+PyMODINIT_FUNC PyInit__valuesc(void) { return PyModule_Create(&module); }
