@@ -8,13 +8,14 @@ No message names a credential: the URL shown is the public one (no user info).
 from __future__ import annotations
 
 import email.utils
+import inspect
 import json
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 import urllib3
@@ -27,6 +28,8 @@ from ..errors import ConnectionFailed, QueryError, RetriesExhausted, SourceError
 from .auth import Credentials
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: tenacity >= 9.1 calls the first backoff 'multiplier' (and deprecates 'initial')
+_FIRST_WAIT = "multiplier" if "multiplier" in inspect.signature(wait_exponential_jitter).parameters else "initial"
 #: queries longer than this go as a POST form (URLs have length limits)
 _POST_OVER = 4000
 
@@ -124,6 +127,7 @@ class Transport:
         if urlsplit(url).hostname in _LOOPBACK:  # compressing costs more than it saves on loopback
             self.headers.setdefault("Accept-Encoding", "identity")
         self._settings: dict[str, dict[str, Any]] = {}  # url -> requests' environment settings (proxies, CA bundle)
+        self._templates: dict[str, requests.PreparedRequest] = {}  # url -> prepared GET without its query string
         #: called with (status, seconds to wait) before each retry: for logs and progress displays
         self.on_retry: Callable[[int | str, float], None] | None = None
 
@@ -135,20 +139,10 @@ class Transport:
             raise Aborted()
         method = "POST" if len(query) > _POST_OVER else "GET"
         try:
-            # Session.request, with the environment's proxy/CA settings looked up once per URL
             url = self.conn.url + path
-            prepared = self.session.prepare_request(
-                requests.Request(
-                    method,
-                    url,
-                    params=params if method == "GET" else None,
-                    data=params if method == "POST" else None,
-                    headers=self.headers,
-                    auth=self.conn.auth,
-                )
-            )
+            prepared = self._prepare(method, url, params)
             settings = self._settings.get(url)
-            if settings is None:
+            if settings is None:  # the environment's proxy/CA settings, looked up once per URL
                 settings = self._settings[url] = self.session.merge_environment_settings(url, {}, True, self.verify, None)
             # stream: the body is read below in one call (requests' 10 KB iteration costs more than the parse)
             resp = self.session.send(prepared, timeout=self.timeout, allow_redirects=True, **settings)
@@ -207,12 +201,30 @@ class Transport:
         resp._content, resp._content_consumed = raw, True  # as requests would leave it (error messages read it again)
         return raw
 
+    def _prepare(self, method: str, url: str, params: dict[str, str]) -> requests.PreparedRequest:
+        """Session.prepare_request, done once per URL for GETs: each call copies the
+        prepared template and sets its query string (requests' merging costs more per
+        piece than reading the answer). Sessions holding cookies prepare every request."""
+        if method != "GET" or self.session.cookies:
+            return self.session.prepare_request(
+                requests.Request(method, url, params=params if method == "GET" else None, data=params if method == "POST" else None,
+                                 headers=self.headers, auth=self.conn.auth)
+            )
+        template = self._templates.get(url)
+        if template is None:
+            template = self._templates[url] = self.session.prepare_request(
+                requests.Request(method, url, headers=self.headers, auth=self.conn.auth)
+            )
+        prepared = template.copy()
+        prepared.url = f"{template.url}?{urlencode(params)}"
+        return prepared
+
     def _wait(self, state: Any) -> float:
         exc = state.outcome.exception() if state.outcome is not None else None
         if isinstance(exc, _Transient) and exc.retry_after is not None:
             delay = min(exc.retry_after, self.max_wait)
         else:
-            delay = float(wait_exponential_jitter(initial=self.backoff, max=self.max_wait, jitter=self.backoff)(state))
+            delay = float(wait_exponential_jitter(**{_FIRST_WAIT: self.backoff}, max=self.max_wait, jitter=self.backoff)(state))
         if self.on_retry is not None:
             self.on_retry(exc.status if isinstance(exc, _Transient) else "error", delay)
         return delay

@@ -1,8 +1,9 @@
-"""On-disk cache of pulled ranges: one Parquet file per (server, query, step grid).
+"""On-disk cache of pulled ranges: one Arrow IPC file (Feather v2, uncompressed:
+a warm pull is a plain read, no decoding) per (server, query, step grid).
 
-The file name is a hash of the key; the key itself, the covered intervals and
-the series labels live in the file's metadata, next to the samples, so data
-and coverage can never disagree. Writes are atomic (temporary file, fsync,
+The file name is a hash of the key; the key itself, the covered intervals, the
+series labels and row counts live in the file's metadata, next to the samples,
+so data and coverage can never disagree. ``pd.read_feather`` opens one. Writes are atomic (temporary file, fsync,
 ``os.replace``) under a per-key lock: a crash or a killed server leaves the
 previous file whole. Location: ``cache_dir``, else ``$CAPACITY_CACHE_DIR``,
 else ``~/.cache/capacity/pulls``. Keys hold no credentials: the server is its
@@ -27,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .. import frame as _frame
 from ._chunks import Interval, merge
@@ -41,7 +41,7 @@ _WRITER: ThreadPoolExecutor | None = None
 _PENDING: dict[str, Future[None]] = {}
 _GUARD = threading.Lock()
 _META = b"capacity.cache"
-_VERSION = 1
+_VERSION = 2  # 1: Parquet (read as a miss, then replaced)
 
 
 def default_dir() -> Path:
@@ -68,6 +68,16 @@ class CacheEntry:
     frame: pd.DataFrame  # canonical frame keyed by raw series id
     labels: dict[str, dict[str, str]]  # raw series id -> labels (with __name__)
     covered: list[Interval]
+
+
+def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def _dump(table: pa.Table, fh: Any) -> None:
+    """One record batch, uncompressed: what a warm pull reads back without decoding."""
+    with pa.ipc.new_file(fh, table.schema) as writer:
+        writer.write_table(table, max_chunksize=max(1, table.num_rows))
 
 
 def _clip(intervals: list[Interval], lo: int, hi: int) -> list[Interval]:
@@ -119,7 +129,7 @@ class PullCache:
                     del _PENDING[path]
 
     def path(self, key: CacheKey) -> Path:
-        return self.root / f"{key.digest()}.parquet"
+        return self.root / f"{key.digest()}.arrow"
 
     @contextlib.contextmanager
     def _lock(self, key: CacheKey) -> Iterator[None]:
@@ -133,8 +143,8 @@ class PullCache:
 
     def _meta(self, path: Path) -> dict | None:
         try:
-            meta = pq.read_schema(path).metadata or {}
-            doc = json.loads(meta[_META])
+            with pa.OSFile(str(path), "rb") as fh:
+                doc = json.loads((pa.ipc.open_file(fh).schema.metadata or {})[_META])
         except (OSError, KeyError, ValueError, pa.ArrowException):
             return None  # missing or unreadable: a miss, rewritten on the next store
         return doc if doc.get("version") == _VERSION else None
@@ -156,34 +166,38 @@ class PullCache:
         return self._load(key, lo, hi)
 
     def _load(self, key: CacheKey, lo: int | None = None, hi: int | None = None) -> CacheEntry | None:
-        path = self.path(key)
         try:
-            pf = pq.ParquetFile(path, memory_map=True)
-            doc = json.loads((pf.schema_arrow.metadata or {})[_META])
-            if doc.get("version") != _VERSION or doc.get("key") != asdict(key):
+            with pa.OSFile(str(self.path(key)), "rb") as fh:  # read (one copy), not mapped: files get replaced
+                reader = pa.ipc.open_file(fh)
+                doc = json.loads((reader.schema.metadata or {})[_META])
+                if doc.get("version") != _VERSION or doc.get("key") != asdict(key):
+                    return None
+                table = reader.read_all()
+            covered = [(int(a), int(b)) for a, b in doc["covered"]]
+            counts = np.asarray(doc["counts"], dtype=np.int64)
+            if table.num_rows != counts.sum():
                 return None
-            table = pf.read()
-        except (OSError, KeyError, ValueError, pa.ArrowException):
+            if table.num_rows == 0:
+                return CacheEntry(_frame.empty(), doc["labels"], covered)
+            uid, ds, y = (_one_chunk(table.column(c)) for c in ("unique_id", "ds", "y"))
+            codes = uid.indices.to_numpy(zero_copy_only=False)
+            ds = ds.view(pa.int64()).to_numpy(zero_copy_only=False)
+            y = y.to_numpy(zero_copy_only=False)
+            categories = uid.dictionary.to_pylist()
+        except (OSError, KeyError, ValueError, TypeError, pa.ArrowException):
             return None  # missing or unreadable: a miss, rewritten on the next store
-        covered = [(int(a), int(b)) for a, b in doc["covered"]]
-        if table.num_rows == 0:
-            return CacheEntry(_frame.empty(), doc["labels"], covered)
-        uid = table.column("unique_id").combine_chunks()
-        if not pa.types.is_dictionary(uid.type):
-            uid = uid.dictionary_encode()
-        codes = uid.indices.to_numpy(zero_copy_only=False)
-        ds = table.column("ds").combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)
-        y = table.column("y").combine_chunks().to_numpy(zero_copy_only=False)
-        keep = None
-        if lo is not None and ds.min() < lo:
+        ends = np.cumsum(counts)
+        starts = ends - counts
+        keep = None  # rows are sorted by (series, time): each series' first and last rows bound it
+        if lo is not None and ds[starts[counts > 0]].min() < lo:
             keep = ds >= lo
-        if hi is not None and ds.max() > hi:
+        if hi is not None and ds[ends[counts > 0] - 1].max() > hi:
             keep = (ds <= hi) if keep is None else keep & (ds <= hi)
         if keep is not None:
             codes, ds, y = codes[keep], ds[keep], y[keep]
         frame = pd.DataFrame(
             {
-                "unique_id": pd.Categorical.from_codes(codes, categories=pd.Index(uid.dictionary.to_pylist(), dtype=object)),
+                "unique_id": pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object), validate=False),
                 "ds": utc_times(ds),
                 "y": y,
             },
@@ -236,12 +250,13 @@ class PullCache:
         uid = frame["unique_id"]
         if not isinstance(uid.dtype, pd.CategoricalDtype):
             uid = uid.astype("category")
+        categories = [str(c) for c in uid.cat.categories]
+        codes = uid.cat.codes.to_numpy()
+        doc = {**doc, "counts": np.bincount(codes, minlength=len(categories)).tolist() if len(codes) else [0] * len(categories)}
         # built from the arrays (what _load reads back), not through from_pandas
         table = pa.table(
             {
-                "unique_id": pa.DictionaryArray.from_arrays(
-                    pa.array(uid.cat.codes.to_numpy()), pa.array([str(c) for c in uid.cat.categories], pa.string())
-                ),
+                "unique_id": pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(categories, pa.string())),
                 "ds": pa.array(ns_of(frame), pa.int64()).view(pa.timestamp("ns", tz="UTC")),
                 "y": pa.array(frame["y"].to_numpy(dtype=np.float64), pa.float64()),
             }
@@ -250,13 +265,12 @@ class PullCache:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                pq.write_table(
-                    table, fh, compression="none", use_dictionary=["unique_id"], column_encoding={"ds": "DELTA_BINARY_PACKED"},
-                    write_statistics=False,  # nothing reads them: _load reads whole files
-                )
+                _dump(table, fh)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
+            with contextlib.suppress(OSError):  # the same key's file from cache version 1
+                os.unlink(path.with_suffix(".parquet"))
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)

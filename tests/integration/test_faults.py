@@ -157,7 +157,7 @@ def test_hanging_server_times_out_and_is_reported(tmp_path):
         with pytest.raises(RetriesExhausted) as err:
             src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T01:00Z"), pd.Timedelta("1m"))
     assert err.value.status == "timeout" and err.value.attempts == 2 and url in str(err.value)
-    assert not list(Path(tmp_path).glob("*.parquet"))  # nothing cached from a failed pull
+    assert not list(Path(tmp_path).glob("*.arrow"))  # nothing cached from a failed pull
 
 
 def test_bad_query_is_not_retried(prometheus):

@@ -186,10 +186,10 @@ def test_credentials_are_sent_but_never_stored(prometheus, tmp_path, monkeypatch
     src.close()  # cache writes are finished
     assert all(r.headers["Authorization"] == f"Bearer {secret}" and r.headers["X-Scope-OrgID"] == "tenant1" for r in seen)
     files = [f for f in tmp_path.rglob("*") if f.is_file()]
-    assert any(f.suffix == ".parquet" for f in files)
+    assert any(f.suffix == ".arrow" for f in files)
     assert all(secret.encode() not in f.read_bytes() and secret not in f.name for f in files)
     assert secret not in repr(src) and secret not in repr(got)
-    assert b"x-scope-orgid=tenant1" in next(f for f in files if f.suffix == ".parquet").read_bytes()  # tenant keys the cache
+    assert b"x-scope-orgid=tenant1" in next(f for f in files if f.suffix == ".arrow").read_bytes()  # tenant keys the cache
 
 
 def test_the_last_minutes_before_now_are_not_cached_as_complete(prometheus, tmp_path):

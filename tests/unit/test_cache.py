@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow as pa
 import pytest
 
 from capacity import frame as F
@@ -77,8 +77,8 @@ def test_keys_are_hashed_and_kept_in_metadata(tmp_path):
     tenant = CacheKey(KEY.server, KEY.query, KEY.step_ns, 0, "x-scope-orgid=t1")
     assert len({c.path(KEY), c.path(other), c.path(tenant)}) == 3
     c.store(KEY, _frame("a", 0, 3), {"a": {}}, [_iv(0, 2)])
-    assert c.path(KEY).name == KEY.digest() + ".parquet" and "up" not in c.path(KEY).name
-    meta = json.loads(pq.read_schema(c.path(KEY)).metadata[b"capacity.cache"])
+    assert c.path(KEY).name == KEY.digest() + ".arrow" and "up" not in c.path(KEY).name
+    meta = json.loads(pa.ipc.open_file(pa.OSFile(str(c.path(KEY)))).schema.metadata[b"capacity.cache"])
     assert meta["key"] == {"server": KEY.server, "query": KEY.query, "step_ns": MIN, "phase_ns": 0, "tenant": ""}
     assert c.load(other) is None
 
@@ -88,15 +88,15 @@ def test_crash_during_write_leaves_previous_file_whole(tmp_path, monkeypatch):
     c.store(KEY, _frame("a", 0, 10), {"a": {}}, [_iv(0, 9)])
     before = c.path(KEY).read_bytes()
 
-    def dies_half_way(table, where, **kw):
-        where.write(b"PAR1 half a file")
+    def dies_half_way(table, where):
+        where.write(b"ARROW1 half a file")
         raise OSError("disk full (injected)")
 
-    monkeypatch.setattr(cache_mod.pq, "write_table", dies_half_way)
+    monkeypatch.setattr(cache_mod, "_dump", dies_half_way)
     with pytest.raises(OSError):
         c.store(KEY, _frame("a", 10, 10), {"a": {}}, [_iv(10, 19)])
     assert c.path(KEY).read_bytes() == before
-    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".lock", ".parquet"]  # no temporary file left
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".arrow", ".lock"]  # no temporary file left
     monkeypatch.undo()
     assert c.coverage(KEY) == [_iv(0, 9)]
 
@@ -104,7 +104,7 @@ def test_crash_during_write_leaves_previous_file_whole(tmp_path, monkeypatch):
 def test_unreadable_file_is_a_miss_and_gets_rewritten(tmp_path):
     c = PullCache(tmp_path)
     tmp_path.mkdir(exist_ok=True)
-    c.path(KEY).write_bytes(b"not parquet")
+    c.path(KEY).write_bytes(b"not an arrow file")
     assert c.load(KEY) is None and c.coverage(KEY) == []
     c.store(KEY, _frame("a", 0, 3), {"a": {}}, [_iv(0, 2)])
     assert len(c.load(KEY).frame) == 3
