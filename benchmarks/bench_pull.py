@@ -8,7 +8,9 @@ points. For the same series and range it times:
   process, keep-alive, bodies discarded: transfer only, no parsing);
 - peer: prometheus-api-client's own path: the same pieces through
   ``custom_query_range``, then ``MetricRangeDataFrame``;
-- capacity cold (empty cache dir) and warm (same cache dir) ``capacity.pull``.
+- capacity cold (empty cache dir) and warm (same cache dir): ``PrometheusSource.fetch_many``
+  (the stream of requests ``capacity.pull`` uses), floor and cold alternating over
+  3 rounds (medians); then one fetch per metric, and ``capacity.pull`` (one validated frame).
 
 The TSDB is backfilled once with promtool and kept under benchmarks/.work/.
 """
@@ -18,6 +20,7 @@ import hashlib
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -119,53 +122,77 @@ def _capacity(url: str, queries: list[str], cache_dir: Path) -> tuple[float, int
     return time.perf_counter() - t0, len(frame)
 
 
-def _source(url: str, queries: list[str], cache_dir: Path) -> tuple[float, int]:
-    """PrometheusSource.fetch per query: the pull itself, without the final concatenation."""
+def _source(url: str, queries: list[str], cache_dir: Path, *, many: bool = True) -> tuple[float, int]:
+    """PrometheusSource.fetch_many (what capacity.pull uses), or one fetch per query:
+    the pull itself, without the final concatenation."""
     from capacity.sources.prometheus import PrometheusSource
 
     t0 = time.perf_counter()
     src = PrometheusSource(url, cache_dir=cache_dir)
-    rows = sum(len(src.fetch(q, START, END, STEP).frame) for q in queries)
+    if many:
+        rows = sum(len(p.frame) for p in src.fetch_many([(q, START, END, STEP) for q in queries]))
+    else:
+        rows = sum(len(src.fetch(q, START, END, STEP).frame) for q in queries)
     src.close()  # cache writes finished: they are part of the cold pull
     return time.perf_counter() - t0, rows
 
 
+def _reader() -> str:
+    from capacity.sources import _matrix
+
+    return "C reader (capacity/sources/_valuesc.c)" if _matrix._valuesc is not None else "Arrow CSV reader (the C reader is not built)"
+
+
+ROUNDS = 3  # floor and cold pull alternate; medians are reported (the machine is shared and noisy)
+
+
 def main() -> None:
     sys.path.insert(0, str(HERE.parent))
-    from capacity.promql import selector
     from tests.support.servers import start_prometheus
 
     if shutil.which("curl") is None:
         raise SystemExit("bench_pull needs curl for its floor")
     tsdb, names = _tsdb()
-    queries = [selector(n) for n in names]
+    # raw series by name: 'name{}' is never a catalog name (a bare 'redis_memory_used_bytes' would be the catalog's sum)
+    queries = [f"{n}{{}}" for n in names]
     with start_prometheus(tsdb) as srv, tempfile.TemporaryDirectory(prefix="capacity-bench-cache-") as cache:
         print(f"prometheus {srv.url} (pid {srv.pid}); {len(queries)} queries x {len(_pieces())} pieces, "
-              f"{START:%Y-%m-%d}..{END:%Y-%m-%d} step 1m", flush=True)
+              f"{START:%Y-%m-%d}..{END:%Y-%m-%d} step 1m; values read by the {_reader()}", flush=True)
         _capacity(srv.url, queries[:1], Path(cache) / "warmup")  # imports
         _floor(srv.url, queries)  # untimed: the TSDB's pages in memory for every path alike
-        cpu = (_server_cpu(srv.pid), _cpu(resource.RUSAGE_CHILDREN))
-        floor = _floor(srv.url, queries)
-        cpu_floor = (_server_cpu(srv.pid) - cpu[0], _cpu(resource.RUSAGE_CHILDREN) - cpu[1])
-        cpu = (_server_cpu(srv.pid), _cpu(resource.RUSAGE_SELF))
-        cold, points = _source(srv.url, queries, Path(cache) / "pulls")
-        cpu_cold = (_server_cpu(srv.pid) - cpu[0], _cpu(resource.RUSAGE_SELF) - cpu[1])
-        warm, points_warm = _source(srv.url, queries, Path(cache) / "pulls")
+        floors, colds, warms, cpu_floor, cpu_cold = [], [], [], [], []
+        for r in range(ROUNDS):
+            cpu = (_server_cpu(srv.pid), _cpu(resource.RUSAGE_CHILDREN))
+            floors.append(_floor(srv.url, queries))
+            cpu_floor.append((_server_cpu(srv.pid) - cpu[0], _cpu(resource.RUSAGE_CHILDREN) - cpu[1]))
+            cpu = (_server_cpu(srv.pid), _cpu(resource.RUSAGE_SELF))
+            cold, points = _source(srv.url, queries, Path(cache) / f"pulls{r}")
+            colds.append(cold)
+            cpu_cold.append((_server_cpu(srv.pid) - cpu[0], _cpu(resource.RUSAGE_SELF) - cpu[1]))
+            warm, points_warm = _source(srv.url, queries, Path(cache) / f"pulls{r}")
+            warms.append(warm)
+            print(f"round {r + 1}: floor {floors[-1]:.2f} s, capacity cold {cold:.2f} s, warm {warm:.3f} s", flush=True)
+        one_by_one, _ = _source(srv.url, queries, Path(cache) / "one-by-one", many=False)
         api_cold, points_api = _capacity(srv.url, queries, Path(cache) / "pulls-api")
         api_warm, _ = _capacity(srv.url, queries, Path(cache) / "pulls-api")
         peer, points_peer = _peer(srv.url, queries)
     assert points == points_warm == points_peer == points_api, (points, points_warm, points_peer, points_api)
-    print(f"{'path':<52}{'seconds':>9}{'points/s':>14}")
+    floor, cold, warm = (statistics.median(v) for v in (floors, colds, warms))
+    k = colds.index(sorted(colds)[len(colds) // 2])
+    print(f"{'path (medians of ' + str(ROUNDS) + ' rounds where repeated)':<58}{'seconds':>9}{'points/s':>14}")
     for label, secs in (("floor: sequential curl (no parse)", floor), ("peer: prometheus-api-client + MetricRangeDataFrame", peer),
-                        ("capacity cold (PrometheusSource.fetch, empty cache)", cold), ("capacity warm (PrometheusSource.fetch, cache)", warm),
+                        ("capacity cold (PrometheusSource.fetch_many, empty cache)", cold),
+                        ("capacity warm (PrometheusSource.fetch_many, cache)", warm),
+                        ("capacity cold, one fetch per metric", one_by_one),
                         ("capacity.pull cold (one validated frame)", api_cold), ("capacity.pull warm (one validated frame)", api_warm)):
-        print(f"{label:<52}{secs:>9.2f}{points / secs:>14,.0f}")
+        print(f"{label:<58}{secs:>9.3f}{points / secs:>14,.0f}")
     print(f"points: {points:,}")
-    print(f"CPU seconds, server + client: floor {cpu_floor[0]:.2f} + {cpu_floor[1]:.2f} (curl); "
-          f"capacity cold {cpu_cold[0]:.2f} + {cpu_cold[1]:.2f} (this process) on {os.cpu_count()} cores")
-    print(f"cold vs floor: {floor / cold:.2f}x the floor's speed (target >= 1)")
+    print(f"CPU seconds, server + client: floor {cpu_floor[k][0]:.2f} + {cpu_floor[k][1]:.2f} (curl); "
+          f"capacity cold {cpu_cold[k][0]:.2f} + {cpu_cold[k][1]:.2f} (this process) on {os.cpu_count()} cores (median round)")
+    print(f"cold vs floor: {floor / cold:.2f}x the floor's speed (target >= 1); rounds: "
+          + ", ".join(f"{f / c:.2f}x" for f, c in zip(floors, colds)))
     print(f"cold vs peer:  {peer / cold:.2f}x faster (target >= 2)")
-    print(f"warm vs cold:  {cold / warm:.1f}x faster (target >= 20)")
+    print(f"warm vs cold:  {cold / warm:.1f}x faster (target >= 20); rounds: " + ", ".join(f"{c / w:.1f}x" for c, w in zip(colds, warms)))
     print(f"capacity.pull: cold {floor / api_cold:.2f}x the floor, {peer / api_cold:.2f}x the peer; warm {api_cold / api_warm:.1f}x faster than cold")
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import frame as _frame
 from .errors import ConfigError, SourceWarning
-from .sources import Progress, Source, resolve
+from .sources import Progress, Source, fetch_all, resolve
 from .timeutil import format_time, parse_duration, parse_time
 
 DEFAULT_RANGE = pd.Timedelta(days=7)
@@ -63,9 +63,9 @@ def pull(
     if start_ts > end_ts:
         raise ConfigError(f"pull: start {format_time(start_ts)} is after end {format_time(end_ts)}", field="start")
     frames, tables = [], []
-    for metric in items:
-        step_td = parse_duration(step, field="step") if step is not None else _default_step(src, metric)
-        got = src.fetch(metric, start_ts, end_ts, step_td, progress=progress)
+    step_td = parse_duration(step, field="step") if step is not None else None
+    requests = [(m, start_ts, end_ts, step_td if step_td is not None else _default_step(src, m)) for m in items]
+    for metric, got in zip(items, fetch_all(src, requests, progress=progress)):
         for text in got.warnings:
             # a file source's warnings already start with "file PATH"; say it once
             where = "" if text.startswith(src.name) else f"{src.name}: {metric}: "
@@ -101,8 +101,8 @@ def spec_data(
     data: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
     lo = pd.Timestamp(start).floor(spec.step)
-    for q in dict.fromkeys(queries):
-        got = src.fetch(q, lo, end, spec.step, progress=progress)
+    wanted = list(dict.fromkeys(queries))
+    for q, got in zip(wanted, fetch_all(src, [(q, lo, end, spec.step) for q in wanted], progress=progress)):
         notes.extend(got.warnings)
         if got.frame.empty:
             notes.append(f"no data for {q!r} in {format_time(lo)} .. {format_time(end)} from {src.name}")

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import frame as _frame
 from ..errors import ConfigError
-from ..sources import Pulled, Source
+from ..sources import Pulled, Source, fetch_all
 from ._common import (
     add_format_args,
     add_range_args,
@@ -101,8 +101,7 @@ def pull_frames(
     results: list[Pulled] = []
     notes: list[str] = []
     with progress_bar(show_progress, desc="pull") as bar:
-        for metric in metrics:
-            got = src.fetch(metric, start, end, _step_for(metric, step), progress=bar)
+        for metric, got in zip(metrics, fetch_all(src, [(m, start, end, _step_for(m, step)) for m in metrics], progress=bar)):
             results.append(got)
             notes.extend(w for w in got.warnings if w not in notes)
             if got.frame.empty:

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .base import Progress, Pulled, Source
+from .base import Progress, Pulled, Request, Source, fetch_all
 
-__all__ = ["Progress", "Pulled", "Source", "resolve"]
+__all__ = ["Progress", "Pulled", "Request", "Source", "fetch_all", "resolve"]
 
 
 def resolve(spec: "str | os.PathLike[str] | Source" = "sample", **options: Any) -> Source:

@@ -11,8 +11,9 @@
  * Floats are correctly rounded: the exact fast path (Clinger: a mantissa of at
  * most 2^53 times or divided by an exactly representable power of ten) covers
  * what exporters usually write; other texts go through Python's own
- * PyOS_string_to_double, the parser behind float(). The GIL is held throughout:
- * one call reads one series of at most a few hundred kilobytes.
+ * PyOS_string_to_double, the parser behind float(). The scan runs without the
+ * GIL (the other pieces of a pull go on meanwhile); the texts left for Python
+ * are read after it, with the GIL.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -142,21 +143,112 @@ static int read_value(const char *s, Py_ssize_t n, double *out)
             }
         }
     }
-    /* the general case: Python's correctly rounded parser */
-    char buf[128];
-    if (n >= (Py_ssize_t)sizeof(buf))
-        return 0;
-    memcpy(buf, s, (size_t)n);
-    buf[n] = '\0';
-    char *stop = NULL;
-    double r = PyOS_string_to_double(buf, &stop, NULL);
-    if (r == -1.0 && PyErr_Occurred()) {
-        PyErr_Clear();
-        return 0;
+    return 2; /* the general case: Python's parser, once the GIL is back */
+}
+
+/* A value text left for PyOS_string_to_double. */
+typedef struct {
+    Py_ssize_t index, start, len;
+} Slow;
+
+typedef struct {
+    Slow *items;
+    Py_ssize_t n, cap;
+} SlowList;
+
+static int slow_add(SlowList *l, Py_ssize_t index, Py_ssize_t start, Py_ssize_t len)
+{
+    if (l->n == l->cap) {
+        Py_ssize_t cap = l->cap ? 2 * l->cap : 64;
+        Slow *items = PyMem_RawRealloc(l->items, (size_t)cap * sizeof(Slow));
+        if (items == NULL)
+            return 0;
+        l->items = items;
+        l->cap = cap;
     }
-    if (stop != buf + n)
-        return 0;
-    *out = r;
+    l->items[l->n++] = (Slow){index, start, len};
+    return 1;
+}
+
+enum { SCAN_OK = 0, SCAN_FULL = 1, SCAN_BAD = 2, SCAN_NOMEM = 3 };
+
+/* The values array at base[pos] into ns/y; runs without the GIL. */
+static int scan(const char *base, const char *end, Py_ssize_t pos, int64_t *ns, double *y, Py_ssize_t cap,
+                Py_ssize_t *count_out, Py_ssize_t *end_out, SlowList *slow)
+{
+    const char *p = base + pos + 1;
+    Py_ssize_t count = 0;
+    int status = SCAN_BAD;
+    if (p < end && *p == ']') { /* empty array */
+        *end_out = p + 1 - base;
+        status = SCAN_OK;
+        goto out;
+    }
+    for (;;) {
+        if (p >= end || *p != '[')
+            goto out;
+        p++;
+        if (count >= cap) {
+            status = SCAN_FULL;
+            goto out;
+        }
+        if (!read_time(&p, end, &ns[count]))
+            goto out;
+        if (end - p < 2 || p[0] != ',' || p[1] != '"')
+            goto out;
+        p += 2;
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (q == NULL)
+            goto out;
+        int got = read_value(p, q - p, &y[count]);
+        if (got == 0)
+            goto out;
+        if (got == 2 && !slow_add(slow, count, p - base, q - p)) {
+            status = SCAN_NOMEM;
+            goto out;
+        }
+        p = q + 1;
+        if (p >= end || *p != ']')
+            goto out;
+        p++;
+        count++;
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        if (p < end && *p == ']') {
+            *end_out = p + 1 - base;
+            status = SCAN_OK;
+        }
+        goto out;
+    }
+out:
+    *count_out = count;
+    if (status == SCAN_BAD)
+        *end_out = p - base;
+    return status;
+}
+
+/* Texts the fast path left: Python's correctly rounded parser (needs the GIL). */
+static int finish_slow(const char *base, double *y, SlowList *slow)
+{
+    char buf[128];
+    for (Py_ssize_t k = 0; k < slow->n; k++) {
+        Slow *it = &slow->items[k];
+        if (it->len >= (Py_ssize_t)sizeof(buf))
+            return 0;
+        memcpy(buf, base + it->start, (size_t)it->len);
+        buf[it->len] = '\0';
+        char *stop = NULL;
+        double r = PyOS_string_to_double(buf, &stop, NULL);
+        if (r == -1.0 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return 0;
+        }
+        if (stop != buf + it->len)
+            return 0;
+        y[it->index] = r;
+    }
     return 1;
 }
 
@@ -168,59 +260,33 @@ static int read_value(const char *s, Py_ssize_t n, double *out)
  */
 static PyObject *parse_values(PyObject *self, PyObject *args)
 {
+    (void)self;
     Py_buffer body, ns_buf, y_buf;
     Py_ssize_t pos;
     if (!PyArg_ParseTuple(args, "y*nw*w*", &body, &pos, &ns_buf, &y_buf))
         return NULL;
     PyObject *result = NULL;
     const char *base = (const char *)body.buf;
-    const char *end = base + body.len;
-    int64_t *ns = (int64_t *)ns_buf.buf;
-    double *y = (double *)y_buf.buf;
     Py_ssize_t cap = ns_buf.len / 8 < y_buf.len / 8 ? ns_buf.len / 8 : y_buf.len / 8;
-    Py_ssize_t count = 0;
-    const char *p = base;
-    if (pos < 0 || pos >= body.len || base[pos] != '[')
-        goto bad;
-    p = base + pos + 1;
-    if (p < end && *p == ']') { /* empty array */
-        result = Py_BuildValue("nn", (Py_ssize_t)0, (Py_ssize_t)(p + 1 - base));
-        goto done;
+    Py_ssize_t count = 0, stop = pos;
+    SlowList slow = {NULL, 0, 0};
+    int status = SCAN_BAD;
+    if (pos >= 0 && pos < body.len && base[pos] == '[') {
+        Py_BEGIN_ALLOW_THREADS
+        status = scan(base, base + body.len, pos, (int64_t *)ns_buf.buf, (double *)y_buf.buf, cap, &count, &stop, &slow);
+        Py_END_ALLOW_THREADS
     }
-    for (;;) {
-        if (p >= end || *p != '[')
-            goto bad;
-        p++;
-        if (count >= cap) {
-            result = Py_BuildValue("nn", (Py_ssize_t)-1, (Py_ssize_t)(p - base));
-            goto done;
-        }
-        if (!read_time(&p, end, &ns[count]))
-            goto bad;
-        if (end - p < 2 || p[0] != ',' || p[1] != '"')
-            goto bad;
-        p += 2;
-        const char *q = memchr(p, '"', (size_t)(end - p));
-        if (q == NULL || !read_value(p, q - p, &y[count]))
-            goto bad;
-        p = q + 1;
-        if (p >= end || *p != ']')
-            goto bad;
-        p++;
-        count++;
-        if (p < end && *p == ',') {
-            p++;
-            continue;
-        }
-        if (p < end && *p == ']') {
-            result = Py_BuildValue("nn", count, (Py_ssize_t)(p + 1 - base));
-            goto done;
-        }
-        goto bad;
-    }
-bad:
-    PyErr_Format(PyExc_ValueError, "unexpected text in a values array near byte %zd", (Py_ssize_t)(p - base));
-done:
+    if (status == SCAN_OK && !finish_slow(base, (double *)y_buf.buf, &slow))
+        status = SCAN_BAD;
+    if (status == SCAN_OK)
+        result = Py_BuildValue("nn", count, stop);
+    else if (status == SCAN_FULL)
+        result = Py_BuildValue("nn", (Py_ssize_t)-1, stop);
+    else if (status == SCAN_NOMEM)
+        PyErr_NoMemory();
+    else
+        PyErr_Format(PyExc_ValueError, "unexpected text in a values array near byte %zd", stop);
+    PyMem_RawFree(slow.items);
     PyBuffer_Release(&body);
     PyBuffer_Release(&ns_buf);
     PyBuffer_Release(&y_buf);
@@ -233,6 +299,7 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_valuesc", "Fast reader of query_range values arrays.", -1, methods};
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_valuesc", "Fast reader of query_range values arrays.", -1, methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__valuesc(void) { return PyModule_Create(&module); }

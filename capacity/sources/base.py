@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Callable, Protocol, runtime_checkable
 
 import pandas as pd
@@ -48,3 +49,17 @@ class Source(Protocol):
         """Series of ``metric`` (a catalog name or a query the source understands)
         on the grid ``start, start+step, ..., <= end`` (both ends inclusive)."""
         ...
+
+
+#: one metric of a pull: (metric, start, end, step)
+Request = tuple[str, pd.Timestamp, pd.Timestamp, pd.Timedelta]
+
+
+def fetch_all(source: Source, requests: Sequence[Request], *, progress: Progress | None = None) -> list[Pulled]:
+    """``source.fetch`` for each request, in order; one stream of work where the
+    source offers ``fetch_many`` (a Prometheus server fetches the next metric
+    while the previous one is assembled)."""
+    many = getattr(source, "fetch_many", None)
+    if callable(many):
+        return list(many(list(requests), progress=progress))
+    return [source.fetch(m, a, b, s, progress=progress) for m, a, b, s in requests]

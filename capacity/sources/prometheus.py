@@ -15,10 +15,9 @@ from __future__ import annotations
 import difflib
 import os
 import threading
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-
-
-
+from dataclasses import dataclass
 
 import pandas as pd
 import requests
@@ -33,7 +32,7 @@ from ._chunks import Grid, make_grid, missing, pieces
 from ._http import Aborted, Transport
 from ._matrix import Piece, frame_from_pieces, merge_frames, parse, rename_series
 from .base import Progress, Pulled
-from .cache import CacheKey, PullCache
+from .cache import CacheEntry, CacheKey, PullCache
 
 __all__ = ["PrometheusSource", "FRESH"]
 
@@ -55,6 +54,21 @@ def _labels_table(rows: dict[str, dict[str, str]]) -> pd.DataFrame:
     data: dict[str, list[str | None]] = {"unique_id": uids}
     data.update({n: [rows[u].get(n) for u in uids] for n in names})
     return pd.DataFrame(data)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One metric of a pull: what to ask, on which grid, and what the cache already holds."""
+
+    metric: str
+    query: str
+    catalog_name: str | None
+    start: pd.Timestamp
+    end: pd.Timestamp
+    grid: Grid
+    key: CacheKey
+    entry: CacheEntry | None
+    plan: list[tuple[int, int]]
 
 
 class PrometheusSource:
@@ -138,39 +152,6 @@ class PrometheusSource:
             raise SourceError(f"{self.url}: cannot read the answer to {query!r}: {exc}", source=self.url, query=query) from None
         return piece
 
-    def _run(self, query: str, grid: Grid, plan: list[tuple[int, int]], done: int, progress: Progress | None) -> tuple[list[Piece], BaseException | None]:
-        """Fetch ``plan``; return the pieces that arrived and the first error (if any)."""
-        got: list[Piece] = []
-        if not plan:
-            return got, None
-        stop = threading.Event()
-        error: BaseException | None = None
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(plan)), thread_name_prefix="capacity-pull") as ex:
-            pending: set[Future[Piece]] = {ex.submit(self._fetch_piece, query, grid, i0, i1, stop) for i0, i1 in plan}
-            try:
-                while pending and error is None:
-                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        exc = fut.exception()
-                        if exc is None:
-                            piece = fut.result()
-                            got.append(piece)
-                            done += piece.i1 - piece.i0 + 1
-                        elif error is None and not isinstance(exc, Aborted):
-                            error = exc
-                    if progress is not None and error is None:
-                        progress(done, grid.n)
-            except BaseException as exc:  # KeyboardInterrupt: keep what arrived
-                error = exc
-            finally:
-                stop.set()
-                for fut in pending:
-                    fut.cancel()
-        for fut in pending:  # pieces that completed while we were stopping
-            if fut.done() and not fut.cancelled() and fut.exception() is None:
-                got.append(fut.result())
-        return got, error
-
     def _name(self, frame: pd.DataFrame, labels: dict[str, dict[str, str]], query: str, catalog_name: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
         ids = list(labels)
         rename: dict[str, str] = {}
@@ -198,6 +179,71 @@ class PrometheusSource:
         progress: Progress | None = None,
     ) -> Pulled:
         """Series of ``metric`` (catalog name or PromQL) on the grid ``start, start+step, ... <= end``."""
+        return self.fetch_many([(metric, start, end, step)], progress=progress)[0]
+
+    def fetch_many(
+        self, requests: Sequence[tuple[str, pd.Timestamp, pd.Timestamp, pd.Timedelta]], *, progress: Progress | None = None
+    ) -> list[Pulled]:
+        """:meth:`fetch` for each ``(metric, start, end, step)``, as one stream of requests:
+        the pieces of the next metrics are fetched while the earlier ones are assembled
+        and cached. On a failure every piece that arrived is cached, then the first error
+        is raised."""
+        jobs = [self._job(*r) for r in requests]
+        total = sum(j.grid.n for j in jobs)
+        done = total - sum(i1 - i0 + 1 for j in jobs for i0, i1 in j.plan)
+        if progress is not None:
+            progress(done, total)
+        out: list[Pulled | None] = [None] * len(jobs)
+        got: list[list[Piece]] = [[] for _ in jobs]
+        left = [len(j.plan) for j in jobs]
+        error: BaseException | None = None
+        for k, job in enumerate(jobs):
+            if not left[k]:  # all from the cache
+                out[k] = self._finish(job, [])
+        stop = threading.Event()
+        if any(left):
+            with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="capacity-pull") as ex:
+                owner: dict[Future[Piece], int] = {}
+                for k, job in enumerate(jobs):  # in order: the pool works through the metrics one after another
+                    for i0, i1 in job.plan:
+                        owner[ex.submit(self._fetch_piece, job.query, job.grid, i0, i1, stop)] = k
+                pending = set(owner)
+                try:
+                    while pending and error is None:
+                        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        for fut in finished:
+                            exc = fut.exception()
+                            if exc is not None:
+                                if error is None and not isinstance(exc, Aborted):
+                                    error = exc
+                                continue
+                            k = owner[fut]
+                            piece = fut.result()
+                            got[k].append(piece)
+                            done += piece.i1 - piece.i0 + 1
+                            left[k] -= 1
+                            if not left[k] and error is None:  # this metric is whole: assemble it while the pool goes on
+                                out[k] = self._finish(jobs[k], got[k])
+                        if progress is not None and error is None:
+                            progress(done, total)
+                except BaseException as exc:  # KeyboardInterrupt: keep what arrived
+                    error = exc
+                finally:
+                    stop.set()
+                    for fut in pending:
+                        fut.cancel()
+                for fut in pending:  # pieces that completed while we were stopping
+                    if fut.done() and not fut.cancelled() and fut.exception() is None:
+                        got[owner[fut]].append(fut.result())
+        if error is not None:
+            for k, job in enumerate(jobs):
+                if out[k] is None and got[k]:  # keep what arrived, on disk, before reporting the failure itself
+                    self._keep(job, got[k], flush=True)
+            raise error
+        return [p for p in out if p is not None]
+
+    def _job(self, metric: str, start: pd.Timestamp, end: pd.Timestamp, step: pd.Timedelta) -> _Job:
+        """What one metric needs: its query, grid, cache snapshot and the pieces left to fetch."""
         query, catalog_name = self._resolve(metric)
         start, end, step = pd.Timestamp(start), pd.Timestamp(end), pd.Timedelta(step)
         if step <= pd.Timedelta(0):
@@ -210,24 +256,26 @@ class PrometheusSource:
         if self.cache is not None and not self.refresh and grid.n:
             entry = self.cache.load(key, *grid.interval(0, grid.n - 1))
         plan = pieces(missing(grid, entry.covered if entry is not None else []), self.max_points)
-        done = grid.n - sum(i1 - i0 + 1 for i0, i1 in plan)
-        if progress is not None:
-            progress(done, grid.n)
-        got, error = self._run(query, grid, plan, done, progress)
+        return _Job(metric, query, catalog_name, start, end, grid, key, entry, plan)
+
+    def _keep(self, job: _Job, got: list[Piece], *, flush: bool = False) -> tuple[pd.DataFrame | None, dict[str, dict[str, str]]]:
+        """The fetched pieces as one frame, handed to the cache (written in the background unless ``flush``)."""
         fetched = frame_from_pieces(got) if got else None
         labels: dict[str, dict[str, str]] = {}
         for p in sorted(got, key=lambda p: p.i0):
             labels.update(p.labels)
         if self.cache is not None and fetched is not None:
             fresh_edge = int((_now() - FRESH).value)
-            spans = [grid.interval(p.i0, p.i1) for p in got]
-            if error is not None:  # keep what arrived, on disk, before reporting the failure itself
-                self.cache.store_later(key, fetched, dict(labels), spans, complete_before=fresh_edge)
+            spans = [job.grid.interval(p.i0, p.i1) for p in got]
+            # written while the caller goes on (the next metric's pull overlaps it)
+            self.cache.store_later(job.key, fetched.copy(deep=False), dict(labels), spans, complete_before=fresh_edge)
+            if flush:
                 self.cache.flush()
-            else:  # written while the caller goes on (the next metric's pull overlaps it)
-                self.cache.store_later(key, fetched.copy(deep=False), dict(labels), spans, complete_before=fresh_edge)
-        if error is not None:
-            raise error
+        return fetched, labels
+
+    def _finish(self, job: _Job, got: list[Piece]) -> Pulled:
+        fetched, labels = self._keep(job, got)
+        entry = job.entry
         if entry is not None and len(entry.frame):
             # the plan only asked for what the snapshot does not cover: no overlap
             frame = merge_frames(entry.frame, fetched) if fetched is not None and len(fetched) else entry.frame
@@ -238,9 +286,9 @@ class PrometheusSource:
         warnings: list[str] = []
         for p in sorted(got, key=lambda p: p.i0):
             warnings.extend(w for w in p.warnings if w not in warnings)
-        if not labels and catalog_name is None:
-            self._check_known(metric, query, start, end)
-        frame, table = self._name(frame, labels, query, catalog_name)
+        if not labels and job.catalog_name is None:
+            self._check_known(job.metric, job.query, job.start, job.end)
+        frame, table = self._name(frame, labels, job.query, job.catalog_name)
         return Pulled(frame, table, tuple(warnings))
 
     def _check_known(self, metric: str, query: str, start: pd.Timestamp, end: pd.Timestamp) -> None:

@@ -174,3 +174,48 @@ def test_warnings_are_surfaced(prometheus):
     got = src.fetch("up", prometheus.start, prometheus.start + pd.Timedelta(hours=1), pd.Timedelta("1m"))
     assert got.warnings == ("injected: remote store unavailable, results may be partial",)
     assert len(got.frame) > 0
+
+
+class FailQuery(HTTPAdapter):
+    """Passes every request through to the real server, except those for one query: HTTP 503."""
+
+    def __init__(self, needle: str) -> None:
+        super().__init__()
+        self.needle, self.sent = needle, []
+
+    def send(self, request, *args, **kwargs):  # type: ignore[override]
+        failing = self.needle in requests.utils.unquote(request.url)
+        self.sent.append(failing)
+        if not failing:
+            return super().send(request, *args, **kwargs)
+        resp = requests.Response()
+        resp.status_code, resp.reason, resp._content = 503, "injected", b"unavailable"
+        resp.url, resp.request = request.url, request
+        return resp
+
+
+def test_many_metrics_one_failing_keeps_the_others_cached(prometheus, tmp_path):
+    names = ["pg_stat_activity_count", "http_requests_total", "pg_up"]  # raw series (no catalog name)
+    start, end, step = prometheus.start, prometheus.start + pd.Timedelta(hours=30), pd.Timedelta("1m")
+    adapter = FailQuery('query=http_requests_total&')
+    session = requests.Session()
+    session.mount("http://", adapter)
+    src = PrometheusSource(prometheus.url, cache_dir=tmp_path, session=session, max_points=500, concurrency=1,
+                           retries=1, backoff=0.01)
+    with pytest.raises(RetriesExhausted) as err:
+        src.fetch_many([(selector(n), start, end, step) for n in names])
+    assert "http_requests_total" in str(err.value) and err.value.status == 503
+    cache = PullCache(tmp_path)
+    grid_key = lambda n: CacheKey(prometheus.url, selector(n), int(step.value), start.value % step.value)  # noqa: E731
+    first = cache.load(grid_key(names[0]))  # finished before the failure: whole, right, and cached
+    assert first is not None and first.covered == [(start.value, end.value)]
+    assert_same(first.frame, _truth(prometheus, names[0], start, end, step))
+    assert cache.load(grid_key(names[1])) is None  # nothing of the failing query
+    assert not list(Path(tmp_path).glob("*.tmp"))
+    # the next pull (no fault) fetches the rest only, and everything is right
+    session2, seen = counting_session()
+    src2 = PrometheusSource(prometheus.url, cache_dir=tmp_path, session=session2, max_points=500)
+    got = src2.fetch_many([(selector(n), start, end, step) for n in names])
+    assert not any(selector(names[0]) in requests.utils.unquote(r.url) for r in seen)
+    for n, pulled in zip(names, got):
+        assert_same(pulled.frame, _truth(prometheus, n, start, end, step))

@@ -206,3 +206,29 @@ def test_the_last_minutes_before_now_are_not_cached_as_complete(prometheus, tmp_
     assert covered and covered[0][0] == start.value
     assert covered[-1][1] <= (pd.Timestamp.now(tz="UTC") - FRESH).value < end.value
     assert covered[-1][1] >= (end - FRESH - 2 * step).value  # everything older than the margin is kept
+
+
+def test_fetch_many_equals_one_fetch_per_metric(prometheus, tmp_path):
+    """Pieces of several metrics in one stream (3 in flight across metric boundaries)
+    give the same frames, labels and progress totals as one fetch at a time."""
+    names = ["http_requests_total", "redis_memory_used_bytes", "up", "node_cpu_seconds_total"]
+    start, end, step = prometheus.start + pd.Timedelta(hours=3), prometheus.start + pd.Timedelta(days=2), pd.Timedelta("1m")
+    seen: list[tuple[int, int]] = []
+    many = PrometheusSource(prometheus.url, cache_dir=tmp_path / "many", max_points=700, concurrency=3)
+    got = many.fetch_many([(selector(n), start, end, step) for n in names], progress=lambda d, t: seen.append((d, t)))
+    one = PrometheusSource(prometheus.url, cache=False, max_points=700)
+    n_grid = (end - start) // step + 1
+    assert seen[0] == (0, 4 * n_grid) and seen[-1] == (4 * n_grid, 4 * n_grid)
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))
+    for n, pulled in zip(names, got):
+        alone = one.fetch(selector(n), start, end, step)
+        assert_same(pulled.frame, alone.frame.sort_values(["unique_id", "ds"]))
+        pd.testing.assert_frame_equal(pulled.labels, alone.labels)
+        uids = prometheus.labels.loc[prometheus.labels["__name__"] == n, "unique_id"]
+        want = pd.concat([lookup_truth(prometheus.raw, u, start, end, step) for u in uids], ignore_index=True)
+        assert_same(pulled.frame, want)
+    many.close()
+    # all from the cache now: the same frames, no request
+    warm = PrometheusSource(prometheus.url, cache_dir=tmp_path / "many", session=counting_session()[0])
+    for pulled, again in zip(got, warm.fetch_many([(selector(n), start, end, step) for n in names])):
+        pd.testing.assert_frame_equal(pulled.frame, again.frame)
