@@ -167,7 +167,10 @@ class PullCache:
 
     def _load(self, key: CacheKey, lo: int | None = None, hi: int | None = None) -> CacheEntry | None:
         try:
-            with pa.OSFile(str(self.path(key)), "rb") as fh:  # read (one copy), not mapped: files get replaced
+            # mapped, not read: the frame's arrays are the page cache's pages (read-only, like any array
+            # pandas hands out). A store never rewrites a file in place: it renames a new one over it,
+            # so a mapped file never changes under a frame.
+            with pa.memory_map(str(self.path(key)), "r") as fh:
                 reader = pa.ipc.open_file(fh)
                 doc = json.loads((reader.schema.metadata or {})[_META])
                 if doc.get("version") != _VERSION or doc.get("key") != asdict(key):

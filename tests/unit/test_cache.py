@@ -135,3 +135,22 @@ def test_failed_background_write_is_logged_not_raised(tmp_path, caplog):
     c.store_later(KEY, _frame("a", 0, 3), {"a": {}}, [_iv(0, 2)])
     c.flush()
     assert "could not write" in caplog.text
+
+
+def test_loaded_frame_outlives_its_file_being_replaced_or_removed(tmp_path):
+    # a load maps the file: the frame must keep its values when the cache is extended
+    # (a new file renamed over the old one) or cleared (unlinked)
+    c = PullCache(tmp_path)
+    c.store(KEY, _frame("a", 0, 5000), {"a": {}}, [_iv(0, 4999)])
+    first = c.load(KEY).frame
+    want = first.copy(deep=True)
+    c.store(KEY, _frame("a", 5000, 5000, offset=0.5), {"a": {}}, [_iv(5000, 9999)])
+    second = c.load(KEY).frame
+    pd.testing.assert_frame_equal(first, want)
+    c.clear(KEY)
+    pd.testing.assert_frame_equal(first, want)
+    assert len(second) == 10_000 and second["y"].iloc[-1] == 9999.5
+    with pytest.raises(ValueError):  # what pandas hands out is read-only: the cache's pages cannot be written through
+        first["y"].to_numpy()[0] = -1.0
+    F.validate(second)
+    pd.testing.assert_frame_equal(second.iloc[:5000].reset_index(drop=True), want)
