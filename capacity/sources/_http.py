@@ -21,11 +21,12 @@ import requests
 import urllib3
 from prometheus_api_client import PrometheusConnect
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 from urllib3.util.retry import Retry
 
 from ..errors import ConnectionFailed, QueryError, RetriesExhausted, SourceError
-from .auth import Credentials
+from .auth import BasicAuth, BearerAuth, Credentials
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 #: tenacity >= 9.1 calls the first backoff 'multiplier' (and deprecates 'initial')
@@ -128,11 +129,19 @@ class Transport:
             self.headers.setdefault("Accept-Encoding", "identity")
         self._settings: dict[str, dict[str, Any]] = {}  # url -> requests' environment settings (proxies, CA bundle)
         self._templates: dict[str, requests.PreparedRequest] = {}  # url -> prepared GET without its query string
+        # plain-http GETs of our own session with static credentials skip requests' per-call machinery
+        # (session merging, hooks, cookie jars): urllib3's pool directly, same headers, same errors
+        self._direct = (
+            own and urlsplit(url).scheme == "http" and (creds.auth is None or type(creds.auth) in (BearerAuth, BasicAuth))
+        )
+        self._pool = urllib3.PoolManager(num_pools=2, maxsize=max(10, pool), retries=False) if self._direct else None
         #: called with (status, seconds to wait) before each retry: for logs and progress displays
         self.on_retry: Callable[[int | str, float], None] | None = None
 
     def close(self) -> None:
         self.session.close()
+        if self._pool is not None:
+            self._pool.clear()
 
     def _once(self, path: str, params: dict[str, str], query: str, stop: threading.Event | None) -> bytes:
         if stop is not None and stop.is_set():
@@ -144,17 +153,22 @@ class Transport:
             settings = self._settings.get(url)
             if settings is None:  # the environment's proxy/CA settings, looked up once per URL
                 settings = self._settings[url] = self.session.merge_environment_settings(url, {}, True, self.verify, None)
-            # stream: the body is read below in one call (requests' 10 KB iteration costs more than the parse)
-            resp = self.session.send(prepared, timeout=self.timeout, allow_redirects=True, **settings)
+            if self._direct and method == "GET" and not settings.get("proxies") and not self.session.cookies:
+                resp = self._send_direct(prepared)
+            else:
+                # stream: the body is read below in one call (requests' 10 KB iteration costs more than the parse)
+                resp = self.session.send(prepared, timeout=self.timeout, allow_redirects=True, **settings)
         except requests.exceptions.SSLError as exc:
             raise ConnectionFailed(
                 f"TLS error talking to {self.url}: {_conn_reason(exc)} (set CAPACITY_CA_BUNDLE, or CAPACITY_TLS_VERIFY=false)",
                 url=self.url,
                 query=query,
             ) from None
-        except requests.Timeout:
+        except urllib3.exceptions.NewConnectionError as exc:  # (a subclass of urllib3's ConnectTimeoutError)
+            raise _Transient("connection", _conn_reason(exc), connection=True) from None
+        except (requests.Timeout, urllib3.exceptions.TimeoutError):
             raise _Transient("timeout", f"no answer within {self.timeout:g} s") from None
-        except requests.ConnectionError as exc:
+        except (requests.ConnectionError, urllib3.exceptions.HTTPError, OSError) as exc:
             raise _Transient("connection", _conn_reason(exc), connection=True) from None
         code = resp.status_code
         if code == 429 or code >= 500:
@@ -200,6 +214,18 @@ class Transport:
         resp.raw.release_conn()  # back to the pool, kept alive
         resp._content, resp._content_consumed = raw, True  # as requests would leave it (error messages read it again)
         return raw
+
+    def _send_direct(self, prepared: requests.PreparedRequest) -> requests.Response:
+        """One GET through urllib3's pool, answered as a (streamed) ``requests.Response``."""
+        raw = self._pool.urlopen(  # type: ignore[union-attr]
+            "GET", prepared.url, headers=prepared.headers, redirect=False, retries=False, preload_content=False,
+            timeout=urllib3.Timeout(connect=self.timeout, read=self.timeout),
+        )
+        resp = requests.Response()
+        resp.status_code, resp.reason, resp.raw = raw.status, raw.reason, raw
+        resp.headers = CaseInsensitiveDict(raw.headers)
+        resp.url, resp.request, resp.encoding = prepared.url, prepared, None
+        return resp
 
     def _prepare(self, method: str, url: str, params: dict[str, str]) -> requests.PreparedRequest:
         """Session.prepare_request, done once per URL for GETs: each call copies the

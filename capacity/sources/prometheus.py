@@ -16,7 +16,8 @@ import difflib
 import os
 import threading
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
+from queue import SimpleQueue
 from dataclasses import dataclass
 
 import pandas as pd
@@ -204,36 +205,39 @@ class PrometheusSource:
         if any(left):
             with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="capacity-pull") as ex:
                 owner: dict[Future[Piece], int] = {}
+                arrived: SimpleQueue[Future[Piece]] = SimpleQueue()  # futures as they finish (no wait() over all of them)
                 for k, job in enumerate(jobs):  # in order: the pool works through the metrics one after another
                     for i0, i1 in job.plan:
-                        owner[ex.submit(self._fetch_piece, job.query, job.grid, i0, i1, stop)] = k
-                pending = set(owner)
+                        fut = ex.submit(self._fetch_piece, job.query, job.grid, i0, i1, stop)
+                        owner[fut] = k
+                        fut.add_done_callback(arrived.put)
+                seen: set[Future[Piece]] = set()
                 try:
-                    while pending and error is None:
-                        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                        for fut in finished:
-                            exc = fut.exception()
-                            if exc is not None:
-                                if error is None and not isinstance(exc, Aborted):
-                                    error = exc
-                                continue
-                            k = owner[fut]
-                            piece = fut.result()
-                            got[k].append(piece)
-                            done += piece.i1 - piece.i0 + 1
-                            left[k] -= 1
-                            if not left[k] and error is None:  # this metric is whole: assemble it while the pool goes on
-                                out[k] = self._finish(jobs[k], got[k])
-                        if progress is not None and error is None:
+                    while len(seen) < len(owner) and error is None:
+                        fut = arrived.get()
+                        seen.add(fut)
+                        exc = fut.exception()
+                        if exc is not None:
+                            if not isinstance(exc, Aborted):
+                                error = exc
+                            continue
+                        k = owner[fut]
+                        piece = fut.result()
+                        got[k].append(piece)
+                        done += piece.i1 - piece.i0 + 1
+                        left[k] -= 1
+                        if not left[k]:  # this metric is whole: assemble it while the pool goes on
+                            out[k] = self._finish(jobs[k], got[k])
+                        if progress is not None:
                             progress(done, total)
                 except BaseException as exc:  # KeyboardInterrupt: keep what arrived
                     error = exc
                 finally:
                     stop.set()
-                    for fut in pending:
+                    for fut in owner:
                         fut.cancel()
-                for fut in pending:  # pieces that completed while we were stopping
-                    if fut.done() and not fut.cancelled() and fut.exception() is None:
+                for fut in owner:  # pieces that completed while we were stopping
+                    if fut not in seen and fut.done() and not fut.cancelled() and fut.exception() is None:
                         got[owner[fut]].append(fut.result())
         if error is not None:
             for k, job in enumerate(jobs):

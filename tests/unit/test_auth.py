@@ -84,3 +84,56 @@ def test_source_repr_and_errors_hold_no_secret(monkeypatch, tmp_path):
     with pytest.raises(ConnectionFailed) as err:
         src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T01:00Z"), pd.Timedelta("1m"))
     assert SECRET not in str(err.value) and SECRET not in repr(err.value.context)
+
+
+class _Recorder:
+    """A real HTTP server on loopback that records each request's headers and answers one matrix."""
+
+    BODY = b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up"},"values":[[1788220800,"1"]]}]}}'
+
+    def __enter__(self) -> "_Recorder":
+        import http.server
+        import threading
+
+        seen = self.seen = []
+        body = self.BODY
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802
+                seen.append(dict(self.headers))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("env,expected", [
+    ({"CAPACITY_BEARER_TOKEN": SECRET}, f"Bearer {SECRET}"),
+    ({"CAPACITY_BASIC_AUTH_USER": "ann", "CAPACITY_BASIC_AUTH_PASSWORD": SECRET}, "Basic YW5uOnMzY3IzdC1Ub2szbi14eXo="),
+])
+def test_direct_http_path_sends_credentials_and_tenant_headers(env, expected, monkeypatch, tmp_path):
+    for k, v in {**env, "CAPACITY_HEADERS": "X-Scope-OrgID: tenant1"}.items():
+        monkeypatch.setenv(k, v)
+    with _Recorder() as srv:
+        src = PrometheusSource(srv.url, cache=False)
+        assert src.transport._direct  # plain http, our own session: urllib3's pool, not requests' Session.send
+        got = src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T00:02Z"), pd.Timedelta("1m"))
+        src.close()
+    assert got.frame["y"].tolist() == [1.0]
+    assert [h["Authorization"] for h in srv.seen] == [expected]
+    assert srv.seen[0]["X-Scope-OrgID"] == "tenant1" and srv.seen[0]["Accept-Encoding"] == "identity"

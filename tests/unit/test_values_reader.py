@@ -115,3 +115,17 @@ def test_truncated_answer_is_a_clear_error():
     for cut in (len(raw) // 2, len(raw) - 3):
         with pytest.raises(_matrix.SourceError, match="not JSON"):
             parse(raw[:cut], 0, 2**62, Piece(0, 99))
+
+
+def test_times_out_of_order_go_through_json_and_range_is_clipped():
+    shuffled = [[T + 60, "1"], [T, "2"], [T + 120, "3"]]
+    with pytest.raises(ValueError):
+        _fast(_body(shuffled), 0, 2**62, Piece(0, 2))
+    p = Piece(0, 2)
+    parse(_body(shuffled), 0, 2**62, p)
+    assert p.series["m"][1].tolist() == [1.0, 2.0, 3.0]  # as sent
+    # in order: a piece keeps only [lo, hi], both ends inclusive
+    values = [[T + 60 * i, str(i)] for i in range(10)]
+    q = Piece(0, 9)
+    assert _fast(_body(values), (T + 120) * 10**9, (T + 420) * 10**9, q)
+    assert q.series["m"][1].tolist() == [2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
