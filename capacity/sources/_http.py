@@ -8,6 +8,7 @@ No message names a credential: the URL shown is the public one (no user info).
 from __future__ import annotations
 
 import email.utils
+import http.client
 import inspect
 import json
 import threading
@@ -26,6 +27,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from urllib3.util.retry import Retry
 
 from ..errors import ConnectionFailed, QueryError, RetriesExhausted, SourceError
+from ._plainhttp import PlainPool
 from .auth import BasicAuth, BearerAuth, Credentials
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -65,6 +67,7 @@ def _conn_reason(exc: BaseException) -> str:
         ("RemoteDisconnected", "the server closed the connection"),
         ("Connection reset", "connection reset by the server"),
         ("Connection aborted", "connection aborted"),
+        ("IncompleteRead", "the answer was cut short"),
         ("Name or service not known", "unknown host"),
         ("nodename nor servname", "unknown host"),
         ("No route to host", "no route to host"),
@@ -130,18 +133,17 @@ class Transport:
         self._settings: dict[str, dict[str, Any]] = {}  # url -> requests' environment settings (proxies, CA bundle)
         self._templates: dict[str, requests.PreparedRequest] = {}  # url -> prepared GET without its query string
         # plain-http GETs of our own session with static credentials skip requests' per-call machinery
-        # (session merging, hooks, cookie jars): urllib3's pool directly, same headers, same errors
-        self._direct = (
-            own and urlsplit(url).scheme == "http" and (creds.auth is None or type(creds.auth) in (BearerAuth, BasicAuth))
-        )
-        self._pool = urllib3.PoolManager(num_pools=2, maxsize=max(10, pool), retries=False) if self._direct else None
+        # (session merging, hooks, cookie jars): http.client keep-alive connections, same headers, same errors
+        parts = urlsplit(url)
+        self._direct = own and parts.scheme == "http" and (creds.auth is None or type(creds.auth) in (BearerAuth, BasicAuth))
+        self._pool = PlainPool(parts.hostname or "", parts.port or 80, timeout=timeout, size=max(10, pool)) if self._direct else None
         #: called with (status, seconds to wait) before each retry: for logs and progress displays
         self.on_retry: Callable[[int | str, float], None] | None = None
 
     def close(self) -> None:
         self.session.close()
         if self._pool is not None:
-            self._pool.clear()
+            self._pool.close()
 
     def _once(self, path: str, params: dict[str, str], query: str, stop: threading.Event | None) -> bytes:
         if stop is not None and stop.is_set():
@@ -164,11 +166,9 @@ class Transport:
                 url=self.url,
                 query=query,
             ) from None
-        except urllib3.exceptions.NewConnectionError as exc:  # (a subclass of urllib3's ConnectTimeoutError)
-            raise _Transient("connection", _conn_reason(exc), connection=True) from None
-        except (requests.Timeout, urllib3.exceptions.TimeoutError):
+        except (requests.Timeout, TimeoutError):
             raise _Transient("timeout", f"no answer within {self.timeout:g} s") from None
-        except (requests.ConnectionError, urllib3.exceptions.HTTPError, OSError) as exc:
+        except (requests.ConnectionError, http.client.HTTPException, OSError) as exc:
             raise _Transient("connection", _conn_reason(exc), connection=True) from None
         code = resp.status_code
         if code == 429 or code >= 500:
@@ -216,14 +216,13 @@ class Transport:
         return raw
 
     def _send_direct(self, prepared: requests.PreparedRequest) -> requests.Response:
-        """One GET through urllib3's pool, answered as a (streamed) ``requests.Response``."""
-        raw = self._pool.urlopen(  # type: ignore[union-attr]
-            "GET", prepared.url, headers=prepared.headers, redirect=False, retries=False, preload_content=False,
-            timeout=urllib3.Timeout(connect=self.timeout, read=self.timeout),
-        )
+        """One GET through the plain-http pool, answered as a (read) ``requests.Response``."""
+        parts = urlsplit(prepared.url)
+        got = self._pool.get(f"{parts.path}?{parts.query}", prepared.headers)  # type: ignore[union-attr]
         resp = requests.Response()
-        resp.status_code, resp.reason, resp.raw = raw.status, raw.reason, raw
-        resp.headers = CaseInsensitiveDict(raw.headers)
+        resp.status_code, resp.reason = got.status, got.reason
+        resp.headers = CaseInsensitiveDict(got.headers)
+        resp._content, resp._content_consumed = got.body, True
         resp.url, resp.request, resp.encoding = prepared.url, prepared, None
         return resp
 
