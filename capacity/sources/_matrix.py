@@ -51,6 +51,7 @@ class Piece:
     series: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    increasing: bool = False  # every series' times strictly increase (the C reader checks it)
 
 
 def _add(piece: Piece, metric: dict[str, Any], ns: np.ndarray, y: np.ndarray, lo: int, hi: int, *, increasing: bool = False) -> None:
@@ -155,6 +156,7 @@ def _fast_c(raw: bytes, lo: int, hi: int, piece: Piece) -> bool:
     _envelope(env, piece)
     for metric, ns, y in found:
         _add(piece, json.loads(metric), ns, y, lo, hi, increasing=True)  # the C reader checked the order
+    piece.increasing = len(piece.series) == len(found)  # (no two series with the same id)
     return True
 
 
@@ -212,7 +214,15 @@ def _code_type(n: int) -> type[np.signedinteger]:
 
 
 def frame_from_pieces(pieces: list[Piece]) -> pd.DataFrame:
-    """Canonical frame (categorical raw ids, sorted) from pieces that do not overlap in time."""
+    """Canonical frame (categorical raw ids, sorted) from pieces that do not overlap in time.
+
+    Series are laid out piece after piece; pieces not known to hold increasing
+    times are sorted and de-duplicated afterwards (:func:`merge_frames`)."""
+    frame = _concat_pieces(pieces)
+    return frame if all(p.increasing for p in pieces) else merge_frames(frame)
+
+
+def _concat_pieces(pieces: list[Piece]) -> pd.DataFrame:
     chunks: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     for p in sorted(pieces, key=lambda p: p.i0):
         for rid, arrays in p.series.items():

@@ -217,10 +217,13 @@ class PullCache:
         labels: Mapping[str, Mapping[str, str]],
         covered: list[Interval],
         complete_before: int | None = None,
+        *,
+        canonical: bool = False,
     ) -> None:
         """Add samples fetched over ``covered`` (they replace what was cached there).
 
         Only the part at or before ``complete_before`` (ns) is kept: newer data may still change.
+        ``canonical``: ``frame`` is known sorted by (id, time) without duplicates (not checked again).
         """
         if complete_before is not None:
             covered = _clip(covered, np.iinfo(np.int64).min, complete_before)
@@ -239,7 +242,7 @@ class PullCache:
                 parts.insert(0, old.frame[~_inside(ns_of(old.frame), covered)])
                 all_labels = {**old.labels, **all_labels}
                 spans += old.covered
-            merged = merge_frames(*parts)
+            merged = parts[0] if canonical and len(parts) == 1 else merge_frames(*parts)
             ids = set(merged["unique_id"].cat.categories) if len(merged) else set()
             doc = {
                 "version": _VERSION,

@@ -272,7 +272,8 @@ class PrometheusSource:
             fresh_edge = int((_now() - FRESH).value)
             spans = [job.grid.interval(p.i0, p.i1) for p in got]
             # written while the caller goes on (the next metric's pull overlaps it)
-            self.cache.store_later(job.key, fetched.copy(deep=False), dict(labels), spans, complete_before=fresh_edge)
+            self.cache.store_later(job.key, fetched.copy(deep=False), dict(labels), spans, complete_before=fresh_edge,
+                                   canonical=True)  # (frame_from_pieces' frames are)
             if flush:
                 self.cache.flush()
         return fetched, labels

@@ -129,3 +129,18 @@ def test_times_out_of_order_go_through_json_and_range_is_clipped():
     q = Piece(0, 9)
     assert _fast(_body(values), (T + 120) * 10**9, (T + 420) * 10**9, q)
     assert q.series["m"][1].tolist() == [2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+
+
+def test_frames_from_unordered_answers_are_still_canonical():
+    from capacity import frame as F
+    from capacity.sources._matrix import frame_from_pieces
+
+    spaced = json.dumps({"status": "success", "data": {"resultType": "matrix", "result": [
+        {"metric": {"__name__": "m"}, "values": [[T + 60, "1"], [T, "2"]]}]}}).encode()  # json path, out of order
+    p1, p2 = Piece(0, 1), Piece(2, 3)
+    parse(spaced, 0, 2**62, p1)
+    assert _fast(_body([[T + 120, "3"], [T + 180, "4"]]), 0, 2**62, p2)
+    assert not p1.increasing and p2.increasing
+    frame = frame_from_pieces([p2, p1])
+    F.validate(frame)
+    assert frame["y"].tolist() == [2.0, 1.0, 3.0, 4.0]
