@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -21,7 +22,7 @@ import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,18 @@ class CacheKey:
     phase_ns: int  # grid position inside one step: start % step
     tenant: str = ""
 
+    def as_dict(self) -> dict[str, Any]:
+        """The key as the file's metadata holds it (a fresh dict)."""
+        return {"server": self.server, "query": self.query, "step_ns": self.step_ns, "phase_ns": self.phase_ns, "tenant": self.tenant}
+
     def digest(self) -> str:
-        text = json.dumps(asdict(self), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:40]
+        return _digest(self)
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest(key: CacheKey) -> str:
+    text = json.dumps(key.as_dict(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
 @dataclass(frozen=True)
@@ -153,7 +163,7 @@ class PullCache:
         """Intervals (ns, inclusive grid points) the cache holds for ``key``."""
         self._wait(key)
         doc = self._meta(self.path(key))
-        if doc is None or doc.get("key") != asdict(key):
+        if doc is None or doc.get("key") != key.as_dict():
             return []
         return [(int(a), int(b)) for a, b in doc["covered"]]
 
@@ -173,7 +183,7 @@ class PullCache:
             with pa.memory_map(str(self.path(key)), "r") as fh:
                 reader = pa.ipc.open_file(fh)
                 doc = json.loads((reader.schema.metadata or {})[_META])
-                if doc.get("version") != _VERSION or doc.get("key") != asdict(key):
+                if doc.get("version") != _VERSION or doc.get("key") != key.as_dict():
                     return None
                 table = reader.read_all()
             covered = [(int(a), int(b)) for a, b in doc["covered"]]
@@ -246,7 +256,7 @@ class PullCache:
             ids = set(merged["unique_id"].cat.categories) if len(merged) else set()
             doc = {
                 "version": _VERSION,
-                "key": asdict(key),
+                "key": key.as_dict(),
                 "covered": [list(iv) for iv in merge(spans, key.step_ns)],
                 "labels": {k: v for k, v in all_labels.items() if k in ids},
             }
