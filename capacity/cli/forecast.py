@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import frame as _frame
 from ..errors import ConfigError
-from ..sources import Source
+from ..sources import Source, fetch_all
 from ..timeutil import format_time, parse_duration, parse_time
 from ._common import (
     _short, add_format_args, add_range_args, add_source_args, emit, format_table, output_format, source_from_args, warn,
@@ -136,14 +136,9 @@ def load_history(args: argparse.Namespace, horizon: pd.Timedelta, command: str) 
         why = f" (the end of the data of {src.name}; give --end)" if span and not args.end else ""
         raise ConfigError(f"--start {_short(start)} is not before --end {_short(end)}{why}", field="start")
     frames = []
-    for m in metrics:
-        if args.step:
-            step = parse_duration(args.step, field="--step")
-        elif _is_file(src):
-            step = None
-        else:
-            step = _default_step(m, horizon)
-        got = src.fetch(m, start, end, step)  # type: ignore[arg-type]
+    fixed = parse_duration(args.step, field="--step") if args.step else None
+    steps = [fixed if fixed is not None else (None if _is_file(src) else _default_step(m, horizon)) for m in metrics]
+    for m, got in zip(metrics, fetch_all(src, [(m, start, end, step) for m, step in zip(metrics, steps)])):  # type: ignore[misc]
         for w in got.warnings:
             warn(command, w)
         if got.frame.empty:
