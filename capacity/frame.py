@@ -56,14 +56,18 @@ def _is_str_like(s: pd.Series) -> bool:
 def _uid_ranks(uid: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer keys that order like the ``unique_id`` strings, and the sorted names they index.
 
-    Works on categorical codes where it can, so millions of rows are never compared as strings.
+    Works on categorical codes where it can, so millions of rows are never compared as strings
+    (and, when the categories are already sorted, the codes themselves are the keys: no copy).
     """
     if isinstance(uid.dtype, pd.CategoricalDtype):
         cats = np.asarray(uid.cat.categories.astype(str), dtype=object)
+        codes = uid.cat.codes.to_numpy()
+        if len(cats) < 2 or bool((cats[1:] > cats[:-1]).all()):
+            return codes, cats
         order = np.argsort(cats, kind="stable")
         rank_of_code = np.empty(len(cats), dtype=np.int64)
         rank_of_code[order] = np.arange(len(cats))
-        return rank_of_code[uid.cat.codes.to_numpy()], cats[order]
+        return rank_of_code[codes], cats[order]
     codes, uniques = pd.factorize(uid, sort=True)
     return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
 
@@ -101,11 +105,12 @@ def validate(frame: pd.DataFrame, *, name: str = "frame") -> pd.DataFrame:
         raise FrameError(f"{name}: column y must be float64, got {frame['y'].dtype}", column="y")
     if len(frame) > 1:
         ranks, names = _uid_ranks(frame["unique_id"])
-        ds = pd.DatetimeIndex(frame["ds"]).asi8  # int64 ns; to_numpy() of a tz-aware column is objects
-        same = ranks[1:] == ranks[:-1]
-        uid_ok = (ranks[1:] >= ranks[:-1]).all()
-        if not uid_ok:
+        ds = frame["ds"].array.asi8  # int64 ns; to_numpy() of a tz-aware column is objects
+        if not (ranks[1:] >= ranks[:-1]).all():
             raise FrameError(f"{name}: rows must be sorted by unique_id, ds (use capacity.frame.normalize)", column="unique_id")
+        if ((ds[1:] > ds[:-1]) | (ranks[1:] != ranks[:-1])).all():
+            return frame  # times strictly increase within every series (the usual case: one fused pass)
+        same = ranks[1:] == ranks[:-1]
         step = ds[1:] - ds[:-1]
         if (step[same] < 0).any():
             raise FrameError(f"{name}: rows must be sorted by ds within each series", column="ds")
@@ -135,11 +140,22 @@ def from_arrays(unique_id: str, ds: Iterable, y: Iterable) -> pd.DataFrame:
     return frame
 
 
+def utc_times(ns: np.ndarray) -> "pd.api.extensions.ExtensionArray | pd.DatetimeIndex":
+    """``datetime64[ns, UTC]`` values over int64 nanoseconds, without a copy when pandas allows."""
+    values = np.ascontiguousarray(ns, dtype=np.int64).view("datetime64[ns]")
+    try:  # no validation pass over millions of already-valid stamps
+        return pd.arrays.DatetimeArray._simple_new(values, dtype=DS_DTYPE)
+    except (AttributeError, TypeError):  # pragma: no cover - other pandas versions
+        return pd.DatetimeIndex(values, tz="UTC")
+
+
 def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate canonical frames and sort them (no de-duplication)."""
     frames = [f[list(COLUMNS)] for f in frames if len(f)]
     if not frames:
         return empty()
+    if all(isinstance(f["unique_id"].dtype, pd.CategoricalDtype) for f in frames) and all(f["ds"].dtype == DS_DTYPE for f in frames):
+        return _concat_categorical(frames)
     if any(isinstance(f["unique_id"].dtype, pd.CategoricalDtype) for f in frames):
         uids = pd.api.types.union_categoricals(
             [pd.Categorical(f["unique_id"]) if not isinstance(f["unique_id"].dtype, pd.CategoricalDtype)
@@ -156,6 +172,36 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
         return out  # already in order: nothing to sort
     order = np.lexsort((ds, ranks))
     return out.take(order).reset_index(drop=True)
+
+
+def _recode(codes: np.ndarray, lookup: np.ndarray, kind: type[np.signedinteger]) -> np.ndarray:
+    """``lookup[codes]``; an addition when the categories are a contiguous run of the union's."""
+    if len(lookup) and (lookup == lookup[0] + np.arange(len(lookup))).all():
+        return codes.astype(kind) + kind(lookup[0]) if lookup[0] else codes.astype(kind, copy=False)
+    return lookup.astype(kind)[codes]
+
+
+def _concat_categorical(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """:func:`concat` of frames with categorical ids, on codes: one copy of each column, sorted
+    categories, and a sort only when the rows are not in (id, ds) order already."""
+    cats = [[str(c) for c in f["unique_id"].cat.categories] for f in frames]
+    union = sorted(set().union(*cats))
+    where = pd.Index(union)
+    kind = np.int8 if len(union) < 127 else np.int16 if len(union) < 32_767 else np.int32
+    codes = np.concatenate([_recode(f["unique_id"].array.codes, where.get_indexer(c), kind) for f, c in zip(frames, cats)])
+    ds = np.concatenate([f["ds"].array.asi8 for f in frames])
+    y = np.concatenate([f["y"].to_numpy(dtype=np.float64) for f in frames])
+    if len(codes) > 1 and not ((codes[1:] > codes[:-1]) | ((codes[1:] == codes[:-1]) & (ds[1:] >= ds[:-1]))).all():
+        order = np.lexsort((ds, codes))
+        codes, ds, y = codes[order], ds[order], y[order]
+    return pd.DataFrame(
+        {
+            "unique_id": pd.Categorical.from_codes(codes, categories=pd.Index(union, dtype=object), validate=False),
+            "ds": utc_times(ds),
+            "y": y,
+        },
+        copy=False,
+    )
 
 
 def _escape_label_value(value: str) -> str:

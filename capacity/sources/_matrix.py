@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from .. import frame as _frame
+from ..frame import utc_times
 from ..errors import SourceError
 
 try:  # the C reader is optional: without a compiler at install time, Arrow reads the values
@@ -248,15 +249,6 @@ def _codes(frame: pd.DataFrame, categories: list[str]) -> np.ndarray:
         lookup = pd.Index(categories).get_indexer(uid.cat.categories.astype(str))
         return lookup[uid.cat.codes.to_numpy()] if len(uid) else np.zeros(0, dtype=np.int64)
     return pd.Index(categories).get_indexer(uid.astype(str))
-
-
-def utc_times(ns: np.ndarray) -> "pd.api.extensions.ExtensionArray | pd.DatetimeIndex":
-    """``datetime64[ns, UTC]`` values over int64 nanoseconds, without a copy when pandas allows."""
-    values = np.ascontiguousarray(ns, dtype=np.int64).view("datetime64[ns]")
-    try:  # no validation pass over millions of already-valid stamps
-        return pd.arrays.DatetimeArray._simple_new(values, dtype=_frame.DS_DTYPE)
-    except (AttributeError, TypeError):  # pragma: no cover - other pandas versions
-        return pd.DatetimeIndex(values, tz="UTC")
 
 
 def ns_of(frame: pd.DataFrame) -> np.ndarray:

@@ -158,3 +158,23 @@ def test_validate_rejects_categorical_ids_out_of_string_order():
     f = _cat_frame(["y", "x"], ["2026-01-01", "2026-01-01"], [1, 2], categories=["y", "x"])
     with pytest.raises(FrameError, match="sorted by unique_id"):
         F.validate(f)
+
+
+def test_concat_of_many_categorical_frames_equals_the_object_path():
+    # random frames: contiguous and scattered category runs, unused categories, rows out of order across frames
+    rng = np.random.default_rng(5)
+    names = [f"s{i:03d}" for i in range(300)]  # more than int8 codes hold
+    frames = []
+    for k in range(12):
+        cats = sorted(rng.choice(names, size=int(rng.integers(1, 40)), replace=False).tolist())
+        uids = rng.choice(cats, size=50)
+        ds = pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(rng.permutation(10_000)[:50] + 10_000 * k, unit="min")
+        frames.append(_cat_frame(uids, ds, rng.standard_normal(50), categories=cats))
+    frames.append(_cat_frame(["s001", "s002"], ["2026-01-01", "2026-01-01"], [1, 2], categories=["s001", "s002", "zz-unused"]))
+    out = F.concat(frames)
+    as_objects = [f.assign(unique_id=f["unique_id"].astype(str).astype(object)) for f in frames]
+    want = F.normalize(pd.concat(as_objects, ignore_index=True))
+    assert [str(u) for u in out["unique_id"]] == want["unique_id"].tolist()
+    assert (out["ds"].array.asi8 == want["ds"].array.asi8).all()
+    np.testing.assert_array_equal(out["y"].to_numpy(), want["y"].to_numpy())
+    assert list(out["unique_id"].cat.categories) == sorted(out["unique_id"].cat.categories)
