@@ -100,6 +100,9 @@ def parse_json(body: dict[str, Any], lo: int, hi: int, piece: Piece) -> None:
 
 def _ns(seconds: np.ndarray) -> np.ndarray:
     """Float seconds (millisecond precision) -> int64 ns."""
+    bad = ~(np.abs(seconds) < 9_223_372_035.0)  # NaN too
+    if bad.any():
+        raise SourceError(f"time {seconds[bad][0]!r} s is outside what nanosecond timestamps hold (years 1677..2262)")
     return np.rint(seconds * 1000.0).astype(np.int64) * 1_000_000
 
 

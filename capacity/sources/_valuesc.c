@@ -39,11 +39,12 @@ static int read_time(const char **pp, const char *end, int64_t *out)
     }
     const char *d0 = p;
     int64_t sec = 0;
-    while (p < end && *p >= '0' && *p <= '9') {
+    while (p < end && *p >= '0' && *p <= '9' && p - d0 < 11) {
         sec = sec * 10 + (*p - '0');
         p++;
     }
-    if (p == d0 || p - d0 > 11) /* no digit, or past year 5000 */
+    /* no digit, or past 2262 (where int64 nanoseconds end) */
+    if (p == d0 || sec > 9223372035LL || (p < end && *p >= '0' && *p <= '9'))
         return 0;
     int64_t ms = 0;
     if (p < end && *p == '.') {
