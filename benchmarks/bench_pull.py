@@ -10,7 +10,7 @@ points. For the same series and range it times:
   ``custom_query_range``, then ``MetricRangeDataFrame``;
 - capacity cold (empty cache dir) and warm (same cache dir): ``PrometheusSource.fetch_many``
   (the stream of requests ``capacity.pull`` uses), floor and cold alternating over
-  3 rounds (medians); then one fetch per metric, and ``capacity.pull`` (one validated frame).
+  5 rounds (medians); then one fetch per metric, and ``capacity.pull`` (one validated frame).
 
 The TSDB is backfilled once with promtool and kept under benchmarks/.work/.
 """
@@ -143,7 +143,7 @@ def _reader() -> str:
     return "C reader (capacity/sources/_valuesc.c)" if _matrix._valuesc is not None else "Arrow CSV reader (the C reader is not built)"
 
 
-ROUNDS = 3  # floor and cold pull alternate; medians are reported (the machine is shared and noisy)
+ROUNDS = 5  # floor and cold pull alternate; medians are reported (the machine is shared and noisy)
 
 
 def main() -> None:

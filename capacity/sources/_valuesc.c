@@ -28,6 +28,45 @@ static const double POW10[23] = {
 
 #define TWO53 9007199254740992ULL
 
+#if PY_LITTLE_ENDIAN
+/* Eight ASCII digits at once (the well-known SWAR trick): are they all digits, and their value. */
+static inline uint64_t load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline int all_digits8(uint64_t v)
+{
+    return ((v & 0xF0F0F0F0F0F0F0F0ULL) | (((v + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) == 0x3333333333333333ULL;
+}
+
+static inline uint64_t digits8(uint64_t v)
+{
+    const uint64_t mask = 0x000000FF000000FFULL;
+    v -= 0x3030303030303030ULL;
+    v = (v * 10) + (v >> 8); /* pairs */
+    return (((v & mask) * (100ULL + (1000000ULL << 32))) + (((v >> 16) & mask) * (1ULL + (10000ULL << 32)))) >> 32;
+}
+
+/* Digits from *pp while at least eight of them follow, into *m (which wraps past 19 digits; callers count). */
+static inline void eights(const char **pp, const char *end, uint64_t *m)
+{
+    const char *p = *pp;
+    while (end - p >= 8) {
+        uint64_t v = load8(p);
+        if (!all_digits8(v))
+            break;
+        *m = *m * 100000000ULL + digits8(v);
+        p += 8;
+    }
+    *pp = p;
+}
+#else
+static inline void eights(const char **pp, const char *end, uint64_t *m) { (void)pp; (void)end; (void)m; }
+#endif
+
 /* Time in seconds with at most 3 decimals -> ns. Returns 0 on failure. */
 static int read_time(const char **pp, const char *end, int64_t *out)
 {
@@ -38,7 +77,9 @@ static int read_time(const char **pp, const char *end, int64_t *out)
         p++;
     }
     const char *d0 = p;
-    int64_t sec = 0;
+    uint64_t first = 0;
+    eights(&p, p + (end - p < 8 ? end - p : 8), &first); /* at most eight digits here: no overflow */
+    int64_t sec = (int64_t)first;
     while (p < end && *p >= '0' && *p <= '9' && p - d0 < 11) {
         sec = sec * 10 + (*p - '0');
         p++;
@@ -158,6 +199,7 @@ static inline int quick_value(const char *p, const char *end, const char **q, do
     }
     const char *d0 = p;
     uint64_t m = 0;
+    eights(&p, end, &m);
     while (p < end && (unsigned)(*p - '0') < 10) {
         m = m * 10 + (uint64_t)(*p - '0');
         p++;
@@ -165,6 +207,7 @@ static inline int quick_value(const char *p, const char *end, const char **q, do
     Py_ssize_t nint = p - d0, nfrac = 0;
     if (p < end && *p == '.') {
         const char *f0 = ++p;
+        eights(&p, end, &m);
         while (p < end && (unsigned)(*p - '0') < 10) {
             m = m * 10 + (uint64_t)(*p - '0');
             p++;
