@@ -13,6 +13,7 @@ import inspect
 import json
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -74,6 +75,8 @@ def _conn_reason(exc: BaseException) -> str:
     ):
         if needle in text:
             return reason
+    if isinstance(exc, http.client.HTTPException) and str(exc):
+        return str(exc)
     return type(exc).__name__
 
 
@@ -86,6 +89,24 @@ def _error_text(resp: requests.Response) -> str:
         pass
     text = " ".join(resp.text.split())[:200]
     return text or resp.reason or ""
+
+
+def _decoded(body: bytes, encoding: str) -> bytes:
+    """The body without its Content-Encoding (gzip or deflate; identity as is)."""
+    enc = encoding.strip().lower()
+    if enc in ("", "identity"):
+        return body
+    try:
+        if enc in ("gzip", "x-gzip"):
+            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        if enc == "deflate":
+            try:
+                return zlib.decompress(body)
+            except zlib.error:
+                return zlib.decompress(body, -zlib.MAX_WBITS)  # raw deflate, as some servers send it
+    except zlib.error as exc:
+        raise http.client.HTTPException(f"the {enc} answer does not decompress ({exc})") from None
+    raise http.client.HTTPException(f"the answer came with Content-Encoding {encoding!r}, which was not asked for")
 
 
 class Transport:
@@ -155,9 +176,12 @@ class Transport:
             settings = self._settings.get(url)
             if settings is None:  # the environment's proxy/CA settings, looked up once per URL
                 settings = self._settings[url] = self.session.merge_environment_settings(url, {}, True, self.verify, None)
+            resp = None
             if self._direct and method == "GET" and not settings.get("proxies") and not self.session.cookies:
                 resp = self._send_direct(prepared)
-            else:
+                if resp.is_redirect:  # requests follows redirects (and sees where they lead): from now on it sends
+                    self._direct, resp = False, None
+            if resp is None:
                 # stream: the body is read below in one call (requests' 10 KB iteration costs more than the parse)
                 resp = self.session.send(prepared, timeout=self.timeout, allow_redirects=True, **settings)
         except requests.exceptions.SSLError as exc:
@@ -216,13 +240,16 @@ class Transport:
         return raw
 
     def _send_direct(self, prepared: requests.PreparedRequest) -> requests.Response:
-        """One GET through the plain-http pool, answered as a (read) ``requests.Response``."""
+        """One GET through the plain-http pool, answered as a (read, decoded) ``requests.Response``."""
         parts = urlsplit(prepared.url)
-        got = self._pool.get(f"{parts.path}?{parts.query}", prepared.headers)  # type: ignore[union-attr]
+        headers = dict(prepared.headers)
+        if headers.get("Accept-Encoding", "").strip().lower() != "identity":
+            headers["Accept-Encoding"] = "gzip"  # the one encoding decoded here
+        got = self._pool.get(f"{parts.path}?{parts.query}", headers)  # type: ignore[union-attr]
         resp = requests.Response()
         resp.status_code, resp.reason = got.status, got.reason
         resp.headers = CaseInsensitiveDict(got.headers)
-        resp._content, resp._content_consumed = got.body, True
+        resp._content, resp._content_consumed = _decoded(got.body, resp.headers.get("Content-Encoding", "")), True
         resp.url, resp.request, resp.encoding = prepared.url, prepared, None
         return resp
 

@@ -2,6 +2,7 @@
 connection reuse, a connection the server dropped while idle, chunked and truncated bodies."""
 from __future__ import annotations
 
+import gzip
 import http.client
 import http.server
 import threading
@@ -18,10 +19,11 @@ BODY = b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":{
 
 class Server:
     """``mode``: 'keep' (keep-alive), 'drop' (closes each connection after answering, without
-    saying so), 'chunked' (body in 7-byte chunks), 'short' (announces more bytes than it sends)."""
+    saying so), 'chunked' (body in 7-byte chunks), 'short' (announces more bytes than it sends),
+    'gzip' (compresses when asked to), 'redirect' (302 to /moved/...)."""
 
     def __init__(self, mode: str) -> None:
-        self.mode, self.connections, self.requests = mode, 0, 0
+        self.mode, self.connections, self.requests, self.seen = mode, 0, 0, []
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -33,6 +35,22 @@ class Server:
 
             def do_GET(self):  # noqa: N802
                 outer.requests += 1
+                outer.seen.append(dict(self.headers))
+                if outer.mode == "redirect" and not self.path.startswith("/moved/"):
+                    self.send_response(302)
+                    self.send_header("Location", "/moved" + self.path)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if outer.mode == "gzip" and "gzip" in self.headers.get("Accept-Encoding", ""):
+                    packed = gzip.compress(BODY)
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", str(len(packed)))
+                    self.end_headers()
+                    self.wfile.write(packed)
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 if outer.mode == "chunked":
@@ -100,3 +118,39 @@ def test_a_truncated_body_is_retried_then_reported(server):
     with pytest.raises(ConnectionFailed) as err:
         src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T00:02Z"), pd.Timedelta("1m"))
     assert "the answer was cut short (gave up after 2 attempts)" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("server", ["gzip"], indirect=True)
+def test_a_remote_server_may_compress_and_is_decoded(server, monkeypatch):
+    from capacity.sources import _http
+
+    monkeypatch.setattr(_http, "_LOOPBACK", ())  # as if the server were on another host: compression is asked for
+    src = PrometheusSource(f"http://127.0.0.1:{server.port}", cache=False)
+    got = src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T00:02Z"), pd.Timedelta("1m"))
+    assert src.transport._direct and server.seen[0]["Accept-Encoding"] == "gzip"
+    assert got.frame["y"].tolist() == [1.0]
+
+
+@pytest.mark.parametrize("server", ["redirect"], indirect=True)
+def test_a_redirect_is_followed_by_requests(server):
+    src = PrometheusSource(f"http://127.0.0.1:{server.port}", cache=False)
+    got = src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T00:02Z"), pd.Timedelta("1m"))
+    assert got.frame["y"].tolist() == [1.0]
+    assert not src.transport._direct  # requests sends from then on (it follows redirects)
+    assert server.requests == 3  # the direct GET, then requests' GET and its redirected GET
+
+
+def test_content_encodings():
+    from capacity.sources._http import _conn_reason, _decoded
+
+    assert _decoded(gzip.compress(BODY), "gzip") == BODY and _decoded(BODY, "") == BODY
+    import zlib
+
+    assert _decoded(zlib.compress(BODY), "deflate") == BODY
+    raw_deflate = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    assert _decoded(raw_deflate.compress(BODY) + raw_deflate.flush(), "deflate") == BODY
+    with pytest.raises(http.client.HTTPException) as err:
+        _decoded(BODY, "br")
+    assert _conn_reason(err.value) == "the answer came with Content-Encoding 'br', which was not asked for"
+    with pytest.raises(http.client.HTTPException, match="does not decompress"):
+        _decoded(gzip.compress(BODY)[:-9], "gzip")
