@@ -80,6 +80,14 @@ class CacheEntry:
     covered: list[Interval]
 
 
+def _copy_on_write() -> bool:
+    """Whether pandas copies before it writes (always from 3.0; in 2.x when ``mode.copy_on_write`` is on):
+    then frames can hold the mapped, read-only arrays of a cache file."""
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    return pd.get_option("mode.copy_on_write") is True
+
+
 def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
     return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
@@ -199,6 +207,8 @@ class PullCache:
             categories = uid.dictionary.to_pylist()
         except (OSError, KeyError, ValueError, TypeError, pa.ArrowException):
             return None  # missing or unreadable: a miss, rewritten on the next store
+        if not _copy_on_write():  # pandas 2 without copy-on-write writes into frames' arrays: give it its own
+            codes, ds, y = codes.copy(), ds.copy(), y.copy()
         ends = np.cumsum(counts)
         starts = ends - counts
         keep = None  # rows are sorted by (series, time): each series' first and last rows bound it

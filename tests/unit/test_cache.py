@@ -154,3 +154,17 @@ def test_loaded_frame_outlives_its_file_being_replaced_or_removed(tmp_path):
         first["y"].to_numpy()[0] = -1.0
     F.validate(second)
     pd.testing.assert_frame_equal(second.iloc[:5000].reset_index(drop=True), want)
+
+
+def test_without_copy_on_write_a_loaded_frame_is_writable(tmp_path, monkeypatch):
+    # pandas 2 without copy-on-write sets values in place: it gets arrays of its own, not the mapped file
+    c = PullCache(tmp_path)
+    c.store(KEY, _frame("a", 0, 10), {"a": {}}, [_iv(0, 9)])
+    raw = lambda frame, col: frame[col].array._ndarray  # noqa: E731  (the arrays under the columns)
+    mapped = c.load(KEY).frame
+    assert cache_mod._copy_on_write()  # this pandas (3.x) copies before writing: frames map the file
+    assert not raw(mapped, "y").flags.writeable and not raw(mapped, "ds").flags.writeable
+    monkeypatch.setattr(cache_mod, "_copy_on_write", lambda: False)
+    own = c.load(KEY).frame
+    assert raw(own, "y").flags.writeable and raw(own, "ds").flags.writeable
+    pd.testing.assert_frame_equal(own, mapped)
