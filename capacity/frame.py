@@ -149,6 +149,24 @@ def utc_times(ns: np.ndarray) -> "pd.api.extensions.ExtensionArray | pd.Datetime
         return pd.DatetimeIndex(values, tz="UTC")
 
 
+def code_type(n: int) -> type[np.signedinteger]:
+    """The integer type pandas keeps categorical codes in for ``n`` categories (no conversion copy)."""
+    return np.int8 if n < 127 else np.int16 if n < 32_767 else np.int32
+
+
+def from_codes(codes: np.ndarray, categories: list[str], ns: np.ndarray, y: np.ndarray) -> pd.DataFrame:
+    """A frame over arrays already in canonical form: categorical codes valid for ``categories``,
+    int64 nanoseconds, float64 values (no validation pass, no copy)."""
+    return pd.DataFrame(
+        {
+            "unique_id": pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object), validate=False),
+            "ds": utc_times(ns),
+            "y": y,
+        },
+        copy=False,
+    )
+
+
 def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate canonical frames and sort them (no de-duplication)."""
     frames = [f[list(COLUMNS)] for f in frames if len(f)]
@@ -187,21 +205,14 @@ def _concat_categorical(frames: list[pd.DataFrame]) -> pd.DataFrame:
     cats = [[str(c) for c in f["unique_id"].cat.categories] for f in frames]
     union = sorted(set().union(*cats))
     where = pd.Index(union)
-    kind = np.int8 if len(union) < 127 else np.int16 if len(union) < 32_767 else np.int32
+    kind = code_type(len(union))
     codes = np.concatenate([_recode(f["unique_id"].array.codes, where.get_indexer(c), kind) for f, c in zip(frames, cats)])
     ds = np.concatenate([f["ds"].array.asi8 for f in frames])
     y = np.concatenate([f["y"].to_numpy(dtype=np.float64) for f in frames])
     if len(codes) > 1 and not ((codes[1:] > codes[:-1]) | ((codes[1:] == codes[:-1]) & (ds[1:] >= ds[:-1]))).all():
         order = np.lexsort((ds, codes))
         codes, ds, y = codes[order], ds[order], y[order]
-    return pd.DataFrame(
-        {
-            "unique_id": pd.Categorical.from_codes(codes, categories=pd.Index(union, dtype=object), validate=False),
-            "ds": utc_times(ds),
-            "y": y,
-        },
-        copy=False,
-    )
+    return from_codes(codes, union, ds, y)
 
 
 def _escape_label_value(value: str) -> str:

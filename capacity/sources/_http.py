@@ -153,6 +153,7 @@ class Transport:
             self.headers.setdefault("Accept-Encoding", "identity")
         self._settings: dict[str, dict[str, Any]] = {}  # url -> requests' environment settings (proxies, CA bundle)
         self._templates: dict[str, requests.PreparedRequest] = {}  # url -> prepared GET without its query string
+        self._direct_heads: dict[str, tuple[str, dict[str, str]]] = {}  # url -> (path, headers) of direct GETs
         # plain-http GETs of our own session with static credentials skip requests' per-call machinery
         # (session merging, hooks, cookie jars): http.client keep-alive connections, same headers, same errors
         parts = urlsplit(url)
@@ -172,18 +173,17 @@ class Transport:
         method = "POST" if len(query) > _POST_OVER else "GET"
         try:
             url = self.conn.url + path
-            prepared = self._prepare(method, url, params)
             settings = self._settings.get(url)
             if settings is None:  # the environment's proxy/CA settings, looked up once per URL
                 settings = self._settings[url] = self.session.merge_environment_settings(url, {}, True, self.verify, None)
             resp = None
             if self._direct and method == "GET" and not settings.get("proxies") and not self.session.cookies:
-                resp = self._send_direct(prepared)
+                resp = self._send_direct(url, params)
                 if resp.is_redirect:  # requests follows redirects (and sees where they lead): from now on it sends
                     self._direct, resp = False, None
             if resp is None:
                 # stream: the body is read below in one call (requests' 10 KB iteration costs more than the parse)
-                resp = self.session.send(prepared, timeout=self.timeout, allow_redirects=True, **settings)
+                resp = self.session.send(self._prepare(method, url, params), timeout=self.timeout, allow_redirects=True, **settings)
         except requests.exceptions.SSLError as exc:
             raise ConnectionFailed(
                 f"TLS error talking to {self.url}: {_conn_reason(exc)} (set CAPACITY_CA_BUNDLE, or CAPACITY_TLS_VERIFY=false)",
@@ -239,18 +239,23 @@ class Transport:
         resp._content, resp._content_consumed = raw, True  # as requests would leave it (error messages read it again)
         return raw
 
-    def _send_direct(self, prepared: requests.PreparedRequest) -> requests.Response:
+    def _send_direct(self, url: str, params: dict[str, str]) -> requests.Response:
         """One GET through the plain-http pool, answered as a (read, decoded) ``requests.Response``."""
-        parts = urlsplit(prepared.url)
-        headers = dict(prepared.headers)
-        if headers.get("Accept-Encoding", "").strip().lower() != "identity":
-            headers["Accept-Encoding"] = "gzip"  # the one encoding decoded here
-        got = self._pool.get(f"{parts.path}?{parts.query}", headers)  # type: ignore[union-attr]
+        direct = self._direct_heads.get(url)
+        if direct is None:  # the template's path and headers (credentials included), once per URL
+            template = self._template(url)
+            headers = dict(template.headers)
+            if headers.get("Accept-Encoding", "").strip().lower() != "identity":
+                headers["Accept-Encoding"] = "gzip"  # the one encoding decoded here
+            direct = self._direct_heads[url] = (urlsplit(template.url).path, headers)
+        path, headers = direct
+        query = urlencode(params)
+        got = self._pool.get(f"{path}?{query}", headers)  # type: ignore[union-attr]
         resp = requests.Response()
         resp.status_code, resp.reason = got.status, got.reason
         resp.headers = CaseInsensitiveDict(got.headers)
         resp._content, resp._content_consumed = _decoded(got.body, resp.headers.get("Content-Encoding", "")), True
-        resp.url, resp.request, resp.encoding = prepared.url, prepared, None
+        resp.url, resp.encoding = f"{url}?{query}", None
         return resp
 
     def _prepare(self, method: str, url: str, params: dict[str, str]) -> requests.PreparedRequest:
@@ -262,14 +267,19 @@ class Transport:
                 requests.Request(method, url, params=params if method == "GET" else None, data=params if method == "POST" else None,
                                  headers=self.headers, auth=self.conn.auth)
             )
-        template = self._templates.get(url)
-        if template is None:
-            template = self._templates[url] = self.session.prepare_request(
-                requests.Request(method, url, headers=self.headers, auth=self.conn.auth)
-            )
+        template = self._template(url)
         prepared = template.copy()
         prepared.url = f"{template.url}?{urlencode(params)}"
         return prepared
+
+    def _template(self, url: str) -> requests.PreparedRequest:
+        """The session's prepared GET of ``url`` without a query string (prepared once)."""
+        template = self._templates.get(url)
+        if template is None:
+            template = self._templates[url] = self.session.prepare_request(
+                requests.Request("GET", url, headers=self.headers, auth=self.conn.auth)
+            )
+        return template
 
     def _wait(self, state: Any) -> float:
         exc = state.outcome.exception() if state.outcome is not None else None

@@ -22,7 +22,6 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from .. import frame as _frame
-from ..frame import utc_times
 from ..errors import SourceError
 
 try:  # the C reader is optional: without a compiler at install time, Arrow reads the values
@@ -212,11 +211,6 @@ def parse(raw: bytes, lo: int, hi: int, piece: Piece) -> None:
 # --------------------------------------------------------------------------- frames
 
 
-def _code_type(n: int) -> type[np.signedinteger]:
-    """The integer type pandas keeps categorical codes in for ``n`` categories (no conversion copy)."""
-    return np.int8 if n < 127 else np.int16 if n < 32_767 else np.int32
-
-
 def frame_from_pieces(pieces: list[Piece]) -> pd.DataFrame:
     """Canonical frame (categorical raw ids, sorted) from pieces that do not overlap in time.
 
@@ -235,15 +229,8 @@ def _concat_pieces(pieces: list[Piece]) -> pd.DataFrame:
         return _frame.empty()
     ids = sorted(chunks)
     ordered = [c for r in ids for c in chunks[r]]  # one copy of every sample, straight into the frame's arrays
-    codes = np.repeat(np.arange(len(ids), dtype=_code_type(len(ids))), [sum(len(c[0]) for c in chunks[r]) for r in ids])
-    return pd.DataFrame(
-        {
-            "unique_id": pd.Categorical.from_codes(codes, categories=pd.Index(ids, dtype=object), validate=False),
-            "ds": utc_times(np.concatenate([c[0] for c in ordered])),
-            "y": np.concatenate([c[1] for c in ordered]),
-        },
-        copy=False,
-    )
+    codes = np.repeat(np.arange(len(ids), dtype=_frame.code_type(len(ids))), [sum(len(c[0]) for c in chunks[r]) for r in ids])
+    return _frame.from_codes(codes, ids, np.concatenate([c[0] for c in ordered]), np.concatenate([c[1] for c in ordered]))
 
 
 def _codes(frame: pd.DataFrame, categories: list[str]) -> np.ndarray:
@@ -301,13 +288,7 @@ def merge_frames(*frames: pd.DataFrame) -> pd.DataFrame:
         remap = np.full(len(categories), -1, dtype=np.int64)
         remap[used] = np.arange(len(used))
         codes, categories = remap[codes], [categories[i] for i in used]
-    return pd.DataFrame(
-        {
-            "unique_id": pd.Categorical.from_codes(codes.astype(np.int32), categories=pd.Index(categories, dtype=object)),
-            "ds": utc_times(ds),
-            "y": y,
-        }
-    )
+    return _frame.from_codes(codes.astype(_frame.code_type(len(categories))), categories, ds, y)
 
 
 def rename_series(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:

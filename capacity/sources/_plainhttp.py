@@ -52,7 +52,7 @@ class PlainPool:
         while True:
             conn, reused = self._take()
             try:
-                conn.request("GET", target, headers=dict(headers))
+                conn.request("GET", target, headers=headers)
                 resp = conn.getresponse()
                 body = resp.read()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):

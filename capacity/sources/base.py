@@ -1,8 +1,8 @@
 """What every source gives back, and the protocol it follows."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Callable, Protocol, runtime_checkable
 
 import pandas as pd

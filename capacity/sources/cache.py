@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from .. import frame as _frame
 from ._chunks import Interval, merge
-from ._matrix import merge_frames, ns_of, utc_times
+from ._matrix import merge_frames, ns_of
 
 __all__ = ["CacheKey", "CacheEntry", "PullCache", "default_dir"]
 
@@ -218,14 +218,7 @@ class PullCache:
             keep = (ds <= hi) if keep is None else keep & (ds <= hi)
         if keep is not None:
             codes, ds, y = codes[keep], ds[keep], y[keep]
-        frame = pd.DataFrame(
-            {
-                "unique_id": pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object), validate=False),
-                "ds": utc_times(ds),
-                "y": y,
-            },
-            copy=False,
-        )
+        frame = _frame.from_codes(codes, categories, ds, y)
         if keep is not None:
             frame["unique_id"] = frame["unique_id"].cat.remove_unused_categories()
         return CacheEntry(frame, doc["labels"], covered)

@@ -17,8 +17,8 @@ import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from queue import SimpleQueue
 from dataclasses import dataclass
+from queue import SimpleQueue
 
 import pandas as pd
 import requests
@@ -32,7 +32,7 @@ from . import auth as _auth
 from ._chunks import Grid, make_grid, missing, pieces
 from ._http import Aborted, Transport
 from ._matrix import Piece, frame_from_pieces, merge_frames, parse, rename_series
-from .base import Progress, Pulled
+from .base import Progress, Pulled, Request
 from .cache import CacheEntry, CacheKey, PullCache
 
 __all__ = ["PrometheusSource", "FRESH"]
@@ -182,9 +182,7 @@ class PrometheusSource:
         """Series of ``metric`` (catalog name or PromQL) on the grid ``start, start+step, ... <= end``."""
         return self.fetch_many([(metric, start, end, step)], progress=progress)[0]
 
-    def fetch_many(
-        self, requests: Sequence[tuple[str, pd.Timestamp, pd.Timestamp, pd.Timedelta]], *, progress: Progress | None = None
-    ) -> list[Pulled]:
+    def fetch_many(self, requests: Sequence[Request], *, progress: Progress | None = None) -> list[Pulled]:
         """:meth:`fetch` for each ``(metric, start, end, step)``, as one stream of requests:
         the pieces of the next metrics are fetched while the earlier ones are assembled
         and cached. On a failure every piece that arrived is cached, then the first error
@@ -242,7 +240,9 @@ class PrometheusSource:
         if error is not None:
             for k, job in enumerate(jobs):
                 if out[k] is None and got[k]:  # keep what arrived, on disk, before reporting the failure itself
-                    self._keep(job, got[k], flush=True)
+                    self._keep(job, got[k])
+            if self.cache is not None:
+                self.cache.flush()
             raise error
         return [p for p in out if p is not None]
 
@@ -262,8 +262,8 @@ class PrometheusSource:
         plan = pieces(missing(grid, entry.covered if entry is not None else []), self.max_points)
         return _Job(metric, query, catalog_name, start, end, grid, key, entry, plan)
 
-    def _keep(self, job: _Job, got: list[Piece], *, flush: bool = False) -> tuple[pd.DataFrame | None, dict[str, dict[str, str]]]:
-        """The fetched pieces as one frame, handed to the cache (written in the background unless ``flush``)."""
+    def _keep(self, job: _Job, got: list[Piece]) -> tuple[pd.DataFrame | None, dict[str, dict[str, str]]]:
+        """The fetched pieces as one frame, handed to the cache (written in the background)."""
         fetched = frame_from_pieces(got) if got else None
         labels: dict[str, dict[str, str]] = {}
         for p in sorted(got, key=lambda p: p.i0):
@@ -274,8 +274,6 @@ class PrometheusSource:
             # written while the caller goes on (the next metric's pull overlaps it)
             self.cache.store_later(job.key, fetched.copy(deep=False), dict(labels), spans, complete_before=fresh_edge,
                                    canonical=True)  # (frame_from_pieces' frames are)
-            if flush:
-                self.cache.flush()
         return fetched, labels
 
     def _finish(self, job: _Job, got: list[Piece]) -> Pulled:
