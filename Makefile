@@ -8,7 +8,7 @@ APT_PACKAGES := prometheus victoria-metrics chromium
 
 .PHONY: venv system-deps report test test-unit bench clean
 
-$(STAMP): pyproject.toml setup.py capacity/sources/_valuesc.c
+$(STAMP): pyproject.toml setup.py capacity/sources/prometheus/_valuesc.c
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'

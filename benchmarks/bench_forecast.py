@@ -20,8 +20,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from capacity.forecast import auto_forecast
-from capacity.forecast.executors import cpu_count
+from capacity.forecasting import auto_forecast
+from capacity.forecasting.executors import cpu_count
 
 HISTORY, H, WINDOWS = 730, 90, 3
 TARGET_RATIO, TARGET_SECONDS = 3.0, 300.0

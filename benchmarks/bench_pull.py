@@ -40,9 +40,9 @@ PIECE = 11_000
 
 def _tsdb() -> tuple[Path, list[str]]:
     """The backfilled TSDB (made once) and the metric names it holds."""
-    from capacity.sources import _sample_gen
-    from capacity.sources.openmetrics import backfill
-    from capacity.sources.sample import metric_kinds, raw_history
+    from capacity.sample import generator as _sample_gen
+    from capacity.testing.openmetrics import backfill
+    from capacity.sample.source import metric_kinds, raw_history
 
     stamp = hashlib.sha256(Path(_sample_gen.__file__).read_bytes() + f"{START}{END}".encode()).hexdigest()[:12]
     tsdb = WORK / f"pull-tsdb-{stamp}"
@@ -114,7 +114,7 @@ def _peer(url: str, queries: list[str]) -> tuple[float, int]:
 def _capacity(url: str, queries: list[str], cache_dir: Path) -> tuple[float, int]:
     """capacity.pull, the public entry point (source + one validated frame of all series)."""
     import capacity
-    from capacity.sources.cache import PullCache
+    from capacity.sources.prometheus.cache import PullCache
 
     t0 = time.perf_counter()
     frame = capacity.pull(queries, source=url, start=START, end=END, step="1m", cache_dir=cache_dir)
@@ -125,7 +125,7 @@ def _capacity(url: str, queries: list[str], cache_dir: Path) -> tuple[float, int
 def _source(url: str, queries: list[str], cache_dir: Path, *, many: bool = True) -> tuple[float, int]:
     """PrometheusSource.fetch_many (what capacity.pull uses), or one fetch per query:
     the pull itself, without the final concatenation."""
-    from capacity.sources.prometheus import PrometheusSource
+    from capacity.sources.prometheus.source import PrometheusSource
 
     t0 = time.perf_counter()
     src = PrometheusSource(url, cache_dir=cache_dir)
@@ -138,7 +138,7 @@ def _source(url: str, queries: list[str], cache_dir: Path, *, many: bool = True)
 
 
 def _reader() -> str:
-    from capacity.sources import _matrix
+    from capacity.sources.prometheus import _matrix
 
     return "C reader (capacity/sources/_valuesc.c)" if _matrix._valuesc is not None else "Arrow CSV reader (the C reader is not built)"
 
@@ -148,7 +148,7 @@ ROUNDS = 5  # floor and cold pull alternate; medians are reported (the machine i
 
 def main() -> None:
     sys.path.insert(0, str(HERE.parent))
-    from tests.support.servers import start_prometheus
+    from capacity.testing.servers import start_prometheus
 
     if shutil.which("curl") is None:
         raise SystemExit("bench_pull needs curl for its floor")

@@ -39,13 +39,13 @@ import numpy as np
 import pandas as pd
 import requests
 
-from capacity.catalog import default_catalog
+from capacity.metrics.catalog import default_catalog
 from capacity.slo import default_spec
 from capacity.slo.engine import evaluate, warmup
 from capacity.slo.rules import alert_rule, error_ratio_expr
 from capacity.slo.series import select
-from capacity.slo.windows import calendar_windows, rolling
-from capacity.timeutil import format_duration
+from capacity.core.windows import calendar_windows, rolling
+from capacity.core.timeutil import format_duration
 
 END = pd.Timestamp("2026-09-30T23:59:00Z")
 MIN = pd.Timedelta(minutes=1)
@@ -57,14 +57,14 @@ def _queries() -> dict[str, str]:
 
 
 def _history(start: pd.Timestamp, end: pd.Timestamp):
-    from capacity.sources.sample import metric_kinds, raw_history
+    from capacity.sample.source import metric_kinds, raw_history
 
     frame, labels = raw_history(start, end)
     return frame, labels, dict(metric_kinds())
 
 
 def _backfill(frame, labels, kinds, tsdb: Path) -> None:
-    from capacity.sources.openmetrics import backfill
+    from capacity.testing.openmetrics import backfill
 
     # month by month, to keep the OpenMetrics text small
     ds = frame["ds"]
@@ -144,7 +144,7 @@ def main() -> None:
     print(f"history: {len(frame):,} raw samples, {frame['unique_id'].nunique()} series ({time.perf_counter() - t0:.1f} s to generate/load)")
 
     # engine inputs
-    from capacity.sources.sample import SampleSource
+    from capacity.sample.source import SampleSource
 
     src = SampleSource()
     data = {}
@@ -161,7 +161,7 @@ def main() -> None:
     print(f"inputs: {sum(len(f) for f in data.values()):,} samples; raw selection {t_select:.2f} s, "
           f"sample source evaluating {sum(not x.counter for x in spec.queries())} catalog gauges {t_source:.2f} s")
 
-    from capacity.sources.sample import GENERATOR_VERSION
+    from capacity.sample.source import GENERATOR_VERSION
 
     # the backfilled TSDB is kept between runs (benchmarks/.work is git-ignored)
     cache = Path(__file__).parent / ".work" / f"slo-tsdb-{GENERATOR_VERSION}-{days}d"
@@ -179,7 +179,7 @@ def main() -> None:
         del frame
         gc.collect()
         shutil.copytree(cache / "tsdb", tmp / "tsdb")  # the server writes into its directory: give it a copy
-        from tests.support.servers import start_prometheus
+        from capacity.testing.servers import start_prometheus
 
         server = start_prometheus(tmp / "tsdb")
 

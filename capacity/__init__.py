@@ -4,11 +4,12 @@ The public surface is re-exported here and pinned by ``tests/unit/test_public_ap
 """
 from __future__ import annotations
 
-from . import errors, frame
+from .core import errors
+from .core import frame
 from ._version import __version__
 from .api import alert_replay, pull, slo_compliance
-from .catalog import Metric, catalog
-from .errors import (
+from .metrics.catalog import Metric, catalog
+from .core.errors import (
     CapacityError,
     ConfigError,
     DataError,
@@ -21,8 +22,8 @@ from .errors import (
 from .sources import resolve as source
 from . import slo
 from .slo import default_spec, load_spec
-from . import forecast  # callable: capacity.forecast(frame, "90d")
-from .forecast import auto_forecast, cross_validation, evaluate, growth_vs_plan, peak_load, time_to_threshold
+from . import forecasting
+from .forecasting import auto_forecast, forecast, cross_validation, evaluate, growth_vs_plan, peak_load, time_to_threshold
 
 __all__ = [
     "__version__",

@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from . import frame as _frame
-from .errors import ConfigError, SourceWarning
+from .core import frame as _frame
+from .core.errors import ConfigError, SourceWarning
 from .sources import Progress, Source, fetch_all, resolve
-from .timeutil import format_time, parse_duration, parse_time
+from .core.timeutil import format_time, parse_duration, parse_time
 
 DEFAULT_RANGE = pd.Timedelta(days=7)
 
@@ -25,7 +25,7 @@ def _metrics_list(metrics: str | Iterable[str]) -> list[str]:
 
 
 def _default_step(src: Source, metric: str) -> pd.Timedelta:
-    from .catalog import default_catalog
+    from .metrics.catalog import default_catalog
 
     entry = default_catalog().find(metric)
     return entry.step if entry is not None else pd.Timedelta(minutes=1)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .._version import __version__
-from ..errors import CapacityError
+from ..core.errors import CapacityError
 
 # name -> module under capacity.cli; order is the order shown in --help
 COMMANDS: tuple[str, ...] = (

@@ -38,9 +38,9 @@ import numpy as np
 import pandas as pd
 
 from .. import present
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from ..sources import Source, resolve
-from ..timeutil import format_time, parse_duration, parse_time
+from ..core.timeutil import format_time, parse_duration, parse_time
 
 DEFAULT_RANGE = pd.Timedelta(days=7)
 FORMATS = ("table", "json", "csv")

@@ -6,15 +6,15 @@ from typing import Any
 
 import pandas as pd
 
-from ..catalog import default_catalog
-from ..errors import ConfigError
+from ..metrics.catalog import default_catalog
+from ..core.errors import ConfigError
 from ..slo import alerts as _alerts
 from ..slo import engine
 from ..slo.spec import Spec
-from ..slo.windows import rolling
+from ..core.windows import rolling
 from ._common import Column, display_value, emit, human_duration, output_format, percent, warn
 from .slo import calendar_tz, end_from_args, finish_spec_command, load, source_for, spec_command, spec_from_args, windows_from_args
-from ..timeutil import format_time
+from ..core.timeutil import format_time
 
 EXAMPLES = """\
 examples:

@@ -5,7 +5,7 @@ import argparse
 
 import numpy as np
 
-from ..timeutil import parse_duration
+from ..core.timeutil import parse_duration
 from ._common import add_format_args, add_range_args, add_source_args, emit, output_format
 from .forecast import (
     HISTORY_START, add_model_args, bounds_for, executor_arg, load_history, models_arg, season_arg, windows_arg,
@@ -42,8 +42,8 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..forecast import cross_validation, evaluate
-    from ..forecast.freq import horizon_steps, infer_step
+    from ..forecasting import cross_validation, evaluate
+    from ..forecasting.freq import horizon_steps, infer_step
 
     output_format(args)
     windows_arg(args.windows)

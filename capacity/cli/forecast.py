@@ -7,10 +7,10 @@ from typing import Any
 
 import pandas as pd
 
-from .. import frame as _frame
-from ..errors import ConfigError
+from ..core import frame as _frame
+from ..core.errors import ConfigError
 from ..sources import Source, fetch_all
-from ..timeutil import format_time, parse_duration, parse_time
+from ..core.timeutil import format_time, parse_duration, parse_time
 from ._common import (
     _short, add_format_args, add_range_args, add_source_args, emit, format_table, output_format, source_from_args, warn,
 )
@@ -37,7 +37,7 @@ HISTORY_START = "the whole history of a sample/file source; for a server, 4 hori
 def add_model_args(p: argparse.ArgumentParser, *, windows_default: int) -> None:
     g = p.add_argument_group("model")
     g.add_argument("--horizon", required=True, metavar="H", help="how far ahead: 90d, 12h, 2w")
-    from ..forecast import model_names
+    from ..forecasting import model_names
 
     g.add_argument("--models", default="auto", metavar="A,B",
                    help="'auto' (default), 'all', or model aliases separated by commas: " + ", ".join(model_names()))
@@ -89,7 +89,7 @@ def _is_file(src: Source) -> bool:
 
 
 def _default_step(metric: str, horizon: pd.Timedelta) -> pd.Timedelta:
-    from ..catalog import catalog
+    from ..metrics.catalog import catalog
 
     entry = catalog().find(metric)
     step = entry.step if entry is not None else pd.Timedelta(minutes=1)
@@ -100,7 +100,7 @@ def _default_step(metric: str, horizon: pd.Timedelta) -> pd.Timedelta:
 
 def bounds_for(metrics: list[str]) -> dict[str, tuple[float | None, float | None]]:
     """Physical bounds from the catalog; series not in it: non-negative if their history is."""
-    from ..catalog import catalog
+    from ..metrics.catalog import catalog
 
     cat = catalog()
     out = {}
@@ -169,7 +169,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..forecast import auto_forecast, forecast
+    from ..forecasting import auto_forecast, forecast
 
     if args.ci:
         from .report import run_forecast_ci

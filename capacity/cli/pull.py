@@ -6,8 +6,8 @@ import sys
 
 import pandas as pd
 
-from .. import frame as _frame
-from ..errors import ConfigError
+from ..core import frame as _frame
+from ..core.errors import ConfigError
 from ..sources import Pulled, Source, fetch_all
 from ._common import (
     add_format_args,
@@ -21,7 +21,7 @@ from ._common import (
     warn,
     write_frame,
 )
-from ..timeutil import format_time
+from ..core.timeutil import format_time
 
 EXAMPLES = """\
 examples:
@@ -70,7 +70,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
 
 
 def _list(args: argparse.Namespace) -> int:
-    from ..catalog import catalog
+    from ..metrics.catalog import catalog
 
     spec = str(args.source)
     if spec != "sample" and not spec.startswith(("http://", "https://")):
@@ -87,7 +87,7 @@ def _list(args: argparse.Namespace) -> int:
 def _step_for(metric: str, step: pd.Timedelta | None) -> pd.Timedelta:
     if step is not None:
         return step
-    from ..catalog import catalog
+    from ..metrics.catalog import catalog
 
     entry = catalog().find(metric)
     return entry.step if entry is not None else pd.Timedelta(minutes=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import ParameterError
+from ..core.errors import ParameterError
 
 
 EXAMPLES = """\
@@ -87,10 +87,10 @@ def run_forecast_ci(args: argparse.Namespace) -> int:
     Writes ``<ci-dir>/capacity-forecast.md`` (+ PNG charts) and ``.json``; returns 0 when no
     threshold is crossed within the horizon, 1 when one is (named on stderr).
     """
-    from ..catalog import catalog
-    from ..errors import ConfigError
+    from ..metrics.catalog import catalog
+    from ..core.errors import ConfigError
     from ..report.ci import ci_report, threshold_metrics
-    from ..timeutil import parse_duration
+    from ..core.timeutil import parse_duration
     from ._common import source_from_args
     from .forecast import bounds_for, load_history
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from ..slo import rules as _rules
 from ._common import FORMATS, atomic_path, emit
 from .slo import spec_from_args
@@ -41,7 +41,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
 
 
 def catalog_queries() -> dict[str, str]:
-    from ..catalog import catalog
+    from ..metrics.catalog import catalog
 
     cat = catalog()
     return {name: cat[name].query for name in cat.names()}

@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from ..slo import engine
 from ..slo.spec import SLO, Spec, default_spec, load_spec
-from ..slo.windows import Window, month, quarter, rolling
+from ..core.windows import Window, month, quarter, rolling
 from ..sources import Source
-from ..timeutil import parse_time
+from ..core.timeutil import parse_time
 from ._common import (
     Column, add_format_args, add_source_args, count, emit, minutes_duration, output_format, percent, progress_bar,
     source_from_args, warn,

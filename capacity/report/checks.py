@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import CapacityError, ParameterError
+from ..core.errors import CapacityError, ParameterError
 
 
 def _source(v: Any) -> None:
@@ -21,25 +21,25 @@ def _source(v: Any) -> None:
 
 def _quarter(v: Any) -> None:
     if v != "latest":
-        from ..slo.windows import quarter
+        from ..core.windows import quarter
 
         quarter(v)
 
 
 def _tz(v: Any) -> None:
-    from ..slo.windows import month
+    from ..core.windows import month
 
     month("2026-01", v)  # raises ConfigError naming an unknown zone
 
 
 def _duration(v: Any) -> None:
-    from ..timeutil import parse_duration
+    from ..core.timeutil import parse_duration
 
     parse_duration(v)
 
 
 def _time(v: Any) -> None:
-    from ..timeutil import parse_time
+    from ..core.timeutil import parse_time
 
     parse_time(v)
 
@@ -50,8 +50,8 @@ def _positive(v: Any) -> None:
 
 
 def _window(v: Any) -> None:
-    from ..slo.windows import month, quarter
-    from ..timeutil import parse_duration
+    from ..core.windows import month, quarter
+    from ..core.timeutil import parse_duration
 
     for parse in (parse_duration, month, quarter):
         try:

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import ReportError
+from ..core.errors import ReportError
 from .forecast_views import daily_extreme
 from .html import write_atomic
 from .summary import CiSummary, from_time_to_threshold, no_data, summarize, to_json, to_markdown
@@ -46,7 +46,7 @@ class CiResult:
 
 def threshold_metrics(rules: Any = None) -> list[str]:
     """Catalog names the planning thresholds read (their metric and the series they are relative to)."""
-    from ..forecast.rules import load_rules
+    from ..forecasting.rules import load_rules
 
     r = rules or load_rules()
     names = [t.metric for t in r.thresholds] + [t.relative_to for t in r.thresholds if t.relative_to]
@@ -59,7 +59,7 @@ def _slug(text: str) -> str:
 
 def _charts(frame: pd.DataFrame, summary: CiSummary, horizon: pd.Timedelta, units: Mapping[str, str],
             rules: Any, forecast_options: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    from ..forecast import auto_forecast
+    from ..forecasting import auto_forecast
     from . import figures
 
     by_rule = {t.name: t for t in rules.thresholds}
@@ -136,8 +136,8 @@ def ci_report(
     forecast_options: Mapping[str, Any] | None = None,
 ) -> CiResult:
     """Forecast the planning thresholds over ``horizon`` and write the Markdown, JSON and charts."""
-    from ..forecast.planning import time_to_threshold
-    from ..forecast.rules import load_rules
+    from ..forecasting.planning import time_to_threshold
+    from ..forecasting.rules import load_rules
 
     rules = rules or load_rules()
     opts = dict(forecast_options or {})

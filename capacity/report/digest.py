@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .. import frame as _frame
+from ..core import frame as _frame
 
 __all__ = ["history_summary", "growth"]
 

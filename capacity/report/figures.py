@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..errors import DataError
+from ..core.errors import DataError
 from ..present import in_unit
 from .style import COLOURS, TARGET_COLOUR, THRESHOLD_COLOUR, esc, layout, trace_style, unit_axis, unit_name
 

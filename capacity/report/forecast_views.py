@@ -38,7 +38,7 @@ def daily_extreme(frame: pd.DataFrame, metric: str, direction: str, *, name: str
 
 def threshold_history(frame: pd.DataFrame, rules: Any) -> pd.DataFrame:
     """One daily series per threshold rule, ``unique_id`` = the rule's name (canonical frame)."""
-    from .. import frame as _frame
+    from ..core import frame as _frame
 
     parts = [daily_extreme(frame, t.metric, t.direction, name=t.name) for t in rules.thresholds
              if (frame["unique_id"] == t.metric).any()]
@@ -52,8 +52,8 @@ def threshold_forecasts(frame: pd.DataFrame, horizon: Any, rules: Any = None, *,
 
     ``bounds`` maps *metric* names to physical bounds (catalog ``lower``/``upper``).
     """
-    from ..forecast import auto_forecast
-    from ..forecast.rules import load_rules
+    from ..forecasting import auto_forecast
+    from ..forecasting.rules import load_rules
 
     r = rules or load_rules()
     hist = threshold_history(frame, r)

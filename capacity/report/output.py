@@ -100,7 +100,7 @@ def write_png(fig: go.Figure, path: "str | os.PathLike[str]", *, width: int = 10
     ``/usr/bin/chromium``); it downloads nothing here. Without a browser this
     raises :class:`ReportError` saying so.
     """
-    from ..errors import ReportError
+    from ..core.errors import ReportError
     from .html import write_atomic
 
     browser = find_chromium()

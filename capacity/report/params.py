@@ -26,7 +26,7 @@ from typing import Any
 
 import nbformat
 
-from ..errors import ParameterError
+from ..core.errors import ParameterError
 
 __all__ = ["NotebookParameter", "read_parameters", "parse_assignments", "check_parameters"]
 

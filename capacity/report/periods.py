@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..errors import ConfigError
-from ..slo.windows import quarter as _quarter
+from ..core.errors import ConfigError
+from ..core.windows import quarter as _quarter
 
 __all__ = ["Period", "report_quarter"]
 

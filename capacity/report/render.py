@@ -26,7 +26,7 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-from ..errors import NotebookExecutionError, ParameterError, ReportError
+from ..core.errors import NotebookExecutionError, ParameterError, ReportError
 from .html import export_html, file_mode, write_atomic
 from .checks import check_values
 from .params import check_parameters, read_parameters
@@ -211,8 +211,8 @@ def render(
 def _refuse_secrets_in_urls(values: Mapping[str, Any], nb_name: str) -> None:
     """A URL parameter carrying user:password@ or a query string is refused *before* papermill
     writes the parameters into any notebook (the error does not echo the secret)."""
-    from ..errors import ConfigError
-    from ..sources.auth import public_url
+    from ..core.errors import ConfigError
+    from ..sources.prometheus.auth import public_url
 
     for name, value in values.items():
         if isinstance(value, str) and value.strip().startswith(("http://", "https://")):

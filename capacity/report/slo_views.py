@@ -13,9 +13,9 @@ import pandas as pd
 
 from ..slo import engine
 from ..slo.spec import Spec
-from ..slo.windows import Window, rolling
+from ..core.windows import Window, rolling
 from ..sources import Progress, Source
-from ..timeutil import parse_duration
+from ..core.timeutil import parse_duration
 
 __all__ = ["spec_queries", "fetch_spec_data", "rolling_compliance", "budget_burndown", "checkpoints", "by_priority"]
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..core.errors import DataError
 from ..present import in_unit
 
 __all__ = ["CiSummary", "THRESHOLD_COLUMNS", "summarize", "to_markdown", "to_json", "exit_code", "md_escape",

@@ -11,7 +11,7 @@ from .engine import Evaluation, burn_rate_series, compliance, data_range, evalua
 from .rules import generate as generate_rules
 from .rules import to_yaml as rules_yaml
 from .spec import SLI, SLO, AlertRule, Query, Spec, default_spec, load_spec, parse_spec
-from .windows import Window, calendar_windows, month, quarter, rolling
+from ..core.windows import Window, calendar_windows, month, quarter, rolling
 
 __all__ = [
     "COMPLIANCE_COLUMNS", "AlertRule", "Evaluation", "evaluate", "BurnRateTable", "BurnRateWindow", "Query", "SLI", "SLO", "Spec", "Window",

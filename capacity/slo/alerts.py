@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .windows import period_label
+from ..core.windows import period_label
 
 EPISODE_COLUMNS = (
     "alert", "series", "priority", "severity", "pending_since", "start", "end", "duration_seconds",

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..timeutil import format_duration
+from ..core.timeutil import format_duration
 from .sli import Events
 from .spec import SLO
-from .windows import Window
+from ..core.windows import Window
 
 COMPLIANCE_COLUMNS = (
     "slo", "window", "window_kind", "start", "end", "sli_kind", "unit", "objective", "good", "bad", "total",

@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ..errors import ConfigError
-from ..timeutil import parse_duration
+from ..core.errors import ConfigError
+from ..core.timeutil import parse_duration
 
 SEVERITIES = ("page", "ticket")
 #: an SLO's ``alerting.burn_rate``: the most urgent burn-rate alert it may raise

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..timeutil import format_duration
+from ..core.timeutil import format_duration
 from . import alerts as _alerts
 from .budget import burn_rate_frame, burn_rates, compliance_table
 from .series import Grid, gauge_matrix
 from .sli import Data, Events, sli_events, timeslices
 from .spec import SLO, Spec
-from .windows import Window
+from ..core.windows import Window
 
 __all__ = ["Evaluation", "evaluate", "data_range", "evaluate_events", "compliance", "burn_rate_series", "replay_alerts", "replay_burn_alerts"]
 

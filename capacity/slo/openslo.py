@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import ConfigError, SpecError
-from ..timeutil import parse_duration
+from ..core.errors import ConfigError, SpecError
+from ..core.timeutil import parse_duration
 from .spec import SLI, SLO, Query, _Ctx, _number, _query
 
 KINDS = ("SLO", "SLI")

@@ -23,9 +23,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ..errors import SpecError
-from ..promql import Matcher, Selector, parse_selector
-from ..timeutil import format_duration
+from ..core.errors import SpecError
+from ..metrics.promql import Matcher, Selector, parse_selector
+from ..core.timeutil import format_duration
 from .spec import SLO, AlertRule, Query, Spec
 
 RECORD = "slo:sli_error:ratio_rate{window}"

@@ -14,8 +14,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
-from ..promql import parse_selector
+from ..core.errors import DataError
+from ..metrics.promql import parse_selector
 
 __all__ = ["Grid", "counter_increments", "gauge_matrix", "bucket_increments", "count_below", "histogram_quantile", "select"]
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..core.errors import DataError
 from .series import (  # noqa: F401 - re-exported: the primitives the SLI kinds are built from
     Grid,
     bucket_increments,

@@ -19,9 +19,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ..errors import ConfigError, SpecError
-from ..promql import parse_selector
-from ..timeutil import parse_duration
+from ..core.errors import ConfigError, SpecError
+from ..metrics.promql import parse_selector
+from ..core.timeutil import parse_duration
 from .burnrate import BURN_ALERTING, BurnRateTable, default_burn_rates, parse_burn_rates
 
 API_VERSION = "capacity/v1"

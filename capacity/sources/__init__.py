@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from .base import Progress, Pulled, Request, Source, fetch_all
 
 __all__ = ["Progress", "Pulled", "Request", "Source", "fetch_all", "resolve"]
@@ -23,11 +23,11 @@ def resolve(spec: "str | os.PathLike[str] | Source" = "sample", **options: Any) 
         raise ConfigError(f"source: expected 'sample', a URL or a file path, got {type(spec).__name__}", field="source")
     text = os.fspath(spec)
     if text == "sample":
-        from .sample import SampleSource
+        from ..sample.source import SampleSource
 
         return SampleSource(**options)
     if text.startswith(("http://", "https://")):
-        from .prometheus import PrometheusSource
+        from .prometheus.source import PrometheusSource
 
         return PrometheusSource(text, **options)
     if "://" in text:

@@ -7,7 +7,7 @@ from typing import Callable, Protocol, runtime_checkable
 
 import pandas as pd
 
-from .. import frame as _frame
+from ..core import frame as _frame
 
 #: progress callback: (points_done, points_total) -- total may grow as work is discovered
 Progress = Callable[[int, int], None]

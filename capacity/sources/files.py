@@ -62,9 +62,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import frame as _frame
-from ..errors import ConfigError, FileFormatError, UnknownMetricError
-from ..promql import is_metric_name
+from ..core import frame as _frame
+from ..core.errors import ConfigError, FileFormatError, UnknownMetricError
+from ..metrics.promql import is_metric_name
 from .base import Progress, Pulled
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz")

@@ -32,8 +32,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from capacity.sources.openmetrics import backfill, write_vm_import
-from tests.support.servers import Server, ServerError, binary, start_prometheus, start_victoria, vm_import
+from capacity.testing.openmetrics import backfill, write_vm_import
+from capacity.testing.servers import Server, ServerError, binary, start_prometheus, start_victoria, vm_import
 
 START = pd.Timestamp("2026-08-20T00:00:00Z")
 END = pd.Timestamp("2026-10-01T00:00:00Z")
@@ -60,7 +60,7 @@ def _binaries(*names: str) -> None:
 
 
 def _history() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
-    from capacity.sources.sample import metric_kinds, raw_history
+    from capacity.sample.source import metric_kinds, raw_history
 
     frame, labels = raw_history(START, END)
     frame = frame[(frame["ds"] >= START) & (frame["ds"] <= END)].reset_index(drop=True)

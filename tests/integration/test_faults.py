@@ -20,10 +20,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
-from capacity.errors import ConnectionFailed, QueryError, RetriesExhausted
-from capacity.promql import selector
-from capacity.sources.cache import CacheKey, PullCache
-from capacity.sources.prometheus import PrometheusSource
+from capacity.core.errors import ConnectionFailed, QueryError, RetriesExhausted
+from capacity.metrics.promql import selector
+from capacity.sources.prometheus.cache import CacheKey, PullCache
+from capacity.sources.prometheus.source import PrometheusSource
 
 from .test_prometheus_pull import assert_same, counting_session, lookup_truth
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.forecast import auto_forecast, cross_validation
+from capacity.forecasting import auto_forecast, cross_validation
 
 distributed = pytest.importorskip("dask.distributed")
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.forecast import auto_forecast, forecast
+from capacity.forecasting import auto_forecast, forecast
 
 CSV = Path(__file__).resolve().parents[2] / "data" / "real" / "wikipedia-pageviews" / "wp_R_daily_views.csv"
 H = 90

@@ -16,7 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from capacity.report import available, render
+from capacity.report import available
+from capacity.report import render
 
 pytestmark = pytest.mark.integration
 

@@ -13,10 +13,10 @@ import requests
 from prometheus_api_client import PrometheusConnect
 from requests.adapters import HTTPAdapter
 
-from capacity.catalog import default_catalog
-from capacity.errors import ConnectionFailed, QueryError, UnknownMetricError
-from capacity.promql import selector
-from capacity.sources.prometheus import PrometheusSource
+from capacity.metrics.catalog import default_catalog
+from capacity.core.errors import ConnectionFailed, QueryError, UnknownMetricError
+from capacity.metrics.promql import selector
+from capacity.sources.prometheus.source import PrometheusSource
 
 pytestmark = pytest.mark.integration
 LOOKBACK = np.int64(5 * 60 * 10**9)
@@ -164,7 +164,7 @@ def test_unknown_metric_name_is_one_clear_line(prometheus):
 
 
 def test_unreachable_url_is_one_clear_line(tmp_path):
-    from tests.support.servers import free_port
+    from capacity.testing.servers import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
     src = PrometheusSource(url, cache_dir=tmp_path, retries=1, backoff=0.01)
@@ -193,8 +193,8 @@ def test_credentials_are_sent_but_never_stored(prometheus, tmp_path, monkeypatch
 
 
 def test_the_last_minutes_before_now_are_not_cached_as_complete(prometheus, tmp_path):
-    from capacity.sources.cache import CacheKey, PullCache
-    from capacity.sources.prometheus import FRESH
+    from capacity.sources.prometheus.cache import CacheKey, PullCache
+    from capacity.sources.prometheus.source import FRESH
 
     q, step = selector("up", {"job": "artisan-api"}), pd.Timedelta("1m")
     end = pd.Timestamp.now(tz="UTC").floor("min")

@@ -75,8 +75,9 @@ def assert_report_reads_well(html_path: Path, profile: Path, *, at_least: int) -
 def _notebook_with_every_figure(directory: Path) -> None:
     code = f'''
 import numpy as np, pandas as pd
-from capacity import frame as cf
-from capacity.report import figures, show, show_table
+from capacity.core import frame as cf
+from capacity.report import show, show_table
+from capacity.report import figures
 from capacity.report.summary import md_escape
 from IPython.display import Markdown, display
 EVIL = {EVIL!r}
@@ -139,7 +140,7 @@ def test_quarterly_review_reads_well_in_chromium(tmp_path):
     assert "2026Q3: 2026-07-01 to 2026-09-30" in dom
     # the incidents planted in the bundled history's September (its generator's calendar, not the
     # report's code) each show up as an incident naming the runbook alert they trip
-    from capacity.sources._sample_events import INCIDENTS
+    from capacity.sample.events import INCIDENTS
 
     expected = {"error_spike": "HighErrorRate", "outage": "ServiceDown", "memory_pressure": "HighMemoryUsage"}
     rows = _incident_rows(dom)

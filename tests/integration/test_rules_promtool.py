@@ -11,7 +11,7 @@ import yaml
 
 from capacity.cli.rules import catalog_queries
 from capacity.slo import default_spec, generate_rules, load_spec, parse_spec, rules_yaml
-from tests.support.servers import ServerError, binary
+from capacity.testing.servers import ServerError, binary
 
 pytestmark = pytest.mark.integration
 

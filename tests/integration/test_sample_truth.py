@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import requests
 
-from capacity.catalog import default_catalog
-from capacity.sources.sample import SampleSource
+from capacity.metrics.catalog import default_catalog
+from capacity.sample.source import SampleSource
 
 pytestmark = pytest.mark.integration
 

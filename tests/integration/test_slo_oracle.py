@@ -44,14 +44,14 @@ import pytest
 import requests
 import yaml
 
-from capacity.catalog import default_catalog
+from capacity.metrics.catalog import default_catalog
 from capacity.cli.rules import catalog_queries
 from capacity.slo import default_spec, parse_spec, rules_yaml
 from capacity.slo.engine import burn_rate_series, compliance, replay_alerts
 from capacity.slo.rules import alert_rule
 from capacity.slo.series import select
-from capacity.slo.windows import Window
-from tests.support.servers import binary
+from capacity.core.windows import Window
+from capacity.testing.servers import binary
 
 pytestmark = pytest.mark.integration
 

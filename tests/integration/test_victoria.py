@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from capacity.promql import selector
-from capacity.sources.prometheus import PrometheusSource
+from capacity.metrics.promql import selector
+from capacity.sources.prometheus.source import PrometheusSource
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import capacity
-from capacity import frame as F
-from capacity.errors import ConfigError, FileFormatError, UnknownMetricError
+from capacity.core import frame as F
+from capacity.core.errors import ConfigError, FileFormatError, UnknownMetricError
 from capacity.sources.files import FileSource
 
 ROOT = Path(__file__).resolve().parents[2]

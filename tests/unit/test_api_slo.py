@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import capacity
-from capacity.errors import ConfigError
+from capacity.core.errors import ConfigError
 
 
 def _cli_json(*args: str) -> list[dict]:

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 import requests
 
-from capacity.errors import ConfigError, ConnectionFailed
-from capacity.sources.auth import BasicAuth, BearerAuth, from_env, public_url
-from capacity.sources.prometheus import PrometheusSource
+from capacity.core.errors import ConfigError, ConnectionFailed
+from capacity.sources.prometheus.auth import BasicAuth, BearerAuth, from_env, public_url
+from capacity.sources.prometheus.source import PrometheusSource
 
 SECRET = "s3cr3t-Tok3n-xyz"
 
@@ -77,7 +77,7 @@ def test_urls_with_credentials_or_query_strings_are_refused_without_echo():
 
 def test_source_repr_and_errors_hold_no_secret(monkeypatch, tmp_path):
     monkeypatch.setenv("CAPACITY_BEARER_TOKEN", SECRET)
-    from tests.support.servers import free_port
+    from capacity.testing.servers import free_port
 
     src = PrometheusSource(f"http://127.0.0.1:{free_port()}", cache_dir=tmp_path, retries=0)
     assert SECRET not in repr(src)

@@ -9,9 +9,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from capacity import frame as F
-from capacity.sources import cache as cache_mod
-from capacity.sources.cache import CacheKey, PullCache, default_dir
+from capacity.core import frame as F
+from capacity.sources.prometheus import cache as cache_mod
+from capacity.sources.prometheus.cache import CacheKey, PullCache, default_dir
 
 MIN = 60 * 10**9
 T0 = pd.Timestamp("2026-09-01T00:00:00Z")

@@ -6,8 +6,8 @@ import re
 import pandas as pd
 import pytest
 
-from capacity.catalog import Catalog, Metric, catalog, default_catalog, load_catalog
-from capacity.errors import ConfigError, UnknownMetricError
+from capacity.metrics.catalog import Catalog, Metric, catalog, default_catalog, load_catalog
+from capacity.core.errors import ConfigError, UnknownMetricError
 
 # The names other parts of the package rely on (from the design brief, not from the YAML).
 REQUIRED = {

@@ -63,7 +63,7 @@ def test_help_names_only_options_that_exist(command: str) -> None:
 
 @pytest.mark.parametrize("command", ["forecast", "backtest"])
 def test_history_start_default_is_described_as_it_is(command: str) -> None:
-    from capacity.forecast import model_names
+    from capacity.forecasting import model_names
 
     text = " ".join(_subparsers()[command].format_help().split())  # type: ignore[attr-defined]
     # load_history starts at the source's first point for sample/file sources, not 7 days before --end
@@ -76,7 +76,7 @@ def test_pull_warning_names_the_file_once(tmp_path: Path) -> None:
     import warnings
 
     import capacity
-    from capacity.errors import SourceWarning
+    from capacity.core.errors import SourceWarning
 
     path = tmp_path / "naive.csv"
     path.write_text("timestamp,value\n2026-01-01 00:00:00,1\n2026-01-01 01:00:00,2\n")
@@ -91,8 +91,8 @@ def test_pull_warning_names_the_file_once(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text", ["0d", "0s", "0h0m"])
 def test_zero_duration_is_called_not_positive(text: str) -> None:
-    from capacity.errors import ConfigError
-    from capacity.timeutil import parse_duration
+    from capacity.core.errors import ConfigError
+    from capacity.core.timeutil import parse_duration
 
     # '0d' is well formed; saying "cannot read '0d' as a duration" sent users hunting for a syntax error
     with pytest.raises(ConfigError, match=rf"--window: duration must be positive, got '{text}'"):
@@ -188,7 +188,7 @@ def test_pull_help_examples_run(argv: list[str], tmp_path: Path, monkeypatch: py
 @pytest.mark.parametrize(("window", "keyword"), [("2026-09", "month"), ("2026Q3", "quarter")])
 def test_calendar_window_passed_as_window_names_the_keyword(window: str, keyword: str) -> None:
     import capacity
-    from capacity.errors import ConfigError
+    from capacity.core.errors import ConfigError
 
     # `capacity report slo_compliance -p window=2026-09` works; capacity.slo_compliance(window="2026-09") said only
     # "cannot read '2026-09' as a duration"
@@ -222,7 +222,7 @@ def test_default_format_is_described_as_it_behaves(daily_csv: Path, capsys: pyte
 
 
 def test_time_to_threshold_ignores_a_partial_last_day() -> None:
-    from capacity.forecast.planning import time_to_threshold
+    from capacity.forecasting.planning import time_to_threshold
 
     # hourly CPU peaking at 85% one hour a day, pulled up to an inclusive midnight end: the last "day" is the
     # single 00:00 point (30%); its maximum is not that day's worst hour and must not become the last value

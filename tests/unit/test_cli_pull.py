@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity import frame as F
+from capacity.core import frame as F
 from capacity.cli import _common as C
-from capacity.errors import ConfigError
+from capacity.core.errors import ConfigError
 from capacity.sources.files import FileSource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +122,7 @@ def test_list_series_of_a_file_and_help(tmp_path: Path) -> None:
 
 
 def test_list_prints_the_catalog(tmp_path: Path) -> None:
-    from capacity.catalog import default_catalog
+    from capacity.metrics.catalog import default_catalog
 
     proc = cli("--list", "--format", "json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity import frame as F
-from capacity.errors import ConfigError, FileFormatError, UnknownMetricError
+from capacity.core import frame as F
+from capacity.core.errors import ConfigError, FileFormatError, UnknownMetricError
 from capacity.sources import Source, resolve
 from capacity.sources.files import FileSource
 
@@ -360,7 +360,7 @@ def test_damaged_compressed_csv(tmp_path: Path, name: str) -> None:
 
 
 def test_one_series_file_refuses_a_selector_it_cannot_answer(tmp_path):
-    from capacity.errors import UnknownMetricError
+    from capacity.core.errors import UnknownMetricError
     from capacity.sources.files import FileSource
 
     f = tmp_path / "cpu.csv"

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity import frame as F
-from capacity.errors import FrameError
+from capacity.core import frame as F
+from capacity.core.errors import FrameError
 
 
 def good() -> pd.DataFrame:

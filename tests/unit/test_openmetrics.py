@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity import frame as F
-from capacity.errors import SourceError
-from capacity.sources.openmetrics import backfill, family_of, write_openmetrics, write_vm_import
+from capacity.core import frame as F
+from capacity.core.errors import SourceError
+from capacity.testing.openmetrics import backfill, family_of, write_openmetrics, write_vm_import
 
 T0 = pd.Timestamp("2026-09-01T00:00:00Z")
 

@@ -10,9 +10,9 @@ import threading
 import pandas as pd
 import pytest
 
-from capacity.errors import ConnectionFailed
-from capacity.sources._plainhttp import PlainPool
-from capacity.sources.prometheus import PrometheusSource
+from capacity.core.errors import ConnectionFailed
+from capacity.sources.prometheus._plainhttp import PlainPool
+from capacity.sources.prometheus.source import PrometheusSource
 
 BODY = b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up"},"values":[[1788220800,"1"]]}]}}'
 
@@ -122,7 +122,7 @@ def test_a_truncated_body_is_retried_then_reported(server):
 
 @pytest.mark.parametrize("server", ["gzip"], indirect=True)
 def test_a_remote_server_may_compress_and_is_decoded(server, monkeypatch):
-    from capacity.sources import _http
+    from capacity.sources.prometheus import _http
 
     monkeypatch.setattr(_http, "_LOOPBACK", ())  # as if the server were on another host: compression is asked for
     src = PrometheusSource(f"http://127.0.0.1:{server.port}", cache=False)
@@ -141,7 +141,7 @@ def test_a_redirect_is_followed_by_requests(server):
 
 
 def test_content_encodings():
-    from capacity.sources._http import _conn_reason, _decoded
+    from capacity.sources.prometheus._http import _conn_reason, _decoded
 
     assert _decoded(gzip.compress(BODY), "gzip") == BODY and _decoded(BODY, "") == BODY
     import zlib

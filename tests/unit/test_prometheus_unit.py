@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.errors import ConfigError
-from capacity.sources._chunks import make_grid, merge, missing, pieces
-from capacity import frame as F
-from capacity.sources import _matrix
-from capacity.sources._matrix import Piece, _fast, merge_frames, parse, rename_series
-from capacity.sources.prometheus import PrometheusSource, _secs
+from capacity.core.errors import ConfigError
+from capacity.sources.prometheus._chunks import make_grid, merge, missing, pieces
+from capacity.core import frame as F
+from capacity.sources.prometheus import _matrix
+from capacity.sources.prometheus._matrix import Piece, _fast, merge_frames, parse, rename_series
+from capacity.sources.prometheus.source import PrometheusSource, _secs
 
 T0 = pd.Timestamp("2026-09-01T00:00:00Z")
 MIN = 60 * 10**9

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from capacity.errors import ConfigError, QueryError
-from capacity.frame import series_id
-from capacity.promql import Matcher, Selector, parse_selector, quote, selector
+from capacity.core.errors import ConfigError, QueryError
+from capacity.core.frame import series_id
+from capacity.metrics.promql import Matcher, Selector, parse_selector, quote, selector
 
 NASTY = [
     "",

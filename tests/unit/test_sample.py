@@ -9,14 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity import frame as cframe
-from capacity.catalog import default_catalog
-from capacity.errors import ConfigError, QueryError, UnknownMetricError
-from capacity.sources import _sample_gen, _sample_store
-from capacity.sources._sample_eval import RECIPES, bucket_quantile, extrapolated_rate
-from capacity.sources import sample
+from capacity.core import frame as cframe
+from capacity.metrics.catalog import default_catalog
+from capacity.core.errors import ConfigError, QueryError, UnknownMetricError
+from capacity.sample import generator as _sample_gen
+from capacity.sample import store as _sample_store
+from capacity.sample.evaluator import RECIPES, bucket_quantile, extrapolated_rate
+from capacity.sample import source as sample
 from capacity.sources.base import Source
-from capacity.sources.sample import SPAN, TIMEZONE, SampleSource, metric_kinds, raw_history
+from capacity.sample.source import SPAN, TIMEZONE, SampleSource, metric_kinds, raw_history
 
 UTC = "UTC"
 MIN = pd.Timedelta(minutes=1)

@@ -6,8 +6,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from capacity.errors import ConfigError
-from capacity.timeutil import format_duration, now, parse_duration, parse_time
+from capacity.core.errors import ConfigError
+from capacity.core.timeutil import format_duration, now, parse_duration, parse_time
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,7 @@ def test_format_duration_keeps_days_when_asked():
 
 
 def test_format_time_is_utc_to_the_second():
-    from capacity.timeutil import format_time
+    from capacity.core.timeutil import format_time
 
     assert format_time(pd.Timestamp("2026-11-26T18:02:42.313494+01:00")) == "2026-11-26T17:02:42Z"
     assert format_time(pd.Timestamp("2026-10-01T00:00:00Z")) == "2026-10-01T00:00:00Z"

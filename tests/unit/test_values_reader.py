@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 
-from capacity.sources import _matrix
-from capacity.sources._matrix import Piece, _fast, parse
+from capacity.sources.prometheus import _matrix
+from capacity.sources.prometheus._matrix import Piece, _fast, parse
 
 T = 1788220800
 
@@ -134,8 +134,8 @@ def test_times_out_of_order_go_through_json_and_range_is_clipped():
 
 
 def test_frames_from_unordered_answers_are_still_canonical():
-    from capacity import frame as F
-    from capacity.sources._matrix import frame_from_pieces
+    from capacity.core import frame as F
+    from capacity.sources.prometheus._matrix import frame_from_pieces
 
     spaced = json.dumps({"status": "success", "data": {"resultType": "matrix", "result": [
         {"metric": {"__name__": "m"}, "values": [[T + 60, "1"], [T, "2"]]}]}}).encode()  # json path, out of order

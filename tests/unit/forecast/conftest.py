@@ -21,7 +21,7 @@ def rng() -> np.random.Generator:
 @pytest.fixture(autouse=True)
 def _one_blas_thread():
     """Models called directly (not through an executor) get the executor's BLAS setting."""
-    from capacity.forecast.executors import _one_blas_thread as limit
+    from capacity.forecasting.executors import _one_blas_thread as limit
 
     with limit():
         yield

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from capacity.forecast.baselines import Drift, LinearTrend, Naive, SeasonalNaive
+from capacity.forecasting.baselines import Drift, LinearTrend, Naive, SeasonalNaive
 
 
 def test_naive_repeats_last_value_and_widens_with_sqrt_h() -> None:

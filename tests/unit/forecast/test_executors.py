@@ -4,8 +4,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from capacity.errors import ConfigError
-from capacity.forecast import executors
+from capacity.core.errors import ConfigError
+from capacity.forecasting import executors
 
 
 def _square(x: int) -> int:

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.errors import ForecastError
-from capacity.forecast.freq import horizon_steps, infer_step, regularize, seasonal_periods
+from capacity.core.errors import ForecastError
+from capacity.forecasting.freq import horizon_steps, infer_step, regularize, seasonal_periods
 
 
 def test_infer_step_takes_the_most_common_gap_despite_holes() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from capacity.forecast import metrics
+from capacity.forecasting import metrics
 
 
 def test_mase_scale_is_mean_seasonal_difference() -> None:

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.forecast import registry
-from capacity.forecast.models import _additive_forecast
+from capacity.forecasting import registry
+from capacity.forecasting.models import _additive_forecast
 
 
 @pytest.mark.parametrize(("trend", "damped"), [(None, False), ("add", False), ("add", True)])

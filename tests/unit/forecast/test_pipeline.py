@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.errors import ConfigError, SeriesTooShortError
-from capacity.forecast import auto_forecast, cross_validation, evaluate, forecast, registry
-from capacity.forecast.base import Prediction, normal_prediction
+from capacity.core.errors import ConfigError, SeriesTooShortError
+from capacity.forecasting import auto_forecast, cross_validation, evaluate, forecast
+from capacity.forecasting import registry
+from capacity.forecasting.base import Prediction, normal_prediction
 
 from .conftest import make_frame
 

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from capacity.errors import ConfigError
-from capacity.forecast.peak import peak_load
-from capacity.forecast.planning import COVERS, GENEROUS, TIGHT, exceed_probability, growth_vs_plan, time_to_threshold
-from capacity.forecast.rules import load_rules, parse_rules
+from capacity.core.errors import ConfigError
+from capacity.forecasting.peak import peak_load
+from capacity.forecasting.planning import COVERS, GENEROUS, TIGHT, exceed_probability, growth_vs_plan, time_to_threshold
+from capacity.forecasting.rules import load_rules, parse_rules
 
 FAST = {"models": ["naive", "drift", "linear_trend", "ets_log"]}
 N = 426

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from capacity.errors import ParameterError
+from capacity.core.errors import ParameterError
 from capacity.report.checks import check_values
 from capacity.report.render import render
 

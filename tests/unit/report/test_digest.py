@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity import frame as cf
+from capacity.core import frame as cf
 from capacity.report.digest import growth, history_summary
 
 

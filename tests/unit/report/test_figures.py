@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity import frame as cf
-from capacity.errors import DataError
-from capacity.report import figures, table_html, write_png
+from capacity.core import frame as cf
+from capacity.core.errors import DataError
+from capacity.report import table_html, write_png
+from capacity.report import figures
 
 EVIL = '<b>x</b><script>alert(1)</script>|*_[y](http://e)'
 
@@ -143,7 +144,7 @@ def test_table_html_shows_times_readably():
 
 
 def test_ci_png_export_writes_files_and_bounds_a_hung_browser(tmp_path):
-    from capacity.errors import ReportError
+    from capacity.core.errors import ReportError
     from capacity.report.ci import write_pngs
 
     fig = figures.series_lines(_two_series(), title="load", unit="1/s")

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity import frame as cf
+from capacity.core import frame as cf
 from capacity.report.forecast_views import daily_extreme, methodology, recommendations
 
 T = lambda s: pd.Timestamp(s, tz="UTC")  # noqa: E731

@@ -4,7 +4,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from capacity.errors import ParameterError
+from capacity.core.errors import ParameterError
 from capacity.report.params import check_parameters, parse_assignments, parse_cli_pairs, read_parameters
 
 CELL = '''

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from capacity.errors import ConfigError
+from capacity.core.errors import ConfigError
 from capacity.report.periods import report_quarter
 
 TZ = "America/New_York"

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from capacity.cli import main
-from capacity.errors import NotebookExecutionError, ParameterError, ReportError
+from capacity.core.errors import NotebookExecutionError, ParameterError, ReportError
 from capacity.report import render
 
 

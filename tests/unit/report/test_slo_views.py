@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity import frame as cf
+from capacity.core import frame as cf
 from capacity.report.slo_views import budget_burndown, checkpoints, rolling_compliance, spec_queries
 from capacity.slo import parse_spec
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.errors import DataError
+from capacity.core.errors import DataError
 from capacity.report.summary import exit_code, md_escape, summarize, to_json, to_markdown
 
 AS_OF = pd.Timestamp("2026-10-01", tz="UTC")

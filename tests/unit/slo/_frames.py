@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from capacity import frame as F
+from capacity.core import frame as F
 
 T0 = pd.Timestamp("2026-09-01T00:00:00Z")
 

@@ -8,7 +8,7 @@ from capacity.slo.budget import compliance_table
 from capacity.slo.engine import burn_rate_series, compliance
 from capacity.slo.sli import Events, Grid
 from capacity.slo.spec import SLI, SLO, Query, Spec
-from capacity.slo.windows import Window, rolling
+from capacity.core.windows import Window, rolling
 
 from ._frames import T0, frames, series
 

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from capacity.cli.rules import catalog_queries
-from capacity.errors import SpecError
+from capacity.core.errors import SpecError
 from capacity.slo import default_spec, generate_rules, load_spec, parse_spec, replay_burn_alerts
 from capacity.slo.engine import evaluate
-from capacity.slo.windows import Window
+from capacity.core.windows import Window
 
 from ._frames import T0, series
 from .test_openslo import SLI_DOC, SLO_DOC

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from capacity import frame as F
+from capacity.core import frame as F
 from capacity.cli import main
 
 T0 = pd.Timestamp("2026-09-01T00:00:00Z")

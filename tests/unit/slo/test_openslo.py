@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from capacity.errors import SpecError
+from capacity.core.errors import SpecError
 from capacity.slo import load_spec
 
 SLI_DOC = """\

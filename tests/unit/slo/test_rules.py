@@ -3,7 +3,7 @@ import re
 import pandas as pd
 import pytest
 
-from capacity.errors import SpecError
+from capacity.core.errors import SpecError
 from capacity.slo import parse_spec
 from capacity.slo.rules import _le_pattern, error_ratio_expr, generate
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.errors import DataError
+from capacity.core.errors import DataError
 from capacity.slo.sli import Grid, count_below, counter_increments, histogram_quantile, sli_events
 from capacity.slo.spec import SLI, Query
 
@@ -116,7 +116,7 @@ def test_missing_query_is_a_data_error_naming_it():
 
 
 def test_select_matches_labels_and_ignores_unused_categories():
-    from capacity import frame as F
+    from capacity.core import frame as F
     from capacity.slo.sli import select
 
     f = frames(series('r{status="2xx"}', [0, 1, 2]), series('r{status="5xx"}', [0, 1, 3]), series("other", [5, 6, 7]))

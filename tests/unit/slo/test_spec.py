@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from capacity.errors import ConfigError, SpecError
+from capacity.core.errors import ConfigError, SpecError
 from capacity.slo import default_burn_rates, default_spec, load_spec, parse_spec
 from capacity.slo.burnrate import parse_burn_rates
 

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from capacity.errors import ConfigError
-from capacity.slo.windows import calendar_windows, month, quarter, rolling
+from capacity.core.errors import ConfigError
+from capacity.core.windows import calendar_windows, month, quarter, rolling
 
 
 def test_rolling_window_is_length_before_end():

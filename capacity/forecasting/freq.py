@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import ForecastError
-from ..timeutil import parse_duration
+from ..core.errors import ForecastError
+from ..core.timeutil import parse_duration
 
 _HOUR = pd.Timedelta(hours=1)
 _DAY = pd.Timedelta(days=1)

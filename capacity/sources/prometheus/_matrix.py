@@ -21,8 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from .. import frame as _frame
-from ..errors import SourceError
+from ...core import frame as _frame
+from ...core.errors import SourceError
 
 try:  # the C reader is optional: without a compiler at install time, Arrow reads the values
     from . import _valuesc

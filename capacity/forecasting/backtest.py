@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import SeriesTooShortError
-from . import metrics, registry
+from ..core.errors import SeriesTooShortError
+from . import metrics
+from . import registry
 from .base import LEVELS, Prediction, primary
 from .freq import Regular
 from .guards import clip, run_model

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import _sample_events as ev
+from . import events as ev
 
 SEED = 20250801
 GiB = float(2**30)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..errors import ConfigError
-from ..timeutil import format_duration, parse_duration, parse_time
+from .errors import ConfigError
+from .timeutil import format_duration, parse_duration, parse_time
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ForecastError
+from ..core.errors import ForecastError
 from .pipeline import auto_forecast
 from .rules import load_rules
 

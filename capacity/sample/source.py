@@ -31,16 +31,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import frame as _frame
-from ..catalog import default_catalog, unknown_metric
-from ..errors import ConfigError
-from ..promql import Selector, parse_selector
-from . import _sample_events as _ev
-from . import _sample_store as _store
-from ._sample_eval import LOOKBACK_MS, RECIPES, evaluate
-from ._sample_gen import generate as _generate
-from .base import Progress, Pulled
-from ..timeutil import format_time
+from ..core import frame as _frame
+from ..metrics.catalog import default_catalog, unknown_metric
+from ..core.errors import ConfigError
+from ..metrics.promql import Selector, parse_selector
+from . import events as _ev
+from . import store as _store
+from .evaluator import LOOKBACK_MS, RECIPES, evaluate
+from .generator import generate as _generate
+from ..sources.base import Progress, Pulled
+from ..core.timeutil import format_time
 
 __all__ = [
     "SPAN", "TIMEZONE", "INCIDENTS", "GENERATOR_VERSION", "SampleSource", "raw_history", "metric_kinds", "incidents", "data_dir",

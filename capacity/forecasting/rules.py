@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ..errors import ConfigError
-from ..timeutil import parse_duration
+from ..core.errors import ConfigError
+from ..core.timeutil import parse_duration
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,9 @@
 
 Pure functions over the canonical frame (no I/O); see pipeline.py for the frame layouts.
 
-``capacity.forecast`` is both this package and callable: ``capacity.forecast(frame, "90d")`` is
-:func:`capacity.forecast.pipeline.forecast`, so the analyst-facing name and the package coincide.
+``capacity.forecast(frame, "90d")`` is :func:`capacity.forecasting.pipeline.forecast`.
 """
 from __future__ import annotations
-
-import sys
-import types
-from typing import Any
 
 from .backtest import evaluate
 from .peak import peak_load
@@ -24,10 +19,3 @@ __all__ = [
     "growth_vs_plan", "load_rules", "model_names", "peak_load", "time_to_threshold",
 ]
 
-
-class _CallablePackage(types.ModuleType):
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return forecast(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallablePackage

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import ConfigError, QueryError
+from ..core.errors import ConfigError, QueryError
 
 __all__ = ["OPS", "Matcher", "Selector", "quote", "selector", "parse_selector", "is_metric_name", "is_label_name"]
 

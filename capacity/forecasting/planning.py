@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from statistics import NormalDist
 
-from ..timeutil import parse_duration
+from ..core.timeutil import parse_duration
 from .pipeline import auto_forecast
 from .rules import Planning, load_rules
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .. import frame as _frame
+from ...core import frame as _frame
 from ._chunks import Interval, merge
 from ._matrix import merge_frames, ns_of
 

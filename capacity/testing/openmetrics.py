@@ -23,9 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import DataError, SourceError
-from ..frame import series_id
-from ..promql import is_metric_name
+from ..core.errors import DataError, SourceError
+from ..core.frame import series_id
+from ..metrics.promql import is_metric_name
 
 __all__ = ["write_openmetrics", "write_vm_import", "backfill", "family_of"]
 

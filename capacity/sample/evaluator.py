@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..promql import Matcher, Selector, selector
+from ..metrics.promql import Matcher, Selector, selector
 
 LOOKBACK_MS = 300_000
 RANGE_MS = 300_000

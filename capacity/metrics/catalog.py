@@ -33,9 +33,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .errors import ConfigError, QueryError, UnknownMetricError
+from ..core.errors import ConfigError, QueryError, UnknownMetricError
 from .promql import parse_selector
-from .timeutil import format_duration, parse_duration
+from ..core.timeutil import format_duration, parse_duration
 
 __all__ = ["Metric", "Catalog", "KINDS", "ENV_VAR", "catalog", "default_catalog", "load_catalog"]
 

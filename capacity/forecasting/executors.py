@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, TypeVar
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 
 T = TypeVar("T")
 R = TypeVar("R")

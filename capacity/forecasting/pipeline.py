@@ -16,10 +16,12 @@ from typing import Any, Union
 import numpy as np
 import pandas as pd
 
-from .. import frame as _frame
-from ..errors import ForecastError
-from ..timeutil import parse_duration
-from . import choose, executors, registry
+from ..core import frame as _frame
+from ..core.errors import ForecastError
+from ..core.timeutil import parse_duration
+from . import choose
+from . import executors
+from . import registry
 from .backtest import (Bounds, backtest_arrays, check_lengths, cutoffs, min_train, windows_frame)
 from .base import LEVELS, Prediction
 from .baselines import BASELINES

@@ -24,15 +24,15 @@ import pandas as pd
 import requests
 from requests.auth import AuthBase
 
-from .. import frame as _frame
-from ..errors import ConfigError, SourceError, UnknownMetricError
-from ..promql import parse_selector
-from ..timeutil import format_time, now as _now
+from ...core import frame as _frame
+from ...core.errors import ConfigError, SourceError, UnknownMetricError
+from ...metrics.promql import parse_selector
+from ...core.timeutil import format_time, now as _now
 from . import auth as _auth
 from ._chunks import Grid, make_grid, missing, pieces
 from ._http import Aborted, Transport
 from ._matrix import Piece, frame_from_pieces, merge_frames, parse, rename_series
-from .base import Progress, Pulled, Request
+from ..base import Progress, Pulled, Request
 from .cache import CacheEntry, CacheKey, PullCache
 
 __all__ = ["PrometheusSource", "FRESH"]
@@ -136,7 +136,7 @@ class PrometheusSource:
         if not isinstance(metric, str) or not metric.strip():
             raise ConfigError("metric: give a catalog name or a PromQL expression", field="metric")
         try:
-            from ..catalog import default_catalog
+            from ...metrics.catalog import default_catalog
         except ImportError:  # pragma: no cover - catalog lands separately
             return metric.strip(), None
         entry = default_catalog().find(metric.strip())
@@ -300,7 +300,7 @@ class PrometheusSource:
         if sel is None or sel.matchers:
             return
         try:
-            from ..catalog import default_catalog
+            from ...metrics.catalog import default_catalog
 
             known = list(default_catalog().names()) if hasattr(default_catalog(), "names") else []
         except ImportError:  # pragma: no cover

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..errors import ConfigError
+from ..core.errors import ConfigError
 from .base import Model
 from .baselines import BASELINES, Drift, LinearTrend, Naive, SeasonalNaive
 from .models import ETS, SARIMA, DecompETS, Log

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
-from ..errors import ConfigError
+from ...core.errors import ConfigError
 
 __all__ = ["BearerAuth", "BasicAuth", "Credentials", "from_env", "public_url", "TENANT_HEADERS"]
 

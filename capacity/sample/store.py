@@ -17,9 +17,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..frame import series_id
-from . import _sample_events as ev
-from ._sample_gen import Raw
+from ..core.frame import series_id
+from . import events as ev
+from .generator import Raw
 
 GENERATOR_VERSION = f"2-np{'.'.join(np.__version__.split('.')[:2])}"
 _START_MS = int(ev.START.value // 1_000_000)

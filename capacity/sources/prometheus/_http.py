@@ -27,7 +27,7 @@ from requests.structures import CaseInsensitiveDict
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 from urllib3.util.retry import Retry
 
-from ..errors import ConnectionFailed, QueryError, RetriesExhausted, SourceError
+from ...core.errors import ConnectionFailed, QueryError, RetriesExhausted, SourceError
 from ._plainhttp import PlainPool
 from .auth import BasicAuth, BearerAuth, Credentials
 

@@ -1,0 +1,1 @@
+"""What to query: the metric catalog (names -> PromQL, units, bounds) and safe PromQL building."""

@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks: OpenMetrics backfill and real servers on loopback."""
