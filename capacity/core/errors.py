@@ -6,7 +6,8 @@ prints that line and exits non-zero; it never shows a traceback for these.
 
     CapacityError
     ├── ConfigError            a config/spec/catalog file or option is invalid   (file, field)
-    │   └── SpecError          an SLO spec is invalid                            (file, slo, field)
+    │   ├── SpecError          an SLO spec is invalid                            (file, slo, field)
+    │   └── PromQLSyntaxError  a malformed PromQL selector (also a QueryError)   (query)
     ├── DataError              data does not fit the contract                    (series, column)
     │   ├── FrameError         a frame fails validation                          (column)
     │   └── FileFormatError    an input file is malformed                        (file, column, row)
@@ -74,6 +75,16 @@ class SourceError(CapacityError):
 
 class QueryError(SourceError):
     """The server rejected a query (``query``, ``error_type``, ``error``)."""
+
+
+class PromQLSyntaxError(ConfigError, QueryError):
+    """A malformed PromQL selector, found before any server saw it (``query``).
+
+    A configuration error: the text comes from a spec, catalog or option.
+    It is also a :class:`QueryError` for callers that still catch that
+    (the catalog loader, the sample source); that base goes once they catch
+    ConfigError.
+    """
 
 
 class ConnectionFailed(SourceError):

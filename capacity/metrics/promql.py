@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..core.errors import ConfigError, QueryError
+from ..core.errors import ConfigError, PromQLSyntaxError
 
 __all__ = ["OPS", "Matcher", "Selector", "quote", "selector", "parse_selector", "is_metric_name", "is_label_name"]
 
@@ -157,7 +157,7 @@ def _read_string(text: str, pos: int) -> tuple[str, int]:
     if q == "`":
         j = text.find("`", i)
         if j < 0:
-            raise QueryError(f"unterminated quoted string in selector {text!r}", query=text)
+            raise PromQLSyntaxError(f"unterminated quoted string in selector {text!r}", query=text)
         return text[i:j], j + 1
     out: list[str] = []
     n = len(text)
@@ -181,18 +181,18 @@ def _read_string(text: str, pos: int) -> tuple[str, int]:
             width = {"x": 2, "u": 4, "U": 8}[e]
             digits = text[i + 2 : i + 2 + width]
             if len(digits) != width or not re.fullmatch(r"[0-9a-fA-F]+", digits):
-                raise QueryError(f"invalid escape \\{e}{digits} in selector {text!r}", query=text)
+                raise PromQLSyntaxError(f"invalid escape \\{e}{digits} in selector {text!r}", query=text)
             out.append(chr(int(digits, 16)))
             i += 2 + width
         elif e in "01234567":
             digits = text[i + 1 : i + 4]
             if not re.fullmatch(r"[0-7]{3}", digits):
-                raise QueryError(f"invalid octal escape \\{digits} in selector {text!r}", query=text)
+                raise PromQLSyntaxError(f"invalid octal escape \\{digits} in selector {text!r}", query=text)
             out.append(chr(int(digits, 8)))
             i += 4
         else:
-            raise QueryError(f"unknown escape sequence \\{e} in selector {text!r}", query=text)
-    raise QueryError(f"unterminated quoted string in selector {text!r}", query=text)
+            raise PromQLSyntaxError(f"unknown escape sequence \\{e} in selector {text!r}", query=text)
+    raise PromQLSyntaxError(f"unterminated quoted string in selector {text!r}", query=text)
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -208,25 +208,25 @@ def _parse_matchers(text: str, pos: int) -> tuple[list[Matcher], int]:
     while True:
         pos = _skip_ws(text, pos)
         if pos >= n:
-            raise QueryError(f"unclosed '{{' in selector {text!r}", query=text)
+            raise PromQLSyntaxError(f"unclosed '{{' in selector {text!r}", query=text)
         if text[pos] == "}":
             return out, pos + 1
         m = LABEL_NAME_RE.match(text, pos)
         if not m:
-            raise QueryError(f"expected a label name at position {pos} in selector {text!r}", query=text)
+            raise PromQLSyntaxError(f"expected a label name at position {pos} in selector {text!r}", query=text)
         label = m.group(0)
         pos = _skip_ws(text, m.end())
         op = next((o for o in ("=~", "!~", "!=", "=") if text.startswith(o, pos)), None)
         if op is None:
-            raise QueryError(f"expected = != =~ !~ after label {label!r} in selector {text!r}", query=text)
+            raise PromQLSyntaxError(f"expected = != =~ !~ after label {label!r} in selector {text!r}", query=text)
         pos = _skip_ws(text, pos + len(op))
         if pos >= n or text[pos] not in "\"'`":
-            raise QueryError(f"expected a quoted value for label {label!r} in selector {text!r}", query=text)
+            raise PromQLSyntaxError(f"expected a quoted value for label {label!r} in selector {text!r}", query=text)
         value, pos = _read_string(text, pos)
         try:
             out.append(Matcher(label, op, value))
         except ConfigError as exc:
-            raise QueryError(f"{exc} in selector {text!r}", query=text) from exc
+            raise PromQLSyntaxError(f"{exc} in selector {text!r}", query=text) from exc
         pos = _skip_ws(text, pos)
         if pos < n and text[pos] == ",":
             pos += 1
@@ -234,16 +234,17 @@ def _parse_matchers(text: str, pos: int) -> tuple[list[Matcher], int]:
         if pos < n and text[pos] == "}":
             return out, pos + 1
         if pos >= n:
-            raise QueryError(f"unclosed '{{' in selector {text!r}", query=text)
-        raise QueryError(f"expected ',' or '}}' at position {pos} in selector {text!r}", query=text)
+            raise PromQLSyntaxError(f"unclosed '{{' in selector {text!r}", query=text)
+        raise PromQLSyntaxError(f"expected ',' or '}}' at position {pos} in selector {text!r}", query=text)
 
 
 def parse_selector(text: str) -> Selector | None:
     """Parse a plain instant-vector selector (``name``, ``name{...}``, ``{__name__="x",...}``).
 
     Returns None when ``text`` is a more complex PromQL expression (function
-    call, operator, range, offset, number...). Raises QueryError naming the
-    text for a malformed selector (unclosed brace or quote, bad matcher).
+    call, operator, range, offset, number...). Raises PromQLSyntaxError (a
+    ConfigError) naming the text for a malformed selector (unclosed brace or
+    quote, bad matcher).
     """
     if not isinstance(text, str):
         return None
@@ -264,7 +265,7 @@ def parse_selector(text: str) -> Selector | None:
     if _skip_ws(text, pos) < n:
         return None  # a range, offset, operator ... follows
     if metric is None and not any(not mt.matches("") for mt in matchers):
-        raise QueryError(f"selector {text!r} must contain at least one matcher that does not match the empty string", query=text)
+        raise PromQLSyntaxError(f"selector {text!r} must contain at least one matcher that does not match the empty string", query=text)
     if metric is not None and any(mt.label == "__name__" for mt in matchers):
-        raise QueryError(f"selector {text!r} sets the metric name twice", query=text)
+        raise PromQLSyntaxError(f"selector {text!r} sets the metric name twice", query=text)
     return Selector(metric, tuple(matchers))

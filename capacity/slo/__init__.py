@@ -10,12 +10,14 @@ from .burnrate import BurnRateTable, BurnRateWindow, default_burn_rates, load_bu
 from .engine import Evaluation, burn_rate_series, compliance, data_range, evaluate, replay_alerts, replay_burn_alerts, warmup
 from .rules import generate as generate_rules
 from .rules import to_yaml as rules_yaml
-from .spec import SLI, SLO, AlertRule, Query, Spec, default_spec, load_spec, parse_spec
+from .load_v1 import parse_spec
+from .loader import default_spec, load, load_spec
+from .model import SLI, SLO, AlertRule, Query, Spec
 from ..core.windows import Window, calendar_windows, month, quarter, rolling
 
 __all__ = [
     "COMPLIANCE_COLUMNS", "AlertRule", "Evaluation", "evaluate", "BurnRateTable", "BurnRateWindow", "Query", "SLI", "SLO", "Spec", "Window",
     "alert_summary", "burn_rate_series", "calendar_windows", "compliance", "data_range", "default_burn_rates",
-    "default_spec", "generate_rules", "load_burn_rates", "load_spec", "month", "parse_spec", "quarter",
+    "default_spec", "generate_rules", "load", "load_burn_rates", "load_spec", "month", "parse_spec", "quarter",
     "replay_alerts", "replay_burn_alerts", "rolling", "rules_yaml", "warmup",
 ]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..core.timeutil import format_duration
 from .sli import Events
-from .spec import SLO
+from .model import SLO
 from ..core.windows import Window
 
 COMPLIANCE_COLUMNS = (

@@ -18,7 +18,7 @@ from . import alerts as _alerts
 from .budget import burn_rate_frame, burn_rates, compliance_table
 from .series import Grid, gauge_matrix
 from .sli import Data, Events, sli_events, timeslices
-from .spec import SLO, Spec
+from .model import SLO, Spec
 from ..core.windows import Window
 
 __all__ = ["Evaluation", "evaluate", "data_range", "evaluate_events", "compliance", "burn_rate_series", "replay_alerts", "replay_burn_alerts"]

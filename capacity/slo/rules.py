@@ -26,7 +26,7 @@ import yaml
 from ..core.errors import SpecError
 from ..metrics.promql import Matcher, Selector, parse_selector
 from ..core.timeutil import format_duration
-from .spec import SLO, AlertRule, Query, Spec
+from .model import SLO, AlertRule, Query, Spec
 
 RECORD = "slo:sli_error:ratio_rate{window}"
 

@@ -30,7 +30,7 @@ from .series import (  # noqa: F401 - re-exported: the primitives the SLI kinds 
     histogram_quantile,
     select,
 )
-from .spec import SLI, Query
+from .model import SLI, Query
 
 Data = Mapping[str, pd.DataFrame]
 

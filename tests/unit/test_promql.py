@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from capacity.core.errors import ConfigError, QueryError
+from capacity.core.errors import ConfigError, PromQLSyntaxError
 from capacity.core.frame import series_id
 from capacity.metrics.promql import Matcher, Selector, parse_selector, quote, selector
 
@@ -160,8 +160,9 @@ def test_complex_expressions_are_not_selectors(text):
         'up{job=~"("}',
     ],
 )
-def test_malformed_selector_raises_query_error_naming_text(text):
-    with pytest.raises(QueryError) as info:
+def test_malformed_selector_raises_a_config_error_naming_text(text):
+    with pytest.raises(PromQLSyntaxError) as info:
         parse_selector(text)
     assert repr(text) in str(info.value)
     assert info.value.query == text
+    assert isinstance(info.value, ConfigError)  # the text is configuration, not a server's answer

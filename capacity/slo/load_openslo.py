@@ -15,49 +15,45 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import replace
 
 import pandas as pd
 
 from ..core.errors import ConfigError, SpecError
 from ..core.timeutil import parse_duration
-from .spec import SLI, SLO, Query, _Ctx, _number, _query
+from .burnrate import default_burn_rates
+from .model import SLI, SLO, Query, Spec
+from ._parse import Ctx, Raw, RawMap, known, mapping, merge, number, query, time_zone
+
+__all__ = ["parse_openslo", "load_openslo"]
 
 KINDS = ("SLO", "SLI")
 METHODS = ("Occurrences", "Timeslices", "RatioTimeslices")
 THRESHOLD_OPS = ("lt", "lte", "gt", "gte")
 
 
-def _known(ctx: _Ctx, data: Mapping[str, Any], allowed: Sequence[str], prefix: str) -> None:
-    extra = sorted(set(map(str, data)) - set(allowed))
-    if extra:
-        raise ctx.err(f"{prefix}{extra[0]}", f"not supported by capacity's OpenSLO import (supported here: {', '.join(allowed)})")
+def _known(ctx: Ctx, data: RawMap, allowed: Sequence[str], prefix: str) -> None:
+    known(ctx, data, allowed, prefix, refusal="not supported by capacity's OpenSLO import (supported here: {})")
 
 
-def _map(ctx: _Ctx, v: Any, field: str) -> Mapping[str, Any]:
-    if not isinstance(v, Mapping):
-        raise ctx.err(field, f"expected a mapping, got {type(v).__name__}")
-    return v
-
-
-def _source_query(ctx: _Ctx, v: Any, field: str, counter: bool) -> Query:
-    d = _map(ctx, v, field)
+def _source_query(ctx: Ctx, v: Raw, field: str, counter: bool) -> Query:
+    d = mapping(ctx, v, field)
     _known(ctx, d, ("metricSource",), f"{field}.")
-    ms = _map(ctx, d.get("metricSource"), f"{field}.metricSource")
+    ms = mapping(ctx, d.get("metricSource"), f"{field}.metricSource")
     _known(ctx, ms, ("type", "spec", "metricSourceRef"), f"{field}.metricSource.")
     if ms.get("type") != "Prometheus":
         raise ctx.err(f"{field}.metricSource.type", f"only Prometheus metric sources are supported, got {ms.get('type')!r}")
-    spec = _map(ctx, ms.get("spec"), f"{field}.metricSource.spec")
+    spec = mapping(ctx, ms.get("spec"), f"{field}.metricSource.spec")
     _known(ctx, spec, ("query",), f"{field}.metricSource.spec.")
-    return _query(ctx, {"query": spec.get("query"), "counter": counter}, f"{field}.metricSource.spec.query")
+    return query(ctx, spec.get("query"), f"{field}.metricSource.spec.query", counter)
 
 
-def _sli_spec(ctx: _Ctx, v: Any, field: str) -> tuple[str, dict[str, Any]]:
-    d = _map(ctx, v, field)
+def _sli_spec(ctx: Ctx, v: Raw, field: str) -> tuple[str, dict[str, Query]]:
+    d = mapping(ctx, v, field)
     _known(ctx, d, ("ratioMetric", "thresholdMetric", "description"), f"{field}.")
     if "ratioMetric" in d:
-        rm = _map(ctx, d["ratioMetric"], f"{field}.ratioMetric")
+        rm = mapping(ctx, d["ratioMetric"], f"{field}.ratioMetric")
         _known(ctx, rm, ("counter", "good", "bad", "total"), f"{field}.ratioMetric.")
         counter = rm.get("counter", False)
         if not isinstance(counter, bool):
@@ -71,10 +67,10 @@ def _sli_spec(ctx: _Ctx, v: Any, field: str) -> tuple[str, dict[str, Any]]:
     raise ctx.err(field, "needs ratioMetric or thresholdMetric (rawMetric is not supported)")
 
 
-def _window(ctx: _Ctx, v: Any) -> tuple[pd.Timedelta, str | None, str | None]:
+def _window(ctx: Ctx, v: Raw) -> tuple[pd.Timedelta, str | None, str | None]:
     if not isinstance(v, list) or len(v) != 1:
         raise ctx.err("spec.timeWindow", "expected a list with exactly one time window")
-    d = _map(ctx, v[0], "spec.timeWindow[0]")
+    d = mapping(ctx, v[0], "spec.timeWindow[0]")
     _known(ctx, d, ("duration", "isRolling", "calendar"), "spec.timeWindow[0].")
     dur = str(d.get("duration", ""))
     rolling = d.get("isRolling", "calendar" not in d)
@@ -83,47 +79,43 @@ def _window(ctx: _Ctx, v: Any) -> tuple[pd.Timedelta, str | None, str | None]:
         if not m:
             raise ctx.err("spec.timeWindow[0].duration", f"a rolling window needs a duration like 28d, 1w, 6h, got {dur!r}")
         return parse_duration(dur, field="duration"), None, None
-    cal = _map(ctx, d.get("calendar"), "spec.timeWindow[0].calendar")
+    cal = mapping(ctx, d.get("calendar"), "spec.timeWindow[0].calendar")
     _known(ctx, cal, ("startTime", "timeZone"), "spec.timeWindow[0].calendar.")
     kind = {"1M": "month", "1Q": "quarter"}.get(dur)
     if kind is None:
         raise ctx.err("spec.timeWindow[0].duration", f"calendar windows of 1M (month) or 1Q (quarter) are supported, got {dur!r}")
-    tz = str(cal.get("timeZone", "UTC"))
-    try:
-        pd.Timestamp("2026-01-01", tz=tz)
-    except Exception as exc:  # noqa: BLE001
-        raise ctx.err("spec.timeWindow[0].calendar.timeZone", f"unknown time zone {tz!r}") from exc
+    tz = time_zone(ctx, cal.get("timeZone", "UTC"), "spec.timeWindow[0].calendar.timeZone")
     return pd.Timedelta(days=31 if kind == "month" else 92), kind, tz
 
 
-def parse_openslo(docs: Sequence[Any], *, file: str) -> list[SLO]:
+def parse_openslo(docs: Sequence[Raw], *, file: str) -> list[SLO]:
     """SLOs of a multi-document OpenSLO v1 file."""
-    ctx = _Ctx(file)
-    slis: dict[str, tuple[str, dict[str, Any]]] = {}
+    ctx = Ctx(file)
+    slis: dict[str, tuple[str, dict[str, Query]]] = {}
     slo_docs = []
     for i, doc in enumerate(docs):
-        d = _map(ctx, doc, f"document {i + 1}")
+        d = mapping(ctx, doc, f"document {i + 1}")
         if d.get("apiVersion") != "openslo/v1":
             raise ctx.err(f"document {i + 1}.apiVersion", f"expected 'openslo/v1', got {d.get('apiVersion')!r}")
         if d.get("kind") not in KINDS:
             raise ctx.err(f"document {i + 1}.kind", f"only kind SLO and SLI are supported, got {d.get('kind')!r}")
-        meta = _map(ctx, d.get("metadata"), f"document {i + 1}.metadata")
+        meta = mapping(ctx, d.get("metadata"), f"document {i + 1}.metadata")
         name = meta.get("name")
         if not isinstance(name, str) or not name:
             raise ctx.err(f"document {i + 1}.metadata.name", "required")
         if d["kind"] == "SLI":
-            slis[name] = _sli_spec(_Ctx(file, name), d.get("spec"), "spec")
+            slis[name] = _sli_spec(Ctx(file, name), d.get("spec"), "spec")
         else:
             slo_docs.append((name, d))
     if not slo_docs:
         raise ctx.err("kind", "the file has no kind: SLO document")
     out = []
     for name, d in slo_docs:
-        c = _Ctx(file, name)
-        spec = _map(c, d.get("spec"), "spec")
+        c = Ctx(file, name)
+        spec = mapping(c, d.get("spec"), "spec")
         _known(c, spec, ("description", "service", "indicator", "indicatorRef", "timeWindow", "budgetingMethod", "objectives"), "spec.")
         if "indicator" in spec:
-            ind = _map(c, spec["indicator"], "spec.indicator")
+            ind = mapping(c, spec["indicator"], "spec.indicator")
             sli = _sli_spec(c, ind.get("spec"), "spec.indicator.spec")
         elif "indicatorRef" in spec:
             ref = spec["indicatorRef"]
@@ -140,13 +132,13 @@ def parse_openslo(docs: Sequence[Any], *, file: str) -> list[SLO]:
         if not isinstance(objs, list) or not objs:
             raise c.err("spec.objectives", "expected a non-empty list")
         for j, o in enumerate(objs):
-            o = _map(c, o, f"spec.objectives[{j}]")
+            o = mapping(c, o, f"spec.objectives[{j}]")
             f = f"spec.objectives[{j}]"
             _known(c, o, ("displayName", "op", "value", "target", "targetPercent", "timeSliceTarget", "timeSliceWindow"), f"{f}.")
             if "target" in o:
-                target = _number(c, o["target"], f"{f}.target", lo=0, hi=1, open_lo=True, open_hi=True)
+                target = number(c, o["target"], f"{f}.target", lo=0, hi=1, open_lo=True, open_hi=True)
             elif "targetPercent" in o:
-                target = _number(c, o["targetPercent"], f"{f}.targetPercent", lo=0, hi=100, open_lo=True, open_hi=True) / 100
+                target = number(c, o["targetPercent"], f"{f}.targetPercent", lo=0, hi=100, open_lo=True, open_hi=True) / 100
             else:
                 raise c.err(f"{f}.target", "required (target or targetPercent)")
             ts_window = None
@@ -157,7 +149,7 @@ def parse_openslo(docs: Sequence[Any], *, file: str) -> list[SLO]:
                 except ConfigError as exc:
                     raise c.err(f"{f}.timeSliceWindow", f"required for {method} (e.g. 1m, 5m)") from exc
                 if method == "Timeslices" and sli[0] == "ratio":
-                    ts_target = _number(c, o.get("timeSliceTarget"), f"{f}.timeSliceTarget", lo=0, hi=1)
+                    ts_target = number(c, o.get("timeSliceTarget"), f"{f}.timeSliceTarget", lo=0, hi=1)
             kind, qs = sli
             if kind == "ratio":
                 if "op" in o or "value" in o:
@@ -171,7 +163,7 @@ def parse_openslo(docs: Sequence[Any], *, file: str) -> list[SLO]:
                 op = o.get("op")
                 if op not in THRESHOLD_OPS:
                     raise c.err(f"{f}.op", f"expected one of {', '.join(THRESHOLD_OPS)}, got {op!r}")
-                value = _number(c, o.get("value"), f"{f}.value")
+                value = number(c, o.get("value"), f"{f}.value")
                 strict = op in ("lt", "gt")
                 if op in ("lt", "lte"):
                     model = SLI("gauge_range", metric=qs["metric"], upper=value, strict=strict)
@@ -195,3 +187,11 @@ def parse_openslo(docs: Sequence[Any], *, file: str) -> list[SLO]:
     if dup:
         raise SpecError(f"{file}: SLO {dup!r} is defined twice", file=file, slo=dup, field="metadata.name")
     return out
+
+
+def load_openslo(docs: Sequence[Raw], *, file: str, base: Spec | None = None) -> Spec:
+    """The spec of an OpenSLO file's documents; with ``base``, its SLOs override or add to the base's."""
+    slos = parse_openslo(docs, file=file)
+    if base is not None:
+        return replace(base, slos=tuple(merge(base.slos, slos)), source=file)
+    return Spec(tuple(slos), (), default_burn_rates(), source=file)
