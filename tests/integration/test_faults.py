@@ -1,76 +1,34 @@
-"""Faults: a real Prometheus killed mid-pull, answers 500/429, a server that hangs,
-warnings in answers.
+"""Faults: a real Prometheus killed mid-pull, answers 500/429, timeouts, a server that
+hangs, cut-short and wrongly shaped answers, warnings in answers.
 
 The kill is real (SIGKILL of the daemon's own PID, from the progress callback
-after the second piece arrived). 500/429 answers and injected warnings come
-from a transport adapter placed in front of the real server: the one place a
-fake is used, for faults a real server does not produce on demand. The hanging
-server is a real socket that accepts connections and never answers.
+after the second piece arrived). 500/429 answers, injected warnings and broken
+bodies come from :class:`~capacity.testing.faults.FaultTransport`, placed in front
+of the production transport (plain http, http.client) that the source would use
+itself: the one place a fake is used, for faults a real server does not produce on
+demand; every other request of those tests goes through the production path, to
+the real server. Timeouts are real: the hanging server is a real socket that
+accepts connections and never answers.
 """
 from __future__ import annotations
 
-import json
 import socket
-import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import requests
-from requests.adapters import HTTPAdapter
-from requests.structures import CaseInsensitiveDict
 
-from capacity.core.errors import ConnectionFailed, QueryError, RetriesExhausted
+from capacity.core.errors import ConnectionFailed, QueryError, RetriesExhausted, SourceError
 from capacity.metrics.promql import selector
+from capacity.sources.prometheus._plainhttp import PlainTransport
 from capacity.sources.prometheus.cache import CacheKey, PullCache
 from capacity.sources.prometheus.source import PrometheusSource
+from capacity.testing.faults import WARNING, WRONG_SHAPE, FaultTransport, Reply
 
-from .test_prometheus_pull import assert_same, counting_session, lookup_truth
+from .test_prometheus_pull import assert_same, lookup_truth, recording
 
 pytestmark = pytest.mark.integration
-
-
-class FaultAdapter(HTTPAdapter):
-    """Answers from a script, one action per request, then passes through to the real server.
-
-    Actions: ``(status, headers)`` a canned error answer; ``"warn"`` the real answer
-    with a warning added; ``"timeout"`` a read timeout; ``"pass"`` the real answer.
-    """
-
-    def __init__(self, script: list) -> None:
-        super().__init__()
-        self.script = list(script)
-        self.sent: list[str] = []
-        self._lock = threading.Lock()
-
-    def send(self, request, *args, **kwargs):  # type: ignore[override]
-        with self._lock:
-            action = self.script.pop(0) if self.script else "pass"
-            self.sent.append(action if isinstance(action, str) else str(action[0]))
-        if action == "timeout":
-            raise requests.exceptions.ReadTimeout("read timed out (injected)", request=request)
-        if isinstance(action, tuple):
-            status, headers = action
-            resp = requests.Response()
-            resp.status_code = status
-            resp.reason = "injected"
-            resp.headers = CaseInsensitiveDict({"Content-Type": "application/json", **headers})
-            resp._content = json.dumps({"status": "error", "errorType": "internal", "error": "injected fault"}).encode()
-            resp.url, resp.request = request.url, request
-            return resp
-        resp = super().send(request, *args, **kwargs)
-        if action == "warn":
-            body = json.loads(resp.content)
-            body["warnings"] = ["injected: remote store unavailable, results may be partial"]
-            resp._content = json.dumps(body).encode()
-        return resp
-
-
-def _session(script: list) -> tuple[requests.Session, FaultAdapter]:
-    adapter = FaultAdapter(script)
-    s = requests.Session()
-    s.mount("http://", adapter)
-    return s, adapter
 
 
 def _truth(srv, name: str, start, end, step) -> pd.DataFrame:
@@ -109,43 +67,64 @@ def test_server_killed_mid_pull_then_restarted(prometheus_factory, tmp_path):
 
     # restart on the same port and TSDB: the next pull fetches only what is missing, exactly right
     again = prometheus_factory(tsdb_dir=srv.tsdb_dir, port=srv.server.port)
-    session, seen = counting_session()
-    src2 = PrometheusSource(again.url, cache_dir=tmp_path, max_points=1000, session=session)
+    rec = recording(again.url)
+    src2 = PrometheusSource(again.url, cache_dir=tmp_path, max_points=1000, transport=rec)
     got = src2.fetch(selector(name), start, end, step)
-    asked = [tuple(int(round(float(r.url.split(f"{k}=")[1].split("&")[0]) * 1e9)) for k in ("start", "end")) for r in seen]
+    asked = [tuple(int(round(float(r.params[k]) * 1e9)) for k in ("start", "end")) for r in rec.sent]
     assert all(hi < a or lo > b for lo, hi in asked for a, b in entry.covered)  # nothing fetched twice
     assert sum((hi - lo) // step.value + 1 for lo, hi in asked) + covered_points == n_points  # nothing missed
     assert_same(got.frame, _truth(srv, name, start, end, step))
 
 
+def _plain(faults: FaultTransport) -> PlainTransport:
+    """The production plain-http transport behind ``faults`` (it must be the one)."""
+    assert isinstance(faults.inner, PlainTransport)
+    return faults.inner
+
+
 def test_500_then_429_are_retried_and_the_data_is_right(prometheus, tmp_path):
-    session, adapter = _session([(500, {}), (429, {"Retry-After": "0.2"}), "pass"])
-    src = PrometheusSource(prometheus.url, cache=False, session=session, retries=3, backoff=0.01, concurrency=1)
+    faults = FaultTransport.around(prometheus.url, [Reply(500), Reply(429, {"Retry-After": "0.2"}), "pass"])
+    src = PrometheusSource(prometheus.url, cache=False, transport=faults, retries=3, backoff=0.01, concurrency=1)
     waits: list[tuple[object, float]] = []
-    src.transport.on_retry = lambda status, delay: waits.append((status, delay))
+    src.client.on_retry = lambda status, delay: waits.append((status, delay))
     start, end, step = prometheus.start, prometheus.start + pd.Timedelta(hours=6), pd.Timedelta("1m")
     got = src.fetch(selector("redis_memory_used_bytes"), start, end, step)
-    assert adapter.sent == ["500", "429", "pass"]
+    assert faults.actions == ["500", "429", "pass"]
     assert waits[0][0] == 500 and waits[1] == (429, 0.2)  # Retry-After honoured
     assert_same(got.frame, _truth(prometheus, "redis_memory_used_bytes", start, end, step))
+    assert _plain(faults).sent == 1 and _plain(faults).opened == 1  # the real answer came over plain http
 
 
 def test_persistent_500_is_reported_with_attempts_and_status(prometheus):
-    session, adapter = _session([(503, {})] * 10)
-    src = PrometheusSource(prometheus.url, cache=False, session=session, retries=2, backoff=0.01)
+    faults = FaultTransport.around(prometheus.url, [Reply(503)] * 10)
+    src = PrometheusSource(prometheus.url, cache=False, transport=faults, retries=2, backoff=0.01)
     with pytest.raises(RetriesExhausted) as err:
         src.fetch("up", prometheus.start, prometheus.start + pd.Timedelta(hours=1), pd.Timedelta("1m"))
-    assert err.value.attempts == 3 and err.value.status == 503 and len(adapter.sent) == 3
+    assert err.value.attempts == 3 and err.value.status == 503 and faults.actions == ["503"] * 3
     assert prometheus.url in str(err.value) and "'up'" in str(err.value) and "HTTP 503" in str(err.value)
 
 
-def test_timeout_is_retried_then_succeeds(prometheus):
-    session, adapter = _session(["timeout", "pass"])
-    src = PrometheusSource(prometheus.url, cache=False, session=session, retries=2, backoff=0.01)
+def test_a_real_timeout_is_retried_then_succeeds(prometheus):
+    """The first attempt goes, through the plain-http transport, to a socket that never
+    answers: its own timeout fires; the retry gets the real answer."""
+    faults = FaultTransport.around(prometheus.url, ["hang", "pass"])
+    src = PrometheusSource(prometheus.url, cache=False, transport=faults, timeout=0.5, retries=2, backoff=0.01)
+    waits: list[object] = []
+    src.client.on_retry = lambda status, delay: waits.append(status)
     start, end, step = prometheus.start, prometheus.start + pd.Timedelta(hours=2), pd.Timedelta("1m")
     got = src.fetch(selector("up"), start, end, step)
-    assert adapter.sent == ["timeout", "pass"]
+    assert faults.actions == ["hang", "pass"] and waits == ["timeout"]
+    assert _plain(faults).sent == 2 and _plain(faults).opened == 2  # both attempts sent by the plain-http transport
     assert_same(got.frame, _truth(prometheus, "up", start, end, step))
+
+
+def test_refused_connection_is_retried_then_succeeds(prometheus):
+    faults = FaultTransport.around(prometheus.url, ["refuse", "pass"])
+    src = PrometheusSource(prometheus.url, cache=False, transport=faults, retries=1, backoff=0.01)
+    waits: list[object] = []
+    src.client.on_retry = lambda status, delay: waits.append(status)
+    got = src.fetch(selector("up"), prometheus.start, prometheus.start + pd.Timedelta(hours=1), pd.Timedelta("1m"))
+    assert faults.actions == ["refuse", "pass"] and waits == ["connection"] and len(got.frame) > 0
 
 
 def test_hanging_server_times_out_and_is_reported(tmp_path):
@@ -154,57 +133,66 @@ def test_hanging_server_times_out_and_is_reported(tmp_path):
         hang.listen(16)
         url = f"http://127.0.0.1:{hang.getsockname()[1]}"
         src = PrometheusSource(url, cache_dir=tmp_path, timeout=0.3, retries=1, backoff=0.01)
+        assert isinstance(src.transport, PlainTransport)
         with pytest.raises(RetriesExhausted) as err:
             src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T01:00Z"), pd.Timedelta("1m"))
     assert err.value.status == "timeout" and err.value.attempts == 2 and url in str(err.value)
+    assert "no answer within 0.3 s" in str(err.value)
     assert not list(Path(tmp_path).glob("*.arrow"))  # nothing cached from a failed pull
 
 
+@pytest.mark.parametrize("fault,says", [("truncate", "cannot read the answer"), (WRONG_SHAPE, "expected a matrix")])
+def test_broken_answers_are_clear_errors_naming_url_and_query(prometheus, fault, says):
+    faults = FaultTransport.around(prometheus.url, [fault])
+    src = PrometheusSource(prometheus.url, cache=False, transport=faults, retries=3)
+    with pytest.raises(SourceError) as err:
+        src.fetch(selector("up"), prometheus.start, prometheus.start + pd.Timedelta(hours=1), pd.Timedelta("1m"))
+    text = str(err.value)
+    assert says in text and prometheus.url in text and repr(selector("up")) in text and "\n" not in text
+    assert err.value.context["query"] == selector("up") and len(faults.sent) == 1  # not retried
+
+
 def test_bad_query_is_not_retried(prometheus):
-    session, seen = counting_session()
-    src = PrometheusSource(prometheus.url, cache=False, session=session, retries=4)
+    rec = recording(prometheus.url)
+    src = PrometheusSource(prometheus.url, cache=False, transport=rec, retries=4)
     with pytest.raises(QueryError):
         src.fetch("rate(up[5m]", prometheus.start, prometheus.start + pd.Timedelta(hours=1), pd.Timedelta("1m"))
-    assert len(seen) == 1
+    assert len(rec.sent) == 1 and _plain(rec).sent == 1
 
 
 def test_warnings_are_surfaced(prometheus):
-    session, _ = _session(["warn"])
-    src = PrometheusSource(prometheus.url, cache=False, session=session)
+    faults = FaultTransport.around(prometheus.url, ["warn"])
+    src = PrometheusSource(prometheus.url, cache=False, transport=faults)
     got = src.fetch("up", prometheus.start, prometheus.start + pd.Timedelta(hours=1), pd.Timedelta("1m"))
-    assert got.warnings == ("injected: remote store unavailable, results may be partial",)
-    assert len(got.frame) > 0
+    assert got.warnings == (WARNING,)
+    assert len(got.frame) > 0 and _plain(faults).sent == 1
 
 
-class FailQuery(HTTPAdapter):
-    """Passes every request through to the real server, except those for one query: HTTP 503."""
+def test_long_queries_are_posted(prometheus):
+    """A query longer than a URL should carry goes as a POST form, through the plain-http transport."""
+    rec = recording(prometheus.url)
+    query = selector("up") + " or " + " or ".join(f'up{{job="absent-{i:04d}"}}' for i in range(200))
+    start, end, step = prometheus.start, prometheus.start + pd.Timedelta(hours=2), pd.Timedelta("1m")
+    got = PrometheusSource(prometheus.url, cache=False, transport=rec).fetch(query, start, end, step)
+    assert [r.method for r in rec.sent] == ["POST"] and _plain(rec).sent == 1
+    assert sorted(got.labels["unique_id"]) == sorted(prometheus.labels.loc[prometheus.labels["__name__"] == "up", "unique_id"])
 
-    def __init__(self, needle: str) -> None:
-        super().__init__()
-        self.needle, self.sent = needle, []
 
-    def send(self, request, *args, **kwargs):  # type: ignore[override]
-        failing = self.needle in requests.utils.unquote(request.url)
-        self.sent.append(failing)
-        if not failing:
-            return super().send(request, *args, **kwargs)
-        resp = requests.Response()
-        resp.status_code, resp.reason, resp._content = 503, "injected", b"unavailable"
-        resp.url, resp.request = request.url, request
-        return resp
+def _fail_http_requests(url: str, params: Mapping[str, str]) -> Reply | None:
+    """HTTP 503 for one query, the real answer for the others."""
+    return Reply(503, body=b"unavailable") if params["query"] == selector("http_requests_total") else None
 
 
 def test_many_metrics_one_failing_keeps_the_others_cached(prometheus, tmp_path):
     names = ["pg_stat_activity_count", "http_requests_total", "pg_up"]  # raw series (no catalog name)
     start, end, step = prometheus.start, prometheus.start + pd.Timedelta(hours=30), pd.Timedelta("1m")
-    adapter = FailQuery('query=http_requests_total&')
-    session = requests.Session()
-    session.mount("http://", adapter)
-    src = PrometheusSource(prometheus.url, cache_dir=tmp_path, session=session, max_points=500, concurrency=1,
+    faults = FaultTransport.around(prometheus.url, rule=_fail_http_requests)
+    src = PrometheusSource(prometheus.url, cache_dir=tmp_path, transport=faults, max_points=500, concurrency=1,
                            retries=1, backoff=0.01)
     with pytest.raises(RetriesExhausted) as err:
         src.fetch_many([(selector(n), start, end, step) for n in names])
-    assert "http_requests_total" in str(err.value) and err.value.status == 503
+    assert "http_requests_total" in str(err.value) and err.value.status == 503 and "unavailable" in str(err.value)
+    assert "503" in faults.actions and _plain(faults).sent == faults.actions.count("pass") > 0
     cache = PullCache(tmp_path)
     grid_key = lambda n: CacheKey(prometheus.url, selector(n), int(step.value), start.value % step.value)  # noqa: E731
     first = cache.load(grid_key(names[0]))  # finished before the failure: whole, right, and cached
@@ -213,9 +201,9 @@ def test_many_metrics_one_failing_keeps_the_others_cached(prometheus, tmp_path):
     assert cache.load(grid_key(names[1])) is None  # nothing of the failing query
     assert not list(Path(tmp_path).glob("*.tmp"))
     # the next pull (no fault) fetches the rest only, and everything is right
-    session2, seen = counting_session()
-    src2 = PrometheusSource(prometheus.url, cache_dir=tmp_path, session=session2, max_points=500)
+    rec = recording(prometheus.url)
+    src2 = PrometheusSource(prometheus.url, cache_dir=tmp_path, transport=rec, max_points=500)
     got = src2.fetch_many([(selector(n), start, end, step) for n in names])
-    assert not any(selector(names[0]) in requests.utils.unquote(r.url) for r in seen)
+    assert rec.sent and not any(r.params["query"] == selector(names[0]) for r in rec.sent)
     for n, pulled in zip(names, got):
         assert_same(pulled.frame, _truth(prometheus, n, start, end, step))

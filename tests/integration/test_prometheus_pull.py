@@ -9,14 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import requests
 from prometheus_api_client import PrometheusConnect
-from requests.adapters import HTTPAdapter
 
 from capacity.metrics.catalog import default_catalog
 from capacity.core.errors import ConnectionFailed, QueryError, UnknownMetricError
 from capacity.metrics.promql import selector
 from capacity.sources.prometheus.source import PrometheusSource
+from capacity.testing.faults import FaultTransport
 
 pytestmark = pytest.mark.integration
 LOOKBACK = np.int64(5 * 60 * 10**9)
@@ -36,18 +35,10 @@ def lookup_truth(raw: pd.DataFrame, uid: str, start: pd.Timestamp, end: pd.Times
     )
 
 
-def counting_session() -> tuple[requests.Session, list[requests.PreparedRequest]]:
-    """A real session whose adapter records each request it sends (nothing is faked)."""
-    seen: list[requests.PreparedRequest] = []
-
-    class Counting(HTTPAdapter):
-        def send(self, request, *args, **kwargs):  # type: ignore[override]
-            seen.append(request)
-            return super().send(request, *args, **kwargs)
-
-    s = requests.Session()
-    s.mount("http://", Counting())
-    return s, seen
+def recording(url: str) -> FaultTransport:
+    """The production transport for ``url`` behind a test transport with no fault:
+    ``.sent`` records each request (nothing is faked)."""
+    return FaultTransport.around(url)
 
 
 def assert_same(got: pd.DataFrame, want: pd.DataFrame) -> None:
@@ -120,10 +111,11 @@ def test_catalog_metric_equals_prometheus_api_client(prometheus, metric):
 
 
 def test_second_pull_reads_only_the_cache(prometheus, tmp_path):
-    session, seen = counting_session()
-    src = PrometheusSource(prometheus.url, cache_dir=tmp_path, max_points=2000, session=session)
+    rec = recording(prometheus.url)
+    src = PrometheusSource(prometheus.url, cache_dir=tmp_path, max_points=2000, transport=rec)
     start, end, step = prometheus.start, prometheus.start + pd.Timedelta(days=4), pd.Timedelta("1m")
     first = src.fetch(selector("redis_connected_clients"), start, end, step)
+    seen = rec.sent
     n_first = len(seen)
     assert n_first == 3  # 5761 points / 2000 per piece
     again = src.fetch(selector("redis_connected_clients"), start, end, step)
@@ -133,14 +125,14 @@ def test_second_pull_reads_only_the_cache(prometheus, tmp_path):
 
 
 def test_longer_range_fetches_only_the_missing_part(prometheus, tmp_path):
-    session, seen = counting_session()
-    src = PrometheusSource(prometheus.url, cache_dir=tmp_path, max_points=5000, session=session)
+    rec = recording(prometheus.url)
+    src = PrometheusSource(prometheus.url, cache_dir=tmp_path, max_points=5000, transport=rec)
     q, step = selector("pg_stat_activity_count"), pd.Timedelta("1m")
     t0 = prometheus.start + pd.Timedelta(days=10)
     src.fetch(q, t0, t0 + pd.Timedelta(days=1), step)
-    seen.clear()
+    rec.sent.clear()
     longer = src.fetch(q, t0 - pd.Timedelta(hours=6), t0 + pd.Timedelta(days=2), step)
-    asked = sorted((float(r.url.split("start=")[1].split("&")[0]), float(r.url.split("end=")[1].split("&")[0])) for r in seen)
+    asked = sorted((float(r.params["start"]), float(r.params["end"])) for r in rec.sent)
     day1_lo, day1_hi = t0.timestamp(), (t0 + pd.Timedelta(days=1)).timestamp()
     assert asked[0] == ((t0 - pd.Timedelta(hours=6)).timestamp(), day1_lo - 60)
     assert asked[1][0] == day1_hi + 60 and asked[-1][1] == (t0 + pd.Timedelta(days=2)).timestamp()
@@ -178,11 +170,12 @@ def test_credentials_are_sent_but_never_stored(prometheus, tmp_path, monkeypatch
     secret = "Tok-9f8e7d6c5b4a"
     monkeypatch.setenv("CAPACITY_BEARER_TOKEN", secret)
     monkeypatch.setenv("CAPACITY_HEADERS", "X-Scope-OrgID: tenant1")
-    session, seen = counting_session()
-    src = PrometheusSource(prometheus.url, cache_dir=tmp_path, session=session, max_points=500)
+    rec = recording(prometheus.url)
+    src = PrometheusSource(prometheus.url, cache_dir=tmp_path, transport=rec, max_points=500)
     start, end = prometheus.start, prometheus.start + pd.Timedelta(hours=20)
     got = src.fetch(selector("up"), start, end, pd.Timedelta("1m"))
-    assert len(got.frame) and len(seen) == 3
+    seen = rec.sent
+    assert len(got.frame) and len(seen) == 3 and rec.inner.sent == 3  # sent by the plain-http transport
     src.close()  # cache writes are finished
     assert all(r.headers["Authorization"] == f"Bearer {secret}" and r.headers["X-Scope-OrgID"] == "tenant1" for r in seen)
     files = [f for f in tmp_path.rglob("*") if f.is_file()]
@@ -229,6 +222,8 @@ def test_fetch_many_equals_one_fetch_per_metric(prometheus, tmp_path):
         assert_same(pulled.frame, want)
     many.close()
     # all from the cache now: the same frames, no request
-    warm = PrometheusSource(prometheus.url, cache_dir=tmp_path / "many", session=counting_session()[0])
+    rec = recording(prometheus.url)
+    warm = PrometheusSource(prometheus.url, cache_dir=tmp_path / "many", transport=rec)
     for pulled, again in zip(got, warm.fetch_many([(selector(n), start, end, step) for n in names])):
         pd.testing.assert_frame_equal(pulled.frame, again.frame)
+    assert rec.sent == []

@@ -6,10 +6,13 @@ import pytest
 import requests
 
 from capacity.core.errors import ConfigError, ConnectionFailed
-from capacity.sources.prometheus.auth import BasicAuth, BearerAuth, from_env, public_url
+from capacity.sources.prometheus._plainhttp import PlainTransport
+from capacity.sources.prometheus._requests import RequestsTransport
+from capacity.sources.prometheus.auth import BasicAuth, BearerAuth, auth_headers, from_env, public_url
 from capacity.sources.prometheus.source import PrometheusSource
 
 SECRET = "s3cr3t-Tok3n-xyz"
+T0, T2 = pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T00:02Z")
 
 
 def _prepared(auth) -> requests.PreparedRequest:
@@ -25,6 +28,7 @@ def test_bearer_token_from_variable_and_file(tmp_path):
     creds = from_env({"CAPACITY_BEARER_TOKEN_FILE": str(f)})
     assert _prepared(creds.auth).headers["Authorization"] == f"Bearer {SECRET}"
     assert SECRET not in repr(creds) and SECRET not in repr(creds.auth)
+    assert auth_headers(creds.auth) == {"Authorization": f"Bearer {SECRET}"} and auth_headers(None) == {}
 
 
 def test_basic_auth_with_password_file(tmp_path):
@@ -130,10 +134,50 @@ def test_direct_http_path_sends_credentials_and_tenant_headers(env, expected, mo
     for k, v in {**env, "CAPACITY_HEADERS": "X-Scope-OrgID: tenant1"}.items():
         monkeypatch.setenv(k, v)
     with _Recorder() as srv:
-        src = PrometheusSource(srv.url, cache=False)
-        assert src.transport._direct  # plain http, our own session: urllib3's pool, not requests' Session.send
-        got = src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T00:02Z"), pd.Timedelta("1m"))
-        src.close()
-    assert got.frame["y"].tolist() == [1.0]
-    assert [h["Authorization"] for h in srv.seen] == [expected]
-    assert srv.seen[0]["X-Scope-OrgID"] == "tenant1" and srv.seen[0]["Accept-Encoding"] == "identity"
+        plain = PrometheusSource(srv.url, cache=False)
+        assert isinstance(plain.transport, PlainTransport)  # plain http, static credentials: the http.client transport
+        got = plain.fetch("up", T0, T2, pd.Timedelta("1m"))
+        plain.close()
+        viareq = PrometheusSource(srv.url, cache=False, session=requests.Session())
+        assert isinstance(viareq.transport, RequestsTransport)  # a session: requests sends
+        again = viareq.fetch("up", T0, T2, pd.Timedelta("1m"))
+        viareq.close()
+    assert got.frame["y"].tolist() == again.frame["y"].tolist() == [1.0]
+    assert [h["Authorization"] for h in srv.seen] == [expected, expected]
+    assert all(h["X-Scope-OrgID"] == "tenant1" and h["Accept-Encoding"] == "identity" for h in srv.seen)
+
+
+class _Signing(requests.auth.AuthBase):
+    """An auth object that signs each request (so it must be applied by requests)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        self.calls += 1
+        r.headers["X-Signature"] = f"sig-{self.calls}"
+        return r
+
+
+def test_an_auth_object_that_signs_each_request_goes_through_requests():
+    signing = _Signing()
+    with _Recorder() as srv:
+        src = PrometheusSource(srv.url, cache=False, auth=signing)
+        assert isinstance(src.transport, RequestsTransport)
+        src.fetch("up", T0, T2, pd.Timedelta("1m"))
+        src.fetch("up", T0, T2 + pd.Timedelta("1m"), pd.Timedelta("1m"))
+    assert [h["X-Signature"] for h in srv.seen] == ["sig-1", "sig-2"] and "Authorization" not in srv.seen[0]
+    with pytest.raises(ConfigError) as err:  # the transport would not apply it: said at once
+        PrometheusSource(srv.url, auth=signing, transport=PlainTransport())
+    assert err.value.field == "transport"
+
+
+def test_transport_choice(monkeypatch):
+    assert isinstance(PrometheusSource("http://127.0.0.1:9", cache=False).transport, PlainTransport)
+    assert isinstance(PrometheusSource("https://127.0.0.1:9", cache=False).transport, RequestsTransport)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert isinstance(PrometheusSource("http://prom.example:9090", cache=False).transport, RequestsTransport)
+    mine = PlainTransport()
+    assert PrometheusSource("http://prom.example:9090", cache=False, transport=mine).transport is mine

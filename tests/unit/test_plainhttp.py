@@ -1,18 +1,22 @@
-"""The plain-http keep-alive pool against a real loopback HTTP server with scripted behaviour:
-connection reuse, a connection the server dropped while idle, chunked and truncated bodies."""
+"""The plain-http transport against a real loopback HTTP server with scripted behaviour:
+connection reuse, a connection the server dropped while idle, chunked and truncated bodies,
+compression, redirects (handed to requests), POST forms, timeouts."""
 from __future__ import annotations
 
 import gzip
-import http.client
 import http.server
+import socket
 import threading
+import zlib
 
 import pandas as pd
 import pytest
 
 from capacity.core.errors import ConnectionFailed
-from capacity.sources.prometheus._plainhttp import PlainPool
+from capacity.sources.prometheus._plainhttp import PlainTransport, decoded
+from capacity.sources.prometheus._requests import RequestsTransport
 from capacity.sources.prometheus.source import PrometheusSource
+from capacity.sources.prometheus.transport import Timeout, TransportError, reason_of
 
 BODY = b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up"},"values":[[1788220800,"1"]]}]}}'
 
@@ -20,7 +24,7 @@ BODY = b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":{
 class Server:
     """``mode``: 'keep' (keep-alive), 'drop' (closes each connection after answering, without
     saying so), 'chunked' (body in 7-byte chunks), 'short' (announces more bytes than it sends),
-    'gzip' (compresses when asked to), 'redirect' (302 to /moved/...)."""
+    'gzip' (compresses when asked to), 'redirect' (302 to /moved/...). POSTs answer with the form they got."""
 
     def __init__(self, mode: str) -> None:
         self.mode, self.connections, self.requests, self.seen = mode, 0, 0, []
@@ -67,6 +71,15 @@ class Server:
                 if outer.mode in ("drop", "short"):
                     self.close_connection = True
 
+            def do_POST(self):  # noqa: N802
+                outer.requests += 1
+                outer.seen.append(dict(self.headers))
+                form = self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(form)))
+                self.end_headers()
+                self.wfile.write(form)
+
             def log_message(self, *args):
                 pass
 
@@ -86,38 +99,69 @@ def server(request):
     srv.close()
 
 
+T0, T2 = pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T00:02Z")
+
+
+def _url(server: Server, path: str = "/x") -> str:
+    return f"http://127.0.0.1:{server.port}{path}"
+
+
 @pytest.mark.parametrize("server", ["keep"], indirect=True)
 def test_connections_are_kept_alive(server):
-    pool = PlainPool("127.0.0.1", server.port, timeout=5, size=2)
-    assert all(pool.get("/x?a=1", {}).body == BODY for _ in range(5))
-    assert server.requests == 5 and server.connections == 1
-    pool.close()
+    plain = PlainTransport(size=2)
+    answers = [plain.send("GET", _url(server), {"a": str(i)}, {}, 5) for i in range(5)]
+    assert all(a.status == 200 and a.body == BODY for a in answers)
+    assert answers[3].url == _url(server) + "?a=3" and answers[0].headers["content-type"] == "application/json"
+    assert server.requests == 5 and server.connections == 1 and plain.opened == 1 and plain.sent == 5
+    plain.close()
 
 
 @pytest.mark.parametrize("server", ["drop"], indirect=True)
 def test_a_connection_dropped_while_idle_is_replaced_at_once(server):
-    pool = PlainPool("127.0.0.1", server.port, timeout=5, size=2)
+    plain = PlainTransport(size=2)
     for _ in range(3):
-        assert pool.get("/x", {}).body == BODY
-    assert server.requests == 3 and server.connections == 3
-    pool.close()
+        assert plain.send("GET", _url(server), {}, {}, 5).body == BODY
+    assert server.requests == 3 and server.connections == 3 and plain.opened == 3
+    plain.close()
 
 
 @pytest.mark.parametrize("server", ["chunked"], indirect=True)
 def test_chunked_bodies_are_whole(server):
-    got = PlainPool("127.0.0.1", server.port, timeout=5, size=2).get("/x", {})
+    got = PlainTransport().send("GET", _url(server), {}, {}, 5)
     assert got.status == 200 and got.body == BODY
+
+
+@pytest.mark.parametrize("server", ["keep"], indirect=True)
+def test_post_sends_a_form(server):
+    got = PlainTransport().send("POST", _url(server), {"query": "up", "step": "60"}, {"X-Scope-OrgID": "t"}, 5)
+    assert got.body == b"query=up&step=60" and got.url == _url(server)
+    assert server.seen[0]["Content-Type"] == "application/x-www-form-urlencoded" and server.seen[0]["X-Scope-OrgID"] == "t"
 
 
 @pytest.mark.parametrize("server", ["short"], indirect=True)
 def test_a_truncated_body_is_retried_then_reported(server):
-    with pytest.raises(http.client.IncompleteRead):
-        PlainPool("127.0.0.1", server.port, timeout=5, size=2).get("/x", {})
-    src = PrometheusSource(f"http://127.0.0.1:{server.port}", cache=False, retries=1, backoff=0.01)
-    assert src.transport._direct
-    with pytest.raises(ConnectionFailed) as err:
-        src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T00:02Z"), pd.Timedelta("1m"))
-    assert "the answer was cut short (gave up after 2 attempts)" in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(TransportError) as err:
+        PlainTransport().send("GET", _url(server), {}, {}, 5)
+    assert err.value.reason == "the answer was cut short"
+    src = PrometheusSource(_url(server, ""), cache=False, retries=1, backoff=0.01)
+    assert isinstance(src.transport, PlainTransport)
+    with pytest.raises(ConnectionFailed) as cut:
+        src.fetch("up", T0, T2, pd.Timedelta("1m"))
+    assert "the answer was cut short (gave up after 2 attempts)" in str(cut.value) and "\n" not in str(cut.value)
+    assert src.transport.sent == 2
+
+
+def test_a_silent_server_times_out():
+    with socket.socket() as hang:  # accepts connections (kernel backlog), never answers
+        hang.bind(("127.0.0.1", 0))
+        hang.listen(4)
+        with pytest.raises(Timeout, match="no answer within 0.2 s"):
+            PlainTransport().send("GET", f"http://127.0.0.1:{hang.getsockname()[1]}/x", {}, {}, 0.2)
+
+
+def test_only_http_urls():
+    with pytest.raises(ValueError, match="only to http://"):
+        PlainTransport().send("GET", "https://127.0.0.1:9/x", {}, {}, 1)
 
 
 @pytest.mark.parametrize("server", ["gzip"], indirect=True)
@@ -125,32 +169,44 @@ def test_a_remote_server_may_compress_and_is_decoded(server, monkeypatch):
     from capacity.sources.prometheus import _http
 
     monkeypatch.setattr(_http, "_LOOPBACK", ())  # as if the server were on another host: compression is asked for
-    src = PrometheusSource(f"http://127.0.0.1:{server.port}", cache=False)
-    got = src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T00:02Z"), pd.Timedelta("1m"))
-    assert src.transport._direct and server.seen[0]["Accept-Encoding"] == "gzip"
+    src = PrometheusSource(_url(server, ""), cache=False)
+    got = src.fetch("up", T0, T2, pd.Timedelta("1m"))
+    assert isinstance(src.transport, PlainTransport) and src.transport.sent == 1
+    assert server.seen[0]["Accept-Encoding"] == "gzip, deflate"
     assert got.frame["y"].tolist() == [1.0]
+
+
+@pytest.mark.parametrize("server", ["gzip"], indirect=True)
+def test_loopback_is_asked_not_to_compress(server):
+    src = PrometheusSource(_url(server, ""), cache=False)
+    src.fetch("up", T0, T2, pd.Timedelta("1m"))
+    assert server.seen[0]["Accept-Encoding"] == "identity" and server.seen[0]["User-Agent"].startswith("capacity/")
 
 
 @pytest.mark.parametrize("server", ["redirect"], indirect=True)
 def test_a_redirect_is_followed_by_requests(server):
-    src = PrometheusSource(f"http://127.0.0.1:{server.port}", cache=False)
-    got = src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T00:02Z"), pd.Timedelta("1m"))
+    src = PrometheusSource(_url(server, ""), cache=False)
+    assert isinstance(src.transport, PlainTransport) and src.transport.following is None
+    got = src.fetch("up", T0, T2, pd.Timedelta("1m"))
     assert got.frame["y"].tolist() == [1.0]
-    assert not src.transport._direct  # requests sends from then on (it follows redirects)
-    assert server.requests == 3  # the direct GET, then requests' GET and its redirected GET
+    assert isinstance(src.transport.following, RequestsTransport)  # requests sends from then on (it follows redirects)
+    assert server.requests == 3  # the plain GET, then requests' GET and its redirected GET
+    src.fetch("up", T0, T2, pd.Timedelta("1m"))
+    assert server.requests == 5 and src.transport.sent == 1
 
 
 def test_content_encodings():
-    from capacity.sources.prometheus._http import _conn_reason, _decoded
-
-    assert _decoded(gzip.compress(BODY), "gzip") == BODY and _decoded(BODY, "") == BODY
-    import zlib
-
-    assert _decoded(zlib.compress(BODY), "deflate") == BODY
+    assert decoded(gzip.compress(BODY), "gzip") == BODY and decoded(BODY, "") == BODY
+    assert decoded(zlib.compress(BODY), "deflate") == BODY
     raw_deflate = zlib.compressobj(wbits=-zlib.MAX_WBITS)
-    assert _decoded(raw_deflate.compress(BODY) + raw_deflate.flush(), "deflate") == BODY
-    with pytest.raises(http.client.HTTPException) as err:
-        _decoded(BODY, "br")
-    assert _conn_reason(err.value) == "the answer came with Content-Encoding 'br', which was not asked for"
-    with pytest.raises(http.client.HTTPException, match="does not decompress"):
-        _decoded(gzip.compress(BODY)[:-9], "gzip")
+    assert decoded(raw_deflate.compress(BODY) + raw_deflate.flush(), "deflate") == BODY
+    with pytest.raises(TransportError) as err:
+        decoded(BODY, "br")
+    assert err.value.reason == "the answer came with Content-Encoding 'br', which was not asked for"
+    with pytest.raises(TransportError, match="does not decompress"):
+        decoded(gzip.compress(BODY)[:-9], "gzip")
+
+
+def test_reasons_name_no_url():
+    assert reason_of(ConnectionRefusedError(111, "Connection refused")) == "connection refused"
+    assert reason_of(ValueError("http://user:pw@host/")) == "ValueError"

@@ -1,35 +1,33 @@
-"""HTTP transport to a Prometheus-API server: prometheus-api-client's connection,
-our retries (exponential backoff + jitter, Retry-After), and typed errors.
+"""The client of one Prometheus-API server: headers, retries (exponential backoff +
+jitter, Retry-After) and typed errors, over a :class:`~.transport.Transport`.
 
-Retried: HTTP 5xx and 429, timeouts, refused/dropped connections.
+Retried: HTTP 5xx and 429, timeouts, refused/dropped/cut-short connections.
 Not retried: 4xx (a bad query is a QueryError carrying the query), TLS errors.
 No message names a credential: the URL shown is the public one (no user info).
 """
 from __future__ import annotations
 
 import email.utils
-import http.client
+import http
 import inspect
 import json
 import threading
 import time
-import zlib
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import requests
-import urllib3
-from prometheus_api_client import PrometheusConnect
-from requests.adapters import HTTPAdapter
-from requests.structures import CaseInsensitiveDict
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
-from urllib3.util.retry import Retry
 
+from ..._version import __version__
 from ...core.errors import ConnectionFailed, QueryError, RetriesExhausted, SourceError
-from ._plainhttp import PlainPool
-from .auth import BasicAuth, BearerAuth, Credentials
+from ._plainhttp import PlainTransport
+from ._requests import RequestsTransport
+from .auth import Credentials, auth_headers
+from .transport import Answer, Timeout, TLSError, Transport, TransportError
+
+__all__ = ["Aborted", "Client", "open_transport"]
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 #: tenacity >= 9.1 calls the first backoff 'multiplier' (and deprecates 'initial')
@@ -50,154 +48,91 @@ class Aborted(Exception):
     """Another piece of the same pull failed: stop quietly."""
 
 
-def _retry_after(resp: requests.Response) -> float | None:
-    value = resp.headers.get("Retry-After")
+def open_transport(url: str, creds: Credentials, *, size: int = 10, session: requests.Session | None = None) -> Transport:
+    """The transport for ``url``: :class:`PlainTransport` for ``http://`` without a proxy,
+    a session or an auth object that signs each request (it hands redirects to requests);
+    :class:`RequestsTransport` (``session`` if given) otherwise."""
+    static = auth_headers(creds.auth) is not None
+    if session is None and static and urlsplit(url).scheme == "http" and not requests.utils.get_environ_proxies(url):
+        return PlainTransport(size=size, follow=lambda: RequestsTransport(verify=creds.verify, size=size))
+    return RequestsTransport(session, auth=None if static else creds.auth, verify=creds.verify, size=size)
+
+
+def _retry_after(answer: Answer) -> float | None:
+    value = answer.headers.get("retry-after")
     if not value:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, when.timestamp() - time.time()) if when is not None else None
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, when.timestamp() - time.time())
 
 
-def _conn_reason(exc: BaseException) -> str:
-    text = repr(exc)
-    for needle, reason in (
-        ("Connection refused", "connection refused"),
-        ("RemoteDisconnected", "the server closed the connection"),
-        ("Connection reset", "connection reset by the server"),
-        ("Connection aborted", "connection aborted"),
-        ("IncompleteRead", "the answer was cut short"),
-        ("Name or service not known", "unknown host"),
-        ("nodename nor servname", "unknown host"),
-        ("No route to host", "no route to host"),
-    ):
-        if needle in text:
-            return reason
-    if isinstance(exc, http.client.HTTPException) and str(exc):
-        return str(exc)
-    return type(exc).__name__
-
-
-def _error_text(resp: requests.Response) -> str:
+def _error_text(answer: Answer) -> str:
     try:
-        body = resp.json()
+        body = json.loads(answer.body)
         if isinstance(body, dict) and body.get("error"):
             return f"{body.get('errorType', 'error')}: {body['error']}"
     except ValueError:
         pass
-    text = " ".join(resp.text.split())[:200]
-    return text or resp.reason or ""
-
-
-def _decoded(body: bytes, encoding: str) -> bytes:
-    """The body without its Content-Encoding (gzip or deflate; identity as is)."""
-    enc = encoding.strip().lower()
-    if enc in ("", "identity"):
-        return body
+    text = " ".join(answer.body.decode("utf-8", "replace").split())[:200]
+    if text:
+        return text
     try:
-        if enc in ("gzip", "x-gzip"):
-            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
-        if enc == "deflate":
-            try:
-                return zlib.decompress(body)
-            except zlib.error:
-                return zlib.decompress(body, -zlib.MAX_WBITS)  # raw deflate, as some servers send it
-    except zlib.error as exc:
-        raise http.client.HTTPException(f"the {enc} answer does not decompress ({exc})") from None
-    raise http.client.HTTPException(f"the answer came with Content-Encoding {encoding!r}, which was not asked for")
+        return http.HTTPStatus(answer.status).phrase
+    except ValueError:
+        return ""
 
 
-class Transport:
-    """One server: a requests session (injectable), headers, auth, TLS, retries."""
+class Client:
+    """One server over ``transport``: the credentials' and tenant headers, retries, typed errors.
 
-    def __init__(
-        self,
-        url: str,
-        creds: Credentials,
-        *,
-        timeout: float,
-        retries: int,
-        backoff: float,
-        max_wait: float = 30.0,
-        pool: int = 4,
-        session: requests.Session | None = None,
-    ) -> None:
+    Bearer and basic credentials are sent as headers; an auth object that signs each
+    request is the transport's to apply (:func:`open_transport` gives it to requests)."""
+
+    def __init__(self, url: str, creds: Credentials, transport: Transport, *, timeout: float, retries: int,
+                 backoff: float, max_wait: float = 30.0) -> None:
         self.url = url
+        self.transport = transport
         self.timeout = timeout
         self.retries = max(0, int(retries))
         self.backoff = backoff
         self.max_wait = max_wait
-        own = session is None
-        self.session = session if session is not None else requests.Session()
-        saved = OrderedDict(self.session.adapters)
-        # prometheus-api-client holds the connection settings; its own urllib3 retries are off (ours apply)
-        self.conn = PrometheusConnect(
-            url,
-            headers=dict(creds.headers) or None,
-            disable_ssl=creds.verify is False,
-            retry=Retry(0, read=False),
-            auth=creds.auth,
-            session=self.session,
-            timeout=timeout,
-        )
-        if own:
-            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(10, pool), max_retries=Retry(0, read=False))
-            self.session.mount(url + "/", adapter)
-        else:  # keep the caller's adapters (a test's fault injector) in charge
-            self.session.adapters = saved
-        self.verify = creds.verify
-        self.headers = dict(self.conn.headers or {})
-        if urlsplit(url).hostname in _LOOPBACK:  # compressing costs more than it saves on loopback
-            self.headers.setdefault("Accept-Encoding", "identity")
-        self._settings: dict[str, dict[str, Any]] = {}  # url -> requests' environment settings (proxies, CA bundle)
-        self._templates: dict[str, requests.PreparedRequest] = {}  # url -> prepared GET without its query string
-        self._direct_heads: dict[str, tuple[str, dict[str, str]]] = {}  # url -> (path, headers) of direct GETs
-        # plain-http GETs of our own session with static credentials skip requests' per-call machinery
-        # (session merging, hooks, cookie jars): http.client keep-alive connections, same headers, same errors
-        parts = urlsplit(url)
-        self._direct = own and parts.scheme == "http" and (creds.auth is None or type(creds.auth) in (BearerAuth, BasicAuth))
-        self._pool = PlainPool(parts.hostname or "", parts.port or 80, timeout=timeout, size=max(10, pool)) if self._direct else None
+        self.headers = {"User-Agent": f"capacity/{__version__}", **creds.headers, **(auth_headers(creds.auth) or {})}
+        if urlsplit(url).hostname in _LOOPBACK and not any(k.lower() == "accept-encoding" for k in self.headers):
+            self.headers["Accept-Encoding"] = "identity"  # compressing costs more than it saves on loopback
         #: called with (status, seconds to wait) before each retry: for logs and progress displays
         self.on_retry: Callable[[int | str, float], None] | None = None
 
     def close(self) -> None:
-        self.session.close()
-        if self._pool is not None:
-            self._pool.close()
+        self.transport.close()
 
     def _once(self, path: str, params: dict[str, str], query: str, stop: threading.Event | None) -> bytes:
         if stop is not None and stop.is_set():
             raise Aborted()
-        method = "POST" if len(query) > _POST_OVER else "GET"
         try:
-            url = self.conn.url + path
-            settings = self._settings.get(url)
-            if settings is None:  # the environment's proxy/CA settings, looked up once per URL
-                settings = self._settings[url] = self.session.merge_environment_settings(url, {}, True, self.verify, None)
-            resp = None
-            if self._direct and method == "GET" and not settings.get("proxies") and not self.session.cookies:
-                resp = self._send_direct(url, params)
-                if resp.is_redirect:  # requests follows redirects (and sees where they lead): from now on it sends
-                    self._direct, resp = False, None
-            if resp is None:
-                # stream: the body is read below in one call (requests' 10 KB iteration costs more than the parse)
-                resp = self.session.send(self._prepare(method, url, params), timeout=self.timeout, allow_redirects=True, **settings)
-        except requests.exceptions.SSLError as exc:
+            answer = self.transport.send("POST" if len(query) > _POST_OVER else "GET", self.url + path, params,
+                                         self.headers, self.timeout)
+        except TLSError as exc:
             raise ConnectionFailed(
-                f"TLS error talking to {self.url}: {_conn_reason(exc)} (set CAPACITY_CA_BUNDLE, or CAPACITY_TLS_VERIFY=false)",
-                url=self.url,
-                query=query,
+                f"TLS error talking to {self.url}: {exc.reason} (set CAPACITY_CA_BUNDLE, or CAPACITY_TLS_VERIFY=false)",
+                url=self.url, query=query,
             ) from None
-        except (requests.Timeout, TimeoutError):
+        except Timeout:
             raise _Transient("timeout", f"no answer within {self.timeout:g} s") from None
-        except (requests.ConnectionError, http.client.HTTPException, OSError) as exc:
-            raise _Transient("connection", _conn_reason(exc), connection=True) from None
-        code = resp.status_code
+        except TransportError as exc:
+            raise _Transient("connection", exc.reason, connection=True) from None
+        return self._read(answer, path, query)
+
+    def _read(self, answer: Answer, path: str, query: str) -> bytes:
+        """The body of a successful answer; a typed error (or a retry) otherwise."""
+        code, raw = answer.status, answer.body
         if code == 429 or code >= 500:
-            raise _Transient(code, f"HTTP {code} {_error_text(resp)}".strip(), retry_after=_retry_after(resp))
-        raw = self._body(resp)
+            raise _Transient(code, f"HTTP {code} {_error_text(answer)}".strip(), retry_after=_retry_after(answer))
         if code == 200 and raw.startswith(b'{"status":"success"'):
             return raw  # parsed by the caller, on its fast path
         try:
@@ -217,69 +152,13 @@ class Transport:
         if code != 200 or not isinstance(body, dict):
             what = "non-JSON answer" if body is None else f"HTTP {code}"
             raise SourceError(
-                f"{self.url}{path}: {what} ({_error_text(resp)}); is this a Prometheus-API server?",
+                f"{self.url}{path}: {what} ({_error_text(answer)}) to query {query!r}; is this a Prometheus-API server?",
                 source=self.url, query=query, status=code,
             )
         if body.get("status") != "success":
-            raise SourceError(f"{self.url}{path}: answer has no success status; is this a Prometheus-API server?", source=self.url, query=query)
+            raise SourceError(f"{self.url}{path}: answer has no success status; is this a Prometheus-API server?",
+                              source=self.url, query=query)
         return raw
-
-    def _body(self, resp: requests.Response) -> bytes:
-        """The whole body: one read from urllib3 when nothing has read it yet, else ``resp.content``."""
-        if getattr(resp, "_content", None) is not False or not isinstance(resp.raw, urllib3.response.HTTPResponse):
-            return resp.content  # already read (an adapter looked at it) or not a urllib3 response
-        try:
-            raw = resp.raw.read(decode_content=True)
-        except urllib3.exceptions.ReadTimeoutError:
-            raise _Transient("timeout", f"no answer within {self.timeout:g} s") from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            resp.close()
-            raise _Transient("connection", _conn_reason(exc), connection=True) from None
-        resp.raw.release_conn()  # back to the pool, kept alive
-        resp._content, resp._content_consumed = raw, True  # as requests would leave it (error messages read it again)
-        return raw
-
-    def _send_direct(self, url: str, params: dict[str, str]) -> requests.Response:
-        """One GET through the plain-http pool, answered as a (read, decoded) ``requests.Response``."""
-        direct = self._direct_heads.get(url)
-        if direct is None:  # the template's path and headers (credentials included), once per URL
-            template = self._template(url)
-            headers = dict(template.headers)
-            if headers.get("Accept-Encoding", "").strip().lower() != "identity":
-                headers["Accept-Encoding"] = "gzip"  # the one encoding decoded here
-            direct = self._direct_heads[url] = (urlsplit(template.url).path, headers)
-        path, headers = direct
-        query = urlencode(params)
-        got = self._pool.get(f"{path}?{query}", headers)  # type: ignore[union-attr]
-        resp = requests.Response()
-        resp.status_code, resp.reason = got.status, got.reason
-        resp.headers = CaseInsensitiveDict(got.headers)
-        resp._content, resp._content_consumed = _decoded(got.body, resp.headers.get("Content-Encoding", "")), True
-        resp.url, resp.encoding = f"{url}?{query}", None
-        return resp
-
-    def _prepare(self, method: str, url: str, params: dict[str, str]) -> requests.PreparedRequest:
-        """Session.prepare_request, done once per URL for GETs: each call copies the
-        prepared template and sets its query string (requests' merging costs more per
-        piece than reading the answer). Sessions holding cookies prepare every request."""
-        if method != "GET" or self.session.cookies:
-            return self.session.prepare_request(
-                requests.Request(method, url, params=params if method == "GET" else None, data=params if method == "POST" else None,
-                                 headers=self.headers, auth=self.conn.auth)
-            )
-        template = self._template(url)
-        prepared = template.copy()
-        prepared.url = f"{template.url}?{urlencode(params)}"
-        return prepared
-
-    def _template(self, url: str) -> requests.PreparedRequest:
-        """The session's prepared GET of ``url`` without a query string (prepared once)."""
-        template = self._templates.get(url)
-        if template is None:
-            template = self._templates[url] = self.session.prepare_request(
-                requests.Request("GET", url, headers=self.headers, auth=self.conn.auth)
-            )
-        return template
 
     def _wait(self, state: Any) -> float:
         exc = state.outcome.exception() if state.outcome is not None else None

@@ -1,63 +1,108 @@
-"""Keep-alive ``http://`` connections from the standard library, for the pull's GETs.
+"""The production transport for ``http://``: keep-alive ``http.client`` connections.
 
 A pull is hundreds of GETs of a few hundred kilobytes each; ``http.client``
 alone costs about half the CPU of requests + urllib3 per request, and the pull
-shares two cores with the server it reads. :class:`~capacity.sources._http.Transport`
-uses this for plain-http GETs of its own session (no proxy, no cookies, static
-credentials); everything else goes through requests.
+shares two cores with the server it reads. Answers are read whole, gzip and
+deflate are decoded; a redirect hands this request and every later one to the
+``follow`` transport (requests, which follows redirects and sees where they lead).
+No proxies, no cookies: :func:`~capacity.sources.prometheus._http.open_transport`
+picks requests for those.
 """
 from __future__ import annotations
 
+import functools
 import http.client
 import threading
-from collections.abc import Mapping
+import zlib
+from collections.abc import Callable, Mapping
+from urllib.parse import urlencode, urlsplit
 
-__all__ = ["PlainPool", "Answer"]
+from .transport import Answer, Method, Timeout, Transport, TransportError, reason_of
 
+__all__ = ["PlainTransport", "decoded"]
 
-class Answer:
-    """Status, reason, headers and the whole body of one answer."""
-
-    __slots__ = ("status", "reason", "headers", "body")
-
-    def __init__(self, status: int, reason: str, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.status, self.reason, self.headers, self.body = status, reason, headers, body
+_REDIRECTS = frozenset((301, 302, 303, 307, 308))
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-class PlainPool:
-    """Idle keep-alive connections to one ``host:port`` (at most ``size`` kept)."""
+def decoded(body: bytes, encoding: str) -> bytes:
+    """``body`` without its Content-Encoding (gzip or deflate; identity as is)."""
+    enc = encoding.strip().lower()
+    if enc in ("", "identity"):
+        return body
+    try:
+        if enc in ("gzip", "x-gzip"):
+            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        if enc == "deflate":
+            try:
+                return zlib.decompress(body)
+            except zlib.error:
+                return zlib.decompress(body, -zlib.MAX_WBITS)  # raw deflate, as some servers send it
+    except zlib.error as exc:
+        raise TransportError(f"the {enc} answer does not decompress ({exc})") from None
+    raise TransportError(f"the answer came with Content-Encoding {encoding!r}, which was not asked for")
 
-    def __init__(self, host: str, port: int, *, timeout: float, size: int) -> None:
-        self.host, self.port, self.timeout, self.size = host, port, timeout, size
-        self._idle: list[http.client.HTTPConnection] = []
+
+@functools.lru_cache(maxsize=64)
+def _split(url: str) -> tuple[str, int, str]:
+    """(host, port, path) of an ``http://`` URL without query string."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError(f"PlainTransport sends only to http:// URLs, not {parts.scheme}://")
+    return parts.hostname, parts.port or 80, parts.path or "/"
+
+
+class PlainTransport:
+    """:class:`~capacity.sources.prometheus.transport.Transport` over ``http.client``.
+
+    A kept-alive connection the server closed while it was idle is replaced at once
+    (the request is sent again on a new one). ``opened`` and ``sent`` count connections
+    opened and requests sent (redirected ones included). At most ``size`` idle
+    connections are kept per ``host:port``."""
+
+    def __init__(self, *, size: int = 10, follow: Callable[[], Transport] | None = None) -> None:
+        self.size = size
+        self.opened = self.sent = 0
+        self._follow = follow
+        #: the transport that took over after a redirect (None until one came)
+        self.following: Transport | None = None
+        self._idle: dict[tuple[str, int], list[http.client.HTTPConnection]] = {}
         self._lock = threading.Lock()
 
-    def _take(self) -> tuple[http.client.HTTPConnection, bool]:
+    def _take(self, host: str, port: int, timeout: float) -> tuple[http.client.HTTPConnection, bool]:
         with self._lock:
-            if self._idle:
-                return self._idle.pop(), True
-        return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout), False
+            self.sent += 1
+            idle = self._idle.setdefault((host, port), [])
+            if idle:
+                conn = idle.pop()
+                if conn.timeout != timeout:
+                    conn.timeout = timeout
+                    if conn.sock is not None:
+                        conn.sock.settimeout(timeout)
+                return conn, True
+            self.opened += 1
+        return http.client.HTTPConnection(host, port, timeout=timeout), False
 
-    def _give(self, conn: http.client.HTTPConnection) -> None:
+    def _give(self, host: str, port: int, conn: http.client.HTTPConnection) -> None:
         with self._lock:
-            if len(self._idle) < self.size:
-                self._idle.append(conn)
+            idle = self._idle.get((host, port))
+            if idle is not None and len(idle) < self.size:
+                idle.append(conn)
                 return
         conn.close()
 
-    def get(self, target: str, headers: Mapping[str, str]) -> Answer:
-        """GET ``target`` (path and query string). A kept-alive connection the server has
-        closed meanwhile is replaced once, at once; other failures raise ``OSError`` or
-        ``http.client.HTTPException`` (timeouts: ``TimeoutError``)."""
+    def _exchange(self, host: str, port: int, method: str, target: str, body: bytes | None,
+                  headers: Mapping[str, str], timeout: float) -> tuple[http.client.HTTPResponse, bytes]:
+        """One request on a kept-alive connection (a stale one is replaced), its whole body read."""
         while True:
-            conn, reused = self._take()
+            conn, reused = self._take(host, port, timeout)
             try:
-                conn.request("GET", target, headers=headers)
+                conn.request(method, target, body=body, headers=headers)
                 resp = conn.getresponse()
-                body = resp.read()
+                raw = resp.read()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 conn.close()
-                if reused:  # went stale while idle: GET is safe to send again
+                if reused:  # went stale while idle: the server never saw this request
                     continue
                 raise
             except BaseException:
@@ -66,11 +111,40 @@ class PlainPool:
             if resp.will_close:
                 conn.close()
             else:
-                self._give(conn)
-            return Answer(resp.status, resp.reason, resp.getheaders(), body)
+                self._give(host, port, conn)
+            return resp, raw
+
+    def send(self, method: Method, url: str, params: Mapping[str, str], headers: Mapping[str, str], timeout: float) -> Answer:
+        if self.following is not None:
+            return self.following.send(method, url, params, headers, timeout)
+        host, port, path = _split(url)
+        query = urlencode(params)
+        sent = headers
+        if not any(name.lower() == "accept-encoding" for name in headers):
+            sent = {**headers, "Accept-Encoding": "gzip, deflate"}  # the encodings decoded here
+        if method == "GET":
+            target, body, where = f"{path}?{query}" if query else path, None, f"{url}?{query}" if query else url
+        else:
+            target, body, where, sent = path, query.encode(), url, {**sent, **_FORM}
+        try:
+            resp, raw = self._exchange(host, port, method, target, body, sent, timeout)
+        except TimeoutError:
+            raise Timeout(f"no answer within {timeout:g} s") from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise TransportError(reason_of(exc)) from None
+        if resp.status in _REDIRECTS and self._follow is not None:
+            with self._lock:
+                if self.following is None:
+                    self.following = self._follow()
+            return self.following.send(method, url, params, headers, timeout)
+        answer_headers = {name.lower(): value for name, value in resp.getheaders()}
+        return Answer(resp.status, answer_headers, decoded(raw, answer_headers.get("content-encoding", "")), where)
 
     def close(self) -> None:
         with self._lock:
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
+            idle, self._idle = list(self._idle.values()), {}
+        for conns in idle:
+            for conn in conns:
+                conn.close()
+        if self.following is not None:
+            self.following.close()

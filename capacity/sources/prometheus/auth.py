@@ -27,7 +27,7 @@ from requests.auth import AuthBase, HTTPBasicAuth
 
 from ...core.errors import ConfigError
 
-__all__ = ["BearerAuth", "BasicAuth", "Credentials", "from_env", "public_url", "TENANT_HEADERS"]
+__all__ = ["BearerAuth", "BasicAuth", "Credentials", "auth_headers", "from_env", "public_url", "TENANT_HEADERS"]
 
 #: headers that select a tenant (they change what data a server returns, so they key the cache)
 TENANT_HEADERS = ("x-scope-orgid", "thanos-tenant")
@@ -72,6 +72,18 @@ class Credentials:
     def __repr__(self) -> str:
         kind = type(self.auth).__name__ if self.auth is not None else "none"
         return f"Credentials(auth={kind}, verify={self.verify!r}, headers=[{', '.join(sorted(self.headers))}])"
+
+
+def auth_headers(auth: AuthBase | None) -> dict[str, str] | None:
+    """The headers that ``auth`` adds to every request, when it adds the same ones each
+    time (none, :class:`BearerAuth`, :class:`BasicAuth`); None for other auth objects,
+    which requests must apply to each request (they may sign it, or answer challenges)."""
+    if auth is None:
+        return {}
+    if type(auth) not in (BearerAuth, BasicAuth):  # exact types: a subclass may sign each request
+        return None
+    prepared = auth(requests.Request("GET", "http://localhost/").prepare())
+    return {"Authorization": str(prepared.headers["Authorization"])}
 
 
 def _read_secret(env: Mapping[str, str], name: str) -> str | None:

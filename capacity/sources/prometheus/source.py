@@ -30,10 +30,11 @@ from ...metrics.promql import parse_selector
 from ...core.timeutil import format_time, now as _now
 from . import auth as _auth
 from ._chunks import Grid, make_grid, missing, pieces
-from ._http import Aborted, Transport
+from ._http import Aborted, Client, open_transport
 from ._matrix import Piece, frame_from_pieces, merge_frames, parse, rename_series
 from ..base import Progress, Pulled, Request
 from .cache import CacheEntry, CacheKey, PullCache
+from .transport import Transport
 
 __all__ = ["PrometheusSource", "FRESH"]
 
@@ -79,7 +80,11 @@ class PrometheusSource:
     a ``requests`` auth object or :class:`~capacity.sources.auth.Credentials` is used as is.
     ``verify``: True, False or a CA bundle path (None: from the environment).
     ``headers``: extra headers, added to ``CAPACITY_HEADERS``.
-    ``session``: a ``requests.Session`` to use (tests inject transport adapters).
+    ``session``: a ``requests.Session`` to send with (its adapters, cookies, settings).
+    ``transport``: a :class:`~capacity.sources.prometheus.transport.Transport` to send
+    with (tests inject :class:`capacity.testing.faults.FaultTransport`); by default
+    :func:`~capacity.sources.prometheus._http.open_transport` picks one for ``url``.
+    The source closes its transport when it is closed.
     """
 
     def __init__(
@@ -98,6 +103,7 @@ class PrometheusSource:
         verify: bool | str | None = None,
         headers: dict[str, str] | None = None,
         session: requests.Session | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self.url = _auth.public_url(url)
         self.name = self.url
@@ -113,9 +119,14 @@ class PrometheusSource:
         self.concurrency = int(concurrency)
         self.refresh = refresh
         self.cache = PullCache(cache_dir) if cache else None
-        self.transport = Transport(
-            self.url, creds, timeout=timeout, retries=retries, backoff=backoff, pool=self.concurrency, session=session
+        if transport is not None and (session is not None or _auth.auth_headers(creds.auth) is None):
+            raise ConfigError("prometheus source: give the session, or an auth object that signs each request, "
+                              "to the transport (RequestsTransport(session, auth=...)), not beside it", field="transport")
+        #: how requests are sent (``client`` adds headers, retries and typed errors on top)
+        self.transport: Transport = transport if transport is not None else open_transport(
+            self.url, creds, size=max(10, self.concurrency), session=session
         )
+        self.client = Client(self.url, creds, self.transport, timeout=timeout, retries=retries, backoff=backoff)
 
     def __repr__(self) -> str:
         return f"PrometheusSource({self.url!r}, cache={self.cache is not None}, max_points={self.max_points}, credentials={self._creds!r})"
@@ -127,7 +138,7 @@ class PrometheusSource:
         """Finish pending cache writes and close the connection pool."""
         if self.cache is not None:
             self.cache.flush()
-        self.transport.close()
+        self.client.close()
 
     # ------------------------------------------------------------------ helpers
 
@@ -145,7 +156,7 @@ class PrometheusSource:
     def _fetch_piece(self, query: str, grid: Grid, i0: int, i1: int, stop: threading.Event) -> Piece:
         lo, hi = grid.interval(i0, i1)
         params = {"query": query, "start": _secs(lo), "end": _secs(hi), "step": _secs(grid.step)}
-        raw = self.transport.get("/api/v1/query_range", params, query=query, stop=stop)
+        raw = self.client.get("/api/v1/query_range", params, query=query, stop=stop)
         piece = Piece(i0, i1)
         try:
             parse(raw, lo, hi, piece)

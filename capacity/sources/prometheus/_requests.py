@@ -1,0 +1,52 @@
+"""The transport for everything :class:`~capacity.sources.prometheus._plainhttp.PlainTransport`
+does not do: https (CA bundles, ``verify``), proxies from the environment, cookies,
+caller-made sessions, auth objects that sign each request, redirects."""
+from __future__ import annotations
+
+import http.client
+from collections.abc import Mapping
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+from urllib3.util.retry import Retry
+
+from .transport import Answer, Method, Timeout, TLSError, TransportError, reason_of
+
+__all__ = ["RequestsTransport"]
+
+
+class RequestsTransport:
+    """:class:`~capacity.sources.prometheus.transport.Transport` over a ``requests.Session``.
+
+    ``session``: the caller's (its adapters, cookies and settings are kept), else one
+    of our own with ``size`` kept-alive connections per host and urllib3's retries off
+    (the client retries). ``auth``: applied to each request (with redirects as requests
+    does). ``verify``: True, False or a CA bundle path (True leaves the session's own)."""
+
+    def __init__(self, session: requests.Session | None = None, *, auth: AuthBase | None = None,
+                 verify: bool | str = True, size: int = 10) -> None:
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(10, size), max_retries=Retry(0, read=False))
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        self.session, self.auth = session, auth
+        self.verify: bool | str | None = None if verify is True else verify
+
+    def send(self, method: Method, url: str, params: Mapping[str, str], headers: Mapping[str, str], timeout: float) -> Answer:
+        try:
+            resp = self.session.request(
+                method, url, params=params if method == "GET" else None, data=params if method == "POST" else None,
+                headers=dict(headers), auth=self.auth, timeout=timeout, verify=self.verify, allow_redirects=True,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise TLSError(reason_of(exc)) from None
+        except (requests.RequestException, OSError, http.client.HTTPException) as exc:
+            if isinstance(exc, requests.Timeout) or "Read timed out" in repr(exc):  # a slow body: ConnectionError
+                raise Timeout(f"no answer within {timeout:g} s") from None
+            raise TransportError(reason_of(exc)) from None
+        return Answer(resp.status_code, {name.lower(): value for name, value in resp.headers.items()}, resp.content, resp.url)
+
+    def close(self) -> None:
+        self.session.close()
