@@ -31,7 +31,8 @@ _OPS = {
 def condition(values: np.ndarray, op: str, threshold: float) -> np.ndarray:
     """``values op threshold`` with NaN (no sample) never holding."""
     with np.errstate(invalid="ignore"):
-        return _OPS[op](values, threshold) & ~np.isnan(values)
+        held: np.ndarray = _OPS[op](values, threshold) & ~np.isnan(values)
+    return held
 
 
 def runs(cond: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

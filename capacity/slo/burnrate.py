@@ -6,11 +6,11 @@ over both its long and its short window exceeds ``factor``.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import yaml
@@ -62,13 +62,19 @@ class BurnRateTable:
         return ()
 
 
-def parse_burn_rates(data: Any, *, file: str = "<burn rates>") -> BurnRateTable:
+def _duration(value: object, field: str) -> pd.Timedelta:
+    if not isinstance(value, (str, int, float, dt.timedelta)):
+        raise ConfigError(f"{field}: cannot read {value!r} as a duration (examples: 5m, 1h, 3d)", field=field)
+    return parse_duration(value, field=field)
+
+
+def parse_burn_rates(data: object, *, file: str = "<burn rates>") -> BurnRateTable:
     """Validate a burn-rate table mapping; ``factor`` may be omitted and derived
     from ``budget_consumed * period / long``; when both are given they must agree."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{file}: a burn-rate table must be a mapping with period and alerts", file=file, field="burn_rates")
     try:
-        period = parse_duration(data.get("period", "30d"), field="period")
+        period = _duration(data.get("period", "30d"), "period")
     except ConfigError as exc:
         raise ConfigError(f"{file}: {exc}", file=file, field="period") from exc
     rows_in = data.get("alerts")
@@ -86,30 +92,34 @@ def parse_burn_rates(data: Any, *, file: str = "<burn rates>") -> BurnRateTable:
         if sev not in SEVERITIES:
             raise ConfigError(f"{file}: {f}.severity: expected page or ticket, got {sev!r}", file=file, field=f"{f}.severity")
         try:
-            long_ = parse_duration(r.get("long"), field=f"{f}.long")
-            short = parse_duration(r.get("short"), field=f"{f}.short")
+            long_ = _duration(r.get("long"), f"{f}.long")
+            short = _duration(r.get("short"), f"{f}.short")
         except ConfigError as exc:
             raise ConfigError(f"{file}: {exc}", file=file, field=getattr(exc, "field", f)) from exc
         if short >= long_:
             raise ConfigError(f"{file}: {f}.short: {short} must be shorter than long {long_}", file=file, field=f"{f}.short")
-        consumed = r.get("budget_consumed")
-        factor = r.get("factor")
-        for key, val in (("budget_consumed", consumed), ("factor", factor)):
+        given: dict[str, float | None] = {}
+        for key in ("budget_consumed", "factor"):
+            val = r.get(key)
             if val is not None and (isinstance(val, bool) or not isinstance(val, (int, float)) or not val > 0):
                 raise ConfigError(f"{file}: {f}.{key}: expected a positive number, got {val!r}", file=file, field=f"{f}.{key}")
-        if consumed is None and factor is None:
+            given[key] = None if val is None else float(val)
+        consumed, factor = given["budget_consumed"], given["factor"]
+        if consumed is not None:
+            derived = consumed * (period / long_)
+            if factor is None:
+                factor = derived
+            elif abs(factor - derived) > 1e-9 * max(1.0, derived):
+                raise ConfigError(
+                    f"{file}: {f}.factor: {r.get('factor')} disagrees with budget_consumed {r.get('budget_consumed')} "
+                    f"x period {period} / long {long_} = {derived:g}",
+                    file=file, field=f"{f}.factor",
+                )
+        elif factor is not None:
+            consumed = factor * (long_ / period)
+        else:
             raise ConfigError(f"{file}: {f}: give factor or budget_consumed", file=file, field=f)
-        derived = float(consumed) * (period / long_) if consumed is not None else None
-        if factor is None:
-            factor = derived
-        elif derived is not None and abs(float(factor) - derived) > 1e-9 * max(1.0, derived):
-            raise ConfigError(
-                f"{file}: {f}.factor: {factor} disagrees with budget_consumed {consumed} x period {period} / long {long_} = {derived:g}",
-                file=file, field=f"{f}.factor",
-            )
-        if consumed is None:
-            consumed = float(factor) * (long_ / period)
-        rows.append(BurnRateWindow(str(r.get("name") or f"{sev}-{i}"), sev, long_, short, float(factor), float(consumed)))
+        rows.append(BurnRateWindow(str(r.get("name") or f"{sev}-{i}"), sev, long_, short, factor, consumed))
     return BurnRateTable(period, tuple(rows))
 
 

@@ -7,17 +7,16 @@ rate or an alert needs before the first scored time.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..core.timeutil import format_duration
 from . import alerts as _alerts
 from .budget import burn_rate_frame, burn_rates, compliance_table
 from .series import Grid, gauge_matrix
-from .sli import Data, Events, sli_events, timeslices
+from .sli import Cache, Data, Events, sli_events, timeslices
 from .model import SLO, Spec
 from ..core.windows import Window
 
@@ -46,7 +45,7 @@ def evaluate_events(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timesta
     """Per-step events of each SLO on the grid ``start..end`` (spec step)."""
     grid = Grid.between(start, end, spec.step)
     out = []
-    cache: dict = {}
+    cache: Cache = {}
     for s in _slos(spec, slos):
         ev = sli_events(s.sli, data, grid, cache)
         if s.budgeting in ("Timeslices", "RatioTimeslices") and s.timeslice_window is not None:
@@ -146,15 +145,3 @@ def evaluate(spec: Spec, data: Data, windows: Sequence[Window], *, burn_from: pd
     burn = pd.concat([burn_rate_frame(s, ev, ws, burn_from, end, r) for (s, ev), r in zip(evs, rates)], ignore_index=True)
     return Evaluation(comp, burn, replay_alerts(spec, data, alerts_from, end), _burn_episodes(spec, evs, alerts_from, rates))
 
-
-def alert_rules_table(spec: Spec) -> pd.DataFrame:
-    """The spec's alerts as a table (name, metric, condition, for, priority, response)."""
-    return pd.DataFrame([
-        {"alert": a.name, "metric": a.metric.text, "condition": f"{a.op} {a.threshold:g}", "for": format_duration(a.for_) if a.for_ > pd.Timedelta(0) else "0s",
-         "priority": a.priority, "response": a.response}
-        for a in spec.alerts
-    ])
-
-
-def missing_queries(spec: Spec, data: Mapping[str, pd.DataFrame]) -> list[str]:
-    return [q.text for q in spec.queries() if q.text not in data]

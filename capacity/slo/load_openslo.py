@@ -20,11 +20,11 @@ from dataclasses import replace
 
 import pandas as pd
 
-from ..core.errors import ConfigError, SpecError
+from ..core.errors import SpecError
 from ..core.timeutil import parse_duration
 from .burnrate import default_burn_rates
 from .model import SLI, SLO, Query, Spec
-from ._parse import Ctx, Raw, RawMap, known, mapping, merge, number, query, time_zone
+from ._parse import Ctx, Raw, RawMap, duration, known, mapping, merge, number, query, time_zone
 
 __all__ = ["parse_openslo", "load_openslo"]
 
@@ -144,10 +144,9 @@ def parse_openslo(docs: Sequence[Raw], *, file: str) -> list[SLO]:
             ts_window = None
             ts_target = math.nan
             if method != "Occurrences":
-                try:
-                    ts_window = parse_duration(o.get("timeSliceWindow"), field="timeSliceWindow")
-                except ConfigError as exc:
-                    raise c.err(f"{f}.timeSliceWindow", f"required for {method} (e.g. 1m, 5m)") from exc
+                if o.get("timeSliceWindow") is None:
+                    raise c.err(f"{f}.timeSliceWindow", f"required for {method} (e.g. 1m, 5m)")
+                ts_window = duration(c, o["timeSliceWindow"], f"{f}.timeSliceWindow")
                 if method == "Timeslices" and sli[0] == "ratio":
                     ts_target = number(c, o.get("timeSliceTarget"), f"{f}.timeSliceTarget", lo=0, hi=1)
             kind, qs = sli

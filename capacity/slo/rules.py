@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict
 
 import pandas as pd
 import yaml
@@ -29,6 +29,20 @@ from ..core.timeutil import format_duration
 from .model import SLO, AlertRule, Query, Spec
 
 RECORD = "slo:sli_error:ratio_rate{window}"
+
+#: one recording or alerting rule, as Prometheus reads it (``for`` is a keyword: functional syntax)
+Rule = TypedDict("Rule", {"record": str, "alert": str, "expr": str, "for": str,
+                          "labels": dict[str, str], "annotations": dict[str, str]}, total=False)
+
+
+class RuleGroup(TypedDict):
+    name: str
+    interval: str
+    rules: list[Rule]
+
+
+class RuleFile(TypedDict):
+    groups: list[RuleGroup]
 
 
 def _num(x: float) -> str:
@@ -105,22 +119,18 @@ def error_ratio_expr(slo: SLO, window: pd.Timedelta, *, queries: Mapping[str, st
     return f"avg_over_time((sum({u}) / sum({c}) > bool {_num(sli.upper)})[{w}:{st}])"
 
 
-def _camel(name: str) -> str:
-    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", name) if p)
-
-
-def slo_rules(spec: Spec, slo: SLO, queries: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+def slo_rules(spec: Spec, slo: SLO, queries: Mapping[str, str] | None = None) -> list[RuleGroup]:
     """The recording-rule group and the burn-rate alert group of one SLO (no alert
     group when its ``alerting.burn_rate`` is none)."""
     windows = sorted(set(spec.burn_rates.windows()) | {slo.window})
-    rec = []
+    rec: list[Rule] = []
     for w in windows:
         rec.append({
             "record": RECORD.format(window=format_duration(w)),
             "expr": error_ratio_expr(slo, w, queries=queries, file=spec.source, step=spec.step),
             "labels": {"slo": slo.name},
         })
-    alerts = []
+    alerts: list[Rule] = []
     for r in spec.burn_rates.rows_for(slo.burn_alerts):
         lw, sw = format_duration(r.long), format_duration(r.short)
         sel_l = Selector(RECORD.format(window=lw), (Matcher("slo", "=", slo.name),))
@@ -137,15 +147,15 @@ def slo_rules(spec: Spec, slo: SLO, queries: Mapping[str, str] | None = None) ->
             },
         })
     interval = format_duration(spec.step)
-    groups = [{"name": f"capacity-slo-{slo.name}-recordings", "interval": interval, "rules": rec}]
+    groups: list[RuleGroup] = [{"name": f"capacity-slo-{slo.name}-recordings", "interval": interval, "rules": rec}]
     if alerts:
         groups.append({"name": f"capacity-slo-{slo.name}-alerts", "interval": interval, "rules": alerts})
     return groups
 
 
-def alert_rule(a: AlertRule, queries: Mapping[str, str] | None = None) -> dict[str, Any]:
+def alert_rule(a: AlertRule, queries: Mapping[str, str] | None = None) -> Rule:
     q = _expr(a.metric, queries or {})
-    rule: dict[str, Any] = {"alert": a.name, "expr": f"({q}) {a.op} {_num(a.threshold)}"}
+    rule: Rule = {"alert": a.name, "expr": f"({q}) {a.op} {_num(a.threshold)}"}
     if a.for_ > pd.Timedelta(0):
         rule["for"] = format_duration(a.for_)
     rule["labels"] = {"priority": a.priority, "severity": "page" if a.priority == "high" else "ticket"}
@@ -153,9 +163,9 @@ def alert_rule(a: AlertRule, queries: Mapping[str, str] | None = None) -> dict[s
     return rule
 
 
-def generate(spec: Spec, queries: Mapping[str, str] | None = None, *, slos: bool = True, alerts: bool = True) -> dict[str, Any]:
+def generate(spec: Spec, queries: Mapping[str, str] | None = None, *, slos: bool = True, alerts: bool = True) -> RuleFile:
     """The rules file (``{"groups": [...]}``) for ``spec``."""
-    groups: list[dict[str, Any]] = []
+    groups: list[RuleGroup] = []
     if slos:
         for s in spec.slos:
             groups.extend(slo_rules(spec, s, queries))
@@ -176,13 +186,13 @@ def _str_repr(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
 _Dumper.add_representer(str, _str_repr)
 
 
-def to_yaml(rules: Mapping[str, Any], *, header: str = "") -> str:
+def to_yaml(rules: Mapping[str, object], *, header: str = "") -> str:
     """YAML text of a rules mapping (stable key order, long lines kept whole)."""
     body = yaml.dump(dict(rules), Dumper=_Dumper, sort_keys=False, width=10_000, allow_unicode=True, default_flow_style=False)
     return (header + body) if header else body
 
 
-def rules_table(rules: Mapping[str, Any]) -> pd.DataFrame:
+def rules_table(rules: RuleFile) -> pd.DataFrame:
     """One row per rule: group, kind, name, expr, for, labels."""
     rows = []
     for g in rules.get("groups", []):

@@ -33,6 +33,8 @@ from .series import (  # noqa: F401 - re-exported: the primitives the SLI kinds 
 from .model import SLI, Query
 
 Data = Mapping[str, pd.DataFrame]
+#: per-evaluation memo shared by the SLIs reading the same data: (operation, query text) -> arrays
+Cache = dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class Events:
 
     @property
     def bad(self) -> np.ndarray:
-        return self.total - self.good
+        out: np.ndarray = self.total - self.good
+        return out
 
 
 # --------------------------------------------------------------------------- helpers
@@ -89,14 +92,11 @@ def _ratio(sli: SLI, data: Data, grid: Grid, cache: Cache | None = None) -> Even
     return Events(grid, good[0], total[0], total[1], False)
 
 
-Cache = dict  # per-evaluation memo: (operation, query text) -> arrays, shared by SLIs reading the same data
-
-
 def _buckets(data: Data, q: Query, grid: Grid, cache: Cache | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     key = ("buckets", q.text)
     if cache is not None and key in cache:
         return cache[key]
-    out = bucket_increments(_frame_for(data, q), grid)
+    out: tuple[np.ndarray, np.ndarray, np.ndarray] = bucket_increments(_frame_for(data, q), grid)
     if cache is not None:
         cache[key] = out
     return out
