@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -99,11 +100,42 @@ def time_zone(ctx: Ctx, value: Raw, field: str) -> str:
 
 
 _COUNTER_SUFFIXES = ("_total", "_bucket", "_count", "_sum")
+_NAME_BEFORE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\s*$")
+
+
+def _after_string(text: str, i: int) -> int:
+    """The position after the quoted string that starts at ``text[i]`` (the end of the text when it is not closed)."""
+    q, i = text[i], i + 1
+    while i < len(text) and text[i] != q:
+        i += 2 if text[i] == "\\" and q != "`" else 1
+    return min(i + 1, len(text))
+
+
+def embedded_selectors(text: str) -> list[str]:
+    """The selectors with braces in a PromQL expression (``name{...}``, ``{...}``), each up to its
+    closing brace or, when it has none, to the end of the text. Quoted strings are skipped: in
+    PromQL a brace outside a string opens a selector's matchers."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text[i] in "\"'`":
+            i = _after_string(text, i)
+            continue
+        if text[i] == "{":
+            name = _NAME_BEFORE.search(text, 0, i)
+            j = i + 1
+            while j < len(text) and text[j] != "}":
+                j = _after_string(text, j) if text[j] in "\"'`" else j + 1
+            out.append(text[name.start() if name else i : j + 1])
+            i = j
+        i += 1
+    return out
 
 
 def query(ctx: Ctx, text: Raw, field: str, counter: bool | None = None) -> Query:
-    """A query text: any plain selector in it is parsed here, so a malformed one is a SpecError
-    naming the field rather than an error from the server later.
+    """A query text. The query, when it is a plain selector, or else every selector with braces
+    in it, is parsed here, so a malformed one is a SpecError naming the field rather than an
+    error from the server later.
 
     ``counter=None``: a counter when it looks like one (a ``_total``, ``_bucket``, ``_count`` or
     ``_sum`` selector); a counter must be a plain selector.
@@ -113,6 +145,9 @@ def query(ctx: Ctx, text: Raw, field: str, counter: bool | None = None) -> Query
     text = text.strip()
     try:
         sel = parse_selector(text)
+        if sel is None:  # an expression: check the selectors in it
+            for piece in embedded_selectors(text):
+                parse_selector(piece)
     except ConfigError as exc:
         raise ctx.err(field, str(exc)) from exc
     if counter is None:

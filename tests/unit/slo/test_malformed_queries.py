@@ -111,3 +111,39 @@ def test_promql_syntax_error_is_a_config_error():
     with pytest.raises(ConfigError) as info:
         parse_selector(UNCLOSED)
     assert isinstance(info.value, PromQLSyntaxError) and info.value.query == UNCLOSED
+
+
+def _alert_spec(tmp_path, metric: str):
+    p = tmp_path / "alerts.yaml"
+    p.write_text(f"""\
+apiVersion: capacity/v1
+alerts:
+  - name: HighErrors
+    metric: '{metric}'
+    op: ">"
+    threshold: 1
+    priority: high
+""")
+    return p
+
+
+@pytest.mark.parametrize("expr", [
+    'rate(http_requests_total{code=~"5.."[5m])',
+    'sum(rate(http_requests_total{code=~"("}[5m]))',
+    'sum(rate(http_requests_total[5m])) / sum(rate({}[5m]))',
+])
+def test_selectors_inside_an_expression_are_checked(tmp_path, expr):
+    with pytest.raises(SpecError) as info:
+        load_spec(_alert_spec(tmp_path, expr))
+    assert (info.value.alert, info.value.field) == ("HighErrors", "metric")
+
+
+@pytest.mark.parametrize("expr", [
+    'sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))',
+    'label_replace(up{job="api"}, "dst", "$1", "src", "(.*){2}")',
+    'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{handler="/"}[5m])))',
+    'max_over_time(up{job=`a{b`}[10m:1m])',
+])
+def test_well_formed_expressions_load(tmp_path, expr):
+    (alert,) = load_spec(_alert_spec(tmp_path, expr)).alerts
+    assert alert.metric.text == expr and not alert.metric.counter
