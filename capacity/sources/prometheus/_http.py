@@ -58,6 +58,17 @@ def open_transport(url: str, creds: Credentials, *, size: int = 10, session: req
     return RequestsTransport(session, auth=None if static else creds.auth, verify=creds.verify, size=size)
 
 
+def _sleeper(stop: threading.Event | None) -> Callable[[float], None]:
+    """Sleeps through the waits between attempts; a set ``stop`` cuts a wait short."""
+    if stop is None:
+        return time.sleep
+
+    def wait(seconds: float) -> None:
+        stop.wait(seconds)
+
+    return wait
+
+
 def _retry_after(answer: Answer) -> float | None:
     value = answer.headers.get("retry-after")
     if not value:
@@ -176,7 +187,7 @@ class Client:
             stop=stop_after_attempt(self.retries + 1),
             wait=self._wait,
             retry=retry_if_exception_type(_Transient),
-            sleep=(stop.wait if stop is not None else time.sleep),
+            sleep=_sleeper(stop),
             reraise=True,
         )
         try:

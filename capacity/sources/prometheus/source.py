@@ -53,7 +53,7 @@ def _labels_table(rows: dict[str, dict[str, str]]) -> pd.DataFrame:
         return _frame.empty_labels()
     uids = sorted(rows)
     names = sorted({k for lbl in rows.values() for k in lbl})
-    data: dict[str, list[str | None]] = {"unique_id": uids}
+    data: dict[str, Sequence[str | None]] = {"unique_id": uids}
     data.update({n: [rows[u].get(n) for u in uids] for n in names})
     return pd.DataFrame(data)
 
