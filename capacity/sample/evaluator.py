@@ -12,9 +12,8 @@ grid with Prometheus 2.x semantics:
   never below the counter's zero point;
 - ``sum/avg/min/max [by (...)]``, one-to-one arithmetic on identical label
   sets (``__name__`` dropped), scalars, ``time()``;
-- ``histogram_quantile`` with linear interpolation inside the bucket, the
-  lower bound of the +Inf bucket above the top finite bucket, monotonicity
-  enforced (``ensureMonotonic``), NaN for no observations.
+- ``histogram_quantile`` (:func:`capacity.metrics.histogram.histogram_quantile`,
+  shared with the SLO engine).
 
 Known differences from a real server: float rounding order when a counter
 reset falls inside a window (last bit); a histogram group is evaluated only
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..metrics.histogram import histogram_quantile
 from ..metrics.promql import Matcher, Selector, selector
 
 LOOKBACK_MS = 300_000
@@ -41,10 +41,6 @@ Lookup = Callable[[Selector], list[tuple[dict[str, str], np.ndarray, np.ndarray]
 _PREC = {"+": 1, "-": 1, "*": 2, "/": 2}
 
 
-def _render(x: "Expr") -> str:
-    return x.promql()
-
-
 class Expr:
     prec = 9
 
@@ -53,9 +49,6 @@ class Expr:
 
     def eval(self, grid: np.ndarray, lookup: Lookup) -> Vector:  # pragma: no cover - abstract
         raise NotImplementedError
-
-    def selectors(self) -> list[Selector]:
-        return []
 
 
 @dataclass(frozen=True)
@@ -66,18 +59,22 @@ class Sel(Expr):
     def promql(self) -> str:
         return selector(self.metric, self.matchers)
 
-    def selectors(self) -> list[Selector]:
-        return [Selector(self.metric, self.matchers)]
-
     def eval(self, grid: np.ndarray, lookup: Lookup) -> Vector:
         out: Vector = []
         for labels, t, v in lookup(Selector(self.metric, self.matchers)):
-            idx = np.searchsorted(t, grid, side="right") - 1
-            safe = np.maximum(idx, 0)
-            ok = (idx >= 0) & (t[safe] >= grid - LOOKBACK_MS) if len(t) else np.zeros(len(grid), bool)
-            val = v[safe] if len(t) else np.full(len(grid), np.nan)
-            out.append((labels, ok, np.where(ok, val, np.nan)))
+            out.append((labels, *instant_values(t, v, grid)))
         return out
+
+
+def instant_values(t: np.ndarray, v: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Prometheus' instant lookup of one series (times ``t`` in ms, ascending) at each
+    grid time: the latest sample in ``[g - 5m, g]``. Returns (present, values; NaN where absent)."""
+    if not len(t):
+        return np.zeros(len(grid), bool), np.full(len(grid), np.nan)
+    idx = np.searchsorted(t, grid, side="right") - 1
+    safe = np.maximum(idx, 0)
+    ok = (idx >= 0) & (t[safe] >= grid - LOOKBACK_MS)
+    return ok, np.where(ok, v[safe], np.nan)
 
 
 @dataclass(frozen=True)
@@ -86,9 +83,6 @@ class Rate(Expr):
 
     def promql(self) -> str:
         return f"rate({self.sel.promql()}[5m])"
-
-    def selectors(self) -> list[Selector]:
-        return self.sel.selectors()
 
     def eval(self, grid: np.ndarray, lookup: Lookup) -> Vector:
         out: Vector = []
@@ -156,9 +150,6 @@ class Agg(Expr):
         by = f" by ({', '.join(self.by)}) " if self.by else ""
         return f"{self.op}{by}({self.expr.promql()})"
 
-    def selectors(self) -> list[Selector]:
-        return self.expr.selectors()
-
     def eval(self, grid: np.ndarray, lookup: Lookup) -> Vector:
         groups: dict[tuple[tuple[str, str], ...], list[tuple[np.ndarray, np.ndarray]]] = {}
         for labels, ok, val in self.expr.eval(grid, lookup):
@@ -200,8 +191,6 @@ class Bin(Expr):
             right = f"({right})"
         return f"{left} {self.op} {right}"
 
-    def selectors(self) -> list[Selector]:
-        return self.lhs.selectors() + self.rhs.selectors()
 
     def _apply(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -240,9 +229,6 @@ class Quantile(Expr):
     def promql(self) -> str:
         return f"histogram_quantile({self.q:g}, {self.expr.promql()})"
 
-    def selectors(self) -> list[Selector]:
-        return self.expr.selectors()
-
     def eval(self, grid: np.ndarray, lookup: Lookup) -> Vector:
         groups: dict[frozenset, list[tuple[float, np.ndarray, np.ndarray]]] = {}
         for labels, ok, val in self.expr.eval(grid, lookup):
@@ -253,30 +239,9 @@ class Quantile(Expr):
             buckets.sort(key=lambda b: b[0])
             ok = np.all([b[1] for b in buckets], axis=0)
             les = np.array([b[0] for b in buckets])
-            counts = np.array([np.where(ok, b[2], 0.0) for b in buckets])
-            out.append((dict(key), ok, np.where(ok, bucket_quantile(self.q, les, counts), np.nan)))
+            counts = np.array([np.where(ok, b[2], 0.0) for b in buckets]).T  # points x buckets
+            out.append((dict(key), ok, np.where(ok, histogram_quantile(self.q, les, counts), np.nan)))
         return out
-
-
-def bucket_quantile(q: float, les: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Prometheus' ``bucketQuantile`` for each column of ``counts`` (buckets x points, sorted by ``les``)."""
-    points = counts.shape[1]
-    if len(les) < 2 or not np.isposinf(les[-1]):
-        return np.full(points, np.nan)
-    c = np.maximum.accumulate(counts, axis=0)  # ensureMonotonic
-    obs = c[-1]
-    rank = q * obs
-    searchable = c[:-1] >= rank  # sort.Search over all but the +Inf bucket
-    b = np.where(searchable.any(axis=0), searchable.argmax(axis=0), len(les) - 1)
-    cols = np.arange(points)
-    prev_count = np.where(b > 0, c[np.maximum(b - 1, 0), cols], 0.0)
-    start = np.where(b > 0, les[np.maximum(b - 1, 0)], 0.0)
-    end = les[b]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        inside = start + (end - start) * ((rank - prev_count) / (c[b, cols] - prev_count))
-    value = np.where(b == len(les) - 1, les[-2], inside)
-    value = np.where((b == 0) & (les[0] <= 0), les[0], value)
-    return np.where(obs == 0, np.nan, value)
 
 
 # ------------------------------------------------------------------ the recipes

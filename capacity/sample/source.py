@@ -15,7 +15,7 @@ exporter series, and the ``sample`` source that evaluates the catalog on them.
 :func:`raw_history` gives the raw series as a canonical frame + labels table
 (what ``promtool`` backfills); :class:`SampleSource` answers catalog names with
 the "truth" computed from those raw series the way Prometheus 2.x evaluates the
-catalog's PromQL (see ``_sample_eval``), and plain selectors with the raw
+catalog's PromQL (see :mod:`capacity.sample.evaluator`), and plain selectors with the raw
 series under Prometheus' instant-lookup rule (latest sample in [t-5m, t]).
 Catalog names always mean the *default* catalog's definitions here: a user
 override of a query (``CAPACITY_CATALOG``) changes what a Prometheus source
@@ -37,7 +37,7 @@ from ..core.errors import ConfigError
 from ..metrics.promql import Selector, parse_selector
 from . import events as _ev
 from . import store as _store
-from .evaluator import LOOKBACK_MS, RECIPES, evaluate
+from .evaluator import LOOKBACK_MS, RECIPES, evaluate, instant_values
 from .generator import generate as _generate
 from ..sources.base import Progress, Pulled
 from ..core.timeutil import format_time
@@ -299,11 +299,8 @@ class SampleSource:
         arrays = self._series(sids, grid)
         frames = []
         for s in sids:
-            t, v = arrays[s]
-            idx = np.searchsorted(t, grid, side="right") - 1
-            ok = (idx >= 0) & (t[np.maximum(idx, 0)] >= grid - LOOKBACK_MS) if len(t) else np.zeros(len(grid), bool)
-            vals = v[np.maximum(idx, 0)][ok] if len(t) else np.zeros(0)
+            ok, vals = instant_values(*arrays[s], grid)
             uid = str(table["unique_id"].iloc[s])
-            frames.append(_frame.from_arrays(uid, pd.to_datetime(grid[ok], unit="ms", utc=True), vals))
+            frames.append(_frame.from_arrays(uid, pd.to_datetime(grid[ok], unit="ms", utc=True), vals[ok]))
         sub = table.iloc[sids].dropna(axis=1, how="all").reset_index(drop=True)
         return Pulled(_frame.concat(frames) if frames else _frame.empty(), sub if len(sub) else _frame.empty_labels())

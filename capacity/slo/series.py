@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import DataError
+from ..metrics.histogram import histogram_quantile  # noqa: F401 - re-exported: the one implementation lives there
 from ..metrics.promql import parse_selector
 
 __all__ = ["Grid", "counter_increments", "gauge_matrix", "bucket_increments", "count_below", "histogram_quantile", "select"]
@@ -187,37 +188,6 @@ def count_below(bounds: np.ndarray, counts: np.ndarray, threshold: float) -> np.
     else:
         lo, c_lo = bounds[j - 1], counts[:, j - 1]
     return c_lo + (c_hi - c_lo) * (threshold - lo) / (hi - lo)
-
-
-def histogram_quantile(q: float, bounds: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Prometheus' ``histogram_quantile`` applied to each row of cumulative bucket counts."""
-    n, b = counts.shape
-    out = np.full(n, np.nan)
-    if b < 2:
-        return out
-    c = np.maximum.accumulate(counts, axis=1)  # Prometheus ensures monotonicity
-    total = c[:, -1]
-    ok = total > 0
-    rank = q * total
-    idx = np.argmax(c >= rank[:, None], axis=1)
-    rows = np.flatnonzero(ok)
-    bi = idx[rows]
-    res = np.empty(len(rows))
-    inf_b = bi == b - 1
-    res[inf_b] = bounds[b - 2]
-    fin = ~inf_b
-    r, k = rows[fin], bi[fin]
-    upper = bounds[k]
-    lower = np.where(k > 0, bounds[np.maximum(k - 1, 0)], 0.0)
-    c_lo = np.where(k > 0, c[r, np.maximum(k - 1, 0)], 0.0)
-    c_hi = c[r, k]
-    first_nonpos = (k == 0) & (upper <= 0)
-    width = c_hi - c_lo
-    frac = np.divide(rank[r] - c_lo, width, out=np.zeros_like(width), where=width > 0)
-    val = lower + (upper - lower) * frac
-    res[fin] = np.where(first_nonpos, upper, val)
-    out[rows] = res
-    return out
 
 
 # --------------------------------------------------------------------------- SLI kinds

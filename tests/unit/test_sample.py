@@ -14,7 +14,8 @@ from capacity.metrics.catalog import default_catalog
 from capacity.core.errors import ConfigError, QueryError, UnknownMetricError
 from capacity.sample import generator as _sample_gen
 from capacity.sample import store as _sample_store
-from capacity.sample.evaluator import RECIPES, bucket_quantile, extrapolated_rate
+from capacity.metrics.histogram import histogram_quantile
+from capacity.sample.evaluator import RECIPES, extrapolated_rate, instant_values
 from capacity.sample import source as sample
 from capacity.sources.base import Source
 from capacity.sample.source import SPAN, TIMEZONE, SampleSource, metric_kinds, raw_history
@@ -119,15 +120,27 @@ def test_recipes_render_exactly_the_catalog_queries():
 # ------------------------------------------------------------ PromQL semantics
 
 
-def test_bucket_quantile_hand_worked():
+def test_histogram_quantile_hand_worked():
     les = np.array([0.1, 0.5, np.inf])
-    counts = np.array([[50.0], [90.0], [100.0]])
-    assert bucket_quantile(0.25, les, counts)[0] == pytest.approx(0.05)  # 0 + 0.1 * 25/50
-    assert bucket_quantile(0.7, les, counts)[0] == pytest.approx(0.3)  # 0.1 + 0.4 * 20/40
-    assert bucket_quantile(0.95, les, counts)[0] == pytest.approx(0.5)  # in +Inf: top finite bound
-    assert np.isnan(bucket_quantile(0.5, les, np.zeros((3, 1))))[0]
+    counts = np.array([[50.0, 90.0, 100.0]])  # one point, three buckets
+    assert histogram_quantile(0.25, les, counts)[0] == pytest.approx(0.05)  # 0 + 0.1 * 25/50
+    assert histogram_quantile(0.7, les, counts)[0] == pytest.approx(0.3)  # 0.1 + 0.4 * 20/40
+    assert histogram_quantile(0.95, les, counts)[0] == pytest.approx(0.5)  # in +Inf: top finite bound
+    assert np.isnan(histogram_quantile(0.5, les, np.zeros((1, 3))))[0]
     # non-monotonic input is made monotonic first: [50, 40, 100] acts like [50, 50, 100]
-    assert bucket_quantile(0.5, les, np.array([[50.0], [40.0], [100.0]]))[0] == pytest.approx(0.1)
+    assert histogram_quantile(0.5, les, np.array([[50.0, 40.0, 100.0]]))[0] == pytest.approx(0.1)
+
+
+def test_instant_values_take_the_latest_sample_within_five_minutes():
+    t = np.array([0, 60_000, 400_000])  # ms
+    v = np.array([1.0, 2.0, 3.0])
+    grid = np.array([-1, 0, 59_999, 300_000, 360_000, 360_001, 400_000, 700_000, 700_001])
+    ok, val = instant_values(t, v, grid)
+    assert ok.tolist() == [False, True, True, True, True, False, True, True, False]
+    assert val[ok].tolist() == [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]
+    assert np.isnan(val[~ok]).all()
+    none_ok, none_val = instant_values(np.zeros(0, np.int64), np.zeros(0), grid)
+    assert not none_ok.any() and np.isnan(none_val).all()
 
 
 def test_extrapolated_rate_hand_worked():
