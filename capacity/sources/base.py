@@ -28,7 +28,16 @@ class Pulled:
 
 @runtime_checkable
 class Source(Protocol):
-    """A place series come from: the bundled sample, a Prometheus-API server, a file."""
+    """A place series come from: the bundled sample, a Prometheus-API server, a file.
+
+    Optional capabilities, each a protocol of its own; callers reach them
+    through the helpers, never by probing attributes:
+
+    * :class:`ListsSeries` -- ``series()`` names every series the source holds
+      (file sources): use :func:`series_of`;
+    * :class:`FetchesMany` -- ``fetch_many(requests)`` pulls several metrics as
+      one stream of work (Prometheus servers): use :func:`fetch_all`.
+    """
 
     #: how the source is named in messages ("sample", "http://127.0.0.1:9090", "file data/x.csv")
     name: str
@@ -55,11 +64,36 @@ class Source(Protocol):
 Request = tuple[str, pd.Timestamp, pd.Timestamp, pd.Timedelta]
 
 
+@runtime_checkable
+class ListsSeries(Protocol):
+    """A source that can name every series it holds (a file)."""
+
+    def series(self) -> Sequence[str]:
+        """The ``unique_id`` of every series, sorted."""
+        ...
+
+
+@runtime_checkable
+class FetchesMany(Protocol):
+    """A source that pulls several metrics as one stream of work (a Prometheus server)."""
+
+    def fetch_many(self, requests: Sequence[Request], *, progress: Progress | None = None) -> list[Pulled]:
+        """``fetch`` for each request, in order."""
+        ...
+
+
+def series_of(source: Source) -> list[str] | None:
+    """The ``unique_id`` of every series ``source`` holds when it can list them
+    (files); None when it cannot (the sample, servers: use the catalog)."""
+    if isinstance(source, ListsSeries) and callable(source.series):
+        return [str(s) for s in source.series()]
+    return None
+
+
 def fetch_all(source: Source, requests: Sequence[Request], *, progress: Progress | None = None) -> list[Pulled]:
     """``source.fetch`` for each request, in order; one stream of work where the
     source offers ``fetch_many`` (a Prometheus server fetches the next metric
     while the previous one is assembled)."""
-    many = getattr(source, "fetch_many", None)
-    if callable(many):
-        return list(many(list(requests), progress=progress))
+    if isinstance(source, FetchesMany) and callable(source.fetch_many):
+        return list(source.fetch_many(list(requests), progress=progress))
     return [source.fetch(m, a, b, s, progress=progress) for m, a, b, s in requests]

@@ -66,6 +66,7 @@ from ..core import frame as _frame
 from ..core.errors import ConfigError, FileFormatError, UnknownMetricError
 from ..metrics.promql import is_metric_name
 from .base import Progress, Pulled
+from .registry import register
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -474,3 +475,6 @@ def _labels(uid: pd.Series, raw: pd.DataFrame, cols: tuple[str, ...], path: Path
         out[c] = [None if x is None or (isinstance(x, float) and np.isnan(x)) or str(x).strip() == ""
                   else str(x).strip() for x in v]
     return out.reset_index(drop=True).astype(object)
+
+
+register(FileSource, kind="file", fallback=True)
