@@ -7,7 +7,7 @@ from __future__ import annotations
 from .core import errors
 from .core import frame
 from ._version import __version__
-from .api import alert_replay, pull, slo_compliance
+from .api import alert_replay, history, pull, slo_compliance
 from .metrics.catalog import Metric, catalog
 from .core.errors import (
     CapacityError,
@@ -22,7 +22,7 @@ from .core.errors import (
 from .sources import resolve as source
 from . import slo
 from .slo import default_spec, load_spec
-from . import forecasting
+from . import app, forecasting
 from .forecasting import auto_forecast, forecast, cross_validation, evaluate, growth_vs_plan, peak_load, time_to_threshold
 
 __all__ = [
@@ -40,6 +40,8 @@ __all__ = [
     "errors",
     "frame",
     "pull",
+    "history",
+    "app",
     "slo_compliance",
     "alert_replay",
     "source",

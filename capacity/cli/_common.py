@@ -22,14 +22,12 @@ never half overwritten.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import json
 import math
 import os
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -40,9 +38,9 @@ import pandas as pd
 from .. import present
 from ..core.errors import ConfigError
 from ..sources import Source, resolve
-from ..core.timeutil import format_time, parse_duration, parse_time
+from ..core.files import atomic_path
+from ..core.timeutil import parse_duration
 
-DEFAULT_RANGE = pd.Timedelta(days=7)
 FORMATS = ("table", "json", "csv")
 _BY_SUFFIX = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".json": "json", ".txt": "table"}
 
@@ -63,30 +61,35 @@ def add_source_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _kind(spec: str) -> str:
-    if spec == "sample":
-        return "sample"
-    if spec.startswith(("http://", "https://")):
-        return "url"
-    return "file"
+    from ..sources import kind
+
+    return kind(spec)
 
 
-def source_from_args(args: argparse.Namespace) -> Source:
-    """The Source named by ``--source``, with the options that apply to it."""
+def source_from_args(args: argparse.Namespace, *, tz_reaches_files_only: bool = False) -> Source:
+    """The Source named by ``--source``, with the options that apply to it.
+
+    ``tz_reaches_files_only``: ``--tz`` has another meaning in this command (a calendar time zone)
+    and reaches only a file source; otherwise ``--tz`` with a server or the sample is refused.
+    """
     spec = str(getattr(args, "source", "sample") or "sample")
     kind = _kind(spec)
     options: dict[str, Any] = {}
     tz = getattr(args, "tz", None)
-    if tz is not None:
-        if kind != "file":
-            raise ConfigError("--tz applies to file sources only (naive timestamps in a CSV/Parquet file)", field="tz")
+    if tz is not None and kind == "file":
         options["tz"] = tz
-    if kind == "url":
+    elif tz is not None and not tz_reaches_files_only:
+        raise ConfigError("--tz applies to file sources only (naive timestamps in a CSV/Parquet file)", field="tz")
+    if kind == "server":
         options["cache"] = not getattr(args, "no_cache", False)
         options["refresh"] = bool(getattr(args, "refresh", False))
     return resolve(spec, **options)
 
 
 # -- range ---------------------------------------------------------------------
+RANGE_FIELDS = ("--start", "--end")
+
+
 def add_range_args(parser: argparse.ArgumentParser, *, step: bool = True,
                    start_default: str = "7 days before --end") -> None:
     """``--start``, ``--end`` and (unless ``step=False``) ``--step``; ``start_default`` describes the
@@ -100,32 +103,27 @@ def add_range_args(parser: argparse.ArgumentParser, *, step: bool = True,
 
 
 def range_from_args(
-    args: argparse.Namespace, source: Source | None = None
+    args: argparse.Namespace, source: Source
 ) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timedelta | None]:
-    """``(start, end, step)`` in UTC; ``step`` is None when ``--step`` was not given.
+    """``(start, end, step)`` in UTC (:func:`capacity.app.history.time_range`); ``step`` is None
+    when ``--step`` was not given."""
+    from ..app.history import time_range
 
-    ``end`` defaults to the end of the source's span (sample, file) or now;
-    ``start`` to 7 days before ``end``.
-    """
-    end_arg, start_arg = getattr(args, "end", None), getattr(args, "start", None)
-    span = None
-    if end_arg is not None:
-        end = parse_time(end_arg, field="--end")
-    else:
-        span = source.span() if source is not None else None
-        end = span[1] if span else pd.Timestamp.now(tz="UTC")
-    start = parse_time(start_arg, field="--start") if start_arg is not None else end - DEFAULT_RANGE
-    if start > end:
-        why = f" (the end of the data of {source.name}; give --end)" if span and source is not None else ""
-        raise ConfigError(f"--start {_short(start)} is after --end {_short(end)}{why}", field="start")
+    start, end = time_range(source, getattr(args, "start", None), getattr(args, "end", None), fields=RANGE_FIELDS)
     step_arg = getattr(args, "step", None)
     step = parse_duration(step_arg, field="--step") if step_arg is not None else None
     return start, end, step
 
 
-def _short(ts: pd.Timestamp) -> str:
-    """A UTC time for messages, to the second: ``2026-10-01T00:00:00Z``."""
-    return format_time(ts)
+def duration(text: str | None, option: str) -> pd.Timedelta | None:
+    """``text`` as a duration (None when the option was not given); errors name ``option``."""
+    return parse_duration(text, field=option) if text is not None else None
+
+
+def print_warnings(command: str, notes: "Iterable[str]") -> None:
+    """Each note of a use case's result as a ``capacity COMMAND: warning: ...`` line."""
+    for note in notes:
+        warn(command, note)
 
 
 # -- output --------------------------------------------------------------------
@@ -222,25 +220,6 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], fmt: str, *, 
         return
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success rename it over ``path``, on error remove it."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise ConfigError(f"--out {target}: directory {directory} does not exist", field="out", file=str(target))
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def _iso(ts: pd.Series) -> pd.Series:

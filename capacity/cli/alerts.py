@@ -6,15 +6,13 @@ from typing import Any
 
 import pandas as pd
 
-from ..metrics.catalog import default_catalog
-from ..core.errors import ConfigError
-from ..slo import alerts as _alerts
-from ..slo import engine
-from ..slo.spec import Spec
-from ..core.windows import rolling
-from ._common import Column, display_value, emit, human_duration, output_format, percent, warn
-from .slo import calendar_tz, end_from_args, finish_spec_command, load, source_for, spec_command, spec_from_args, windows_from_args
+from ..app import slo as app_slo
 from ..core.timeutil import format_time
+from ..metrics.catalog import catalog
+from ..slo import alerts as _alerts
+from ..slo.spec import Spec
+from ._common import Column, display_value, emit, human_duration, output_format, percent, print_warnings, progress_bar, warn
+from .slo import calendar_tz, finish_spec_command, source_for, spec_command, spec_from_args, window_options
 
 EXAMPLES = """\
 examples:
@@ -68,8 +66,8 @@ def _peak_text(value: Any, unit: str | None) -> str:
 
 def episodes_for_table(eps: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     """The episodes with ``peak`` as text in each alert's unit (the table only; json/csv keep the raw peak)."""
-    catalog = default_catalog()
-    units = {a.name: catalog[a.metric.text].unit for a in spec.alerts if a.metric.text in catalog.names()}
+    cat = catalog()
+    units = {a.name: cat[a.metric.text].unit for a in spec.alerts if a.metric.text in cat.names()}
     peak = [_peak_text(v, units.get(a)) for a, v in zip(eps["alert"], eps["peak"])]
     return eps.assign(peak=pd.Series(peak, index=eps.index, dtype=object))
 
@@ -83,28 +81,20 @@ EPISODE_DISPLAY = {
 def run(args: argparse.Namespace) -> int:
     output_format(args)
     spec = spec_from_args(args)
-    known = {a.name for a in spec.alerts}
-    names = list(dict.fromkeys(args.alert or []))
-    bad = [n for n in names if n not in known]
-    if bad:
-        raise ConfigError(f"--alert: no alert named {bad[0]!r} in {spec.source} (have: {', '.join(sorted(known))})", field="alert")
-    src = source_for(args)
-    ws = windows_from_args(args, spec, src) or [rolling("30d", end_from_args(args, src))]
-    start, end = min(w.start for w in ws), max(w.end for w in ws)
-    queries = spec.query_texts(None if args.burn else (), names or None)
-    data = load(args, spec, src, queries, ws, command="alerts", warm=True)
-    parts = [engine.replay_alerts(spec, data, start, end, names or None)]
-    if args.burn:
-        parts.append(engine.replay_burn_alerts(spec, data, start, end))
-    eps = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
-    eps = eps[eps["start"] <= end].sort_values(["start", "alert", "series"], kind="stable").reset_index(drop=True)
+    tz = calendar_tz(args, spec)
+    with progress_bar(args.progress, desc="alerts") as bar:
+        got = app_slo.alert_replay(source=source_for(args), spec=spec, alerts=args.alert, burn=args.burn, tz=tz,
+                                   progress=bar, **window_options(args))
+    print_warnings("alerts", got.warnings)
+    eps = got.table
     if args.summary:
-        summary = _alerts.summarize(eps, calendar_tz(args, spec), args.summary)
+        summary = _alerts.summarize(eps, tz, args.summary)
         rank = summary["priority"].map(_PRIORITY_ORDER).fillna(len(_PRIORITY_ORDER))
         summary = summary.assign(_rank=rank).sort_values(["period", "_rank", "alert"], kind="stable")
         emit(summary.drop(columns="_rank").reset_index(drop=True), args, columns=SUMMARY_DISPLAY)
         return 0
     if eps.empty:
+        start, end = min(w.start for w in got.windows), max(w.end for w in got.windows)
         warn("alerts", f"no alert fired in {format_time(start)} .. {format_time(end)}")
     if output_format(args) == "table" and not eps.empty:
         emit(episodes_for_table(eps, spec), args, columns=EPISODE_DISPLAY)

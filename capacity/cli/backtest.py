@@ -3,13 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
-from ..core.timeutil import parse_duration
-from ._common import add_format_args, add_range_args, add_source_args, emit, output_format
-from .forecast import (
-    HISTORY_START, add_model_args, bounds_for, executor_arg, load_history, models_arg, season_arg, windows_arg,
-)
+from ..app import forecast as app_forecast
+from ._common import RANGE_FIELDS, duration, add_format_args, add_range_args, add_source_args, emit, output_format, source_from_args
+from .forecast import HISTORY_START, add_model_args, executor_arg, models_arg, season_arg, windows_arg
 
 EXAMPLES = """\
 examples:
@@ -42,27 +38,11 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..forecasting import cross_validation, evaluate
-    from ..forecasting.freq import horizon_steps, infer_step
-
     output_format(args)
-    windows_arg(args.windows)
-    horizon = parse_duration(args.horizon, field="--horizon")
-    step_size_td = parse_duration(args.step_size, field="--step-size") if args.step_size else None
-    frame, metrics = load_history(args, horizon, "backtest")
-    step_size = None
-    if args.step_size:
-        step = infer_step(frame["ds"][frame["unique_id"] == frame["unique_id"].iloc[0]])
-        step_size = horizon_steps(step_size_td, step)
-    cv = cross_validation(frame, horizon, args.windows, step_size, models=models_arg(args.models), refit=args.refit,
-                          season=season_arg(args.season), bounds=bounds_for(metrics) or None,
-                          executor=executor_arg(args.jobs))
-    table = evaluate(cv)
-    ok = table["mase"].notna()
-    table["chosen"] = False
-    for uid, g in table[ok].groupby("unique_id"):
-        table.loc[g["mase"].idxmin(), "chosen"] = True
-    table = table.sort_values(["unique_id", "mase"], na_position="last", kind="stable").reset_index(drop=True)
-    table["mase"] = table["mase"].astype(np.float64)
+    table, _ = app_forecast.backtest(
+        args.metrics, source=source_from_args(args), horizon=duration(args.horizon, '--horizon'), windows=windows_arg(args.windows),
+        step_size=duration(args.step_size, '--step-size'), models=models_arg(args.models), refit=args.refit, season=season_arg(args.season),
+        executor=executor_arg(args.jobs), start=args.start, end=args.end, step=duration(args.step, '--step'), fields=RANGE_FIELDS,
+    )
     emit(table, args)
     return 0

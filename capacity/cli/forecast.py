@@ -5,14 +5,11 @@ import argparse
 import sys
 from typing import Any
 
-import pandas as pd
-
-from ..core import frame as _frame
+from ..app import forecast as app_forecast
 from ..core.errors import ConfigError
-from ..sources import Source, fetch_all
-from ..core.timeutil import format_time, parse_duration, parse_time
 from ._common import (
-    _short, add_format_args, add_range_args, add_source_args, emit, format_table, output_format, source_from_args, warn,
+    RANGE_FIELDS, duration, add_format_args, add_range_args, add_source_args, emit, format_table, output_format,
+    print_warnings, source_from_args,
 )
 
 EXAMPLES = """\
@@ -84,70 +81,6 @@ def executor_arg(text: str | None) -> Any:
     return "serial" if n == 1 else n
 
 
-def _is_file(src: Source) -> bool:
-    return callable(getattr(src, "series", None))
-
-
-def _default_step(metric: str, horizon: pd.Timedelta) -> pd.Timedelta:
-    from ..metrics.catalog import catalog
-
-    entry = catalog().find(metric)
-    step = entry.step if entry is not None else pd.Timedelta(minutes=1)
-    bucket = pd.Timedelta(days=1) if horizon >= pd.Timedelta(days=30) else (
-        pd.Timedelta(hours=1) if horizon >= pd.Timedelta(days=2) else step)
-    return max(step, bucket)
-
-
-def bounds_for(metrics: list[str]) -> dict[str, tuple[float | None, float | None]]:
-    """Physical bounds from the catalog; series not in it: non-negative if their history is."""
-    from ..metrics.catalog import catalog
-
-    cat = catalog()
-    out = {}
-    for m in metrics:
-        entry = cat.find(m)
-        if entry is not None:
-            out[m] = (entry.lower, entry.upper)
-    return out
-
-
-def load_history(args: argparse.Namespace, horizon: pd.Timedelta, command: str) -> tuple[pd.DataFrame, list[str]]:
-    """The series named on the command line (or the only one in a file) over the history range."""
-    src = source_from_args(args)
-    metrics = list(dict.fromkeys(args.metrics))
-    if not metrics:
-        if not _is_file(src):
-            raise ConfigError(f"{command}: give at least one METRIC (a catalog name; see 'capacity pull --list')",
-                              field="metrics")
-        ids = list(src.series())  # type: ignore[attr-defined]
-        if len(ids) != 1:
-            raise ConfigError(f"{command}: {src.name} holds {len(ids)} series; name the ones to use: "
-                              f"{', '.join(ids[:10])}", field="metrics")
-        metrics = ids
-    span = src.span()
-    end = parse_time(args.end, field="--end") if args.end else (span[1] if span else pd.Timestamp.now(tz="UTC"))
-    if args.start:
-        start = parse_time(args.start, field="--start")
-    elif span:
-        start = span[0]
-    else:
-        start = end - max(4 * horizon, pd.Timedelta(days=28))
-    if start >= end:
-        why = f" (the end of the data of {src.name}; give --end)" if span and not args.end else ""
-        raise ConfigError(f"--start {_short(start)} is not before --end {_short(end)}{why}", field="start")
-    frames = []
-    fixed = parse_duration(args.step, field="--step") if args.step else None
-    steps = [fixed if fixed is not None else (None if _is_file(src) else _default_step(m, horizon)) for m in metrics]
-    for m, got in zip(metrics, fetch_all(src, [(m, start, end, step) for m, step in zip(metrics, steps)])):  # type: ignore[misc]
-        for w in got.warnings:
-            warn(command, w)
-        if got.frame.empty:
-            raise ConfigError(f"{command}: no data for {m!r} in {format_time(start)} .. {format_time(end)} from {src.name}",
-                              field="metrics")
-        frames.append(got.frame)
-    return _frame.validate(_frame.concat(frames), name=f"{command} input from {src.name}"), metrics
-
-
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
     p = sub.add_parser("forecast", help="forecast series with intervals; model chosen per series by backtest",
                        description="Forecast series with 80%/95% intervals; the model is chosen per series by a "
@@ -169,31 +102,43 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..forecasting import auto_forecast, forecast
-
     if args.ci:
-        from .report import run_forecast_ci
-
-        return run_forecast_ci(args)
+        return run_ci(args)
     output_format(args)  # check --out/--format before any work
-    horizon = parse_duration(args.horizon, field="--horizon")
-    models = models_arg(args.models)
-    windows_arg(args.windows)
-    if args.thorough and models != "auto":
-        raise ConfigError("--thorough chooses among every model; leave out --models", field="thorough")
-    frame, metrics = load_history(args, horizon, "forecast")
-    common = dict(season=season_arg(args.season), bounds=bounds_for(metrics) or None, executor=executor_arg(args.jobs))
-    if models == "auto" or args.thorough:
-        fc, choice = auto_forecast(frame, horizon, models="all" if args.thorough else "auto",
-                                   n_windows=windows_arg(args.windows), **common)
-        if args.explain:
-            cols = ["unique_id", "model", "mase", "seasonal_naive_mase", "coverage-80", "coverage-95",
-                    "calibration-80", "windows", "fallback", "note"]
-            sys.stderr.write(format_table(choice[cols].fillna({"note": ""})))  # no "NaN" for "no note"
-    else:
-        fc = forecast(frame, horizon, models=models, **common)
-    for uid, note in fc.drop_duplicates("unique_id")[["unique_id", "note"]].itertuples(index=False):
-        if isinstance(note, str) and "fallback" in note:
-            warn("forecast", f"{uid}: {note}")
-    emit(fc, args)
+    got = app_forecast.forecast(
+        args.metrics, source=source_from_args(args), horizon=duration(args.horizon, '--horizon'), models=models_arg(args.models),
+        windows=windows_arg(args.windows), season=season_arg(args.season), executor=executor_arg(args.jobs),
+        thorough=args.thorough, start=args.start, end=args.end, step=duration(args.step, '--step'), fields=RANGE_FIELDS,
+    )
+    if args.explain and got.choice is not None:
+        cols = ["unique_id", "model", "mase", "seasonal_naive_mase", "coverage-80", "coverage-95",
+                "calibration-80", "windows", "fallback", "note"]
+        sys.stderr.write(format_table(got.choice[cols].fillna({"note": ""})))  # no "NaN" for "no note"
+    print_warnings("forecast", got.warnings)
+    emit(got.forecast, args)
     return 0
+
+
+def run_ci(args: argparse.Namespace) -> int:
+    """``capacity forecast --ci --horizon 90d``: the planning thresholds' forecast as CI files.
+
+    Writes ``<ci-dir>/capacity-forecast.md`` (+ PNG charts) and ``.json``; returns 0 when no
+    threshold is crossed within the horizon, 1 when one is (named on stderr).
+    """
+    from ..report.summary import exit_code
+
+    if args.metrics:
+        raise ConfigError("forecast --ci: the metrics come from the planning thresholds; give no METRIC",
+                          field="metrics")
+    result = app_forecast.forecast_ci(source=source_from_args(args), horizon=duration(args.horizon, '--horizon'), out_dir=args.ci_dir,
+                                      windows=windows_arg(args.windows), start=args.start, end=args.end,
+                                      step=duration(args.step or "1h", '--step'), fields=RANGE_FIELDS)
+    for path in (result.markdown, result.json, *result.charts):
+        print(f"wrote {path}")
+    table = result.summary.table
+    for row in table[table["within"]].itertuples(index=False):
+        print(f"capacity forecast: threshold crossed within {args.horizon}: {row.name} on {row.crossing:%Y-%m-%d}",
+              file=sys.stderr)
+    if result.no_data:
+        print(f"capacity forecast: no data for {', '.join(result.no_data)}", file=sys.stderr)
+    return exit_code(result.summary)

@@ -6,22 +6,24 @@ import sys
 
 import pandas as pd
 
-from ..core import frame as _frame
+from ..app import history
 from ..core.errors import ConfigError
-from ..sources import Pulled, Source, fetch_all
+from ..core.timeutil import parse_duration
+from ..metrics.catalog import catalog
+from ..sources import series_of
 from ._common import (
+    RANGE_FIELDS,
+    _kind,
     add_format_args,
     add_range_args,
     add_source_args,
     emit,
     output_format,
+    print_warnings,
     progress_bar,
-    range_from_args,
     source_from_args,
-    warn,
     write_frame,
 )
-from ..core.timeutil import format_time
 
 EXAMPLES = """\
 examples:
@@ -70,47 +72,14 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
 
 
 def _list(args: argparse.Namespace) -> int:
-    from ..metrics.catalog import catalog
-
-    spec = str(args.source)
-    if spec != "sample" and not spec.startswith(("http://", "https://")):
-        src = source_from_args(args)
-        series = getattr(src, "series", None)
-        if callable(series):
-            emit(pd.DataFrame({"unique_id": list(series())}), args)
+    if _kind(str(args.source)) == "file":
+        listed = series_of(source_from_args(args))
+        if listed is not None:
+            emit(pd.DataFrame({"unique_id": listed}), args)
             return 0
     table = catalog().to_frame()
     emit(table[["name", "group", "kind", "unit", "step", "description"]], args)
     return 0
-
-
-def _step_for(metric: str, step: pd.Timedelta | None) -> pd.Timedelta:
-    if step is not None:
-        return step
-    from ..metrics.catalog import catalog
-
-    entry = catalog().find(metric)
-    return entry.step if entry is not None else pd.Timedelta(minutes=1)
-
-
-def pull_frames(
-    src: Source, metrics: list[str], start: pd.Timestamp, end: pd.Timestamp, step: pd.Timedelta | None,
-    *, show_progress: bool = False,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Fetch every metric; return ``(frame, labels, warnings)``."""
-    results: list[Pulled] = []
-    notes: list[str] = []
-    with progress_bar(show_progress, desc="pull") as bar:
-        for metric, got in zip(metrics, fetch_all(src, [(m, start, end, _step_for(m, step)) for m in metrics], progress=bar)):
-            results.append(got)
-            notes.extend(w for w in got.warnings if w not in notes)
-            if got.frame.empty:
-                notes.append(f"no data for {metric!r} in {format_time(start)} .. {format_time(end)} from {src.name}")
-    frame = _frame.validate(_frame.concat(r.frame for r in results), name=f"pull from {src.name}")
-    tables = [r.labels for r in results if len(r.labels)]
-    labels = pd.concat(tables, ignore_index=True) if tables else _frame.empty_labels()
-    labels = labels.drop_duplicates("unique_id", keep="last").sort_values("unique_id").reset_index(drop=True)
-    return frame, labels, notes
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,7 +88,6 @@ def run(args: argparse.Namespace) -> int:
     if not args.metrics:
         raise ConfigError("pull: give at least one METRIC (a catalog name or a PromQL expression; see --list)",
                           field="metrics")
-    metrics = list(dict.fromkeys(args.metrics))
     fmt = output_format(args)  # check --out/--format before any work
     if args.out is not None and fmt not in ("parquet", "csv", "json"):
         raise ConfigError(f"--out {args.out}: write the frame as .parquet, .csv or .json", field="out", file=args.out)
@@ -130,16 +98,17 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"--labels {args.labels}: use a .parquet, .csv or .json file", field="labels",
                               file=args.labels)
     src = source_from_args(args)
-    start, end, step = range_from_args(args, src)
-    frame, labels, notes = pull_frames(src, metrics, start, end, step, show_progress=args.progress)
-    for note in notes:
-        warn("pull", note)
+    step = parse_duration(args.step, field="--step") if args.step is not None else None
+    with progress_bar(args.progress, desc="pull") as bar:
+        got = history.pull(args.metrics, source=src, start=args.start, end=args.end, step=step, progress=bar,
+                           fields=RANGE_FIELDS)
+    print_warnings("pull", got.warnings)
     if args.labels is not None and labels_fmt is not None:
-        write_frame(labels, args.labels, labels_fmt)
+        write_frame(got.labels, args.labels, labels_fmt)
     if args.out is not None:
-        write_frame(frame, args.out, fmt)
-        print(f"capacity pull: wrote {len(frame)} rows of {frame['unique_id'].nunique()} series to {args.out}",
+        write_frame(got.frame, args.out, fmt)
+        print(f"capacity pull: wrote {len(got.frame)} rows of {got.frame['unique_id'].nunique()} series to {args.out}",
               file=sys.stderr)
         return 0
-    emit(frame, args)
+    emit(got.frame, args)
     return 0

@@ -2,20 +2,16 @@
 from __future__ import annotations
 
 import argparse
-import copy
 from collections.abc import Callable
+from typing import Any
 
-import pandas as pd
-
-from ..core.errors import ConfigError
-from ..slo import engine
-from ..slo.spec import SLO, Spec, default_spec, load_spec
-from ..core.windows import Window, month, quarter, rolling
+from ..app import slo as app_slo
+from ..core.windows import check_tz
+from ..slo.spec import Spec
 from ..sources import Source
-from ..core.timeutil import parse_time
 from ._common import (
-    Column, add_format_args, add_source_args, count, emit, minutes_duration, output_format, percent, progress_bar,
-    source_from_args, warn,
+    Column, add_format_args, add_source_args, count, emit, minutes_duration, output_format, percent, print_warnings,
+    progress_bar, source_from_args,
 )
 
 EXAMPLES = """\
@@ -71,58 +67,23 @@ def add_calendar_source_args(p: argparse.ArgumentParser) -> None:
 
 
 def spec_from_args(args: argparse.Namespace) -> Spec:
-    return load_spec(args.spec) if getattr(args, "spec", None) else default_spec()
+    return app_slo.spec_of(getattr(args, "spec", None))
 
 
 def calendar_tz(args: argparse.Namespace, spec: Spec) -> str:
     """``--tz`` (checked even when no calendar window uses it), else the spec's time zone."""
     tz = getattr(args, "tz", None)
-    if tz is None:
-        return spec.tz
-    try:
-        pd.Timestamp("2026-01-01", tz=tz)
-    except Exception:  # noqa: BLE001 - pytz/zoneinfo raise different types
-        raise ConfigError(f"--tz: unknown time zone {tz!r} (use an IANA name like America/New_York)",
-                          field="tz") from None
-    return str(tz)
+    return spec.tz if tz is None else check_tz(tz, field="--tz")
 
 
 def source_for(args: argparse.Namespace) -> Source:
     """The --source; --tz is the calendar time zone here and reaches only file sources."""
-    a = copy.copy(args)
-    src_text = str(getattr(args, "source", "sample") or "sample")
-    if src_text == "sample" or src_text.startswith(("http://", "https://")):
-        a.tz = None
-    return source_from_args(a)
+    return source_from_args(args, tz_reaches_files_only=True)
 
 
-def end_from_args(args: argparse.Namespace, src: Source) -> pd.Timestamp:
-    if getattr(args, "end", None):
-        return parse_time(args.end, field="--end")
-    span = src.span()
-    return span[1] if span else pd.Timestamp.now(tz="UTC").floor("1min")
-
-
-def windows_from_args(args: argparse.Namespace, spec: Spec, src: Source) -> list[Window] | None:
-    """Explicit windows, or None for "each SLO over its own window ending at --end"."""
-    tz = calendar_tz(args, spec)
-    out = [month(m, tz) for m in (args.month or [])] + [quarter(q, tz) for q in (args.quarter or [])]
-    if args.window:
-        out.insert(0, rolling(args.window, end_from_args(args, src)))
-    elif out and args.end:
-        raise ConfigError("--end applies to a rolling --window, not to --month/--quarter", field="end")
-    return out or None
-
-
-def own_window(slo: SLO, end: pd.Timestamp) -> Window:
-    """An SLO's own window ending at ``end``: rolling, or its calendar month/quarter to date."""
-    if slo.calendar is None:
-        return rolling(slo.window, end)
-    tz = dict(slo.labels).get("tz", "UTC")
-    local = (end - pd.Timedelta(1)).tz_convert(tz)  # a window ending exactly at a boundary is the period before it
-    label = f"{local.year:04d}-{local.month:02d}" if slo.calendar == "month" else f"{local.year}Q{(local.month - 1) // 3 + 1}"
-    w = month(label, tz) if slo.calendar == "month" else quarter(label, tz)
-    return Window(f"{w.label} to date" if end < w.end else w.label, w.start, min(end, w.end), w.kind)
+def window_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The window options of a spec command, as the use cases take them."""
+    return {"window": args.window, "months": args.month or [], "quarters": args.quarter or [], "end": args.end}
 
 
 def spec_command(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", name: str, *, help: str, description: str,
@@ -142,29 +103,6 @@ def finish_spec_command(p: argparse.ArgumentParser, run: "Callable[[argparse.Nam
     return p
 
 
-def load(args: argparse.Namespace, spec: Spec, src: Source, queries: list[str], windows: list[Window], *,
-         command: str, warm: bool) -> dict[str, pd.DataFrame]:
-    """Each of ``queries`` over the span of ``windows``, from the step before the first window
-    (and with the spec's warm-up history, the longest ``for:`` or burn window, before it when ``warm``)."""
-    if warm:
-        start, end = engine.data_range(spec, windows)
-    else:
-        start, end = min(w.start for w in windows).floor(spec.step), max(w.end for w in windows)
-    return fetch(spec, src, list(dict.fromkeys(queries)), start, end, command=command, show_progress=args.progress)
-
-
-def fetch(spec: Spec, src: Source, queries: list[str], start: pd.Timestamp, end: pd.Timestamp, *, command: str,
-          show_progress: bool = False) -> dict[str, pd.DataFrame]:
-    """Each query of ``queries`` from ``src`` over ``start..end`` on the spec's step."""
-    from ..api import spec_data
-
-    with progress_bar(show_progress, desc=command) as bar:
-        data, notes = spec_data(spec, src, queries, start, end, progress=bar)
-    for note in notes:
-        warn(command, note)
-    return data
-
-
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
     p = spec_command(
         sub, "slo",
@@ -181,29 +119,18 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
 def run(args: argparse.Namespace) -> int:
     output_format(args)
     spec = spec_from_args(args)
-    names = list(dict.fromkeys(args.slo or []))
-    slos = [spec.slo(n) for n in names] if names else list(spec.slos)
-    if not slos:
-        raise ConfigError(f"{spec.source}: the spec has no SLO", field="slos")
-    src = source_for(args)
-    explicit = windows_from_args(args, spec, src)
-    queries = spec.query_texts([s.name for s in slos])
-    if explicit is None:
-        end = end_from_args(args, src)
-        groups: dict[Window, list[str]] = {}
-        for s in slos:
-            groups.setdefault(own_window(s, end), []).append(s.name)
-        plan = [([w], ns) for w, ns in groups.items()]
-    else:
-        plan = [(explicit, [s.name for s in slos])]
-    all_w = [w for ws, _ in plan for w in ws]
-    data = load(args, spec, src, queries, all_w, command="slo", warm=args.burn_rates)
+    common: dict[str, Any] = dict(source=source_for(args), spec=spec, slos=list(dict.fromkeys(args.slo or [])) or None,
+                                  tz=calendar_tz(args, spec), **window_options(args))
+    with progress_bar(args.progress, desc="slo") as bar:
+        if args.burn_rates:
+            got = app_slo.burn_rates(**common, progress=bar)
+        else:
+            got = app_slo.compliance(**common, progress=bar)
+    print_warnings("slo", got.warnings)
     if args.burn_rates:
-        w0 = all_w[0]
-        out = engine.burn_rate_series(spec, data, w0.start, w0.end, [s.name for s in slos])
-        emit(out, args, columns={"error_ratio": Column("error_ratio", percent(4))})
+        emit(got.table, args, columns={"error_ratio": Column("error_ratio", percent(4))})
         return 0
-    out = pd.concat([engine.compliance(spec, data, ws, ns) for ws, ns in plan], ignore_index=True)
+    out = got.table
     if output_format(args) == "table" and args.out is None:
         out = out[TABLE_COLUMNS]
     emit(out, args, columns=TABLE_DISPLAY)

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..core.errors import ReportError
 from .forecast_views import daily_extreme
-from .html import write_atomic
+from ..core.files import write_atomic
 from .summary import CiSummary, from_time_to_threshold, no_data, summarize, to_json, to_markdown
 
 __all__ = ["CiResult", "threshold_metrics", "ci_report", "write_pngs", "MARKDOWN", "JSON"]

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import copy
 import html as _html
-import os
-import tempfile
-from pathlib import Path
 
 import nbformat
 
-__all__ = ["export_html", "write_atomic", "PLOTLY_MARKER", "CSS"]
+__all__ = ["export_html", "PLOTLY_MARKER", "CSS"]
 
 #: the text every plotly figure div rendered by figures.to_html carries
 PLOTLY_MARKER = "Plotly.newPlot"
@@ -94,33 +91,3 @@ def export_html(nb: nbformat.NotebookNode, *, title: str, footer: str = "") -> s
         f"<body>\n<main>\n{body}\n{f'<footer>{_html.escape(footer)}</footer>' if footer else ''}\n</main>\n"
         "</body>\n</html>\n"
     )
-
-
-def file_mode() -> int:
-    """The mode a new file gets under the current umask (0644 under the usual 022)."""
-    return 0o666 & ~_umask()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: "str | os.PathLike[str]", data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
-
-    A reader sees the old file or the new one, never half of one.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.chmod(tmp, file_mode())
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target

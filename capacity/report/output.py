@@ -101,7 +101,7 @@ def write_png(fig: go.Figure, path: "str | os.PathLike[str]", *, width: int = 10
     raises :class:`ReportError` saying so.
     """
     from ..core.errors import ReportError
-    from .html import write_atomic
+    from ..core.files import write_atomic
 
     browser = find_chromium()
     if browser is None:

@@ -27,7 +27,8 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
 from ..core.errors import NotebookExecutionError, ParameterError, ReportError
-from .html import export_html, file_mode, write_atomic
+from ..core.files import new_file_mode, write_atomic
+from .html import export_html
 from .checks import check_values
 from .params import check_parameters, read_parameters
 
@@ -173,7 +174,7 @@ def render(
     fd, tmp_name = tempfile.mkstemp(prefix=f".{base}.", suffix=".ipynb", dir=out)
     os.close(fd)
     tmp = Path(tmp_name)
-    os.chmod(tmp, file_mode())
+    os.chmod(tmp, new_file_mode())
     t0 = time.perf_counter()
     try:
         try:

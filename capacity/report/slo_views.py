@@ -1,8 +1,7 @@
 """SLO results shaped for the report's charts, on top of :mod:`capacity.slo`.
 
-:func:`fetch_spec_data` is the one I/O step (it asks a source for each query
-of a spec on the spec's step); the other functions are pure: the SLO engine's
-tidy frames in, chart-ready tidy frames out.
+Pure: the SLO engine's tidy frames in, chart-ready tidy frames out (the data is
+fetched by :func:`capacity.app.slo.fetch`).
 """
 from __future__ import annotations
 
@@ -14,10 +13,9 @@ import pandas as pd
 from ..slo import engine
 from ..slo.spec import Spec
 from ..core.windows import Window, rolling
-from ..sources import Progress, Source
 from ..core.timeutil import parse_duration
 
-__all__ = ["spec_queries", "fetch_spec_data", "rolling_compliance", "budget_burndown", "checkpoints", "by_priority"]
+__all__ = ["rolling_compliance", "budget_burndown", "checkpoints", "by_priority"]
 
 PRIORITIES = ("critical", "high", "page", "medium", "ticket", "low", "info")
 
@@ -34,25 +32,6 @@ def by_priority(frame: pd.DataFrame, col: str = "priority", *, then: Sequence[st
     cols = ["_rank", "_name", *then]
     asc = [True, True, *[False] * len(then)]
     return tmp.sort_values(cols, ascending=asc, kind="stable").drop(columns=["_rank", "_name"]).reset_index(drop=True)
-
-
-def spec_queries(spec: Spec, slos: Sequence[str] | None = None, *, alerts: bool = True) -> list[str]:
-    """Query texts needed for the SLOs named (all when None) and, with ``alerts``, the spec's alerts."""
-    return spec.query_texts(slos or None, None if alerts else ())
-
-
-def fetch_spec_data(
-    spec: Spec, source: Source, queries: Sequence[str], start: pd.Timestamp, end: pd.Timestamp, *,
-    progress: Progress | None = None,
-) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
-    """Each query from ``source`` over ``start..end`` on the spec's step; returns (data, warnings).
-
-    A query the source has no data for maps to an empty frame and adds a warning
-    (:func:`capacity.api.spec_data`, shared with the CLI and the API).
-    """
-    from ..api import spec_data
-
-    return spec_data(spec, source, queries, start, end, progress=progress)
 
 
 def checkpoints(start: pd.Timestamp, end: pd.Timestamp, every: str | pd.Timedelta = "1d") -> pd.DatetimeIndex:

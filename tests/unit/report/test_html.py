@@ -6,7 +6,8 @@ import os
 import nbformat
 import pytest
 
-from capacity.report.html import export_html, write_atomic
+from capacity.core.files import write_atomic
+from capacity.report.html import export_html
 
 
 def _executed():

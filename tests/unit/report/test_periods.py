@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from capacity.core.errors import ConfigError
-from capacity.report.periods import report_quarter
+from capacity.core.windows import report_quarter
 
 TZ = "America/New_York"
 SPAN = (pd.Timestamp("2025-08-01", tz="UTC"), pd.Timestamp("2026-10-01", tz="UTC"))

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from capacity.core import frame as cf
-from capacity.report.slo_views import budget_burndown, checkpoints, rolling_compliance, spec_queries
+from capacity.report.slo_views import budget_burndown, checkpoints, rolling_compliance
 from capacity.slo import parse_spec
 
 SPEC = parse_spec({
@@ -59,10 +59,10 @@ def test_spec_queries_cover_slos_and_alerts():
     from capacity.slo import default_spec
 
     spec = default_spec()
-    qs = spec_queries(spec)
+    qs = spec.query_texts(None, None)
     assert "cpu_utilization" in qs and "service_up" in qs
     assert len(qs) == len(set(qs))
-    only = spec_queries(spec, ["cpu-in-range"], alerts=False)
+    only = spec.query_texts(["cpu-in-range"], ())
     assert only == ["cpu_utilization"]
 
 

@@ -1,0 +1,178 @@
+"""Pulling history: the one place for default ends, ranges and steps, and for what a pull noticed.
+
+``end`` defaults to the end of a source that knows its span (the bundled sample, a file), else to
+now floored to the minute; ``start`` to :data:`DEFAULT_LENGTH` before ``end``. A metric's default
+step is its catalog entry's, else one minute. What a source noticed (dropped duplicates, server
+warnings, metrics with no data) comes back as data in :class:`History`, never printed.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..core import frame as _frame
+from ..core.errors import ConfigError
+from ..core.timeutil import format_time, now, parse_duration, parse_time
+from ..metrics.catalog import Catalog
+from ..sources import Progress, Pulled, Source, fetch_all, resolve, series_of
+from .project import Project
+from .project import resolve as resolve_project
+
+__all__ = ["DEFAULT_LENGTH", "History", "default_end", "forecast_history", "metrics_list", "pull", "series_of",
+           "source", "step_for", "time_range"]
+
+DEFAULT_LENGTH = pd.Timedelta(days=7)
+
+SourceLike = "str | os.PathLike[str] | Source"
+
+
+@dataclass(frozen=True)
+class History:
+    """A pull's result: the canonical frame, its labels table, and what the pull noticed."""
+
+    frame: pd.DataFrame
+    labels: pd.DataFrame
+    source: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    warnings: tuple[str, ...] = field(default=())
+    #: the metrics (or queries) the source had no data for in the range
+    missing: tuple[str, ...] = field(default=())
+
+
+def source(spec: "str | os.PathLike[str] | Source", **options: Any) -> Source:
+    """The Source a string names (``sample``, a URL, a path) or ``spec`` itself."""
+    return resolve(spec, **options)
+
+
+def default_end(src: Source, end: Any = None, *, field: str = "end") -> pd.Timestamp:
+    """``end`` parsed, else the end of the source's data, else now floored to the minute."""
+    if end is not None:
+        return parse_time(end, field=field)
+    span = src.span()
+    return span[1] if span else now().floor("1min")
+
+
+def time_range(src: Source, start: Any = None, end: Any = None, *, length: pd.Timedelta = DEFAULT_LENGTH,
+               fields: tuple[str, str] = ("start", "end"), strict: bool = False) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``(start, end)`` in UTC: ``end`` by :func:`default_end`, ``start`` ``length`` before it.
+
+    A start after the end (or, with ``strict``, not before it) is a ConfigError that says when the
+    end came from the source's data.
+    """
+    end_ts = default_end(src, end, field=fields[1])
+    start_ts = parse_time(start, field=fields[0]) if start is not None else end_ts - length
+    if start_ts > end_ts or (strict and start_ts >= end_ts):
+        span = src.span() if end is None else None
+        why = f" (the end of the data of {src.name}; give {fields[1]})" if span else ""
+        word = "not before" if strict else "after"
+        raise ConfigError(f"{fields[0]} {format_time(start_ts)} is {word} {fields[1]} {format_time(end_ts)}{why}",
+                          field=fields[0].lstrip("-"))
+    return start_ts, end_ts
+
+
+def step_for(metric: str, step: Any = None, *, catalog: Catalog | None = None) -> pd.Timedelta:
+    """``step`` parsed, else the catalog entry's step, else one minute."""
+    if step is not None:
+        return parse_duration(step, field="step")
+    entry = (catalog if catalog is not None else resolve_project(None).catalog).find(metric)
+    return entry.step if entry is not None else pd.Timedelta(minutes=1)
+
+
+def metrics_list(metrics: str | Iterable[str]) -> list[str]:
+    """The metrics asked for, in order, each once; at least one."""
+    items = [metrics] if isinstance(metrics, str) else list(metrics)
+    if not items:
+        raise ConfigError("pull: give at least one metric (a catalog name or a PromQL expression)", field="metrics")
+    return list(dict.fromkeys(items))
+
+
+def _no_data(metric: str, start: pd.Timestamp, end: pd.Timestamp, src: Source) -> str:
+    return f"no data for {metric!r} in {format_time(start)} .. {format_time(end)} from {src.name}"
+
+
+def _collect(src: Source, metrics: Sequence[str], got: Sequence[Pulled], start: pd.Timestamp,
+             end: pd.Timestamp) -> History:
+    notes: list[str] = []
+    missing: list[str] = []
+    for metric, pulled in zip(metrics, got):
+        for text in pulled.warnings:
+            # a file source's warnings already start with "file PATH"; say where once
+            line = text if text.startswith(src.name) else f"{src.name}: {metric}: {text}"
+            if line not in notes:
+                notes.append(line)
+        if pulled.frame.empty:
+            missing.append(metric)
+            notes.append(_no_data(metric, start, end, src))
+    frame = _frame.validate(_frame.concat(p.frame for p in got), name=f"pull from {src.name}")
+    tables = [p.labels for p in got if len(p.labels)]
+    labels = pd.concat(tables, ignore_index=True) if tables else _frame.empty_labels()
+    # a series answered by several metrics keeps the labels of the first metric that named it
+    labels = labels.drop_duplicates("unique_id", keep="first").sort_values("unique_id").reset_index(drop=True)
+    return History(frame, labels, src.name, start, end, tuple(notes), tuple(missing))
+
+
+def pull(metrics: str | Iterable[str], *, source: "str | os.PathLike[str] | Source" = "sample", start: Any = None,
+         end: Any = None, step: Any = None, progress: Progress | None = None, project: Project | None = None,
+         fields: tuple[str, str] = ("start", "end"), **source_options: Any) -> History:
+    """Every metric over ``start..end`` on its step (``step`` or the catalog's), as one History."""
+    src = resolve(source, **source_options)
+    items = metrics_list(metrics)
+    start_ts, end_ts = time_range(src, start, end, fields=fields)
+    cat = resolve_project(project).catalog
+    fixed = parse_duration(step, field="step") if step is not None else None
+    requests = [(m, start_ts, end_ts, fixed if fixed is not None else step_for(m, catalog=cat)) for m in items]
+    return _collect(src, items, fetch_all(src, requests, progress=progress), start_ts, end_ts)
+
+
+def forecast_history(metrics: Sequence[str], *, source: "str | os.PathLike[str] | Source", horizon: pd.Timedelta,
+                     start: Any = None, end: Any = None, step: Any = None, command: str = "forecast",
+                     project: Project | None = None, fields: tuple[str, str] = ("start", "end"),
+                     progress: Progress | None = None) -> History:
+    """The history a forecast of ``horizon`` learns from.
+
+    Metrics: those named, or the only series of a file source. Range: ``start..end``, ``start``
+    defaulting to the whole span of a sample/file source, else 4 horizons (at least 28 days)
+    before ``end``. Step: ``step``, else for a server the catalog step widened to an hour (horizons
+    of 2 days or more) or a day (30 days or more); a file keeps its own spacing. A metric with no
+    data is a ConfigError naming it.
+    """
+    src = resolve(source)
+    names = list(dict.fromkeys(metrics))
+    listed = series_of(src)
+    if not names:
+        if listed is None:
+            raise ConfigError(f"{command}: give at least one METRIC (a catalog name; see 'capacity pull --list')",
+                              field="metrics")
+        if len(listed) != 1:
+            raise ConfigError(f"{command}: {src.name} holds {len(listed)} series; name the ones to use: "
+                              f"{', '.join(listed[:10])}", field="metrics")
+        names = listed
+    end_ts = default_end(src, end, field=fields[1])
+    span = src.span()
+    if start is None:
+        start = span[0] if span else end_ts - max(4 * horizon, pd.Timedelta(days=28))
+    start_ts, end_ts = time_range(src, start, end, fields=fields, strict=True)
+    cat = resolve_project(project).catalog
+    fixed = parse_duration(step, field="step") if step is not None else None
+
+    def one_step(metric: str) -> pd.Timedelta | None:
+        if fixed is not None:
+            return fixed
+        if listed is not None:
+            return None  # a file keeps its own spacing
+        bucket = pd.Timedelta(days=1) if horizon >= pd.Timedelta(days=30) else (
+            pd.Timedelta(hours=1) if horizon >= pd.Timedelta(days=2) else pd.Timedelta(0))
+        return max(step_for(metric, catalog=cat), bucket)
+
+    requests = [(m, start_ts, end_ts, one_step(m)) for m in names]
+    got = fetch_all(src, requests, progress=progress)  # type: ignore[arg-type]  # None: the file's own step
+    hist = _collect(src, names, got, start_ts, end_ts)
+    if hist.missing:
+        raise ConfigError(f"{command}: {_no_data(hist.missing[0], start_ts, end_ts, src)}", field="metrics")
+    return History(_frame.validate(hist.frame, name=f"{command} input from {src.name}"), hist.labels, hist.source,
+                   hist.start, hist.end, hist.warnings, hist.missing)
