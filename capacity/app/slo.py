@@ -24,8 +24,8 @@ from .history import default_end
 from .project import Project
 from .project import resolve as resolve_project
 
-__all__ = ["AlertResult", "SloResult", "Plan", "alert_replay", "burn_rates", "compliance", "fetch", "own_window",
-           "plan", "spec_of"]
+__all__ = ["AlertResult", "SloResult", "Plan", "alert_replay", "burn_rates", "compliance", "fetch", "history_for",
+           "own_window", "plan", "spec_of", "window"]
 
 SpecLike = "Spec | str | os.PathLike[str] | None"
 #: windows and the SLOs scored over them
@@ -104,6 +104,21 @@ def fetch(spec: Spec, source: Any, queries: Iterable[str], start: pd.Timestamp, 
             notes.append(f"no data for {q!r} in {format_time(lo)} .. {format_time(end)} from {src.name}")
         data[q] = got.frame
     return data, tuple(notes)
+
+
+def window(text: str | pd.Timedelta, *, source: Any = "sample", end: Any = None, tz: str = "UTC") -> Window:
+    """The window grammar (``30d`` ending at ``end``, ``2026-09``, ``2026Q3`` in ``tz``) against a source's end."""
+    return parse_window(text, default_end(resolve(source), end), tz)
+
+
+def history_for(spec: Spec, source: Any, w: Window, slos: Sequence[str] | None = None, *,
+                progress: Progress | None = None) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
+    """The data to chart ``slos`` over ``w``: from the longest of their windows (and the warm-up of
+    the burn-rate alerts) before ``w`` to its end, so every point of an over-time chart has a full window."""
+    names = list(slos) if slos else [s.name for s in spec.slos]
+    longest = max(spec.slo(n).window for n in names)
+    return fetch(spec, source, spec.query_texts(names), w.start - longest - engine.warmup(spec), w.end,
+                 progress=progress)
 
 
 def _load(spec: Spec, src: Source, queries: Sequence[str], windows: Sequence[Window], *, warm: bool,

@@ -10,7 +10,9 @@
 """
 from __future__ import annotations
 
-from . import figures
+from .. import present
+from . import figures, forecast_views, slo_views
+from .summary import md_escape
 from .html import export_html
 from ..present import Col, format_frame
 from .output import figure_html, show, show_table, table_html, table_text, write_png
@@ -25,11 +27,15 @@ __all__ = [
     "export_html",
     "figure_html",
     "figures",
+    "forecast_views",
+    "md_escape",
+    "present",
     "format_frame",
     "read_parameters",
     "render",
     "show",
     "show_table",
+    "slo_views",
     "table_html",
     "table_text",
     "write_png",

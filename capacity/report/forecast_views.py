@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["ACTIONS", "daily_extreme", "threshold_history", "threshold_forecasts", "methodology", "recommendations"]
+__all__ = ["ACTIONS", "daily_extreme", "threshold_history", "threshold_forecasts", "methodology", "recommendations", "threshold_fans"]
 
 #: what to do before each planning threshold of capacity/defaults/planning.yaml is crossed
 ACTIONS: dict[str, str] = {
@@ -131,3 +131,21 @@ def recommendations(ttt: pd.DataFrame, growth: pd.DataFrame | None = None, *,
     out = pd.DataFrame(rows, columns=["priority", "by", "action", "reason"])
     out["by"] = pd.to_datetime(out["by"], utc=True)
     return out.sort_values(["priority", "by"], na_position="last", kind="stable").reset_index(drop=True)
+
+
+def threshold_fans(history: pd.DataFrame, forecast: pd.DataFrame, table: pd.DataFrame, rules: Any,
+                   units: Mapping[str, str], *, tail: int = 180) -> list[Any]:
+    """One fan chart per planning threshold that has history, forecast and a level: the last
+    ``tail`` days observed, the forecast with its intervals, and the threshold line."""
+    from . import figures
+
+    out = []
+    for t in rules.thresholds:
+        h, f = history[history["unique_id"] == t.name], forecast[forecast["unique_id"] == t.name]
+        level = table.loc[table["threshold"] == t.name, "level"]
+        if len(h) and len(f) and len(level):
+            kind = "min" if t.direction == "below" else "max"
+            out.append(figures.fan_chart(h.tail(tail), f, title=f"{t.text}: {t.metric}, daily {kind}",
+                                         unit=units.get(t.metric, ""), threshold=float(level.iloc[0]),
+                                         threshold_label=t.name))
+    return out
