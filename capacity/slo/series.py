@@ -62,13 +62,13 @@ def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
             codes = np.zeros(len(raw), dtype=np.int64)
             codes[change] = 1
             return np.cumsum(codes), [str(uid.cat.categories[c]) for c in firsts]
-        codes, uniques = pd.factorize(raw, sort=False)
-        return codes.astype(np.int64), [str(uid.cat.categories[c]) for c in uniques]
+        seen_codes, uniques = pd.factorize(raw, sort=False)
+        return seen_codes.astype(np.int64), [str(uid.cat.categories[int(c)]) for c in uniques]
     first = uid.iloc[0]
     if first == uid.iloc[-1]:  # canonical frames are sorted by unique_id: one series (catalog gauges)
         return np.zeros(len(uid), dtype=np.int64), [str(first)]
-    codes, uniques = pd.factorize(uid, sort=False)
-    return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
+    uid_codes, uid_uniques = pd.factorize(uid, sort=False)
+    return np.asarray(uid_codes, dtype=np.int64), [str(u) for u in uid_uniques]
 
 
 def _finite(codes: np.ndarray, ds: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -187,7 +187,8 @@ def count_below(bounds: np.ndarray, counts: np.ndarray, threshold: float) -> np.
             return c_hi.copy()
     else:
         lo, c_lo = bounds[j - 1], counts[:, j - 1]
-    return c_lo + (c_hi - c_lo) * (threshold - lo) / (hi - lo)
+    below: np.ndarray = c_lo + (c_hi - c_lo) * (threshold - lo) / (hi - lo)
+    return below
 
 
 # --------------------------------------------------------------------------- SLI kinds
