@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 
 from ..app import forecast as app_forecast
-from ._common import RANGE_FIELDS, duration, add_format_args, add_range_args, add_source_args, emit, output_format, source_from_args
-from .forecast import HISTORY_START, add_model_args, executor_arg, models_arg, season_arg, windows_arg
+from ._common import RANGE_FIELDS, duration, emit, output_format, source_from_args
+from .forecast import add_model_args, finish_history_command, executor_arg, models_arg, season_arg, windows_arg
 
 EXAMPLES = """\
 examples:
@@ -30,11 +30,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
     p.add_argument("--refit", action="store_true",
                    help="re-estimate every model in every window (default: estimate in the first window and "
                    "re-filter with those parameters later, as 'capacity forecast' does when it chooses)")
-    add_source_args(p)
-    add_range_args(p, start_default=HISTORY_START)
-    add_format_args(p)
-    p.set_defaults(func=run)
-    return p
+    return finish_history_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from ..app import forecast as app_forecast
@@ -81,6 +82,16 @@ def executor_arg(text: str | None) -> Any:
     return "serial" if n == 1 else n
 
 
+def finish_history_command(p: argparse.ArgumentParser,
+                           run: "Callable[[argparse.Namespace], int]") -> argparse.ArgumentParser:
+    """The source, history range and output options after a forecasting command's own, and its handler."""
+    add_source_args(p)
+    add_range_args(p, start_default=HISTORY_START)
+    add_format_args(p)
+    p.set_defaults(func=run)
+    return p
+
+
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
     p = sub.add_parser("forecast", help="forecast series with intervals; model chosen per series by backtest",
                        description="Forecast series with 80%/95% intervals; the model is chosen per series by a "
@@ -94,11 +105,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
     p.add_argument("--ci", action="store_true", help="CI mode: forecast the planning thresholds into --ci-dir "
                    "(capacity-forecast.md + PNG charts, capacity-forecast.json); exit 0 clear, 1 crossed, 2 error")
     p.add_argument("--ci-dir", default="reports", metavar="DIR", help="where --ci writes (default: reports/)")
-    add_source_args(p)
-    add_range_args(p, start_default=HISTORY_START)
-    add_format_args(p)
-    p.set_defaults(func=run)
-    return p
+    return finish_history_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:
