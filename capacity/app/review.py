@@ -120,6 +120,11 @@ class Thresholds:
     units: dict[str, str]
 
 
+def _days(start: pd.Series, end: pd.Series) -> pd.Series:
+    """``end - start`` in days (NaN where either is NaT)."""
+    return pd.to_timedelta(end - start) / pd.Timedelta(days=1)
+
+
 def thresholds(hourly: pd.DataFrame, horizon: Any, *, source: str = "", project: Project | None = None) -> Thresholds:
     """Time to each planning threshold from ``hourly`` history, with the forecasts behind it."""
     proj = resolve_project(project)
@@ -128,10 +133,9 @@ def thresholds(hourly: pd.DataFrame, horizon: Any, *, source: str = "", project:
     bounds = bounds_for(metrics, proj.catalog)
     units = {m: proj.catalog[m].unit for m in proj.catalog}
     ttt = time_to_threshold(hourly, h, rules=proj.rules, bounds=bounds)
-    day = pd.Timedelta(days=1)
-    days = pd.DataFrame({"name": ttt["text"], "days": (ttt["most_likely"] - ttt["last_ds"]) / day,
-                         "days_lo": (ttt["earliest"] - ttt["last_ds"]) / day,
-                         "days_hi": (ttt["latest"] - ttt["last_ds"]) / day})
+    days = pd.DataFrame({"name": ttt["text"], "days": _days(ttt["last_ds"], ttt["most_likely"]),
+                         "days_lo": _days(ttt["last_ds"], ttt["earliest"]),
+                         "days_hi": _days(ttt["last_ds"], ttt["latest"])})
     hist, fc, choice = fv.threshold_forecasts(hourly, h, proj.rules, bounds=bounds)
     verdict = summarize(from_time_to_threshold(ttt, units), as_of=hourly["ds"].max(), horizon=h, source=source)
     return Thresholds(ttt, days, hist, fc, choice, verdict, units)

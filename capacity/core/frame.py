@@ -20,6 +20,7 @@ for the metric name where known).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -131,9 +132,10 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     return out[list(COLUMNS)]
 
 
-def from_arrays(unique_id: str, ds: Iterable, y: Iterable) -> pd.DataFrame:
+def from_arrays(unique_id: str, ds: Iterable[Any], y: Iterable[Any]) -> pd.DataFrame:
     """Build a one-series canonical frame from timestamps and values."""
-    ds_idx = pd.DatetimeIndex(pd.to_datetime(list(ds) if not hasattr(ds, "__len__") else ds, utc=True))
+    stamps: Any = list(ds) if not hasattr(ds, "__len__") else ds  # any array-like to_datetime reads
+    ds_idx = pd.DatetimeIndex(pd.to_datetime(stamps, utc=True))
     ds_idx = ds_idx.as_unit("ns")
     y_arr = np.asarray(y, dtype="float64")
     frame = pd.DataFrame({"unique_id": np.full(len(ds_idx), unique_id, dtype=object), "ds": ds_idx, "y": y_arr})
@@ -144,7 +146,9 @@ def utc_times(ns: np.ndarray) -> "pd.api.extensions.ExtensionArray | pd.Datetime
     """``datetime64[ns, UTC]`` values over int64 nanoseconds, without a copy when pandas allows."""
     values = np.ascontiguousarray(ns, dtype=np.int64).view("datetime64[ns]")
     try:  # no validation pass over millions of already-valid stamps
-        return pd.arrays.DatetimeArray._simple_new(values, dtype=DS_DTYPE)
+        # a private constructor pandas-stubs does not declare
+        arr: pd.arrays.DatetimeArray = pd.arrays.DatetimeArray._simple_new(values, dtype=DS_DTYPE)  # type: ignore[attr-defined]
+        return arr
     except (AttributeError, TypeError):  # pragma: no cover - other pandas versions
         return pd.DatetimeIndex(values, tz="UTC")
 
@@ -195,8 +199,10 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
 def _recode(codes: np.ndarray, lookup: np.ndarray, kind: type[np.signedinteger]) -> np.ndarray:
     """``lookup[codes]``; an addition when the categories are a contiguous run of the union's."""
     if len(lookup) and (lookup == lookup[0] + np.arange(len(lookup))).all():
-        return codes.astype(kind) + kind(lookup[0]) if lookup[0] else codes.astype(kind, copy=False)
-    return lookup.astype(kind)[codes]
+        shifted: np.ndarray = codes.astype(kind) + kind(lookup[0]) if lookup[0] else codes.astype(kind, copy=False)
+        return shifted
+    mapped: np.ndarray = lookup.astype(kind)[codes]
+    return mapped
 
 
 def _concat_categorical(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -206,7 +212,7 @@ def _concat_categorical(frames: list[pd.DataFrame]) -> pd.DataFrame:
     union = sorted(set().union(*cats))
     where = pd.Index(union)
     kind = code_type(len(union))
-    codes = np.concatenate([_recode(f["unique_id"].array.codes, where.get_indexer(c), kind) for f, c in zip(frames, cats)])
+    codes = np.concatenate([_recode(f["unique_id"].array.codes, where.get_indexer(pd.Index(c)), kind) for f, c in zip(frames, cats)])
     ds = np.concatenate([f["ds"].array.asi8 for f in frames])
     y = np.concatenate([f["y"].to_numpy(dtype=np.float64) for f in frames])
     if len(codes) > 1 and not ((codes[1:] > codes[:-1]) | ((codes[1:] == codes[:-1]) & (ds[1:] >= ds[:-1]))).all():

@@ -16,6 +16,10 @@ _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
 
 
+TimeLike = str | dt.datetime | pd.Timestamp | float | int
+"""What :func:`parse_time` reads."""
+
+
 def now() -> pd.Timestamp:
     """The current time in UTC, read when called."""
     return pd.Timestamp.now(tz="UTC").as_unit("ns")
@@ -70,7 +74,7 @@ def _from_epoch(seconds: float, text: object, field: str) -> pd.Timestamp:
         raise ConfigError(f"{field}: Unix time {text!r} is out of range", field=field) from exc
 
 
-def parse_time(text: str | dt.datetime | pd.Timestamp | float | int, *, field: str = "time", tz: str = "UTC") -> pd.Timestamp:
+def parse_time(text: TimeLike, *, field: str = "time", tz: str = "UTC") -> pd.Timestamp:
     """Parse RFC 3339 (``2026-10-01T00:00:00Z``), a date (``2026-10-01``, midnight in ``tz``),
     a Unix timestamp, ``now`` or ``now-7d``; return a UTC Timestamp."""
     if isinstance(text, pd.Timestamp):
@@ -94,7 +98,7 @@ def parse_time(text: str | dt.datetime | pd.Timestamp | float | int, *, field: s
                 f"{field}: cannot read {text!r} as a time (RFC 3339 like 2026-10-01T00:00:00Z, a date like 2026-10-01, or now-7d)",
                 field=field,
             ) from exc
-        if ts is pd.NaT:
+        if pd.isna(ts):  # Timestamp('NaT') is NaT
             raise ConfigError(f"{field}: {text!r} is not a time", field=field)
     try:
         if ts.tzinfo is None:

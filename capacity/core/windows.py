@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .errors import ConfigError
-from .timeutil import format_duration, parse_duration, parse_time
+from .timeutil import TimeLike, format_duration, parse_duration, parse_time
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,16 @@ def calendar_kind(text: str) -> str | None:
     return None
 
 
-def parse_window(text: str | pd.Timedelta, end: object, tz: str = "UTC") -> Window:
+def parse_window(text: str | pd.Timedelta, end: TimeLike | None, tz: str = "UTC") -> Window:
     """The window grammar: ``30d`` (rolling, ending at ``end``), ``2026-09`` (a month in ``tz``)
-    or ``2026Q3`` (a quarter in ``tz``)."""
+    or ``2026Q3`` (a quarter in ``tz``). ``end`` may be None for a month or a quarter only."""
     kind = calendar_kind(str(text)) if isinstance(text, str) else None
     if kind == "month":
         return month(str(text), tz)
     if kind == "quarter":
         return quarter(str(text), tz)
+    if end is None:
+        raise ConfigError(f"end: a rolling window ({text}) needs an end time", field="end")
     return rolling(text, end)
 
 
@@ -91,7 +93,7 @@ def to_date(kind: str, end: pd.Timestamp, tz: str) -> Window:
     return Window(f"{w.label} to date" if end < w.end else w.label, w.start, min(pd.Timestamp(end), w.end), w.kind)
 
 
-def rolling(length: str | pd.Timedelta, end: object) -> Window:
+def rolling(length: str | pd.Timedelta, end: TimeLike) -> Window:
     """The window of ``length`` ending at ``end``."""
     td = parse_duration(length, field="window")
     e = parse_time(end, field="end")

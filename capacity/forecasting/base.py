@@ -28,7 +28,10 @@ class Prediction:
 
 
 class Model(Protocol):
-    alias: str
+    @property
+    def alias(self) -> str:
+        """The name the registry and the results know the model by."""
+        ...
 
     def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
         """Whether the model can be fitted to this history (length, sign, seasonality)."""

@@ -46,16 +46,19 @@ def score(y: np.ndarray, h: int, results: list[WindowResult], periods: tuple[int
             nan = {lv: np.nan for lv in levels}
             out[alias] = Score(alias, np.nan, np.nan, nan, dict(nan), bad)
             continue
-        errs, sm, cov, wk = [], [], {lv: [] for lv in levels}, {lv: [] for lv in levels}
-        for r in rs:
-            actual = y[r.cutoff:r.cutoff + h]
-            scale = metrics.mase_scale(y[:r.cutoff], m)
+        errs: list[np.ndarray] = []
+        sm: list[np.ndarray] = []
+        cov: dict[int, list[np.ndarray]] = {lv: [] for lv in levels}
+        wk: dict[int, list[np.ndarray]] = {lv: [] for lv in levels}
+        for cutoff, pred in [(r.cutoff, r.pred) for r in rs if r.pred is not None]:  # all of them (bad above)
+            actual = y[cutoff:cutoff + h]
+            scale = metrics.mase_scale(y[:cutoff], m)
             scale = scale if np.isfinite(scale) else 1.0  # a flat history: rank by plain MAE
-            errs.append(np.abs(actual - r.pred.mean) / scale)
-            sm.append(metrics.smape(actual, r.pred.mean))
+            errs.append(np.abs(actual - pred.mean) / scale)
+            sm.append(metrics.smape(actual, pred.mean))
             for lv in levels:
-                cov[lv].append(metrics.covered(actual, r.pred.lo[lv], r.pred.hi[lv]))
-                wk[lv].append(metrics.winkler(actual, r.pred.lo[lv], r.pred.hi[lv], lv))
+                cov[lv].append(metrics.covered(actual, pred.lo[lv], pred.hi[lv]))
+                wk[lv].append(metrics.winkler(actual, pred.lo[lv], pred.hi[lv], lv))
         out[alias] = Score(
             alias, float(np.nanmean(np.concatenate(errs))), float(np.mean(np.concatenate(sm))),
             {lv: float(np.mean(np.concatenate(v))) for lv, v in cov.items()},
@@ -79,13 +82,13 @@ def best_baseline(scores: dict[str, Score]) -> str | None:
 def calibration(y: np.ndarray, h: int, results: list[WindowResult], alias: str,
                 levels: tuple[int, ...]) -> dict[int, float]:
     """Factors k_L (1.0 when there are too few backtest points)."""
-    rs = [r for r in results if r.model == alias and r.pred is not None]
+    rs = [(r.cutoff, r.pred) for r in results if r.model == alias and r.pred is not None]
     ratios: dict[int, list[np.ndarray]] = {lv: [] for lv in levels}
-    for r in rs:
-        actual = y[r.cutoff:r.cutoff + h]
-        err = actual - r.pred.mean
+    for cutoff, pred in rs:
+        actual = y[cutoff:cutoff + h]
+        err = actual - pred.mean
         for lv in levels:
-            width = np.where(err >= 0, r.pred.hi[lv] - r.pred.mean, r.pred.mean - r.pred.lo[lv])
+            width = np.where(err >= 0, pred.hi[lv] - pred.mean, pred.mean - pred.lo[lv])
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = np.where(width > 0, np.abs(err) / width, np.where(err == 0, 0.0, np.inf))
             ratios[lv].append(ratio)

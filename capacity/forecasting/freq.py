@@ -92,7 +92,7 @@ def regularize(unique_id: str, ds: pd.Series, y: pd.Series, step: pd.Timedelta |
     if s.notna().sum() == 0:
         raise ForecastError(f"series {unique_id!r}: no values to forecast from", series=unique_id)
     s = s.loc[: s.last_valid_index()]
-    step = step if step is not None else infer_step(s.index, series=unique_id)
+    step = step if step is not None else infer_step(pd.DatetimeIndex(s.index), series=unique_id)
     off_grid = ((s.index - s.index[0]) % step) != pd.Timedelta(0)
     if off_grid.any():
         # Snap to the grid (nearest point), averaging collisions, rather than refusing the data.

@@ -34,11 +34,11 @@ def peak_load(
             raise ForecastError(f"peak_load: series {uid!r} has {len(s)} points; needs at least 2 days of hourly data",
                                 series=str(uid))
         hourly = s.resample("1h").mean().dropna()
-        local_hour = hourly.index.tz_convert(tz).hour
+        local_hour = pd.DatetimeIndex(hourly.index).tz_convert(tz).hour
         profile = hourly.groupby(local_hour).mean()
         business = (local_hour >= start) & (local_hour < end)
         average = float(hourly.mean())
-        peak_hour = int(profile.idxmax())
+        peak_hour = int(profile.index[int(profile.argmax())])  # the label (a local hour) of the highest mean
         one = pd.DataFrame({"unique_id": str(uid), "ds": hourly.index, "y": hourly.to_numpy(dtype="float64")})
         fc, _ = auto_forecast(one, h, executor="serial", **forecast_options)
         i = int(np.argmax(fc["mean"].to_numpy()))

@@ -107,21 +107,21 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
     if n_windows and bt_h < h:
         notes.append(f"model chosen on a {bt_h}-step backtest (history too short to backtest {h} steps)")
     fallback = False
-    pred: Prediction | None = None
+    pred = None
     if chosen is not None:
         pred, why = run_model(registry.get(chosen), y, h, periods, levels)
         if pred is None:
             # re-estimation failed (often non-convergence on a very smooth series): the parameters the
             # model had in its last backtest window, re-filtered on the whole history, before a baseline
-            last = [r for r in results if r.model == chosen and r.pred is not None and r.pred.params is not None]
+            last = [r.pred for r in results if r.model == chosen and r.pred is not None and r.pred.params is not None]
             if last:
-                pred, _ = run_model(registry.get(chosen), y, h, periods, levels, last[-1].pred.params)
+                pred, _ = run_model(registry.get(chosen), y, h, periods, levels, last[-1].params)
             if pred is not None:
                 notes.append(f"{why} on the full history; used the parameters of its last backtest window")
             else:
                 notes.append(f"fallback: {why} on the full history")
                 fallback = True
-    if pred is None:
+    if pred is None or chosen is None:  # (no model chosen: no prediction either)
         ranked = sorted((s for s in scores.values() if s.model in BASELINES and np.isfinite(s.mase)),
                         key=lambda s: s.mase)
         order = [s.model for s in ranked] or ["drift", "naive"]

@@ -9,7 +9,7 @@ extrapolated from the outer segment beyond them), so asymmetric (log-model) inte
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,9 @@ from statistics import NormalDist
 from ..core.timeutil import parse_duration
 from .pipeline import auto_forecast
 from .rules import Planning, load_rules
+
+if TYPE_CHECKING:
+    from pandas._libs.tslibs.nattype import NaTType
 
 _P = np.array([0.025, 0.10, 0.5, 0.90, 0.975])
 _N = NormalDist()
@@ -43,13 +46,13 @@ def _last(frame: pd.DataFrame, uid: str) -> tuple[pd.Timestamp, float] | None:
     g = frame[(frame["unique_id"] == uid) & frame["y"].notna()]
     if g.empty:
         return None
-    row = g.loc[g["ds"].idxmax()]
+    row = g.iloc[int(g["ds"].argmax())]  # the latest sample
     return row["ds"], float(row["y"])
 
 
 def _value_at(frame: pd.DataFrame, uid: str, when: pd.Timestamp) -> float:
     g = frame[(frame["unique_id"] == uid) & frame["y"].notna() & (frame["ds"] <= when)]
-    return float(g.loc[g["ds"].idxmax(), "y"]) if len(g) else np.nan
+    return float(g["y"].iloc[int(g["ds"].argmax())]) if len(g) else np.nan
 
 
 def growth_vs_plan(frame: pd.DataFrame, *, rules: Planning | None = None, **forecast_options: Any) -> pd.DataFrame:
@@ -108,7 +111,7 @@ def _complete_buckets(buckets: pd.DataFrame, raw_ds: pd.Series, period: pd.Timed
     """
     if len(buckets) < 2 or len(raw_ds) < 2:
         return buckets
-    raw_step = raw_ds.sort_values().diff().median()
+    raw_step = pd.Timedelta(raw_ds.sort_values().diff().median())
     if raw_step >= period:
         return buckets
     if raw_ds.max() < buckets["ds"].iloc[-1] + period - raw_step:
@@ -116,7 +119,7 @@ def _complete_buckets(buckets: pd.DataFrame, raw_ds: pd.Series, period: pd.Timed
     return buckets
 
 
-def _first(ds: pd.Series, hit: np.ndarray) -> pd.Timestamp:
+def _first(ds: pd.Series, hit: np.ndarray) -> pd.Timestamp | NaTType:
     idx = np.flatnonzero(hit)
     return ds.iloc[int(idx[0])] if len(idx) else pd.NaT
 

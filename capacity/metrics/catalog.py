@@ -73,7 +73,7 @@ class Catalog(Mapping[str, Metric]):
     def __getitem__(self, name: str) -> Metric:
         return self.get(name)
 
-    def get(self, name: str, default: Any = None) -> Metric:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Metric:
         """The entry called ``name``; raises UnknownMetricError suggesting close names."""
         entry = self._entries.get(name)
         if entry is not None:

@@ -65,6 +65,7 @@ def _charts(frame: pd.DataFrame, summary: CiSummary, horizon: pd.Timedelta, unit
     by_rule = {t.name: t for t in rules.thresholds}
     out: list[tuple[str, Any]] = []
     t = summary.table
+    row: Any  # a row of the summary table: a record of mixed columns
     for row in t[t["within"] | t["within_early"]].itertuples(index=False):
         rule = by_rule.get(row.rule)
         if rule is None:

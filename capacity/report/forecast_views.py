@@ -107,6 +107,7 @@ def recommendations(ttt: pd.DataFrame, growth: pd.DataFrame | None = None, *,
     u = (lambda v, metric: in_unit(v, (units or {}).get(str(metric), "")))
     acts = {**ACTIONS, **(actions or {})}
     rows: list[dict[str, Any]] = []
+    r: Any  # a row of the time-to-threshold frame: a record of mixed columns
     for r in ttt.itertuples(index=False):
         what = acts.get(r.threshold, f"Add capacity for {r.metric}")
         if r.status == "already crossed":

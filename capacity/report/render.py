@@ -49,7 +49,7 @@ class ThisInterpreterKernelManager(AsyncKernelManager):
         return "ipc"
 
     @property
-    def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
+    def kernel_spec(self) -> KernelSpec:
         return KernelSpec(
             argv=[sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
             display_name=f"Python {sys.version_info[0]}.{sys.version_info[1]} (capacity)",

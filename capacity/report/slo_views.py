@@ -6,6 +6,7 @@ fetched by :func:`capacity.app.slo.fetch`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ def checkpoints(start: pd.Timestamp, end: pd.Timestamp, every: str | pd.Timedelt
     step = parse_duration(every, field="every")
     times = pd.date_range(start + step, end, freq=step)
     if len(times) == 0 or times[-1] != end:
-        times = times.append(pd.DatetimeIndex([end]))
+        times = pd.DatetimeIndex(times.append(pd.DatetimeIndex([end])))
     return times
 
 
@@ -99,22 +100,29 @@ def incidents(episodes: pd.DataFrame, *, priorities: Sequence[str] = ("high",),
     if e.empty:
         return pd.DataFrame(columns=cols)
     g = parse_duration(gap, field="gap")
-    rows: list[dict[str, object]] = []
-    cur: dict[str, object] | None = None
-    for r in e.itertuples(index=False):
-        if cur is not None and r.start <= cur["end"] + g:  # type: ignore[operator]
-            cur["end"] = max(cur["end"], r.end)  # type: ignore[type-var]
-            cur["alerts"].add(r.alert)  # type: ignore[union-attr]
-            cur["episodes"] += 1  # type: ignore[operator]
-            continue
-        if cur is not None:
-            rows.append(cur)
-        cur = {"start": r.start, "end": r.end, "alerts": {r.alert}, "episodes": 1}
-    rows.append(cur)  # type: ignore[arg-type]
-    out = pd.DataFrame(rows)
-    out["minutes"] = (out["end"] - out["start"]) / pd.Timedelta(minutes=1)
+    merged: list[_Incident] = []
+    for start, end, alert in zip(e["start"], e["end"], e["alert"], strict=True):
+        if merged and start <= merged[-1].end + g:
+            cur = merged[-1]
+            cur.end = max(cur.end, end)
+            cur.alerts.add(alert)
+            cur.episodes += 1
+        else:
+            merged.append(_Incident(start, end, {alert}))
+    out = pd.DataFrame({"start": [i.start for i in merged], "end": [i.end for i in merged],
+                        "alerts": [i.alerts for i in merged], "episodes": [i.episodes for i in merged]})
+    out["minutes"] = pd.to_timedelta(out["end"] - out["start"]) / pd.Timedelta(minutes=1)
     out["alerts"] = [", ".join(sorted(a)) for a in out["alerts"]]
     return out[cols]
+
+
+@dataclass
+class _Incident:
+    """Episodes merged so far: :func:`incidents`."""
+    start: pd.Timestamp
+    end: pd.Timestamp
+    alerts: set[str]
+    episodes: int = 1
 
 
 def timeline_episodes(episodes: pd.DataFrame, *, priorities: Sequence[str] = ("high", "medium"),

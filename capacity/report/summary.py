@@ -110,6 +110,7 @@ def to_markdown(summary: CiSummary, charts: Mapping[str, str] | None = None, *, 
               f"horizon {days:g} days (to {summary.as_of + summary.horizon:%Y-%m-%d}).", ""]
     lines += ["| Status | Metric | Threshold | Last value | Mean forecast crosses | 95% bound crosses |",
               "|:--|:--|--:|--:|:--|:--|"]
+    r: Any  # a row of the summary table: a record of mixed columns
     for r in summary.table.itertuples(index=False):
         status = "CROSSED" if r.within else ("at risk" if r.within_early else "ok")
         unit = r.unit if isinstance(r.unit, str) else ""

@@ -159,7 +159,7 @@ class Agg(Expr):
         for key, members in groups.items():
             oks = np.array([m[0] for m in members])
             vals = np.array([m[1] for m in members])
-            ok = oks.any(axis=0)
+            any_ok = np.asarray(oks.any(axis=0))  # (members, grid) -> grid
             with np.errstate(invalid="ignore", divide="ignore"):
                 if self.op in ("sum", "avg"):
                     total = np.where(oks, vals, 0.0).sum(axis=0)
@@ -168,7 +168,7 @@ class Agg(Expr):
                     value = np.where(oks, vals, np.inf).min(axis=0)
                 else:
                     value = np.where(oks, vals, -np.inf).max(axis=0)
-            out.append((dict(key), ok, np.where(ok, value, np.nan)))
+            out.append((dict(key), any_ok, np.where(any_ok, value, np.nan)))
         return out
 
 

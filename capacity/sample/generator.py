@@ -331,7 +331,7 @@ def redis(b: Base, shared: dict[str, np.ndarray]) -> list[Raw]:
     miss = np.clip(0.045 + 0.02 * (1 - b.load) + _ar1(rng, n, 0.005), 0.005, 0.99)
     warm = np.ones(n)
     for r in np.flatnonzero(restarts):
-        k = np.arange(min(240, n - r))
+        k = np.arange(min(240, int(n - r)))
         miss[r : r + len(k)] = np.where(k < 20, 0.85, np.maximum(0.06 + 0.79 * np.exp(-(k - 20) / 10.0), miss[r : r + len(k)]))
         warm[r : r + len(k)] = 0.1 + 0.9 * (1 - np.exp(-k / 45.0))
     misses = rng.binomial(lookups, miss).astype(float)

@@ -192,7 +192,7 @@ def _raw_frame(hist: _History, lo: pd.Timestamp, hi: pd.Timestamp) -> tuple[pd.D
         sid, ds, y = np.zeros(0, np.int16), np.zeros(0, np.int64), np.zeros(0)
     else:
         sid, ds, y = hist.rows(None, lo, hi)
-    uid = pd.Categorical.from_codes(sid, categories=labels["unique_id"].tolist())
+    uid = pd.Categorical.from_codes(sid, categories=pd.Index(labels["unique_id"].tolist()))
     del sid
     stamps = pd.Series(ds.view("datetime64[ns]"), copy=False).dt.tz_localize("UTC")
     del ds

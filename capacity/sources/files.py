@@ -58,6 +58,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -342,15 +343,16 @@ def _text(col: pd.Series) -> pd.Series:
 
 
 def _read_csv(path: Path, where: _Where) -> tuple[pd.DataFrame, _Layout]:
-    opts = dict(compression="infer", encoding="utf-8-sig", keep_default_na=False, na_filter=False)
     try:
-        head = pd.read_csv(path, nrows=0, **opts)
+        head = pd.read_csv(path, nrows=0, compression="infer", encoding="utf-8-sig", keep_default_na=False,
+                           na_filter=False)
         cols = [str(c).strip() for c in head.columns]
         lay = _layout(cols, where)
         # every column as text but the value column, which pandas parses as numbers when it can (fast path);
         # a value column with anything else (empty cells, NaN text, typos) stays text for _parse_y
         dtypes = {orig: str for orig, c in zip(head.columns, cols) if c != lay.y}
-        raw = pd.read_csv(path, dtype=dtypes, skipinitialspace=True, **opts)
+        raw = pd.read_csv(path, dtype=dtypes, skipinitialspace=True, compression="infer", encoding="utf-8-sig",
+                          keep_default_na=False, na_filter=False)
     except pd.errors.EmptyDataError as exc:
         raise where.error(None, None, f"the file is empty (expected a header: {LAYOUTS})") from exc
     except pd.errors.ParserError as exc:
@@ -394,7 +396,7 @@ def _parse_ds(col: pd.Series, name: str, tz: str | None, where: _Where) -> tuple
         return pd.DatetimeIndex([], dtype=_frame.DS_DTYPE), None
     if re.fullmatch(_EPOCH_RE, text.iloc[0]) and text.str.fullmatch(_EPOCH_RE).all():
         num = text.astype("float64")
-        unit = "ms" if num.abs().max() >= 1e11 else "s"
+        unit: Literal["ms", "s"] = "ms" if num.abs().max() >= 1e11 else "s"
         return pd.DatetimeIndex(pd.to_datetime(num, unit=unit, utc=True)).as_unit("ns"), None
     try:  # fast path: ISO 8601, all naive or all with the same offset
         idx = pd.DatetimeIndex(pd.to_datetime(text, format="ISO8601"))
