@@ -56,9 +56,9 @@ class PlainTransport:
     """:class:`~capacity.sources.prometheus.transport.Transport` over ``http.client``.
 
     A kept-alive connection the server closed while it was idle is replaced at once
-    (the request is sent again on a new one). ``opened`` and ``sent`` count connections
-    opened and requests sent (redirected ones included). At most ``size`` idle
-    connections are kept per ``host:port``."""
+    (the request is sent again on a new one). ``opened`` counts connections opened,
+    ``sent`` the requests this transport sent itself (not those it handed on after a
+    redirect). At most ``size`` idle connections are kept per ``host:port``."""
 
     def __init__(self, *, size: int = 10, follow: Callable[[], Transport] | None = None) -> None:
         self.size = size
@@ -71,7 +71,6 @@ class PlainTransport:
 
     def _take(self, host: str, port: int, timeout: float) -> tuple[http.client.HTTPConnection, bool]:
         with self._lock:
-            self.sent += 1
             idle = self._idle.setdefault((host, port), [])
             if idle:
                 conn = idle.pop()
@@ -117,6 +116,8 @@ class PlainTransport:
     def send(self, method: Method, url: str, params: Mapping[str, str], headers: Mapping[str, str], timeout: float) -> Answer:
         if self.following is not None:
             return self.following.send(method, url, params, headers, timeout)
+        with self._lock:
+            self.sent += 1
         host, port, path = _split(url)
         query = urlencode(params)
         sent = headers

@@ -120,8 +120,9 @@ class PrometheusSource:
         self.refresh = refresh
         self.cache = PullCache(cache_dir) if cache else None
         if transport is not None and (session is not None or _auth.auth_headers(creds.auth) is None):
-            raise ConfigError("prometheus source: give the session, or an auth object that signs each request, "
-                              "to the transport (RequestsTransport(session, auth=...)), not beside it", field="transport")
+            raise ConfigError("prometheus source: transport= sends as it is given; a session, or an auth object that "
+                              "signs each request, goes to requests: pass session= (or build the transport with them)",
+                              field="transport")
         #: how requests are sent (``client`` adds headers, retries and typed errors on top)
         self.transport: Transport = transport if transport is not None else open_transport(
             self.url, creds, size=max(10, self.concurrency), session=session
