@@ -11,7 +11,7 @@ Use in a subcommand module::
         ...
         emit(result_frame, args)
 
-Output: ``table`` (aligned, numbers rounded for display only), ``json``
+Output (:mod:`capacity.present.text`): ``table`` (aligned, numbers rounded for display only), ``json``
 (records, ISO-8601 UTC timestamps, NaN -> null, +/-Inf -> "+Inf"/"-Inf"),
 ``csv`` (full precision, NaN written as ``NaN``), and with ``--out FILE``
 also Parquet (``.parquet``/``.pq``). With ``--out`` and no ``--format`` the
@@ -22,26 +22,20 @@ never half overwritten.
 from __future__ import annotations
 
 import argparse
-import io
-import json
-import math
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
 import pandas as pd
 
-from .. import present
 from ..core.errors import ConfigError
+from ..present.text import FORMATS, Specs, render
 from ..sources import Source, resolve
 from ..core.files import atomic_path
 from ..core.timeutil import parse_duration
 
-FORMATS = ("table", "json", "csv")
 _BY_SUFFIX = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".json": "json", ".txt": "table"}
 
 
@@ -165,53 +159,32 @@ def output_format(args: argparse.Namespace, *, option: str = "--out") -> str:
     return fmt or "table"
 
 
-@dataclass(frozen=True)
-class Column:
-    """How the table format shows one column: its header and a value formatter (json/csv keep the raw values)."""
-
-    header: str
-    fmt: "Callable[[Any], str]"
-    right: bool | None = None  # align right (None: right for numeric columns)
-
-
-Columns = Mapping[str, Column]
-
-
 def emit(frame: pd.DataFrame, args: argparse.Namespace, *, stream: IO[str] | None = None,
-         columns: Columns | None = None) -> None:
+         specs: Specs | None = None, units: Mapping[str, str] | None = None) -> None:
     """Present ``frame`` as ``--format`` says, to ``--out`` (atomically) or ``stream`` (stdout).
 
-    ``columns`` changes how the table format shows some columns (see :class:`Column`).
+    ``specs`` (column name -> :class:`capacity.present.Col`) and ``units`` change how the table
+    format shows some columns (:func:`capacity.present.text.table`); json/csv keep the raw values.
     """
     fmt = output_format(args)
     out = getattr(args, "out", None)
     if out is not None:
-        write_frame(frame, out, fmt, columns=columns)
+        write_frame(frame, out, fmt, specs=specs, units=units)
         return
     if fmt == "parquet":  # pragma: no cover - output_format never gives parquet without --out
         raise ConfigError("parquet output needs --out FILE", field="format")
     stream = stream if stream is not None else sys.stdout
-    stream.write(render(frame, fmt, columns=columns))
+    stream.write(render(frame, fmt, specs=specs, units=units))
 
 
-def render(frame: pd.DataFrame, fmt: str, *, columns: Columns | None = None) -> str:
-    """``frame`` as text in ``fmt`` (table, json or csv); ``columns`` applies to the table only."""
-    if fmt == "table":
-        return format_table(frame, columns=columns)
-    if fmt == "json":
-        return json.dumps(_records(frame), allow_nan=False, ensure_ascii=False) + "\n"
-    if fmt == "csv":
-        return _csv_frame(frame).to_csv(index=False, na_rep="NaN", lineterminator="\n")
-    raise ConfigError(f"--format: unknown format {fmt!r} (use {', '.join(FORMATS)})", field="format")
-
-
-def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], fmt: str, *, columns: Columns | None = None) -> None:
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], fmt: str, *, specs: Specs | None = None,
+                units: Mapping[str, str] | None = None) -> None:
     """Write ``frame`` to ``path`` as ``fmt`` (parquet, csv, json, table), atomically."""
     if fmt == "parquet":
         with atomic_path(path) as tmp:
             frame.to_parquet(tmp, index=False)
         return
-    text = render(frame, fmt, columns=columns)
+    text = render(frame, fmt, specs=specs, units=units)
     if str(path).lower().endswith(".gz"):
         import gzip
 
@@ -220,130 +193,6 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], fmt: str, *, 
         return
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
-
-
-def _iso(ts: pd.Series) -> pd.Series:
-    utc = ts.dt.tz_convert("UTC") if ts.dt.tz is not None else ts.dt.tz_localize("UTC")
-    has_frac = bool(((utc.dt.microsecond != 0) | (utc.dt.nanosecond != 0)).any())
-    out = utc.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if has_frac else "%Y-%m-%dT%H:%M:%SZ")
-    return out.astype(object).where(ts.notna(), None)
-
-
-def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col].dtype):
-            out[col] = _iso(out[col])
-    return out
-
-
-def _json_value(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        if math.isnan(f):
-            return None
-        if math.isinf(f):
-            return "+Inf" if f > 0 else "-Inf"
-        return f
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.bool_,)):
-        return bool(v)
-    if isinstance(v, (pd.Timedelta,)):
-        return v.isoformat()
-    if v is pd.NA or v is pd.NaT:
-        return None
-    return v
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = _csv_frame(frame)
-    cols = [str(c) for c in out.columns]
-    return [{c: _json_value(v) for c, v in zip(cols, row)} for row in out.itertuples(index=False, name=None)]
-
-
-def display_value(v: Any) -> str:
-    """One value as the table shows it by default: numbers rounded for display, timestamps in UTC."""
-    return _display(v)
-
-
-def _display(v: Any) -> str:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return ""
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        if math.isnan(f):
-            return "NaN"
-        if math.isinf(f):
-            return "+Inf" if f > 0 else "-Inf"
-        if f != 0 and (abs(f) >= 1e9 or abs(f) < 1e-4):
-            return f"{f:.4g}"
-        return f"{f:,.6f}".rstrip("0").rstrip(".") if abs(f) < 1000 else f"{f:,.2f}"
-    if isinstance(v, pd.Timestamp):
-        return v.tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S") if v.tzinfo else v.strftime("%Y-%m-%d %H:%M:%S")
-    return str(v)
-
-
-def _missing(v: Any) -> bool:
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, (float, np.floating)) and math.isnan(float(v)))
-
-
-def _cli(text: str) -> str:
-    """The CLI's spelling of what :mod:`capacity.present` shows: blank when missing, ``+Inf``/``-Inf``."""
-    return {present.MISSING: "", "∞": "+Inf", "−∞": "-Inf"}.get(text, text)
-
-
-def human_duration(seconds: Any) -> str:
-    """Seconds as ``45s``, ``22m``, ``1h 5m``, ``1d 2h 16m`` (:func:`capacity.present.duration`); blank when missing."""
-    return _cli(present.duration(seconds))
-
-
-def minutes_duration(minutes: Any) -> str:
-    """A number of minutes as :func:`human_duration` shows it."""
-    return "" if _missing(minutes) else human_duration(float(minutes) * 60.0)
-
-
-def percent(digits: int = 2, *, trim: bool = False) -> "Callable[[Any], str]":
-    """A formatter showing a share (0.9968) as a percentage with ``digits`` decimals (``99.68%``), as
-    :func:`capacity.present.percent` does: a share strictly between 0 and 1 never shows as 0% or 100%."""
-    return lambda v: _cli(present.percent(v, digits, trim=trim))
-
-
-def count(v: Any) -> str:
-    """An amount of events or minutes with thousands separators, to the unit (``2,217,179``); blank when missing."""
-    return _cli(present.count(v))
-
-
-def format_table(frame: pd.DataFrame, *, max_rows: int | None = None, columns: Columns | None = None) -> str:
-    """An aligned text table; numbers rounded for display only, timestamps in UTC.
-
-    ``columns`` maps a column name to the header and formatter to show it with (display only).
-    """
-    if frame.empty:
-        return "(no rows)\n"
-    columns = columns or {}
-    rows = frame if max_rows is None or len(frame) <= max_rows else frame.head(max_rows)
-    cols = [columns[c].header if c in columns else
-            str(c) + (" (UTC)" if pd.api.types.is_datetime64_any_dtype(frame[c].dtype) else "") for c in frame.columns]
-    fmts = [columns[c].fmt if c in columns else _display for c in frame.columns]
-    cells = [[f(v) for f, v in zip(fmts, row)] for row in rows.itertuples(index=False, name=None)]
-    numeric = [columns[c].right if c in columns and columns[c].right is not None
-               else pd.api.types.is_numeric_dtype(frame[c].dtype) for c in frame.columns]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(cols)]
-
-    def line(values: list[str]) -> str:
-        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
-        return "  ".join(parts).rstrip()
-
-    buf = io.StringIO()
-    buf.write(line(cols) + "\n")
-    for r in cells:
-        buf.write(line(r) + "\n")
-    if len(rows) < len(frame):
-        buf.write(f"... {len(frame) - len(rows)} more rows\n")
-    return buf.getvalue()
 
 
 # -- progress ------------------------------------------------------------------

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from dataclasses import replace
 
 import pandas as pd
 
+from .. import present
 from ..app import slo as app_slo
 from ..core.timeutil import format_time
 from ..metrics.catalog import catalog
 from ..slo import alerts as _alerts
 from ..slo.spec import Spec
-from ._common import Column, display_value, emit, human_duration, output_format, percent, print_warnings, progress_bar, warn
+from ._common import emit, output_format, print_warnings, progress_bar, warn
 from .slo import calendar_tz, finish_spec_command, source_for, spec_command, spec_from_args, window_options
 
 EXAMPLES = """\
@@ -28,13 +29,14 @@ before the window so nothing fires from a cold start. An episode runs from
 its first firing evaluation to its resolution (end); `ongoing` marks one
 still firing at the end of the data, `clipped` one already firing when the
 window starts. The table shows durations as 1d 2h 16m and each peak in its
-metric's unit (ratios as %, seconds as a duration); json/csv keep seconds
+metric's unit (ratios as %, seconds as a duration; a burn-rate alert's as a
+burn rate, 8.333×); json/csv keep seconds
 and raw values.
 """
 
 #: summary rows: priorities in the runbook's order, not alphabetical
 _PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-SUMMARY_DISPLAY = {"firing_seconds": Column("firing", human_duration)}
+SUMMARY_DISPLAY = {"firing_seconds": present.Col("firing", "seconds")}
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
@@ -51,30 +53,22 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
     return finish_spec_command(p, run)
 
 
-def _peak_text(value: Any, unit: str | None) -> str:
-    """A peak in its metric's unit: ratios as %, seconds as a duration (sub-minute ones as 2.31s), rates as 0.03/s."""
-    if unit == "ratio":
-        return percent(1)(value)
-    if unit == "seconds" and not pd.isna(value) and abs(float(value)) >= 60:
-        return human_duration(value)
-    if unit == "seconds" and not pd.isna(value):
-        return f"{float(value):.3g}s"
-    if unit == "1/s" and not pd.isna(value):
-        return f"{float(value):.3g}/s"
-    return display_value(value)
-
-
-def episodes_for_table(eps: pd.DataFrame, spec: Spec) -> pd.DataFrame:
-    """The episodes with ``peak`` as text in each alert's unit (the table only; json/csv keep the raw peak)."""
+def peak_units(eps: pd.DataFrame, spec: Spec) -> dict[str, str]:
+    """The unit of each episode's ``peak`` by alert name: the catalog unit of a runbook alert's metric,
+    ``×`` for a burn-rate alert (its peak is a burn rate)."""
     cat = catalog()
     units = {a.name: cat[a.metric.text].unit for a in spec.alerts if a.metric.text in cat.names()}
-    peak = [_peak_text(v, units.get(a)) for a, v in zip(eps["alert"], eps["peak"])]
-    return eps.assign(peak=pd.Series(peak, index=eps.index, dtype=object))
+    rules = {a.name for a in spec.alerts}
+    slos = {s.name for s in spec.slos}
+    pairs = zip(eps.get("alert", ()), eps.get("series", ()), strict=True)
+    burn = {a: "×" for a, s in pairs if a not in rules and s in slos}
+    return {**units, **burn}
 
 
+#: the episodes table: durations as 1d 2h 16m, each peak in its unit (:data:`capacity.present.ALERT_EPISODES`)
 EPISODE_DISPLAY = {
-    "duration_seconds": Column("duration", human_duration),
-    "peak": Column("peak", str, right=True),
+    "duration_seconds": present.Col("duration", "seconds"),
+    "peak": replace(present.ALERT_EPISODES["peak"], header="peak"),
 }
 
 
@@ -91,13 +85,10 @@ def run(args: argparse.Namespace) -> int:
         summary = _alerts.summarize(eps, tz, args.summary)
         rank = summary["priority"].map(_PRIORITY_ORDER).fillna(len(_PRIORITY_ORDER))
         summary = summary.assign(_rank=rank).sort_values(["period", "_rank", "alert"], kind="stable")
-        emit(summary.drop(columns="_rank").reset_index(drop=True), args, columns=SUMMARY_DISPLAY)
+        emit(summary.drop(columns="_rank").reset_index(drop=True), args, specs=SUMMARY_DISPLAY)
         return 0
     if eps.empty:
         start, end = min(w.start for w in got.windows), max(w.end for w in got.windows)
         warn("alerts", f"no alert fired in {format_time(start)} .. {format_time(end)}")
-    if output_format(args) == "table" and not eps.empty:
-        emit(episodes_for_table(eps, spec), args, columns=EPISODE_DISPLAY)
-        return 0
-    emit(eps, args)
+    emit(eps, args, specs=EPISODE_DISPLAY, units=peak_units(eps, spec))
     return 0

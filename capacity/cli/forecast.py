@@ -8,8 +8,9 @@ from typing import Any
 
 from ..app import forecast as app_forecast
 from ..core.errors import ConfigError
+from ..present.text import table
 from ._common import (
-    RANGE_FIELDS, duration, add_format_args, add_range_args, add_source_args, emit, format_table, output_format,
+    RANGE_FIELDS, duration, add_format_args, add_range_args, add_source_args, emit, output_format,
     print_warnings, source_from_args,
 )
 
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     if args.explain and got.choice is not None:
         cols = ["unique_id", "model", "mase", "seasonal_naive_mase", "coverage-80", "coverage-95",
                 "calibration-80", "windows", "fallback", "note"]
-        sys.stderr.write(format_table(got.choice[cols].fillna({"note": ""})))  # no "NaN" for "no note"
+        sys.stderr.write(table(got.choice[cols].fillna({"note": ""})))  # no "NaN" for "no note"
     print_warnings("forecast", got.warnings)
     emit(got.forecast, args)
     return 0

@@ -8,10 +8,10 @@ from typing import Any
 from ..app import slo as app_slo
 from ..core.windows import check_tz
 from ..slo.spec import Spec
+from ..present import Col
 from ..sources import Source
 from ._common import (
-    Column, add_format_args, add_source_args, count, emit, minutes_duration, output_format, percent, print_warnings,
-    progress_bar, source_from_args,
+    add_format_args, add_source_args, emit, output_format, print_warnings, progress_bar, source_from_args,
 )
 
 EXAMPLES = """\
@@ -34,18 +34,20 @@ minutes above / below the range, `budget left` negative when overspent.
 
 TABLE_COLUMNS = ["slo", "window", "objective", "compliance", "met", "budget_remaining", "bad", "allowed_bad", "unit",
                  "share_above", "share_below", "no_data_minutes", "coverage"]
-#: how the table shows the columns (json/csv keep the field names and full precision)
+#: how the table shows the columns (:mod:`capacity.present` specs; json/csv keep the field names and full precision)
 TABLE_DISPLAY = {
-    "objective": Column("objective", percent(3, trim=True)),
-    "compliance": Column("compliance", percent(3)),
-    "budget_remaining": Column("budget left", percent(1)),
-    "bad": Column("bad", count),
-    "allowed_bad": Column("allowed bad", count),
-    "share_above": Column("above", percent(1)),
-    "share_below": Column("below", percent(1)),
-    "no_data_minutes": Column("no data", minutes_duration),
-    "coverage": Column("coverage", percent(2)),
+    "objective": Col("objective", "ratio_trim", 3),
+    "compliance": Col("compliance", "ratio", 3),
+    "budget_remaining": Col("budget left", "ratio", 1),
+    "bad": Col("bad", "count"),
+    "allowed_bad": Col("allowed bad", "count"),
+    "share_above": Col("above", "ratio", 1),
+    "share_below": Col("below", "ratio", 1),
+    "no_data_minutes": Col("no data", "minutes"),
+    "coverage": Col("coverage", "ratio", 2),
 }
+#: the burn-rate table (``--burn-rates``)
+BURN_RATE_DISPLAY = {"error_ratio": Col("error_ratio", "ratio", 4)}
 
 
 def add_spec_args(p: argparse.ArgumentParser) -> None:
@@ -128,10 +130,10 @@ def run(args: argparse.Namespace) -> int:
             got = app_slo.compliance(**common, progress=bar)
     print_warnings("slo", got.warnings)
     if args.burn_rates:
-        emit(got.table, args, columns={"error_ratio": Column("error_ratio", percent(4))})
+        emit(got.table, args, specs=BURN_RATE_DISPLAY)
         return 0
     out = got.table
     if output_format(args) == "table" and args.out is None:
         out = out[TABLE_COLUMNS]
-    emit(out, args, columns=TABLE_DISPLAY)
+    emit(out, args, specs=TABLE_DISPLAY)
     return 0

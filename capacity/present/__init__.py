@@ -19,7 +19,14 @@ threshold check. Conventions:
 
 A column is shown by a :class:`Col`: its header and a *kind* (a name in
 :data:`KINDS`), optionally a unit. :data:`COLUMNS` holds the specs of the
-column names the report frames use; :func:`infer` falls back on the dtype.
+column names the report frames use; a name whose meaning depends on the table
+has its spec in that table's set instead (:data:`ALERT_EPISODES`,
+:data:`BURN_EPISODES`: ``peak`` is a value in the metric's unit in one, a burn
+rate in the other); :func:`infer` falls back on the dtype.
+
+The same specs drive the HTML tables (:func:`format_frame`) and the CLI's
+plain-text tables (:mod:`capacity.present.text`), which keep the CLI's own
+spelling: blank when missing, ``+Inf``/``-Inf``.
 """
 from __future__ import annotations
 
@@ -34,6 +41,7 @@ import pandas as pd
 __all__ = [
     "MISSING", "Col", "COLUMNS", "KINDS", "is_missing", "number", "count", "bytes_si", "percent", "growth",
     "duration", "multiple", "in_unit", "timestamp", "met", "yes_no", "infer", "format_frame", "Formatted",
+    "ALERT_EPISODES", "BURN_EPISODES", "cells",
 ]
 
 MISSING = "–"
@@ -159,12 +167,15 @@ def multiple(v: Any, digits: int = 3) -> str:
     return MISSING if is_missing(v) else number(v, digits) + "×"
 
 
-def in_unit(v: Any, unit: str | None) -> str:
+def in_unit(v: Any, unit: str | None, *, compact: bool = False) -> str:
     """A measurement in a catalog unit (:attr:`capacity.catalog.Metric.unit`).
 
     ``bytes`` -> SI bytes, ``bytes/s`` -> ``12.3 MB/s``, ``ratio`` -> percent, ``seconds`` ->
     ``250 ms`` / ``1.5 s`` below a minute and a duration above, ``boolean`` -> ``yes``/``no``,
-    ``1/s`` -> ``86.81 /s``, anything else -> number and unit (``206,800 users``).
+    ``1/s`` -> ``86.81 /s``, ``×`` (a factor such as a burn rate) -> ``2.67×``, anything else ->
+    number and unit (``206,800 users``). ``compact`` (the CLI's tables) writes sub-minute seconds
+    and rates to three digits without a space (``2.17s``, ``0.573/s``), and booleans and other
+    units as the bare number.
     """
     if is_missing(v):
         return MISSING
@@ -177,13 +188,19 @@ def in_unit(v: Any, unit: str | None) -> str:
         return percent(v, 1)
     if u == "seconds":
         f = float(v)
+        if compact and abs(f) < 60:
+            return _inf(f) or f"{_sig(f, 3)}s"
         if abs(f) < 1:
             return f"{_sig(f * 1000, 3)} ms"
         return f"{_sig(f, 3)} s" if abs(f) < 60 else duration(f)
+    if compact and u not in ("1/s", "×"):
+        return number(v)
     if u == "boolean":
         return yes_no(v)
     if u == "1/s":
-        return f"{number(v)} /s"
+        return f"{number(v, 3)}/s" if compact else f"{number(v)} /s"
+    if u == "×":
+        return multiple(v)
     return f"{number(v)} {u}" if u else number(v)
 
 
@@ -264,7 +281,7 @@ COLUMNS: dict[str, Col] = {
     "alerts": Col("Alerts", "text"), "severity": Col("Severity", "text"), "episodes": Col("Episodes", "count"),
     "firing_seconds": Col("Time firing", "seconds"), "duration_seconds": Col("Duration", "seconds"),
     "minutes": Col("Duration", "minutes"), "start": Col("Start", "time"), "end": Col("End", "time"),
-    "peak": Col("Peak burn rate", "multiple"), "series": Col("Series", "text"),
+    "series": Col("Series", "text"),
     # history and growth (capacity.report.digest)
     "samples": Col("Samples", "count"), "from": Col("From", "time"), "to": Col("To", "time"),
     "min": Col("Min", "measure", unit_col="unit"), "mean": Col("Mean", "measure", unit_col="unit"),
@@ -292,6 +309,18 @@ COLUMNS: dict[str, Col] = {
     "description": Col("Description", "text"), "action": Col("Action", "text"), "reason": Col("Why", "text"),
     "by": Col("By", "date"),
 }
+
+
+#: alert episodes (capacity.slo.alerts.replay): ``peak`` in the unit of each alert's metric, given to
+#: :func:`format_frame` as ``units`` (alert name -> catalog unit; ``×`` for a burn-rate alert's rows)
+ALERT_EPISODES: dict[str, Col] = {
+    "pending_since": Col("Pending since", "time"), "duration_seconds": Col("Duration", "seconds"),
+    "peak": Col("Peak value", "measure", unit_key="alert"),
+    "ongoing": Col("Ongoing", "bool"), "clipped": Col("Clipped", "bool"),
+}
+
+#: burn-rate alert episodes (capacity.slo.engine.replay_burn_alerts): ``peak`` is the long window's burn rate
+BURN_EPISODES: dict[str, Col] = {**ALERT_EPISODES, "peak": Col("Peak burn rate", "multiple")}
 
 
 def _header(name: object) -> str:
@@ -336,41 +365,49 @@ def _times(s: pd.Series, tz: str, date_only: bool) -> list[str]:
     return [timestamp(v, tz, date_only=date_only) for v in local]
 
 
+def cells(frame: pd.DataFrame, name: Any, col: Col, *, tz: str = "UTC",
+          units: Mapping[str, str] | None = None, compact: bool = False) -> tuple[list[str], bool]:
+    """Column ``name`` of ``frame`` as ``col`` shows it: its cells as text and whether they align right.
+
+    ``compact``: measures as the CLI writes them (see :func:`in_unit`)."""
+    s = frame[name]
+    kind = col.kind if col.kind != "auto" else infer(None, s.dtype).kind
+    if kind in ("time", "date"):
+        return _times(s, tz, kind == "date"), False
+    if kind == "measure":
+        if col.unit is not None:
+            per_row = [col.unit] * len(s)
+        elif col.unit_col and col.unit_col in frame.columns:
+            per_row = [str(u) for u in frame[col.unit_col]]
+        elif col.unit_key and col.unit_key in frame.columns:
+            per_row = [(units or {}).get(str(k), "") for k in frame[col.unit_key]]
+        else:
+            per_row = [""] * len(s)
+        return [in_unit(v, u, compact=compact) for v, u in zip(s, per_row, strict=True)], True
+    fmt, is_right = KINDS.get(kind, KINDS["text"])
+    return [fmt(v, col.digits) for v in s], is_right
+
+
 def format_frame(frame: pd.DataFrame, columns: Sequence[str] | None = None, *,
                  specs: Mapping[str, Col | str] | None = None, tz: str = "UTC",
                  units: Mapping[str, str] | None = None) -> Formatted:
     """``frame``'s ``columns`` (default all) as text, for display only; ``frame`` is not changed.
 
-    ``specs`` overrides :data:`COLUMNS` per column name (a :class:`Col`, or a string: just the header);
-    ``tz`` is the report's time zone; ``units`` maps keys (series or metric names) to catalog units
-    for ``measure`` columns with a ``unit_key``. Other columns of ``frame`` may carry the units.
+    ``specs`` overrides :data:`COLUMNS` per column name (a :class:`Col`, or a string: just the header),
+    e.g. a table's own set (:data:`ALERT_EPISODES`, :data:`BURN_EPISODES`); ``tz`` is the report's
+    time zone; ``units`` maps keys (series, metric or alert names) to catalog units for ``measure``
+    columns with a ``unit_key``. Other columns of ``frame`` may carry the units.
     """
     names = list(frame.columns if columns is None else columns)
     specs = specs or {}
-    headers, cells, right = [], [], []
+    headers, columns_text, right = [], [], []
     for name in names:
         base = infer(name, frame[name].dtype)
         given = specs.get(name)
         col = replace(base, header=given) if isinstance(given, str) else (given or base)
-        kind = col.kind if col.kind != "auto" else infer(None, frame[name].dtype).kind
-        s = frame[name]
-        if kind in ("time", "date"):
-            values, is_right = _times(s, tz, kind == "date"), False
-        elif kind == "measure":
-            if col.unit is not None:
-                per_row = [col.unit] * len(s)
-            elif col.unit_col and col.unit_col in frame.columns:
-                per_row = [str(u) for u in frame[col.unit_col]]
-            elif col.unit_key and col.unit_key in frame.columns:
-                per_row = [(units or {}).get(str(k), "") for k in frame[col.unit_key]]
-            else:
-                per_row = [""] * len(s)
-            values, is_right = [in_unit(v, u) for v, u in zip(s, per_row)], True
-        else:
-            fmt, is_right = KINDS.get(kind, KINDS["text"])
-            values = [fmt(v, col.digits) for v in s]
+        values, is_right = cells(frame, name, col, tz=tz, units=units)
         headers.append(col.header)
-        cells.append(values)
+        columns_text.append(values)
         right.append(is_right)
-    rows = [list(r) for r in zip(*cells)] if cells else []
+    rows = [list(r) for r in zip(*columns_text, strict=True)] if columns_text else []
     return Formatted(headers, rows, right)

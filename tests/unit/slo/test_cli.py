@@ -160,13 +160,19 @@ def test_rules_out_is_written_atomically(tmp_path, capsys, files):
     (86460.0, "1d 0h 1m"), (0.0, "0s"), (float("nan"), ""), (90061.0, "1d 1h 1m"),  # 1d 1h 1m 1s: three units shown
 ])
 def test_human_duration(seconds, text):
-    from capacity.cli._common import human_duration
+    from capacity.present import Col
+    from capacity.present.text import formatter
 
+    human_duration = formatter(Col("duration", "seconds"))
     assert human_duration(seconds) == text
 
 
 def test_percent_never_rounds_a_partial_share_to_0_or_100():
-    from capacity.cli._common import percent
+    from capacity.present import Col
+    from capacity.present.text import formatter
+
+    def percent(digits, trim=False):  # the CLI tables' percentages: blank when missing
+        return formatter(Col("share", "ratio_trim" if trim else "ratio", digits))
 
     assert percent(2)(0.99) == "99.00%" and percent(3, trim=True)(0.99) == "99%"
     assert percent(3)(0.9967649) == "99.676%"  # 99.67649: to three decimals
