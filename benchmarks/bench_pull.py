@@ -41,8 +41,8 @@ PIECE = 11_000
 def _tsdb() -> tuple[Path, list[str]]:
     """The backfilled TSDB (made once) and the metric names it holds."""
     from capacity.sample import generator as _sample_gen
-    from capacity.testing.openmetrics import backfill
     from capacity.sample.source import metric_kinds, raw_history
+    from capacity.testing.openmetrics import backfill
 
     stamp = hashlib.sha256(Path(_sample_gen.__file__).read_bytes() + f"{START}{END}".encode()).hexdigest()[:12]
     tsdb = WORK / f"pull-tsdb-{stamp}"
@@ -54,7 +54,11 @@ def _tsdb() -> tuple[Path, list[str]]:
         backfill(frame, labels, tsdb, kinds=metric_kinds())
         (tsdb / ".complete").write_text("ok\n")
         names_file.write_text("\n".join(sorted(labels["__name__"].unique())) + "\n")
-        print(f"backfilled {len(frame):,} samples of {len(labels)} series into {tsdb} in {time.perf_counter() - t0:.1f} s", flush=True)
+        print(
+            f"backfilled {len(frame):,} samples of {len(labels)} series "
+            f"into {tsdb} in {time.perf_counter() - t0:.1f} s",
+            flush=True,
+        )
     return tsdb, names_file.read_text().split()
 
 
@@ -85,7 +89,9 @@ def _floor(url: str, queries: list[str]) -> float:
     lines = []
     for q in queries:
         for lo, hi in _pieces():
-            lines.append(f'url = "{url}/api/v1/query_range?{urlencode({"query": q, "start": lo, "end": hi, "step": "60"})}"')
+            lines.append(
+                f'url = "{url}/api/v1/query_range?{urlencode({"query": q, "start": lo, "end": hi, "step": "60"})}"'
+            )
             lines.append('output = "/dev/null"')
     with tempfile.NamedTemporaryFile("w", suffix=".curl", delete=False) as fh:
         fh.write("\n".join(lines) + "\n")
@@ -105,8 +111,12 @@ def _peer(url: str, queries: list[str]) -> tuple[float, int]:
     for q in queries:
         data = []
         for lo, hi in _pieces():
-            data += pc.custom_query_range(q, pd.Timestamp(lo, unit="s", tz="UTC").to_pydatetime(),
-                                          pd.Timestamp(hi, unit="s", tz="UTC").to_pydatetime(), "60")
+            data += pc.custom_query_range(
+                q,
+                pd.Timestamp(lo, unit="s", tz="UTC").to_pydatetime(),
+                pd.Timestamp(hi, unit="s", tz="UTC").to_pydatetime(),
+                "60",
+            )
         rows += len(MetricRangeDataFrame(data))
     return time.perf_counter() - t0, rows
 
@@ -140,7 +150,11 @@ def _source(url: str, queries: list[str], cache_dir: Path, *, many: bool = True)
 def _reader() -> str:
     from capacity.sources.prometheus import _matrix
 
-    return "C reader (capacity/sources/_valuesc.c)" if _matrix._valuesc is not None else "Arrow CSV reader (the C reader is not built)"
+    return (
+        "C reader (capacity/sources/_valuesc.c)"
+        if _matrix._valuesc is not None
+        else "Arrow CSV reader (the C reader is not built)"
+    )
 
 
 ROUNDS = 5  # floor and cold pull alternate; medians are reported (the machine is shared and noisy)
@@ -156,8 +170,11 @@ def main() -> None:
     # raw series by name: 'name{}' is never a catalog name (a bare 'redis_memory_used_bytes' would be the catalog's sum)
     queries = [f"{n}{{}}" for n in names]
     with start_prometheus(tsdb) as srv, tempfile.TemporaryDirectory(prefix="capacity-bench-cache-") as cache:
-        print(f"prometheus {srv.url} (pid {srv.pid}); {len(queries)} queries x {len(_pieces())} pieces, "
-              f"{START:%Y-%m-%d}..{END:%Y-%m-%d} step 1m; values read by the {_reader()}", flush=True)
+        print(
+            f"prometheus {srv.url} (pid {srv.pid}); {len(queries)} queries x {len(_pieces())} pieces, "
+            f"{START:%Y-%m-%d}..{END:%Y-%m-%d} step 1m; values read by the {_reader()}",
+            flush=True,
+        )
         _capacity(srv.url, queries[:1], Path(cache) / "warmup")  # imports
         _floor(srv.url, queries)  # untimed: the TSDB's pages in memory for every path alike
         floors, colds, warms, cpu_floor, cpu_cold = [], [], [], [], []
@@ -180,20 +197,35 @@ def main() -> None:
     floor, cold, warm = (statistics.median(v) for v in (floors, colds, warms))
     k = colds.index(sorted(colds)[len(colds) // 2])
     print(f"{'path (medians of ' + str(ROUNDS) + ' rounds where repeated)':<58}{'seconds':>9}{'points/s':>14}")
-    for label, secs in (("floor: sequential curl (no parse)", floor), ("peer: prometheus-api-client + MetricRangeDataFrame", peer),
-                        ("capacity cold (PrometheusSource.fetch_many, empty cache)", cold),
-                        ("capacity warm (PrometheusSource.fetch_many, cache)", warm),
-                        ("capacity cold, one fetch per metric", one_by_one),
-                        ("capacity.pull cold (one validated frame)", api_cold), ("capacity.pull warm (one validated frame)", api_warm)):
+    for label, secs in (
+        ("floor: sequential curl (no parse)", floor),
+        ("peer: prometheus-api-client + MetricRangeDataFrame", peer),
+        ("capacity cold (PrometheusSource.fetch_many, empty cache)", cold),
+        ("capacity warm (PrometheusSource.fetch_many, cache)", warm),
+        ("capacity cold, one fetch per metric", one_by_one),
+        ("capacity.pull cold (one validated frame)", api_cold),
+        ("capacity.pull warm (one validated frame)", api_warm),
+    ):
         print(f"{label:<58}{secs:>9.3f}{points / secs:>14,.0f}")
     print(f"points: {points:,}")
-    print(f"CPU seconds, server + client: floor {cpu_floor[k][0]:.2f} + {cpu_floor[k][1]:.2f} (curl); "
-          f"capacity cold {cpu_cold[k][0]:.2f} + {cpu_cold[k][1]:.2f} (this process) on {os.cpu_count()} cores (median round)")
-    print(f"cold vs floor: {floor / cold:.2f}x the floor's speed (target >= 1); rounds: "
-          + ", ".join(f"{f / c:.2f}x" for f, c in zip(floors, colds)))
+    print(
+        f"CPU seconds, server + client: floor {cpu_floor[k][0]:.2f} + {cpu_floor[k][1]:.2f} (curl); "
+        f"capacity cold {cpu_cold[k][0]:.2f} + {cpu_cold[k][1]:.2f} "
+        f"(this process) on {os.cpu_count()} cores (median round)"
+    )
+    print(
+        f"cold vs floor: {floor / cold:.2f}x the floor's speed (target >= 1); rounds: "
+        + ", ".join(f"{f / c:.2f}x" for f, c in zip(floors, colds, strict=False))
+    )
     print(f"cold vs peer:  {peer / cold:.2f}x faster (target >= 2)")
-    print(f"warm vs cold:  {cold / warm:.1f}x faster (target >= 20); rounds: " + ", ".join(f"{c / w:.1f}x" for c, w in zip(colds, warms)))
-    print(f"capacity.pull: cold {floor / api_cold:.2f}x the floor, {peer / api_cold:.2f}x the peer; warm {api_cold / api_warm:.1f}x faster than cold")
+    print(
+        f"warm vs cold:  {cold / warm:.1f}x faster (target >= 20); rounds: "
+        + ", ".join(f"{c / w:.1f}x" for c, w in zip(colds, warms, strict=False))
+    )
+    print(
+        f"capacity.pull: cold {floor / api_cold:.2f}x the floor, {peer / api_cold:.2f}x the peer; "
+        f"warm {api_cold / api_warm:.1f}x faster than cold"
+    )
 
 
 if __name__ == "__main__":

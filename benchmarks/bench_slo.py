@@ -39,13 +39,12 @@ import numpy as np
 import pandas as pd
 import requests
 
+from capacity.core.windows import calendar_windows, rolling
 from capacity.metrics.catalog import default_catalog
 from capacity.slo import default_spec
 from capacity.slo.engine import evaluate, warmup
 from capacity.slo.rules import alert_rule, error_ratio_expr
 from capacity.slo.series import select
-from capacity.core.windows import calendar_windows, rolling
-from capacity.core.timeutil import format_duration
 
 END = pd.Timestamp("2026-09-30T23:59:00Z")
 MIN = pd.Timedelta(minutes=1)
@@ -69,7 +68,7 @@ def _backfill(frame, labels, kinds, tsdb: Path) -> None:
     # month by month, to keep the OpenMetrics text small
     ds = frame["ds"]
     edges = pd.date_range(ds.min().floor("D"), ds.max() + pd.Timedelta(days=31), freq="30D")
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in zip(edges[:-1], edges[1:], strict=False):
         part = frame[(ds >= a) & (ds < b)]
         if len(part):
             backfill(part.reset_index(drop=True), labels, tsdb, kinds=kinds)
@@ -85,7 +84,9 @@ def _range(url: str, expr: str, start: pd.Timestamp, end: pd.Timestamp) -> list[
     out, t = [], start
     while t <= end:
         e = min(end, t + 10999 * MIN)
-        res = _get(url, "/api/v1/query_range", {"query": expr, "start": t.timestamp(), "end": e.timestamp(), "step": "60"})
+        res = _get(
+            url, "/api/v1/query_range", {"query": expr, "start": t.timestamp(), "end": e.timestamp(), "step": "60"}
+        )
         out.extend(np.array(s["values"], dtype=float) for s in res)
         t = e + MIN
     return out
@@ -114,7 +115,11 @@ def _prometheus(url, spec, windows, burn_start, start, q):
     comp = {}
     for slo in spec.slos:
         for w in windows:
-            res = _get(url, "/api/v1/query", {"query": error_ratio_expr(slo, w.length, queries=q, step=spec.step), "time": w.end.timestamp()})
+            res = _get(
+                url,
+                "/api/v1/query",
+                {"query": error_ratio_expr(slo, w.length, queries=q, step=spec.step), "time": w.end.timestamp()},
+            )
             comp[(slo.name, w.label)] = 1 - float(res[0]["value"][1]) if res else np.nan
     points = 0
     for slo in spec.slos:
@@ -123,7 +128,9 @@ def _prometheus(url, spec, windows, burn_start, start, q):
                 points += len(v)
     episodes = 0
     for a in spec.alerts:
-        episodes += _for_count(_range(url, alert_rule(a, q)["expr"], start - warmup(spec), END), a.for_.total_seconds(), start)
+        episodes += _for_count(
+            _range(url, alert_rule(a, q)["expr"], start - warmup(spec), END), a.for_.total_seconds(), start
+        )
     return time.perf_counter() - t0, comp, points, episodes
 
 
@@ -135,13 +142,23 @@ def main() -> None:
     start = END - pd.Timedelta(days=days)
     burn_start = END - pd.Timedelta(days=burn_days)
     fetch_from = start - warmup(spec) - pd.Timedelta(days=1)
-    windows = [rolling("30d", END)] + calendar_windows(start, END, spec.tz, kind="month") + calendar_windows(start, END, spec.tz, kind="quarter")
-    print(f"workload: {len(spec.slos)} SLOs x {len(windows)} windows, burn rates {burn_days}d x {len(spec.burn_rates.windows())} windows, "
-          f"{len(spec.alerts)} alerts over {days}d of 1-minute data")
+    windows = (
+        [rolling("30d", END)]
+        + calendar_windows(start, END, spec.tz, kind="month")
+        + calendar_windows(start, END, spec.tz, kind="quarter")
+    )
+    print(
+        f"workload: {len(spec.slos)} SLOs x {len(windows)} windows, "
+        f"burn rates {burn_days}d x {len(spec.burn_rates.windows())} windows, "
+        f"{len(spec.alerts)} alerts over {days}d of 1-minute data"
+    )
 
     t0 = time.perf_counter()
     frame, labels, kinds = _history(fetch_from, END)
-    print(f"history: {len(frame):,} raw samples, {frame['unique_id'].nunique()} series ({time.perf_counter() - t0:.1f} s to generate/load)")
+    print(
+        f"history: {len(frame):,} raw samples, {frame['unique_id'].nunique()} series "
+        f"({time.perf_counter() - t0:.1f} s to generate/load)"
+    )
 
     # engine inputs
     from capacity.sample.source import SampleSource
@@ -158,8 +175,10 @@ def main() -> None:
         if not query.counter:
             data[query.text] = src.fetch(query.text, fetch_from, END, spec.step).frame
     t_source = time.perf_counter() - t0
-    print(f"inputs: {sum(len(f) for f in data.values()):,} samples; raw selection {t_select:.2f} s, "
-          f"sample source evaluating {sum(not x.counter for x in spec.queries())} catalog gauges {t_source:.2f} s")
+    print(
+        f"inputs: {sum(len(f) for f in data.values()):,} samples; raw selection {t_select:.2f} s, "
+        f"sample source evaluating {sum(not x.counter for x in spec.queries())} catalog gauges {t_source:.2f} s"
+    )
 
     from capacity.sample.source import GENERATOR_VERSION
 
@@ -183,7 +202,9 @@ def main() -> None:
 
         server = start_prometheus(tmp / "tsdb")
 
-        _engine(spec, data, windows[:1], END - pd.Timedelta(days=1), END - pd.Timedelta(days=1))  # warm-up (imports, caches)
+        _engine(
+            spec, data, windows[:1], END - pd.Timedelta(days=1), END - pd.Timedelta(days=1)
+        )  # warm-up (imports, caches)
         runs = []
         for _ in range(3):  # best of 3: the machine is shared
             gc.collect()
@@ -203,13 +224,25 @@ def main() -> None:
         for r in comp.itertuples():
             if r.window == windows[0].label and r.unit == "events":
                 diffs.append(abs(r.compliance - pcomp[(r.slo, r.window)]))
-        print(f"engine:     {t_eng:8.2f} s  ({len(comp)} compliance rows, {len(burn):,} burn-rate points, "
-              f"{len(eps)} alert episodes + {len(beps)} burn-rate alert episodes)")
-        print(f"prometheus: {t_prom:8.2f} s  ({len(pcomp)} compliance values, {ppoints:,} burn-rate points, {pepisodes} alert episodes)")
-        print(f"ratio prometheus / engine: {t_prom / t_eng:.1f}x   (target >= 10x; engine target < 2 s: {'met' if t_eng < 2 else 'NOT met'})")
-        print(f"ratio prometheus / (engine + source evaluation of the catalog gauges): {t_prom / (t_eng + t_source):.1f}x")
-        print(f"engine peak traced memory: {peak / 2**20:.0f} MiB (target < 1 GiB); process max RSS: "
-              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} MiB")
+        print(
+            f"engine:     {t_eng:8.2f} s  ({len(comp)} compliance rows, {len(burn):,} burn-rate points, "
+            f"{len(eps)} alert episodes + {len(beps)} burn-rate alert episodes)"
+        )
+        print(
+            f"prometheus: {t_prom:8.2f} s  "
+            f"({len(pcomp)} compliance values, {ppoints:,} burn-rate points, {pepisodes} alert episodes)"
+        )
+        print(
+            f"ratio prometheus / engine: {t_prom / t_eng:.1f}x   "
+            f"(target >= 10x; engine target < 2 s: {'met' if t_eng < 2 else 'NOT met'})"
+        )
+        print(
+            f"ratio prometheus / (engine + source evaluation of the catalog gauges): {t_prom / (t_eng + t_source):.1f}x"
+        )
+        print(
+            f"engine peak traced memory: {peak / 2**20:.0f} MiB (target < 1 GiB); process max RSS: "
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} MiB"
+        )
         print(f"rolling-30d compliance of the counter SLOs, engine vs PromQL: max |diff| = {max(diffs):.2e}")
     finally:
         if server is not None:

@@ -4,11 +4,10 @@ The public surface is re-exported here and pinned by ``tests/unit/test_public_ap
 """
 from __future__ import annotations
 
-from .core import errors
-from .core import frame
+from . import app, slo
 from ._version import __version__
 from .api import alert_replay, history, pull, slo_compliance
-from .metrics.catalog import Metric, catalog
+from .core import errors, frame
 from .core.errors import (
     CapacityError,
     ConfigError,
@@ -19,11 +18,18 @@ from .core.errors import (
     SourceError,
     UnknownMetricError,
 )
-from .sources import resolve as source
-from . import slo
+from .forecasting import (
+    auto_forecast,
+    cross_validation,
+    evaluate,
+    forecast,
+    growth_vs_plan,
+    peak_load,
+    time_to_threshold,
+)
+from .metrics.catalog import Metric, catalog
 from .slo import default_spec, load_spec
-from . import app, forecasting
-from .forecasting import auto_forecast, forecast, cross_validation, evaluate, growth_vs_plan, peak_load, time_to_threshold
+from .sources import resolve as source
 
 __all__ = [
     "__version__",

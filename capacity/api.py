@@ -34,10 +34,10 @@ def _warn(notes: Iterable[str]) -> None:
 def history(
     metrics: str | Iterable[str],
     *,
-    source: "str | os.PathLike[str] | Source" = "sample",
-    start: "str | pd.Timestamp | float | None" = None,
-    end: "str | pd.Timestamp | float | None" = None,
-    step: "str | pd.Timedelta | None" = None,
+    source: str | os.PathLike[str] | Source = "sample",
+    start: str | pd.Timestamp | float | None = None,
+    end: str | pd.Timestamp | float | None = None,
+    step: str | pd.Timedelta | None = None,
     progress: Progress | None = None,
     **source_options: Any,
 ) -> _history.History:
@@ -48,26 +48,26 @@ def history(
 
 
 @overload
-def pull(metrics: str | Iterable[str], *, source: "str | os.PathLike[str] | Source" = ...,
-         start: "str | pd.Timestamp | float | None" = ..., end: "str | pd.Timestamp | float | None" = ...,
-         step: "str | pd.Timedelta | None" = ..., labels: Literal[False] = ..., progress: Progress | None = ...,
+def pull(metrics: str | Iterable[str], *, source: str | os.PathLike[str] | Source = ...,
+         start: str | pd.Timestamp | float | None = ..., end: str | pd.Timestamp | float | None = ...,
+         step: str | pd.Timedelta | None = ..., labels: Literal[False] = ..., progress: Progress | None = ...,
          **source_options: Any) -> pd.DataFrame: ...
 
 
 @overload
-def pull(metrics: str | Iterable[str], *, source: "str | os.PathLike[str] | Source" = ...,
-         start: "str | pd.Timestamp | float | None" = ..., end: "str | pd.Timestamp | float | None" = ...,
-         step: "str | pd.Timedelta | None" = ..., labels: Literal[True], progress: Progress | None = ...,
+def pull(metrics: str | Iterable[str], *, source: str | os.PathLike[str] | Source = ...,
+         start: str | pd.Timestamp | float | None = ..., end: str | pd.Timestamp | float | None = ...,
+         step: str | pd.Timedelta | None = ..., labels: Literal[True], progress: Progress | None = ...,
          **source_options: Any) -> tuple[pd.DataFrame, pd.DataFrame]: ...
 
 
 def pull(
     metrics: str | Iterable[str],
     *,
-    source: "str | os.PathLike[str] | Source" = "sample",
-    start: "str | pd.Timestamp | float | None" = None,
-    end: "str | pd.Timestamp | float | None" = None,
-    step: "str | pd.Timedelta | None" = None,
+    source: str | os.PathLike[str] | Source = "sample",
+    start: str | pd.Timestamp | float | None = None,
+    end: str | pd.Timestamp | float | None = None,
+    step: str | pd.Timedelta | None = None,
     labels: bool = False,
     progress: Progress | None = None,
     **source_options: Any,
@@ -100,10 +100,10 @@ def _one_window(window: str | pd.Timedelta | None, month: str | None, quarter: s
 
 def slo_compliance(
     *,
-    source: "str | os.PathLike[str] | Source" = "sample",
-    spec: "Spec | str | os.PathLike[str] | None" = None,
+    source: str | os.PathLike[str] | Source = "sample",
+    spec: Spec | str | os.PathLike[str] | None = None,
     window: str | pd.Timedelta | None = None,
-    end: "str | pd.Timestamp | float | None" = None,
+    end: str | pd.Timestamp | float | None = None,
     month: str | None = None,
     quarter: str | None = None,
     tz: str | None = None,
@@ -112,23 +112,32 @@ def slo_compliance(
     """Compliance and error budget of each SLO, as a tidy frame (``capacity.slo.COMPLIANCE_COLUMNS``).
 
     ``spec``: None (the runbook's baselines), a path (capacity/v1 or OpenSLO) or a Spec.
-    Window: ``window="30d"`` ending at ``end``, or ``month="2026-09"``, or ``quarter="2026Q3"``, calendar ones in ``tz`` (default: the spec's);
+    Window: ``window="30d"`` ending at ``end``, or ``month="2026-09"``, or ``quarter="2026Q3"``,
+    calendar ones in ``tz`` (default: the spec's);
     none: each SLO over its own window (its ``window``, or its calendar month/quarter to date)
     ending at ``end`` (default: the end of the source's data, else now), as ``capacity slo`` does.
     """
     _one_window(window, month, quarter)
-    got = _slo.compliance(source=source, spec=spec, slos=list(slos) if slos else None, window=window,
-                          months=[month] if month else [], quarters=[quarter] if quarter else [], end=end, tz=tz)
+    got = _slo.compliance(
+        source=source,
+        spec=spec,
+        slos=list(slos) if slos else None,
+        window=window,
+        months=[month] if month else [],
+        quarters=[quarter] if quarter else [],
+        end=end,
+        tz=tz,
+    )
     _warn(got.warnings)
     return got.table
 
 
 def alert_replay(
     *,
-    source: "str | os.PathLike[str] | Source" = "sample",
-    spec: "Spec | str | os.PathLike[str] | None" = None,
+    source: str | os.PathLike[str] | Source = "sample",
+    spec: Spec | str | os.PathLike[str] | None = None,
     window: str | pd.Timedelta | None = None,
-    end: "str | pd.Timestamp | float | None" = None,
+    end: str | pd.Timestamp | float | None = None,
     month: str | None = None,
     quarter: str | None = None,
     tz: str | None = None,
@@ -138,7 +147,15 @@ def alert_replay(
     ending at ``end``), replayed with Prometheus ``for:`` semantics after a warm-up of the longest
     ``for:`` before the window; ``burn=True`` adds the SLOs' multiwindow burn-rate alerts."""
     _one_window(window, month, quarter)
-    got = _slo.alert_replay(source=source, spec=spec, burn=burn, window=window,
-                            months=[month] if month else [], quarters=[quarter] if quarter else [], end=end, tz=tz)
+    got = _slo.alert_replay(
+        source=source,
+        spec=spec,
+        burn=burn,
+        window=window,
+        months=[month] if month else [],
+        quarters=[quarter] if quarter else [],
+        end=end,
+        tz=tz,
+    )
     _warn(got.warnings)
     return got.table

@@ -51,7 +51,7 @@ def bounds_for(metrics: Sequence[str], catalog: Catalog) -> Bounds | None:
     return out or None
 
 
-def forecast(metrics: Sequence[str] = (), *, source: "str | os.PathLike[str] | Source" = "sample", horizon: Any,
+def forecast(metrics: Sequence[str] = (), *, source: str | os.PathLike[str] | Source = "sample", horizon: Any,
              models: str | Sequence[str] = "auto", windows: int = 3, season: tuple[int, ...] | None = None,
              executor: Any = None, thorough: bool = False, start: Any = None, end: Any = None, step: Any = None,
              project: Project | None = None, fields: tuple[str, str] = ("start", "end")) -> ForecastResult:
@@ -61,27 +61,46 @@ def forecast(metrics: Sequence[str] = (), *, source: "str | os.PathLike[str] | S
     if windows < 1:
         raise ConfigError(f"windows must be at least 1, got {windows}", field="windows")
     if thorough and models != "auto":
-        raise ConfigError("thorough (--thorough) chooses among every model; leave out models (--models)", field="thorough")
+        raise ConfigError(
+            "thorough (--thorough) chooses among every model; leave out models (--models)", field="thorough"
+        )
     proj = resolve_project(project)
-    hist = forecast_history(metrics, source=source, horizon=h, start=start, end=end, step=step, project=proj,
-                            fields=fields)
-    common: dict[str, Any] = dict(season=season, bounds=bounds_for(list(hist.frame["unique_id"].unique()), proj.catalog),
-                                  executor=executor)
+    hist = forecast_history(
+        metrics, source=source, horizon=h, start=start, end=end, step=step, project=proj, fields=fields
+    )
+    common: dict[str, Any] = dict(
+        season=season, bounds=bounds_for(list(hist.frame["unique_id"].unique()), proj.catalog), executor=executor
+    )
     choice = None
     if models == "auto" or thorough:
         fc, choice = auto_forecast(hist.frame, h, models="all" if thorough else "auto", n_windows=windows, **common)
     else:
         fc = _forecast(hist.frame, h, models=models, **common)
-    notes = [f"{uid}: {note}" for uid, note in fc.drop_duplicates("unique_id")[["unique_id", "note"]].itertuples(index=False)
-             if isinstance(note, str) and "fallback" in note]
+    notes = [
+        f"{uid}: {note}"
+        for uid, note in fc.drop_duplicates("unique_id")[["unique_id", "note"]].itertuples(index=False)
+        if isinstance(note, str) and "fallback" in note
+    ]
     return ForecastResult(fc, choice, hist, tuple(hist.warnings) + tuple(notes))
 
 
-def backtest(metrics: Sequence[str] = (), *, source: "str | os.PathLike[str] | Source" = "sample", horizon: Any,
-             windows: int = 3, step_size: Any = None, models: str | Sequence[str] = "auto", refit: bool = False,
-             season: tuple[int, ...] | None = None, executor: Any = None, start: Any = None, end: Any = None,
-             step: Any = None, project: Project | None = None,
-             fields: tuple[str, str] = ("start", "end")) -> tuple[pd.DataFrame, History]:
+def backtest(
+    metrics: Sequence[str] = (),
+    *,
+    source: str | os.PathLike[str] | Source = "sample",
+    horizon: Any,
+    windows: int = 3,
+    step_size: Any = None,
+    models: str | Sequence[str] = "auto",
+    refit: bool = False,
+    season: tuple[int, ...] | None = None,
+    executor: Any = None,
+    start: Any = None,
+    end: Any = None,
+    step: Any = None,
+    project: Project | None = None,
+    fields: tuple[str, str] = ("start", "end"),
+) -> tuple[pd.DataFrame, History]:
     """How each model would have done: one row per series and model (MASE, sMAPE, coverage, Winkler),
     ``chosen`` marking the lowest MASE among models that never failed."""
     h = parse_duration(horizon, field="horizon")
@@ -89,15 +108,33 @@ def backtest(metrics: Sequence[str] = (), *, source: "str | os.PathLike[str] | S
         raise ConfigError(f"windows must be at least 1, got {windows}", field="windows")
     size_td = parse_duration(step_size, field="step-size") if step_size is not None else None
     proj = resolve_project(project)
-    hist = forecast_history(metrics, source=source, horizon=h, start=start, end=end, step=step, project=proj,
-                            fields=fields, command="backtest")
+    hist = forecast_history(
+        metrics,
+        source=source,
+        horizon=h,
+        start=start,
+        end=end,
+        step=step,
+        project=proj,
+        fields=fields,
+        command="backtest",
+    )
     frame = hist.frame
     size = None
     if size_td is not None:
         first = frame["unique_id"].iloc[0]
         size = horizon_steps(size_td, infer_step(frame["ds"][frame["unique_id"] == first]))
-    cv = cross_validation(frame, h, windows, size, models=models, refit=refit, season=season,
-                          bounds=bounds_for(list(frame["unique_id"].unique()), proj.catalog), executor=executor)
+    cv = cross_validation(
+        frame,
+        h,
+        windows,
+        size,
+        models=models,
+        refit=refit,
+        season=season,
+        bounds=bounds_for(list(frame["unique_id"].unique()), proj.catalog),
+        executor=executor,
+    )
     table = evaluate(cv)
     ok = table["mase"].notna()
     table["chosen"] = False
@@ -108,8 +145,14 @@ def backtest(metrics: Sequence[str] = (), *, source: "str | os.PathLike[str] | S
     return table, hist
 
 
-def threshold_history(*, source: "str | os.PathLike[str] | Source" = "sample", history_days: float = 365,
-                      end: Any = None, step: Any = "1h", project: Project | None = None) -> History:
+def threshold_history(
+    *,
+    source: str | os.PathLike[str] | Source = "sample",
+    history_days: float = 365,
+    end: Any = None,
+    step: Any = "1h",
+    project: Project | None = None,
+) -> History:
     """The planning thresholds' metrics over the ``history_days`` before ``end`` (clipped to the source's
     span), on ``step`` (hourly: thresholds are checked on each day's worst hour)."""
     from .history import pull
@@ -124,16 +167,43 @@ def threshold_history(*, source: "str | os.PathLike[str] | Source" = "sample", h
     return pull(threshold_metrics(proj.rules), source=src, start=begin, end=stop, step=step, project=proj)
 
 
-def forecast_ci(*, source: "str | os.PathLike[str] | Source" = "sample", horizon: Any, out_dir: "str | os.PathLike[str]" = "reports",
-                windows: int = 3, start: Any = None, end: Any = None, step: Any = "1h", charts: bool = True,
-                project: Project | None = None, fields: tuple[str, str] = ("start", "end")) -> CiResult:
+def forecast_ci(
+    *,
+    source: str | os.PathLike[str] | Source = "sample",
+    horizon: Any,
+    out_dir: str | os.PathLike[str] = "reports",
+    windows: int = 3,
+    start: Any = None,
+    end: Any = None,
+    step: Any = "1h",
+    charts: bool = True,
+    project: Project | None = None,
+    fields: tuple[str, str] = ("start", "end"),
+) -> CiResult:
     """The planning thresholds forecast ``horizon`` ahead, written as CI files into ``out_dir``
     (``capacity-forecast.md`` + PNG charts, ``capacity-forecast.json``)."""
     h = parse_duration(horizon, field="horizon")
     proj = resolve_project(project)
     metrics = threshold_metrics(proj.rules)
-    hist = forecast_history(metrics, source=source, horizon=h, start=start, end=end, step=step, project=proj,
-                            fields=fields, command="forecast --ci")
+    hist = forecast_history(
+        metrics,
+        source=source,
+        horizon=h,
+        start=start,
+        end=end,
+        step=step,
+        project=proj,
+        fields=fields,
+        command="forecast --ci",
+    )
     units: Mapping[str, str] = {m: proj.catalog[m].unit for m in metrics if m in proj.catalog}
-    return ci_report(hist.frame, horizon=h, source=hist.source, out_dir=out_dir, units=units, rules=proj.rules,
-                     charts=charts, forecast_options={"bounds": bounds_for(metrics, proj.catalog), "n_windows": windows})
+    return ci_report(
+        hist.frame,
+        horizon=h,
+        source=hist.source,
+        out_dir=out_dir,
+        units=units,
+        rules=proj.rules,
+        charts=charts,
+        forecast_options={"bounds": bounds_for(metrics, proj.catalog), "n_windows": windows},
+    )

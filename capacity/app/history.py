@@ -44,7 +44,7 @@ class History:
     missing: tuple[str, ...] = field(default=())
 
 
-def source(spec: "str | os.PathLike[str] | Source", **options: Any) -> Source:
+def source(spec: str | os.PathLike[str] | Source, **options: Any) -> Source:
     """The Source a string names (``sample``, a URL, a path) or ``spec`` itself."""
     return resolve(spec, **options)
 
@@ -99,7 +99,7 @@ def _collect(src: Source, metrics: Sequence[str], got: Sequence[Pulled], start: 
              end: pd.Timestamp) -> History:
     notes: list[str] = []
     missing: list[str] = []
-    for metric, pulled in zip(metrics, got):
+    for metric, pulled in zip(metrics, got, strict=False):
         for text in pulled.warnings:
             # a file source's warnings already start with "file PATH"; say where once
             line = text if text.startswith(src.name) else f"{src.name}: {metric}: {text}"
@@ -116,7 +116,7 @@ def _collect(src: Source, metrics: Sequence[str], got: Sequence[Pulled], start: 
     return History(frame, labels, src.name, start, end, tuple(notes), tuple(missing))
 
 
-def pull(metrics: str | Iterable[str], *, source: "str | os.PathLike[str] | Source" = "sample", start: Any = None,
+def pull(metrics: str | Iterable[str], *, source: str | os.PathLike[str] | Source = "sample", start: Any = None,
          end: Any = None, step: Any = None, progress: Progress | None = None, project: Project | None = None,
          fields: tuple[str, str] = ("start", "end"), **source_options: Any) -> History:
     """Every metric over ``start..end`` on its step (``step`` or the catalog's), as one History."""
@@ -129,7 +129,7 @@ def pull(metrics: str | Iterable[str], *, source: "str | os.PathLike[str] | Sour
     return _collect(src, items, fetch_all(src, requests, progress=progress), start_ts, end_ts)
 
 
-def forecast_history(metrics: Sequence[str], *, source: "str | os.PathLike[str] | Source", horizon: pd.Timedelta,
+def forecast_history(metrics: Sequence[str], *, source: str | os.PathLike[str] | Source, horizon: pd.Timedelta,
                      start: Any = None, end: Any = None, step: Any = None, command: str = "forecast",
                      project: Project | None = None, fields: tuple[str, str] = ("start", "end"),
                      progress: Progress | None = None) -> History:

@@ -29,14 +29,14 @@ class Project:
         """The platform's time zone: the project's, else the SLO spec's."""
         return self.tz or self.spec.tz
 
-    def with_spec(self, spec: "Spec | str | os.PathLike[str] | None") -> "Project":
+    def with_spec(self, spec: Spec | str | os.PathLike[str] | None) -> Project:
         """This project with another SLO spec (a Spec, or a capacity/v1 / OpenSLO path); None keeps it."""
         if spec is None:
             return self
         return replace(self, spec=spec if isinstance(spec, Spec) else load_spec(spec))
 
 
-def current(*, spec: "Spec | str | os.PathLike[str] | None" = None, catalog_path: "str | os.PathLike[str] | None" = None,
+def current(*, spec: Spec | str | os.PathLike[str] | None = None, catalog_path: str | os.PathLike[str] | None = None,
             tz: str | None = None) -> Project:
     """The project in effect: the bundled defaults, the catalog overridden by ``catalog_path`` or
     ``$CAPACITY_CATALOG``, and ``spec`` when given."""

@@ -57,7 +57,7 @@ def _history_start(src: Source, end: pd.Timestamp, history_days: float) -> pd.Ti
     return max(start, span[0]) if span else start
 
 
-def data(*, source: "str | os.PathLike[str] | Source" = "sample", quarter: str = "latest", tz: str | None = None,
+def data(*, source: str | os.PathLike[str] | Source = "sample", quarter: str = "latest", tz: str | None = None,
          step: Any = "1h", horizon_days: float = 90, history_days: float = 365, heatmap_metric: str = "request_rate",
          project: Project | None = None) -> Data:
     """Fetch a quarterly review's history (``quarter``: ``2026Q3`` or ``latest``, in ``tz``)."""
@@ -69,14 +69,30 @@ def data(*, source: "str | os.PathLike[str] | Source" = "sample", quarter: str =
     slo_start = period.data_start - max(s.window for s in spec.slos) - engine.warmup(spec)
     slo_data, notes = fetch(spec, src, spec.query_texts(None, None), slo_start, period.data_end)
     busy = pull(heatmap_metric, source=src, start=period.data_start, end=period.data_end, step=step, project=proj)
-    growth_metrics = list(dict.fromkeys([g.metric for g in rules.growth] + [g.capacity for g in rules.growth if g.capacity]))
-    quarter_hist = pull(growth_metrics, source=src, start=period.data_start, end=period.data_end, step=step, project=proj)
+    growth_metrics = list(
+        dict.fromkeys([g.metric for g in rules.growth] + [g.capacity for g in rules.growth if g.capacity])
+    )
+    quarter_hist = pull(
+        growth_metrics, source=src, start=period.data_start, end=period.data_end, step=step, project=proj
+    )
     begin = _history_start(src, period.data_end, history_days)
     daily = pull(growth_metrics, source=src, start=begin, end=period.data_end, step="1d", project=proj)
     hourly = pull(threshold_metrics(rules), source=src, start=begin, end=period.data_end, step=step, project=proj)
     warnings = notes + tuple(w for h in (busy, quarter_hist, daily, hourly) for w in h.warnings)
-    return Data(proj, src.name, period, zone, pd.Timedelta(days=horizon_days), heatmap_metric, slo_data, busy.frame,
-                quarter_hist.frame, daily.frame, hourly.frame, tuple(dict.fromkeys(warnings)))
+    return Data(
+        proj,
+        src.name,
+        period,
+        zone,
+        pd.Timedelta(days=horizon_days),
+        heatmap_metric,
+        slo_data,
+        busy.frame,
+        quarter_hist.frame,
+        daily.frame,
+        hourly.frame,
+        tuple(dict.fromkeys(warnings)),
+    )
 
 
 @dataclass(frozen=True)
@@ -101,10 +117,17 @@ def slo(d: Data) -> Slo:
     table = engine.compliance(spec, d.slo_data, [window])
     alerts = engine.replay_alerts(spec, d.slo_data, p.data_start, p.data_end)
     summary = sv.by_priority(alert_summary(alerts, tz=d.tz, by="quarter"), then=["firing_seconds"])
-    return Slo(window, table, sv.rolling_compliance(spec, d.slo_data, p.data_start, p.data_end),
-               sv.budget_burndown(spec, d.slo_data, p.data_start, p.data_end),
-               engine.replay_burn_alerts(spec, d.slo_data, p.data_start, p.data_end), alerts, summary,
-               sv.timeline_episodes(alerts), sv.incidents(alerts))
+    return Slo(
+        window,
+        table,
+        sv.rolling_compliance(spec, d.slo_data, p.data_start, p.data_end),
+        sv.budget_burndown(spec, d.slo_data, p.data_start, p.data_end),
+        engine.replay_burn_alerts(spec, d.slo_data, p.data_start, p.data_end),
+        alerts,
+        summary,
+        sv.timeline_episodes(alerts),
+        sv.incidents(alerts),
+    )
 
 
 @dataclass(frozen=True)
@@ -133,9 +156,14 @@ def thresholds(hourly: pd.DataFrame, horizon: Any, *, source: str = "", project:
     bounds = bounds_for(metrics, proj.catalog)
     units = {m: proj.catalog[m].unit for m in proj.catalog}
     ttt = time_to_threshold(hourly, h, rules=proj.rules, bounds=bounds)
-    days = pd.DataFrame({"name": ttt["text"], "days": _days(ttt["last_ds"], ttt["most_likely"]),
-                         "days_lo": _days(ttt["last_ds"], ttt["earliest"]),
-                         "days_hi": _days(ttt["last_ds"], ttt["latest"])})
+    days = pd.DataFrame(
+        {
+            "name": ttt["text"],
+            "days": _days(ttt["last_ds"], ttt["most_likely"]),
+            "days_lo": _days(ttt["last_ds"], ttt["earliest"]),
+            "days_hi": _days(ttt["last_ds"], ttt["latest"]),
+        }
+    )
     hist, fc, choice = fv.threshold_forecasts(hourly, h, proj.rules, bounds=bounds)
     verdict = summarize(from_time_to_threshold(ttt, units), as_of=hourly["ds"].max(), horizon=h, source=source)
     return Thresholds(ttt, days, hist, fc, choice, verdict, units)
@@ -160,6 +188,12 @@ def capacity(d: Data) -> Capacity:
     peak = peak_load(d.busy, "14d", tz=d.tz).iloc[0]
     plan = growth_vs_plan(d.daily, rules=d.project.rules)
     th = thresholds(d.hourly, d.horizon, source=d.source, project=d.project)
-    return Capacity(peak, digest.history_summary(d.quarter_history, units),
-                    digest.growth(d.quarter_history, d.period.data_start, d.period.data_end), plan, th,
-                    fv.recommendations(th.table, plan, units=units), fv.methodology(th.choice))
+    return Capacity(
+        peak,
+        digest.history_summary(d.quarter_history, units),
+        digest.growth(d.quarter_history, d.period.data_start, d.period.data_end),
+        plan,
+        th,
+        fv.recommendations(th.table, plan, units=units),
+        fv.methodology(th.choice),
+    )

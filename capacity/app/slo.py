@@ -7,7 +7,6 @@ ending at ``end`` (default: the end of the source's data, else now).
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,7 +59,9 @@ def _explicit(spec: Spec, src: Source, *, window: Any, months: Sequence[str], qu
               tz: str) -> list[Window]:
     out = [month(m, tz) for m in months] + [quarter(q, tz) for q in quarters]
     if window is not None:
-        is_rolling = not isinstance(window, str) or parse_window(window, pd.Timestamp(0, tz="UTC"), tz).kind == "rolling"
+        is_rolling = (
+            not isinstance(window, str) or parse_window(window, pd.Timestamp(0, tz="UTC"), tz).kind == "rolling"
+        )
         if not is_rolling and end is not None:
             raise ConfigError("end applies to a rolling window, not to a month or quarter", field="end")
         out.insert(0, parse_window(window, default_end(src, end) if is_rolling else None, tz))
@@ -69,8 +70,17 @@ def _explicit(spec: Spec, src: Source, *, window: Any, months: Sequence[str], qu
     return out
 
 
-def plan(spec: Spec, src: Source, slos: Sequence[str] | None = None, *, window: Any = None,
-         months: Sequence[str] = (), quarters: Sequence[str] = (), end: Any = None, tz: str | None = None) -> Plan:
+def plan(
+    spec: Spec,
+    src: Source,
+    slos: Sequence[str] | None = None,
+    *,
+    window: Any = None,
+    months: Sequence[str] = (),
+    quarters: Sequence[str] = (),
+    end: Any = None,
+    tz: str | None = None,
+) -> Plan:
     """Which windows score which SLOs (see the module docstring); ``tz`` defaults to the spec's."""
     zone = check_tz(tz) if tz is not None else spec.tz
     chosen = [s.name for s in (spec.slo(n) for n in slos)] if slos else [s.name for s in spec.slos]
@@ -86,8 +96,15 @@ def plan(spec: Spec, src: Source, slos: Sequence[str] | None = None, *, window: 
     return [([w], names) for w, names in groups.items()]
 
 
-def fetch(spec: Spec, source: Any, queries: Iterable[str], start: pd.Timestamp, end: pd.Timestamp, *,
-          progress: Progress | None = None) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
+def fetch(
+    spec: Spec,
+    source: Any,
+    queries: Iterable[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    progress: Progress | None = None,
+) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
     """Each query from ``source`` over ``start..end`` on the spec's step: ``(data, warnings)``.
 
     A query the source has no data for maps to an empty frame and adds a warning. The one place
@@ -98,7 +115,9 @@ def fetch(spec: Spec, source: Any, queries: Iterable[str], start: pd.Timestamp, 
     notes: list[str] = []
     lo = pd.Timestamp(start).floor(spec.step)
     wanted = list(dict.fromkeys(queries))
-    for q, got in zip(wanted, fetch_all(src, [(q, lo, end, spec.step) for q in wanted], progress=progress)):
+    for q, got in zip(
+        wanted, fetch_all(src, [(q, lo, end, spec.step) for q in wanted], progress=progress), strict=False
+    ):
         notes.extend(w for w in got.warnings if w not in notes)
         if got.frame.empty:
             notes.append(f"no data for {q!r} in {format_time(lo)} .. {format_time(end)} from {src.name}")
@@ -111,18 +130,21 @@ def window(text: str | pd.Timedelta, *, source: Any = "sample", end: Any = None,
     return parse_window(text, default_end(resolve(source), end), tz)
 
 
-def history_for(spec: Spec, source: Any, w: Window, slos: Sequence[str] | None = None, *,
-                progress: Progress | None = None) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
+def history_for(
+    spec: Spec, source: Any, w: Window, slos: Sequence[str] | None = None, *, progress: Progress | None = None
+) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
     """The data to chart ``slos`` over ``w``: from the longest of their windows (and the warm-up of
     the burn-rate alerts) before ``w`` to its end, so every point of an over-time chart has a full window."""
     names = list(slos) if slos else [s.name for s in spec.slos]
     longest = max(spec.slo(n).window for n in names)
-    return fetch(spec, source, spec.query_texts(names), w.start - longest - engine.warmup(spec), w.end,
-                 progress=progress)
+    return fetch(
+        spec, source, spec.query_texts(names), w.start - longest - engine.warmup(spec), w.end, progress=progress
+    )
 
 
-def _load(spec: Spec, src: Source, queries: Sequence[str], windows: Sequence[Window], *, warm: bool,
-          progress: Progress | None) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
+def _load(
+    spec: Spec, src: Source, queries: Sequence[str], windows: Sequence[Window], *, warm: bool, progress: Progress | None
+) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
     if warm:
         start, end = engine.data_range(spec, windows)
     else:
@@ -130,9 +152,19 @@ def _load(spec: Spec, src: Source, queries: Sequence[str], windows: Sequence[Win
     return fetch(spec, src, queries, start, end, progress=progress)
 
 
-def compliance(*, source: Any = "sample", spec: Any = None, slos: Sequence[str] | None = None, window: Any = None,
-               months: Sequence[str] = (), quarters: Sequence[str] = (), end: Any = None, tz: str | None = None,
-               project: Project | None = None, progress: Progress | None = None) -> SloResult:
+def compliance(
+    *,
+    source: Any = "sample",
+    spec: Any = None,
+    slos: Sequence[str] | None = None,
+    window: Any = None,
+    months: Sequence[str] = (),
+    quarters: Sequence[str] = (),
+    end: Any = None,
+    tz: str | None = None,
+    project: Project | None = None,
+    progress: Progress | None = None,
+) -> SloResult:
     """Compliance and error budget of each SLO over the planned windows (``capacity.slo.COMPLIANCE_COLUMNS``)."""
     sp = spec_of(spec, project)
     src = resolve(source)
@@ -144,9 +176,19 @@ def compliance(*, source: Any = "sample", spec: Any = None, slos: Sequence[str] 
     return SloResult(table, tuple(windows), notes)
 
 
-def burn_rates(*, source: Any = "sample", spec: Any = None, slos: Sequence[str] | None = None, window: Any = None,
-               months: Sequence[str] = (), quarters: Sequence[str] = (), end: Any = None, tz: str | None = None,
-               project: Project | None = None, progress: Progress | None = None) -> SloResult:
+def burn_rates(
+    *,
+    source: Any = "sample",
+    spec: Any = None,
+    slos: Sequence[str] | None = None,
+    window: Any = None,
+    months: Sequence[str] = (),
+    quarters: Sequence[str] = (),
+    end: Any = None,
+    tz: str | None = None,
+    project: Project | None = None,
+    progress: Progress | None = None,
+) -> SloResult:
     """The burn-rate series (every window of the burn-rate table) of each SLO over the first planned window."""
     sp = spec_of(spec, project)
     src = resolve(source)
@@ -157,10 +199,20 @@ def burn_rates(*, source: Any = "sample", spec: Any = None, slos: Sequence[str] 
     return SloResult(engine.burn_rate_series(sp, data, first.start, first.end, names), (first,), notes)
 
 
-def alert_replay(*, source: Any = "sample", spec: Any = None, alerts: Sequence[str] | None = None, burn: bool = False,
-                 window: Any = None, months: Sequence[str] = (), quarters: Sequence[str] = (), end: Any = None,
-                 tz: str | None = None, project: Project | None = None,
-                 progress: Progress | None = None) -> SloResult:
+def alert_replay(
+    *,
+    source: Any = "sample",
+    spec: Any = None,
+    alerts: Sequence[str] | None = None,
+    burn: bool = False,
+    window: Any = None,
+    months: Sequence[str] = (),
+    quarters: Sequence[str] = (),
+    end: Any = None,
+    tz: str | None = None,
+    project: Project | None = None,
+    progress: Progress | None = None,
+) -> SloResult:
     """Every firing episode of the spec's alerts (and, with ``burn``, of its SLOs' multiwindow burn-rate
     alerts) over the windows (default: 30 days ending at ``end``), replayed with ``for:`` semantics after
     a warm-up of the longest ``for:`` / burn window before the first window."""
@@ -169,15 +221,16 @@ def alert_replay(*, source: Any = "sample", spec: Any = None, alerts: Sequence[s
     known = {a.name for a in sp.alerts}
     bad = [n for n in names if n not in known]
     if bad:
-        raise ConfigError(f"alert: no alert named {bad[0]!r} in {sp.source} (have: {', '.join(sorted(known))})",
-                          field="alert")
+        raise ConfigError(
+            f"alert: no alert named {bad[0]!r} in {sp.source} (have: {', '.join(sorted(known))})", field="alert"
+        )
     src = resolve(source)
     zone = check_tz(tz) if tz is not None else sp.tz
     ws = _explicit(sp, src, window=window, months=list(months), quarters=list(quarters), end=end, tz=zone) or [
-        rolling("30d", default_end(src, end))]
+        rolling("30d", default_end(src, end))
+    ]
     start, stop = min(w.start for w in ws), max(w.end for w in ws)
-    data, notes = _load(sp, src, sp.query_texts(None if burn else (), names or None), ws, warm=True,
-                        progress=progress)
+    data, notes = _load(sp, src, sp.query_texts(None if burn else (), names or None), ws, warm=True, progress=progress)
     parts = [engine.replay_alerts(sp, data, start, stop, names or None)]
     if burn:
         parts.append(engine.replay_burn_alerts(sp, data, start, stop))

@@ -93,13 +93,13 @@ def validate(frame: pd.DataFrame, *, name: str = "frame") -> pd.DataFrame:
             column=str(extra[0]),
         )
     if not _is_str_like(frame["unique_id"]):
-        raise FrameError(f"{name}: column unique_id must hold strings, got {frame['unique_id'].dtype}", column="unique_id")
+        raise FrameError(
+            f"{name}: column unique_id must hold strings, got {frame['unique_id'].dtype}", column="unique_id"
+        )
     if frame["unique_id"].isna().any():
         raise FrameError(f"{name}: column unique_id has missing values", column="unique_id")
     if frame["ds"].dtype != DS_DTYPE:
-        raise FrameError(
-            f"{name}: column ds must be datetime64[ns, UTC], got {frame['ds'].dtype}", column="ds"
-        )
+        raise FrameError(f"{name}: column ds must be datetime64[ns, UTC], got {frame['ds'].dtype}", column="ds")
     if frame["ds"].isna().any():
         raise FrameError(f"{name}: column ds has missing timestamps", column="ds")
     if frame["y"].dtype != np.float64:
@@ -108,7 +108,9 @@ def validate(frame: pd.DataFrame, *, name: str = "frame") -> pd.DataFrame:
         ranks, names = _uid_ranks(frame["unique_id"])
         ds = frame["ds"].array.asi8  # int64 ns; to_numpy() of a tz-aware column is objects
         if not (ranks[1:] >= ranks[:-1]).all():
-            raise FrameError(f"{name}: rows must be sorted by unique_id, ds (use capacity.frame.normalize)", column="unique_id")
+            raise FrameError(
+                f"{name}: rows must be sorted by unique_id, ds (use capacity.frame.normalize)", column="unique_id"
+            )
         if ((ds[1:] > ds[:-1]) | (ranks[1:] != ranks[:-1])).all():
             return frame  # times strictly increase within every series (the usual case: one fused pass)
         same = ranks[1:] == ranks[:-1]
@@ -119,7 +121,8 @@ def validate(frame: pd.DataFrame, *, name: str = "frame") -> pd.DataFrame:
         if dup.any():
             i = int(np.flatnonzero(dup)[0])
             raise FrameError(
-                f"{name}: duplicate timestamp {pd.Timestamp(int(ds[i + 1]), unit='ns', tz='UTC').isoformat()} in series {names[ranks[i]]!s}",
+                f"{name}: duplicate timestamp {pd.Timestamp(int(ds[i + 1]), unit='ns', tz='UTC').isoformat()} "
+                f"in series {names[ranks[i]]!s}",
                 column="ds",
                 series=str(names[ranks[i]]),
             )
@@ -142,7 +145,7 @@ def from_arrays(unique_id: str, ds: Iterable[Any], y: Iterable[Any]) -> pd.DataF
     return frame
 
 
-def utc_times(ns: np.ndarray) -> "pd.api.extensions.ExtensionArray | pd.DatetimeIndex":
+def utc_times(ns: np.ndarray) -> pd.api.extensions.ExtensionArray | pd.DatetimeIndex:
     """``datetime64[ns, UTC]`` values over int64 nanoseconds, without a copy when pandas allows."""
     values = np.ascontiguousarray(ns, dtype=np.int64).view("datetime64[ns]")
     try:  # no validation pass over millions of already-valid stamps
@@ -163,7 +166,9 @@ def from_codes(codes: np.ndarray, categories: list[str], ns: np.ndarray, y: np.n
     int64 nanoseconds, float64 values (no validation pass, no copy)."""
     return pd.DataFrame(
         {
-            "unique_id": pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object), validate=False),
+            "unique_id": pd.Categorical.from_codes(
+                codes, categories=pd.Index(categories, dtype=object), validate=False
+            ),
             "ds": utc_times(ns),
             "y": y,
         },
@@ -176,12 +181,18 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     frames = [f[list(COLUMNS)] for f in frames if len(f)]
     if not frames:
         return empty()
-    if all(isinstance(f["unique_id"].dtype, pd.CategoricalDtype) for f in frames) and all(f["ds"].dtype == DS_DTYPE for f in frames):
+    if all(isinstance(f["unique_id"].dtype, pd.CategoricalDtype) for f in frames) and all(
+        f["ds"].dtype == DS_DTYPE for f in frames
+    ):
         return _concat_categorical(frames)
     if any(isinstance(f["unique_id"].dtype, pd.CategoricalDtype) for f in frames):
         uids = pd.api.types.union_categoricals(
-            [pd.Categorical(f["unique_id"]) if not isinstance(f["unique_id"].dtype, pd.CategoricalDtype)
-             else f["unique_id"].array for f in frames],
+            [
+                pd.Categorical(f["unique_id"])
+                if not isinstance(f["unique_id"].dtype, pd.CategoricalDtype)
+                else f["unique_id"].array
+                for f in frames
+            ],
             sort_categories=True,
         )
         out = pd.concat(frames, ignore_index=True)
@@ -212,7 +223,12 @@ def _concat_categorical(frames: list[pd.DataFrame]) -> pd.DataFrame:
     union = sorted(set().union(*cats))
     where = pd.Index(union)
     kind = code_type(len(union))
-    codes = np.concatenate([_recode(f["unique_id"].array.codes, where.get_indexer(pd.Index(c)), kind) for f, c in zip(frames, cats)])
+    codes = np.concatenate(
+        [
+            _recode(f["unique_id"].array.codes, where.get_indexer(pd.Index(c)), kind)
+            for f, c in zip(frames, cats, strict=False)
+        ]
+    )
     ds = np.concatenate([f["ds"].array.asi8 for f in frames])
     y = np.concatenate([f["y"].to_numpy(dtype=np.float64) for f in frames])
     if len(codes) > 1 and not ((codes[1:] > codes[:-1]) | ((codes[1:] == codes[:-1]) & (ds[1:] >= ds[:-1]))).all():

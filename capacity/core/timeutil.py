@@ -95,7 +95,8 @@ def parse_time(text: TimeLike, *, field: str = "time", tz: str = "UTC") -> pd.Ti
             ts = pd.Timestamp(s)
         except (ValueError, TypeError) as exc:
             raise ConfigError(
-                f"{field}: cannot read {text!r} as a time (RFC 3339 like 2026-10-01T00:00:00Z, a date like 2026-10-01, or now-7d)",
+                f"{field}: cannot read {text!r} as a time (RFC 3339 like 2026-10-01T00:00:00Z, "
+                "a date like 2026-10-01, or now-7d)",
                 field=field,
             ) from exc
         if pd.isna(ts):  # Timestamp('NaT') is NaT
@@ -108,7 +109,7 @@ def parse_time(text: TimeLike, *, field: str = "time", tz: str = "UTC") -> pd.Ti
         raise ConfigError(f"{field}: {text!r} is out of range or does not exist in {tz}", field=field) from exc
 
 
-def format_time(ts: "pd.Timestamp | dt.datetime | str") -> str:
+def format_time(ts: pd.Timestamp | dt.datetime | str) -> str:
     """A UTC time for messages, to the second (sub-seconds dropped): ``2026-10-01T00:00:00Z``."""
     t = pd.Timestamp(ts)
     t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")

@@ -30,6 +30,7 @@ class Window:
         return self.end - self.start
 
 
+_ONE_DAY = pd.Timedelta(days=1)
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
 _QUARTER_RE = re.compile(r"(\d{4})-?[Qq]([1-4])")
 
@@ -177,7 +178,7 @@ class Period:
 
 def report_quarter(
     text: str, span: tuple[pd.Timestamp, pd.Timestamp] | None, tz: str, *,
-    tolerance: pd.Timedelta = pd.Timedelta(days=1),
+    tolerance: pd.Timedelta = _ONE_DAY,
 ) -> Period:
     """Resolve ``"2026Q3"`` or ``"latest"`` against the history ``span`` (UTC start, end).
 

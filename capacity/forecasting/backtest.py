@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import SeriesTooShortError
-from . import metrics
-from . import registry
+from . import metrics, registry
 from .base import LEVELS, Prediction, primary
 from .freq import Regular
 from .guards import clip, run_model

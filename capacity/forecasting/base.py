@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any, Protocol
 
 import numpy as np
-from statistics import NormalDist
 
 LEVELS: tuple[int, ...] = (80, 95)
 

@@ -28,7 +28,9 @@ class Naive:
     def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
         return len(y) >= 2
 
-    def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+    def predict(
+        self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
+    ) -> Prediction:
         sd = _sd(np.diff(y))
         steps = np.arange(1, h + 1)
         return normal_prediction(np.full(h, y[-1]), sd * np.sqrt(steps), levels)
@@ -41,7 +43,9 @@ class SeasonalNaive:
     def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
         return len(y) >= primary(periods) + 2
 
-    def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+    def predict(
+        self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
+    ) -> Prediction:
         m = primary(periods)
         steps = np.arange(1, h + 1)
         last_cycle = y[-m:]
@@ -58,7 +62,9 @@ class Drift:
     def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
         return len(y) >= 3
 
-    def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+    def predict(
+        self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
+    ) -> Prediction:
         n = len(y)
         slope = (y[-1] - y[0]) / (n - 1)
         steps = np.arange(1, h + 1)
@@ -75,7 +81,9 @@ class LinearTrend:
     def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
         return len(y) >= 3
 
-    def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+    def predict(
+        self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
+    ) -> Prediction:
         n = len(y)
         t = np.arange(n, dtype="float64")
         tbar = t.mean()

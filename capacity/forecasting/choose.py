@@ -108,7 +108,7 @@ def apply_calibration(pred: Prediction, factors: dict[int, float]) -> Prediction
     hi = {lv: pred.mean + factors.get(lv, 1.0) * (v - pred.mean) for lv, v in pred.hi.items()}
     # keep the levels nested after independent stretching
     lvls = sorted(lo)
-    for a, b in zip(lvls, lvls[1:]):
+    for a, b in zip(lvls, lvls[1:], strict=False):
         lo[b] = np.minimum(lo[b], lo[a])
         hi[b] = np.maximum(hi[b], hi[a])
     return Prediction(pred.mean, lo, hi, pred.params, pred.notes)

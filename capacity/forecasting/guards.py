@@ -33,7 +33,11 @@ def run_model(
             with np.errstate(all="ignore"):
                 pred = model.predict(y, h, periods, levels, params)
         except Exception as exc:  # statsmodels raises many types (LinAlgError, ValueError, ...)
-            return None, f"{model.alias}: fit failed ({type(exc).__name__}: {str(exc).splitlines()[0][:80] if str(exc) else ''})"
+            return (
+                None,
+                f"{model.alias}: fit failed ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:80] if str(exc) else ''})",
+            )
     if any(_converged_warning(w) for w in caught):
         return None, f"{model.alias}: optimiser did not converge"
     arrays = [pred.mean, *pred.lo.values(), *pred.hi.values()]
@@ -60,5 +64,10 @@ def clip(pred: Prediction, lower: float | None, upper: float | None) -> Predicti
     def c(a: np.ndarray) -> np.ndarray:
         return np.clip(a, lo_b, hi_b)
 
-    return Prediction(c(pred.mean), {k: c(v) for k, v in pred.lo.items()}, {k: c(v) for k, v in pred.hi.items()},
-                      pred.params, pred.notes)
+    return Prediction(
+        c(pred.mean),
+        {k: c(v) for k, v in pred.lo.items()},
+        {k: c(v) for k, v in pred.hi.items()},
+        pred.params,
+        pred.notes,
+    )

@@ -40,7 +40,7 @@ def _additive_forecast(res: Any, h: int, levels: tuple[int, ...], *, damped: boo
     phi_j = phi + ... + phi^j (Hyndman et al. 2008, class 1; fpp3 table 8.8). The same numbers as
     ``get_prediction`` (checked in the tests) without its pandas overhead, which was a third of the time."""
     p = res.model._param_names
-    values = dict(zip(p, np.asarray(res.params, dtype="float64")))
+    values = dict(zip(p, np.asarray(res.params, dtype="float64"), strict=False))
     alpha = values["smoothing_level"]
     beta = values.get("smoothing_trend", 0.0) if trend else 0.0
     phi = values.get("damping_trend", 1.0) if damped else 1.0
@@ -102,10 +102,13 @@ class ETS:
             return 1 < m <= self.max_period and len(y) >= 2 * m + 10
         return len(y) >= 10
 
-    def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+    def predict(
+        self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
+    ) -> Prediction:
         m = primary(periods) if self.seasonal else None
-        return _ets(y, h, levels, params, error=self.error, trend=self.trend, damped=self.damped,
-                    seasonal=self.seasonal, m=m)
+        return _ets(
+            y, h, levels, params, error=self.error, trend=self.trend, damped=self.damped, seasonal=self.seasonal, m=m
+        )
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,9 @@ class SARIMA:
         m = primary(periods)
         return m <= self.max_period and len(y) >= 3 * m + 10
 
-    def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+    def predict(
+        self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
+    ) -> Prediction:
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
         m = primary(periods)
@@ -151,18 +156,26 @@ class DecompETS:
     def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
         return bool(periods) and len(y) >= 2 * max(periods) + 10
 
-    def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+    def predict(
+        self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
+    ) -> Prediction:
         from statsmodels.tsa.seasonal import MSTL, STL
 
         y = np.asarray(y, dtype="float64")
         ps = tuple(sorted(periods))
         # loess evaluated every few points and interpolated (statsmodels' jumps, ~10% of each window): 4x faster
-        kw = {"seasonal": self.seasonal_window, "seasonal_jump": max(1, self.seasonal_window // 10),
-              "trend_jump": max(1, math.ceil(0.15 * ps[0])), "low_pass_jump": max(1, math.ceil(0.15 * ps[0]))}
+        kw = {
+            "seasonal": self.seasonal_window,
+            "seasonal_jump": max(1, self.seasonal_window // 10),
+            "trend_jump": max(1, math.ceil(0.15 * ps[0])),
+            "low_pass_jump": max(1, math.ceil(0.15 * ps[0])),
+        }
         if len(ps) == 1:
             seasonal = np.asarray(STL(y, period=ps[0], **kw).fit().seasonal, dtype="float64")[:, None]
         else:
-            seasonal = np.asarray(MSTL(y, periods=ps, stl_kwargs=kw).fit().seasonal, dtype="float64").reshape(len(y), -1)
+            seasonal = np.asarray(MSTL(y, periods=ps, stl_kwargs=kw).fit().seasonal, dtype="float64").reshape(
+                len(y), -1
+            )
         future = sum(_repeat_cycle(seasonal[:, i], p, h) for i, p in enumerate(ps))
         adjusted = _ets(y - seasonal.sum(axis=1), h, levels, params, error="add", trend="add", damped=True)
         return Prediction(
@@ -183,7 +196,9 @@ class Log:
     def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
         return bool((y > 0).all()) and self.inner.applicable(y, periods)
 
-    def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+    def predict(
+        self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
+    ) -> Prediction:
         p = self.inner.predict(np.log(y), h, periods, levels, params)
         with np.errstate(over="ignore"):
             return Prediction(

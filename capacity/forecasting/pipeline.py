@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,16 +19,14 @@ import pandas as pd
 from ..core import frame as _frame
 from ..core.errors import ForecastError
 from ..core.timeutil import parse_duration
-from . import choose
-from . import executors
-from . import registry
-from .backtest import (Bounds, backtest_arrays, check_lengths, cutoffs, min_train, windows_frame)
+from . import choose, executors, registry
+from .backtest import Bounds, backtest_arrays, check_lengths, cutoffs, min_train, windows_frame
 from .base import LEVELS, Prediction
 from .baselines import BASELINES
 from .freq import Regular, horizon_steps, regularize, seasonal_periods
 from .guards import clip, run_model
 
-BoundsArg = Union[None, bool, Bounds, Mapping[str, Bounds]]
+BoundsArg = bool | Bounds | Mapping[str, Bounds] | None
 
 
 @dataclass(frozen=True)
@@ -187,7 +185,11 @@ def _bounds_for(uid: str, y: np.ndarray, bounds: BoundsArg) -> Bounds:
 def _tasks(frame: pd.DataFrame, freq: Any, bounds: BoundsArg) -> list[Task]:
     if not isinstance(frame, pd.DataFrame):
         raise ForecastError(f"forecast: expected a canonical frame, got {type(frame).__name__}")
-    if "ds" in frame.columns and pd.api.types.is_datetime64_any_dtype(frame["ds"]) and frame["ds"].dtype != _frame.DS_DTYPE:
+    if (
+        "ds" in frame.columns
+        and pd.api.types.is_datetime64_any_dtype(frame["ds"])
+        and frame["ds"].dtype != _frame.DS_DTYPE
+    ):
         frame = frame.assign(ds=pd.to_datetime(frame["ds"], utc=True).dt.as_unit("ns"))  # tz-naive is read as UTC
     if "y" in frame.columns and pd.api.types.is_numeric_dtype(frame["y"]) and frame["y"].dtype != np.float64:
         frame = frame.assign(y=frame["y"].astype("float64"))
@@ -212,10 +214,18 @@ def _season(season: int | Iterable[int] | None) -> tuple[int, ...] | None:
 
 
 def auto_forecast(
-    frame: pd.DataFrame, h: int | str | pd.Timedelta, *, models: str | Iterable[str] | None = "auto",
-    n_windows: int = 3, step_size: int | None = None, refit: bool | int = False, calibrate: bool = True,
-    freq: str | pd.Timedelta | None = None, season: int | Iterable[int] | None = None,
-    bounds: BoundsArg = None, executor: Any = None,
+    frame: pd.DataFrame,
+    h: int | str | pd.Timedelta,
+    *,
+    models: str | Iterable[str] | None = "auto",
+    n_windows: int = 3,
+    step_size: int | None = None,
+    refit: bool | int = False,
+    calibrate: bool = True,
+    freq: str | pd.Timedelta | None = None,
+    season: int | Iterable[int] | None = None,
+    bounds: BoundsArg = None,
+    executor: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Choose a model per series by backtest and forecast ``h`` ahead.
 
@@ -223,8 +233,9 @@ def auto_forecast(
     model, mase, smape, coverage-80, coverage-95, seasonal_naive_mase, windows, fallback (bool),
     calibration-80, calibration-95, candidates, note.
     """
-    settings = Settings(h, registry.resolve(models), True, LEVELS, n_windows, step_size, refit, calibrate,
-                        _season(season))
+    settings = Settings(
+        h, registry.resolve(models), True, LEVELS, n_windows, step_size, refit, calibrate, _season(season)
+    )
     out = executors.run(partial(forecast_one, settings), _tasks(frame, freq, bounds), executor)
     fc = pd.concat([o[0] for o in out], ignore_index=True)
     info = pd.DataFrame([o[1] for o in out])
@@ -232,10 +243,18 @@ def auto_forecast(
 
 
 def forecast(
-    frame: pd.DataFrame, h: int | str | pd.Timedelta, *, models: str | Iterable[str] | None = "auto",
-    n_windows: int = 3, step_size: int | None = None, refit: bool | int = False, calibrate: bool = True,
-    freq: str | pd.Timedelta | None = None, season: int | Iterable[int] | None = None,
-    bounds: BoundsArg = None, executor: Any = None,
+    frame: pd.DataFrame,
+    h: int | str | pd.Timedelta,
+    *,
+    models: str | Iterable[str] | None = "auto",
+    n_windows: int = 3,
+    step_size: int | None = None,
+    refit: bool | int = False,
+    calibrate: bool = True,
+    freq: str | pd.Timedelta | None = None,
+    season: int | Iterable[int] | None = None,
+    bounds: BoundsArg = None,
+    executor: Any = None,
 ) -> pd.DataFrame:
     """Forecast every series of a canonical frame ``h`` ahead (steps, or a duration like ``'90d'``).
 
@@ -249,18 +268,36 @@ def forecast(
     hi-80, lo-95, hi-95, note (why a fallback happened, gaps filled, ...; None when nothing to say).
     """
     if models is None or models == "auto":
-        return auto_forecast(frame, h, models=models, n_windows=n_windows, step_size=step_size, refit=refit,
-                             calibrate=calibrate, freq=freq, season=season, bounds=bounds, executor=executor)[0]
+        return auto_forecast(
+            frame,
+            h,
+            models=models,
+            n_windows=n_windows,
+            step_size=step_size,
+            refit=refit,
+            calibrate=calibrate,
+            freq=freq,
+            season=season,
+            bounds=bounds,
+            executor=executor,
+        )[0]
     settings = Settings(h, registry.resolve(models), False, LEVELS, periods=_season(season))
     out = executors.run(partial(forecast_one, settings), _tasks(frame, freq, bounds), executor)
     return pd.concat([o[0] for o in out], ignore_index=True)
 
 
 def cross_validation(
-    frame: pd.DataFrame, h: int | str | pd.Timedelta, n_windows: int = 3, step_size: int | None = None, *,
-    models: str | Iterable[str] | None = "auto", refit: bool | int = True,
-    freq: str | pd.Timedelta | None = None, season: int | Iterable[int] | None = None,
-    bounds: BoundsArg = None, executor: Any = None,
+    frame: pd.DataFrame,
+    h: int | str | pd.Timedelta,
+    n_windows: int = 3,
+    step_size: int | None = None,
+    *,
+    models: str | Iterable[str] | None = "auto",
+    refit: bool | int = True,
+    freq: str | pd.Timedelta | None = None,
+    season: int | Iterable[int] | None = None,
+    bounds: BoundsArg = None,
+    executor: Any = None,
 ) -> pd.DataFrame:
     """Rolling-origin backtest of every model on every series (see backtest.py for the windows).
 
@@ -270,8 +307,7 @@ def cross_validation(
     """
     if n_windows < 1:
         raise ForecastError(f"cross_validation: n_windows must be at least 1, got {n_windows}")
-    settings = Settings(h, registry.resolve(models), False, LEVELS, n_windows, step_size, refit, False,
-                        _season(season))
+    settings = Settings(h, registry.resolve(models), False, LEVELS, n_windows, step_size, refit, False, _season(season))
     tasks = _tasks(frame, freq, bounds)
     lengths = {}
     hs = {}

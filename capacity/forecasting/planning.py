@@ -9,11 +9,11 @@ extrapolated from the outer segment beyond them), so asymmetric (log-model) inte
 """
 from __future__ import annotations
 
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from statistics import NormalDist
 
 from ..core.timeutil import parse_duration
 from .pipeline import auto_forecast

@@ -66,30 +66,57 @@ def parse_rules(doc: dict[str, Any], *, file: str = "planning rules") -> Plannin
         if plan is not None and (not isinstance(plan, (int, float)) or plan <= -1):
             raise ConfigError(f"{file}: growth.{name}.plan must be a number above -1 (0.5 = +50%), got {plan!r}",
                               file=file, field=f"growth.{name}.plan")
-        growth.append(GrowthRule(name, str(_need(r, "metric", f"growth.{name}", file)),
-                                 parse_duration(_need(r, "period", f"growth.{name}", file), field=f"growth.{name}.period"),
-                                 None if plan is None else float(plan), r.get("capacity"), str(r.get("text", name))))
+        growth.append(
+            GrowthRule(
+                name,
+                str(_need(r, "metric", f"growth.{name}", file)),
+                parse_duration(_need(r, "period", f"growth.{name}", file), field=f"growth.{name}.period"),
+                None if plan is None else float(plan),
+                r.get("capacity"),
+                str(r.get("text", name)),
+            )
+        )
     thresholds = []
     for name, t in (doc.get("thresholds") or {}).items():
         metric = str(_need(t, "metric", f"thresholds.{name}", file))
         if "above_metric" in t:
-            thresholds.append(Threshold(name, metric, "above", None, str(t["above_metric"]),
-                                        float(t.get("fraction", 1.0)), str(t.get("text", name))))
+            thresholds.append(
+                Threshold(
+                    name,
+                    metric,
+                    "above",
+                    None,
+                    str(t["above_metric"]),
+                    float(t.get("fraction", 1.0)),
+                    str(t.get("text", name)),
+                )
+            )
             continue
         keys = [k for k in ("above", "below") if k in t]
         if len(keys) != 1:
-            raise ConfigError(f"{file}: thresholds.{name} needs exactly one of above, below, above_metric",
-                              file=file, field=f"thresholds.{name}")
+            raise ConfigError(
+                f"{file}: thresholds.{name} needs exactly one of above, below, above_metric",
+                file=file,
+                field=f"thresholds.{name}",
+            )
         thresholds.append(Threshold(name, metric, keys[0], float(t[keys[0]]), None, 1.0, str(t.get("text", name))))
     p = doc.get("peak") or {}
     bh = tuple(int(x) for x in p.get("business_hours", (9, 18)))
     if len(bh) != 2 or not 0 <= bh[0] < bh[1] <= 24:
-        raise ConfigError(f"{file}: peak.business_hours must be [start, end) hours, got {bh!r}", file=file,
-                          field="peak.business_hours")
+        raise ConfigError(
+            f"{file}: peak.business_hours must be [start, end) hours, got {bh!r}",
+            file=file,
+            field="peak.business_hours",
+        )
     peak = PeakRule(str(p.get("metric", "request_rate")), str(p.get("timezone", "UTC")), (bh[0], bh[1]))
     v = doc.get("verdicts") or {}
-    return Planning(tuple(growth), tuple(thresholds), peak, float(v.get("too_tight_above", 0.10)),
-                    float(v.get("far_too_generous_ratio", 2.0)))
+    return Planning(
+        tuple(growth),
+        tuple(thresholds),
+        peak,
+        float(v.get("too_tight_above", 0.10)),
+        float(v.get("far_too_generous_ratio", 2.0)),
+    )
 
 
 def load_rules(path: str | os.PathLike[str] | None = None) -> Planning:

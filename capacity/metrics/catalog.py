@@ -34,8 +34,8 @@ import pandas as pd
 import yaml
 
 from ..core.errors import ConfigError, QueryError, UnknownMetricError
-from .promql import parse_selector
 from ..core.timeutil import format_duration, parse_duration
+from .promql import parse_selector
 
 __all__ = ["Metric", "Catalog", "KINDS", "ENV_VAR", "catalog", "default_catalog", "load_catalog"]
 
@@ -125,7 +125,8 @@ def unknown_metric(name: str, known: Mapping[str, Any] | list[str]) -> UnknownMe
     """An UnknownMetricError for ``name`` suggesting the closest of ``known``."""
     names = sorted(known)
     close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(close)}?" if close else "; see 'capacity pull --list' or capacity.catalog().names()"
+    hint = (f"; did you mean {', '.join(close)}?" if close
+            else "; see 'capacity pull --list' or capacity.catalog().names()")
     return UnknownMetricError(f"unknown metric {name!r}{hint}", name=name, known=names, suggestions=close)
 
 
@@ -157,9 +158,17 @@ def _entry(file: str, name: str, raw: Mapping[str, Any], base: Metric | None) ->
         missing = [k for k in _REQUIRED if k not in raw]
         if missing:
             raise _err(file, name, missing[0], "missing (a new entry needs query, unit, kind and group)")
-    vals: dict[str, Any] = {f.name: getattr(base, f.name) for f in fields(Metric)} if base else {
-        "name": name, "step": pd.Timedelta(minutes=1), "description": "", "lower": None, "upper": None,
-    }
+    vals: dict[str, Any] = (
+        {f.name: getattr(base, f.name) for f in fields(Metric)}
+        if base
+        else {
+            "name": name,
+            "step": pd.Timedelta(minutes=1),
+            "description": "",
+            "lower": None,
+            "upper": None,
+        }
+    )
     for key in ("query", "unit", "group", "description"):
         if key in raw:
             v = raw[key]
@@ -252,4 +261,3 @@ def catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
             raise ConfigError(f"{ENV_VAR}={env}: catalog file not found", file=env, field=ENV_VAR)
         return load_catalog(env)
     return default_catalog()
-

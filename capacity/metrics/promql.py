@@ -57,12 +57,19 @@ class Matcher:
     def __post_init__(self) -> None:
         if not is_label_name(self.label):
             raise ConfigError(
-                f"invalid label name {self.label!r} (must match [a-zA-Z_][a-zA-Z0-9_]*)", field="label", label=self.label
+                f"invalid label name {self.label!r} (must match [a-zA-Z_][a-zA-Z0-9_]*)",
+                field="label",
+                label=self.label,
             )
         if self.op not in OPS:
-            raise ConfigError(f"invalid matcher operator {self.op!r} for label {self.label!r} (use = != =~ !~)", field="op")
+            raise ConfigError(
+                f"invalid matcher operator {self.op!r} for label {self.label!r} (use = != =~ !~)", field="op"
+            )
         if not isinstance(self.value, str):
-            raise ConfigError(f"matcher value for label {self.label!r} must be a string, got {type(self.value).__name__}", field=self.label)
+            raise ConfigError(
+                f"matcher value for label {self.label!r} must be a string, got {type(self.value).__name__}",
+                field=self.label,
+            )
         if self.op in ("=~", "!~"):
             _compile(self.value)
 
@@ -93,7 +100,9 @@ class Selector:
     def __post_init__(self) -> None:
         if self.metric is not None and not is_metric_name(self.metric):
             raise ConfigError(
-                f"invalid metric name {self.metric!r} (must match [a-zA-Z_:][a-zA-Z0-9_:]*)", field="metric", metric=self.metric
+                f"invalid metric name {self.metric!r} (must match [a-zA-Z_:][a-zA-Z0-9_:]*)",
+                field="metric",
+                metric=self.metric,
             )
         object.__setattr__(self, "matchers", tuple(self.matchers))
 
@@ -123,7 +132,9 @@ def _as_matchers(matchers: Mapping[str, str] | Iterable[Matcher]) -> tuple[Match
     out = []
     for m in matchers:
         if not isinstance(m, Matcher):
-            raise ConfigError(f"selector matchers must be Matcher objects or a mapping, got {type(m).__name__}", field="matchers")
+            raise ConfigError(
+                f"selector matchers must be Matcher objects or a mapping, got {type(m).__name__}", field="matchers"
+            )
         out.append(m)
     return tuple(out)
 
@@ -147,7 +158,18 @@ def selector(metric: str | None, matchers: Mapping[str, str] | Iterable[Matcher]
 
 # --------------------------------------------------------------------------- parsing
 
-_SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\", '"': '"', "'": "'"}
+_SIMPLE_ESCAPES = {
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "\\": "\\",
+    '"': '"',
+    "'": "'",
+}
 
 
 def _read_string(text: str, pos: int) -> tuple[str, int]:
@@ -265,7 +287,9 @@ def parse_selector(text: str) -> Selector | None:
     if _skip_ws(text, pos) < n:
         return None  # a range, offset, operator ... follows
     if metric is None and not any(not mt.matches("") for mt in matchers):
-        raise PromQLSyntaxError(f"selector {text!r} must contain at least one matcher that does not match the empty string", query=text)
+        raise PromQLSyntaxError(
+            f"selector {text!r} must contain at least one matcher that does not match the empty string", query=text
+        )
     if metric is not None and any(mt.label == "__name__" for mt in matchers):
         raise PromQLSyntaxError(f"selector {text!r} sets the metric name twice", query=text)
     return Selector(metric, tuple(matchers))

@@ -11,13 +11,13 @@
 from __future__ import annotations
 
 from .. import present
-from . import figures, forecast_views, slo_views
-from .summary import md_escape
-from .html import export_html
 from ..present import Col, format_frame
+from . import figures, forecast_views, slo_views
+from .html import export_html
 from .output import figure_html, show, show_table, table_html, table_text, write_png
 from .params import NotebookParameter, read_parameters
 from .render import RenderResult, available, render
+from .summary import md_escape
 
 __all__ = [
     "Col",

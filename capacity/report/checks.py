@@ -50,8 +50,8 @@ def _positive(v: Any) -> None:
 
 
 def _window(v: Any) -> None:
-    from ..core.windows import month, quarter
     from ..core.timeutil import parse_duration
+    from ..core.windows import month, quarter
 
     for parse in (parse_duration, month, quarter):
         try:

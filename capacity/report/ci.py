@@ -26,8 +26,8 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import ReportError
-from .forecast_views import daily_extreme
 from ..core.files import write_atomic
+from .forecast_views import daily_extreme
 from .summary import CiSummary, from_time_to_threshold, no_data, summarize, to_json, to_markdown
 
 __all__ = ["CiResult", "threshold_metrics", "ci_report", "write_pngs", "MARKDOWN", "JSON"]
@@ -72,14 +72,28 @@ def _charts(frame: pd.DataFrame, summary: CiSummary, horizon: pd.Timedelta, unit
             continue
         hist = daily_extreme(frame, rule.metric, rule.direction)
         fc, _ = auto_forecast(hist, horizon, executor="serial", **forecast_options)
-        fig = figures.fan_chart(hist.tail(180), fc, title=f"{rule.text}: {rule.metric}, daily {('min' if rule.direction == 'below' else 'max')}",
-                                unit=units.get(rule.metric, ""), threshold=float(row.threshold), threshold_label=rule.name)
+        fig = figures.fan_chart(
+            hist.tail(180),
+            fc,
+            title=f"{rule.text}: {rule.metric}, daily {('min' if rule.direction == 'below' else 'max')}",
+            unit=units.get(rule.metric, ""),
+            threshold=float(row.threshold),
+            threshold_label=rule.name,
+        )
         out.append((row.name, (f"capacity-forecast-{_slug(rule.name)}.png", fig)))
     ttt = pd.DataFrame({"name": t["name"], "days": t["days"], "days_lo": t["days_early"], "days_hi": t["days"]})
     days = horizon / pd.Timedelta(days=1)
-    out.append(("Time to threshold", ("capacity-forecast-time-to-threshold.png",
-                                      figures.time_to_threshold(ttt, horizon_days=days,
-                                                                title=f"Days until each threshold is crossed (horizon {days:g} d)"))))
+    out.append(
+        (
+            "Time to threshold",
+            (
+                "capacity-forecast-time-to-threshold.png",
+                figures.time_to_threshold(
+                    ttt, horizon_days=days, title=f"Days until each threshold is crossed (horizon {days:g} d)"
+                ),
+            ),
+        )
+    )
     return out
 
 
@@ -112,13 +126,18 @@ def write_pngs(items: list[tuple[str, tuple[str, Any]]], out_dir: Path, *, timeo
         proc = None
         for attempt in (1, 2):
             try:
-                proc = subprocess.run([sys.executable, "-m", "capacity.report._png_worker", str(work)],
-                                      capture_output=True, text=True, timeout=timeout / 2)
+                proc = subprocess.run(
+                    [sys.executable, "-m", "capacity.report._png_worker", str(work)],
+                    capture_output=True,
+                    text=True,
+                    timeout=timeout / 2,
+                )
                 break
             except subprocess.TimeoutExpired:
                 if attempt == 2:
-                    raise ReportError(f"PNG export did not finish within {timeout:g} s in two attempts (chromium hung?)",
-                                      notebook="") from None
+                    raise ReportError(
+                        f"PNG export did not finish within {timeout:g} s in two attempts (chromium hung?)", notebook=""
+                    ) from None
         assert proc is not None
         if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
@@ -132,8 +151,14 @@ def write_pngs(items: list[tuple[str, tuple[str, Any]]], out_dir: Path, *, timeo
 
 
 def ci_report(
-    frame: pd.DataFrame, *, horizon: pd.Timedelta, source: str, out_dir: "str | os.PathLike[str]" = "reports",
-    units: Mapping[str, str] | None = None, rules: Any = None, charts: bool = True,
+    frame: pd.DataFrame,
+    *,
+    horizon: pd.Timedelta,
+    source: str,
+    out_dir: str | os.PathLike[str] = "reports",
+    units: Mapping[str, str] | None = None,
+    rules: Any = None,
+    charts: bool = True,
     forecast_options: Mapping[str, Any] | None = None,
 ) -> CiResult:
     """Forecast the planning thresholds over ``horizon`` and write the Markdown, JSON and charts."""

@@ -5,7 +5,8 @@ value cannot be computed (no sample in a stretch), never a sentinel.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,19 +26,27 @@ def history_summary(frame: pd.DataFrame, units: Mapping[str, str] | None = None)
     for uid, part in frame.groupby("unique_id", sort=True):
         y = part["y"].to_numpy(dtype=float)
         finite = y[np.isfinite(y)]
-        stat = (lambda f: float(f(finite)) if finite.size else np.nan)
         rows.append({
             "series": str(uid), "unit": (units or {}).get(str(uid), ""), "samples": int(len(part)),
             "from": part["ds"].iloc[0], "to": part["ds"].iloc[-1],
-            "min": stat(np.min), "mean": stat(np.mean), "p95": stat(lambda a: np.quantile(a, 0.95)),
-            "max": stat(np.max), "last": float(y[-1]) if y.size else np.nan,
+            "min": _stat(np.min, finite), "mean": _stat(np.mean, finite),
+            "p95": _stat(lambda a: np.quantile(a, 0.95), finite),
+            "max": _stat(np.max, finite), "last": float(y[-1]) if y.size else np.nan,
         })
     cols = ["series", "unit", "samples", "from", "to", "min", "mean", "p95", "max", "last"]
     return pd.DataFrame(rows, columns=cols)
 
 
+def _stat(f: Callable[[np.ndarray], Any], finite: np.ndarray) -> float:
+    """``f`` of the finite values, NaN when there are none."""
+    return float(f(finite)) if finite.size else np.nan
+
+
+_WEEK = pd.Timedelta(days=7)
+
+
 def growth(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, *,
-           edge: pd.Timedelta = pd.Timedelta(days=7)) -> pd.DataFrame:
+           edge: pd.Timedelta = _WEEK) -> pd.DataFrame:
     """Per series: median of the first and of the last ``edge`` of ``[start, end)``,
     the change between them, in percent, and scaled to a 91-day quarter
     (compound: ``(end/start) ** (91 d / elapsed) - 1``).

@@ -34,7 +34,7 @@ __all__ = [
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _wall(ts: "pd.Series | pd.Index | Sequence[pd.Timestamp]", tz: str) -> pd.Series:
+def _wall(ts: pd.Series | pd.Index | Sequence[pd.Timestamp], tz: str) -> pd.Series:
     """Times as the wall clock of ``tz`` (naive, so plotly draws them as they read locally); UTC
     times are passed through unchanged."""
     s = pd.Series(pd.to_datetime(ts, utc=True))
@@ -66,14 +66,26 @@ def series_lines(
     for i, uid in enumerate(ids[:max_series]):
         part = frame[frame["unique_id"] == uid]
         style = trace_style(i)
-        fig.add_trace(go.Scatter(x=_wall(part["ds"], tz), y=part["y"], mode="lines", name=esc((names or {}).get(uid, uid)),
-                                 line=style["line"]))
+        fig.add_trace(
+            go.Scatter(
+                x=_wall(part["ds"], tz),
+                y=part["y"],
+                mode="lines",
+                name=esc((names or {}).get(uid, uid)),
+                line=style["line"],
+            )
+        )
     more = f" (first {max_series} of {len(ids)} series)" if len(ids) > max_series else ""
     return unit_axis(layout(fig, title=title + more, y_title=unit, x_title=_time_title(tz)), unit)
 
 
 def business_hours_heatmap(
-    frame: pd.DataFrame, *, title: str, unit: str, tz: str, business_hours: tuple[int, int] = (9, 18),
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    tz: str,
+    business_hours: tuple[int, int] = (9, 18),
     value_format: str = ".3g",
 ) -> go.Figure:
     """Mean of ``y`` by local hour of day (x) and day of week (y) in ``tz``.
@@ -85,8 +97,11 @@ def business_hours_heatmap(
     _need(frame, ("ds", "y"), "business_hours_heatmap")
     local = frame["ds"].dt.tz_convert(tz)
     grid = (
-        pd.DataFrame({"dow": local.dt.day_of_week.to_numpy(), "hour": local.dt.hour.to_numpy(), "y": frame["y"].to_numpy()})
-        .groupby(["dow", "hour"])["y"].mean()
+        pd.DataFrame(
+            {"dow": local.dt.day_of_week.to_numpy(), "hour": local.dt.hour.to_numpy(), "y": frame["y"].to_numpy()}
+        )
+        .groupby(["dow", "hour"])["y"]
+        .mean()
         .unstack("hour")
         .reindex(index=range(7), columns=range(24))
     )
@@ -94,17 +109,36 @@ def business_hours_heatmap(
     text = [[("" if np.isnan(v) else format(v, value_format)) for v in row] for row in z]
     fig = go.Figure(
         go.Heatmap(
-            z=z, x=list(range(24)), y=list(DAYS), text=text, texttemplate="%{text}", textfont={"size": 9},
-            colorscale="Cividis", colorbar={"title": {"text": esc(unit_name(unit))}},
+            z=z,
+            x=list(range(24)),
+            y=list(DAYS),
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 9},
+            colorscale="Cividis",
+            colorbar={"title": {"text": esc(unit_name(unit))}},
             hovertemplate="%{y} %{x}:00 local<br>mean %{z:.4g} " + esc(unit) + "<extra></extra>",
         )
     )
     start, end = business_hours
-    fig.add_shape(type="rect", x0=start - 0.5, x1=end - 0.5, y0=-0.5, y1=4.5,
-                  line={"color": "#000000", "width": 3, "dash": "dash"}, fillcolor="rgba(0,0,0,0)")
+    fig.add_shape(
+        type="rect",
+        x0=start - 0.5,
+        x1=end - 0.5,
+        y0=-0.5,
+        y1=4.5,
+        line={"color": "#000000", "width": 3, "dash": "dash"},
+        fillcolor="rgba(0,0,0,0)",
+    )
     # above the grid (the y axis is reversed: -0.5 is the top edge), never over a cell's value
-    fig.add_annotation(x=(start + end - 1) / 2, y=-0.5, yanchor="bottom", yshift=2, showarrow=False,
-                       text=f"business hours {start:02d}:00-{end:02d}:00 Mon-Fri (dashed outline)")
+    fig.add_annotation(
+        x=(start + end - 1) / 2,
+        y=-0.5,
+        yanchor="bottom",
+        yshift=2,
+        showarrow=False,
+        text=f"business hours {start:02d}:00-{end:02d}:00 Mon-Fri (dashed outline)",
+    )
     layout(fig, title=title, y_title="day of week", x_title=f"hour of day ({esc(tz)})", height=380)
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(dtick=1)
@@ -113,8 +147,14 @@ def business_hours_heatmap(
 
 
 def compliance_over_time(
-    frame: pd.DataFrame, *, title: str = "SLO compliance over time", slo_col: str = "slo", ds_col: str = "ds",
-    value_col: str = "compliance", target_col: str = "target", tz: str = "UTC",
+    frame: pd.DataFrame,
+    *,
+    title: str = "SLO compliance over time",
+    slo_col: str = "slo",
+    ds_col: str = "ds",
+    value_col: str = "compliance",
+    target_col: str = "target",
+    tz: str = "UTC",
 ) -> go.Figure:
     """Compliance (fraction, 0..1) per SLO against its target (dashed line, labelled).
 
@@ -126,30 +166,66 @@ def compliance_over_time(
     targets: set[float] = set()
     for i, (slo, part) in enumerate(frame.groupby(slo_col, sort=True)):
         style = trace_style(i)
-        fig.add_trace(go.Scatter(x=_wall(part[ds_col], tz), y=100 * part[value_col], mode="lines", name=esc(slo),
-                                 line=style["line"], legendgroup=str(i)))
+        fig.add_trace(
+            go.Scatter(
+                x=_wall(part[ds_col], tz),
+                y=100 * part[value_col],
+                mode="lines",
+                name=esc(slo),
+                line=style["line"],
+                legendgroup=str(i),
+            )
+        )
         target = float(part[target_col].iloc[-1])
-        fig.add_trace(go.Scatter(x=_wall([part[ds_col].min(), part[ds_col].max()], tz), y=[100 * target] * 2, mode="lines",
-                                 name=f"{esc(slo)} target {100 * target:g}%", legendgroup=str(i), showlegend=False,
-                                 line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5}))
+        fig.add_trace(
+            go.Scatter(
+                x=_wall([part[ds_col].min(), part[ds_col].max()], tz),
+                y=[100 * target] * 2,
+                mode="lines",
+                name=f"{esc(slo)} target {100 * target:g}%",
+                legendgroup=str(i),
+                showlegend=False,
+                line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5},
+            )
+        )
         targets.add(100 * target)
         below = part[part[value_col] < part[target_col]]
         if len(below):
-            fig.add_trace(go.Scatter(x=_wall(below[ds_col], tz), y=100 * below[value_col], mode="markers", legendgroup=str(i),
-                                     name=f"{esc(slo)} under target",
-                                     marker={"symbol": "x", "size": 9, "color": style["line"]["color"]}))
+            fig.add_trace(
+                go.Scatter(
+                    x=_wall(below[ds_col], tz),
+                    y=100 * below[value_col],
+                    mode="markers",
+                    legendgroup=str(i),
+                    name=f"{esc(slo)} under target",
+                    marker={"symbol": "x", "size": 9, "color": style["line"]["color"]},
+                )
+            )
     layout(fig, title=title, y_title="compliance (%)", x_title=_time_title(tz))
     # one label per distinct target, in the right margin: never over a line, never stacked twice
     for t in sorted(targets):
-        fig.add_annotation(x=1, xref="paper", xanchor="left", xshift=4, y=t, showarrow=False, text=f"target {t:g}%",
-                           font={"size": 11, "color": TARGET_COLOUR})
+        fig.add_annotation(
+            x=1,
+            xref="paper",
+            xanchor="left",
+            xshift=4,
+            y=t,
+            showarrow=False,
+            text=f"target {t:g}%",
+            font={"size": 11, "color": TARGET_COLOUR},
+        )
     fig.update_layout(margin={"r": 90})
     return fig
 
 
 def budget_burndown(
-    frame: pd.DataFrame, *, title: str = "Error budget remaining", slo_col: str = "slo", ds_col: str = "ds",
-    value_col: str = "budget_remaining", tz: str = "UTC",
+    frame: pd.DataFrame,
+    *,
+    title: str = "Error budget remaining",
+    slo_col: str = "slo",
+    ds_col: str = "ds",
+    value_col: str = "budget_remaining",
+    tz: str = "UTC",
 ) -> go.Figure:
     """Error budget remaining (fraction of the window's budget; < 0 is overspent) per SLO.
 
@@ -159,16 +235,31 @@ def budget_burndown(
     fig = go.Figure()
     for i, (slo, part) in enumerate(frame.groupby(slo_col, sort=True)):
         style = trace_style(i)
-        fig.add_trace(go.Scatter(x=_wall(part[ds_col], tz), y=100 * part[value_col], mode="lines", name=esc(slo),
-                                 line=style["line"]))
-    fig.add_hline(y=0, line={"color": THRESHOLD_COLOUR, "dash": "dash", "width": 1.5},
-                  annotation_text="budget exhausted", annotation_position="bottom left")
+        fig.add_trace(
+            go.Scatter(
+                x=_wall(part[ds_col], tz), y=100 * part[value_col], mode="lines", name=esc(slo), line=style["line"]
+            )
+        )
+    fig.add_hline(
+        y=0,
+        line={"color": THRESHOLD_COLOUR, "dash": "dash", "width": 1.5},
+        annotation_text="budget exhausted",
+        annotation_position="bottom left",
+    )
     return layout(fig, title=title, y_title="error budget remaining (%)", x_title=_time_title(tz))
 
 
 def _gantt(
-    frame: pd.DataFrame, *, row_col: str, start_col: str, end_col: str, group_col: str | None, text_col: str | None,
-    title: str, y_title: str, tz: str = "UTC",
+    frame: pd.DataFrame,
+    *,
+    row_col: str,
+    start_col: str,
+    end_col: str,
+    group_col: str | None,
+    text_col: str | None,
+    title: str,
+    y_title: str,
+    tz: str = "UTC",
 ) -> go.Figure:
     fig = go.Figure()
     groups = [(None, frame)] if group_col is None else list(frame.groupby(group_col, sort=True))
@@ -179,16 +270,32 @@ def _gantt(
         end = pd.to_datetime(part[end_col], utc=True)
         duration_ms = (end - start).dt.total_seconds().to_numpy() * 1000.0
         text = [esc(t) for t in part[text_col]] if text_col else None
-        fig.add_trace(go.Bar(
-            base=_wall(start, tz), x=duration_ms, y=[esc(r) for r in part[row_col].astype(str)], orientation="h",
-            name=esc(group) if group is not None else "episode", text=text, textposition="inside",
-            marker={"color": COLOURS[i % len(COLOURS)], "pattern": {"shape": patterns[i % len(patterns)]},
-                    "line": {"color": "#000", "width": 0.5}},
-            customdata=np.stack([start.dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M %Z"),
-                                 end.dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M %Z")], axis=-1)
-            if len(part) else None,
-            hovertemplate="%{y}<br>%{customdata[0]} to %{customdata[1]}<extra>%{fullData.name}</extra>",
-        ))
+        fig.add_trace(
+            go.Bar(
+                base=_wall(start, tz),
+                x=duration_ms,
+                y=[esc(r) for r in part[row_col].astype(str)],
+                orientation="h",
+                name=esc(group) if group is not None else "episode",
+                text=text,
+                textposition="inside",
+                marker={
+                    "color": COLOURS[i % len(COLOURS)],
+                    "pattern": {"shape": patterns[i % len(patterns)]},
+                    "line": {"color": "#000", "width": 0.5},
+                },
+                customdata=np.stack(
+                    [
+                        start.dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M %Z"),
+                        end.dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M %Z"),
+                    ],
+                    axis=-1,
+                )
+                if len(part)
+                else None,
+                hovertemplate="%{y}<br>%{customdata[0]} to %{customdata[1]}<extra>%{fullData.name}</extra>",
+            )
+        )
     layout(fig, title=title, y_title=y_title, x_title=_time_title(tz), height=max(300, 120 + 28 * len(rows)))
     fig.update_xaxes(type="date")
     fig.update_yaxes(categoryorder="array", categoryarray=[esc(r) for r in rows][::-1])
@@ -197,8 +304,15 @@ def _gantt(
 
 
 def burn_rate_episodes(
-    frame: pd.DataFrame, *, title: str = "Burn-rate episodes", slo_col: str = "slo", start_col: str = "start",
-    end_col: str = "end", severity_col: str = "severity", rate_col: str | None = "burn_rate", y_title: str = "SLO",
+    frame: pd.DataFrame,
+    *,
+    title: str = "Burn-rate episodes",
+    slo_col: str = "slo",
+    start_col: str = "start",
+    end_col: str = "end",
+    severity_col: str = "severity",
+    rate_col: str | None = "burn_rate",
+    y_title: str = "SLO",
     tz: str = "UTC",
 ) -> go.Figure:
     """Episodes when an SLO burned its budget fast: one bar per episode, per SLO row.
@@ -212,56 +326,124 @@ def burn_rate_episodes(
     if rate_col and rate_col in data.columns:
         data["_text"] = [f"{r:.1f}x" if pd.notna(r) else "" for r in data[rate_col]]
         text_col = "_text"
-    return _gantt(data, row_col=slo_col, start_col=start_col, end_col=end_col, group_col=severity_col,
-                  text_col=text_col, title=title, y_title=y_title, tz=tz)
+    return _gantt(
+        data,
+        row_col=slo_col,
+        start_col=start_col,
+        end_col=end_col,
+        group_col=severity_col,
+        text_col=text_col,
+        title=title,
+        y_title=y_title,
+        tz=tz,
+    )
 
 
 def alert_timeline(
-    frame: pd.DataFrame, *, title: str = "Alert replay: when alerts would have fired", alert_col: str = "alert",
-    start_col: str = "start", end_col: str = "end", severity_col: str = "severity", tz: str = "UTC",
+    frame: pd.DataFrame,
+    *,
+    title: str = "Alert replay: when alerts would have fired",
+    alert_col: str = "alert",
+    start_col: str = "start",
+    end_col: str = "end",
+    severity_col: str = "severity",
+    tz: str = "UTC",
 ) -> go.Figure:
     """Firing intervals of replayed alerts: one row per alert, one bar per firing.
 
     ``frame``: ``alert, start, end, severity``.
     """
     _need(frame, (alert_col, start_col, end_col, severity_col), "alert_timeline")
-    return _gantt(frame, row_col=alert_col, start_col=start_col, end_col=end_col, group_col=severity_col,
-                  text_col=None, title=title, y_title="alert", tz=tz)
+    return _gantt(
+        frame,
+        row_col=alert_col,
+        start_col=start_col,
+        end_col=end_col,
+        group_col=severity_col,
+        text_col=None,
+        title=title,
+        y_title="alert",
+        tz=tz,
+    )
 
 
 def fan_chart(
-    history: pd.DataFrame, forecast: pd.DataFrame, *, title: str, unit: str, threshold: float | None = None,
-    threshold_label: str = "threshold", history_name: str = "observed",
+    history: pd.DataFrame,
+    forecast: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    threshold: float | None = None,
+    threshold_label: str = "threshold",
+    history_name: str = "observed",
 ) -> go.Figure:
     """Observed history, forecast mean and its 80% / 95% intervals, and the threshold.
 
-    ``history``: ``ds, y``. ``forecast``: ``ds, mean, lo-80, hi-80, lo-95, hi-95`` (the layout of capacity.forecast.forecast).
+    ``history``: ``ds, y``. ``forecast``: ``ds, mean, lo-80, hi-80, lo-95, hi-95`` (the layout of
+    capacity.forecast.forecast).
     The 95% band is the lighter, the 80% the darker; each is named in the legend
     and the mean is dashed, so the chart reads without colour.
     """
     _need(history, ("ds", "y"), "fan_chart history")
     _need(forecast, ("ds", "mean", "lo-80", "hi-80", "lo-95", "hi-95"), "fan_chart forecast")
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=history["ds"], y=history["y"], mode="lines", name=esc(history_name),
-                             line={"color": "#222", "width": 1.5}))
+    fig.add_trace(
+        go.Scatter(
+            x=history["ds"], y=history["y"], mode="lines", name=esc(history_name), line={"color": "#222", "width": 1.5}
+        )
+    )
     for level, alpha in (("95", 0.18), ("80", 0.35)):
-        fig.add_trace(go.Scatter(x=forecast["ds"], y=forecast[f"hi-{level}"], mode="lines", line={"width": 0},
-                                 showlegend=False, hoverinfo="skip", legendgroup=level))
-        fig.add_trace(go.Scatter(x=forecast["ds"], y=forecast[f"lo-{level}"], mode="lines", line={"width": 0},
-                                 fill="tonexty", fillcolor=f"rgba(0,114,178,{alpha})", name=f"{level}% interval",
-                                 legendgroup=level))
-    fig.add_trace(go.Scatter(x=forecast["ds"], y=forecast["mean"], mode="lines", name="forecast (mean)",
-                             line={"color": COLOURS[0], "dash": "dash", "width": 2.5}))
+        fig.add_trace(
+            go.Scatter(
+                x=forecast["ds"],
+                y=forecast[f"hi-{level}"],
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
+                hoverinfo="skip",
+                legendgroup=level,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=forecast["ds"],
+                y=forecast[f"lo-{level}"],
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=f"rgba(0,114,178,{alpha})",
+                name=f"{level}% interval",
+                legendgroup=level,
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=forecast["ds"],
+            y=forecast["mean"],
+            mode="lines",
+            name="forecast (mean)",
+            line={"color": COLOURS[0], "dash": "dash", "width": 2.5},
+        )
+    )
     if threshold is not None and np.isfinite(threshold):
-        fig.add_hline(y=threshold, line={"color": THRESHOLD_COLOUR, "dash": "dot", "width": 2},
-                      annotation_text=f"{esc(threshold_label)}: {esc(in_unit(threshold, unit))}",
-                      annotation_position="top left")
+        fig.add_hline(
+            y=threshold,
+            line={"color": THRESHOLD_COLOUR, "dash": "dot", "width": 2},
+            annotation_text=f"{esc(threshold_label)}: {esc(in_unit(threshold, unit))}",
+            annotation_position="top left",
+        )
     return unit_axis(layout(fig, title=title, y_title=unit, x_title="time (UTC)"), unit)
 
 
 def time_to_threshold(
-    frame: pd.DataFrame, *, horizon_days: float, title: str = "Time to threshold", name_col: str = "name",
-    days_col: str = "days", lo_col: str | None = "days_lo", hi_col: str | None = "days_hi",
+    frame: pd.DataFrame,
+    *,
+    horizon_days: float,
+    title: str = "Time to threshold",
+    name_col: str = "name",
+    days_col: str = "days",
+    lo_col: str | None = "days_lo",
+    hi_col: str | None = "days_hi",
 ) -> go.Figure:
     """Days until each series is forecast to cross its threshold, with the interval.
 
@@ -274,32 +456,58 @@ def time_to_threshold(
     days = data[days_col].to_numpy(dtype=float)
     within = np.isfinite(days) & (days <= horizon_days)
     shown = np.where(within, days, horizon_days)
-    text = [f"{d:.0f} d" if w else f"not within {horizon_days:g} d" for d, w in zip(days, within)]
+    text = [f"{d:.0f} d" if w else f"not within {horizon_days:g} d" for d, w in zip(days, within, strict=False)]
     names = [esc(n) for n in data[name_col]]
     error_x = None
     if lo_col and hi_col and lo_col in data.columns and hi_col in data.columns:
         lo = np.clip(data[lo_col].to_numpy(dtype=float), 0, None)
         hi = np.minimum(data[hi_col].to_numpy(dtype=float), horizon_days)
-        error_x = {"type": "data", "symmetric": False, "array": np.where(within, np.nan_to_num(hi - days), 0),
-                   "arrayminus": np.where(within, np.nan_to_num(days - lo), 0), "color": "#333", "thickness": 1.5}
-    fig = go.Figure(go.Bar(
-        x=shown, y=names, orientation="h", text=text, textposition="none", error_x=error_x,
-        marker={"color": [THRESHOLD_COLOUR if w else "#9AA5B1" for w in within],
-                "pattern": {"shape": ["" if w else "/" for w in within]}, "line": {"color": "#000", "width": 0.5}},
-        name="days to threshold", hovertemplate="%{y}: %{text}<extra></extra>",
-    ))
+        error_x = {
+            "type": "data",
+            "symmetric": False,
+            "array": np.where(within, np.nan_to_num(hi - days), 0),
+            "arrayminus": np.where(within, np.nan_to_num(days - lo), 0),
+            "color": "#333",
+            "thickness": 1.5,
+        }
+    fig = go.Figure(
+        go.Bar(
+            x=shown,
+            y=names,
+            orientation="h",
+            text=text,
+            textposition="none",
+            error_x=error_x,
+            marker={
+                "color": [THRESHOLD_COLOUR if w else "#9AA5B1" for w in within],
+                "pattern": {"shape": ["" if w else "/" for w in within]},
+                "line": {"color": "#000", "width": 0.5},
+            },
+            name="days to threshold",
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
     # each bar's label right of its bar *and* of its interval's whisker, so nothing is drawn over it
     ends = shown if error_x is None else np.where(within, np.fmax(shown, np.nan_to_num(hi, nan=0.0)), shown)
-    spans = ([f" (95%: {a:.0f} to {b:.0f} d)" if w and np.isfinite(a) and np.isfinite(b) else ""
-              for a, b, w in zip(data[lo_col].to_numpy(dtype=float), data[hi_col].to_numpy(dtype=float), within)]
-             if error_x is not None else [""] * len(names))
-    for name, label, span, x_end in zip(names, text, spans, ends):
+    spans = (
+        [
+            f" (95%: {a:.0f} to {b:.0f} d)" if w and np.isfinite(a) and np.isfinite(b) else ""
+            for a, b, w in zip(
+                data[lo_col].to_numpy(dtype=float), data[hi_col].to_numpy(dtype=float), within, strict=False
+            )
+        ]
+        if error_x is not None
+        else [""] * len(names)
+    )
+    for name, label, span, x_end in zip(names, text, spans, ends, strict=False):
         fig.add_annotation(x=float(x_end), y=name, xanchor="left", xshift=4, showarrow=False, text=label + span)
     fig.add_vline(x=horizon_days, line={"color": "#333", "dash": "dash"})
-    fig.add_annotation(x=horizon_days, y=1, yref="paper", yanchor="bottom", showarrow=False,
-                       text=f"horizon {horizon_days:g} d")
-    layout(fig, title=title, y_title="", x_title="days from the end of the history",
-           height=max(280, 120 + 34 * len(data)))
+    fig.add_annotation(
+        x=horizon_days, y=1, yref="paper", yanchor="bottom", showarrow=False, text=f"horizon {horizon_days:g} d"
+    )
+    layout(
+        fig, title=title, y_title="", x_title="days from the end of the history", height=max(280, 120 + 34 * len(data))
+    )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, horizon_days * 1.25])
     fig.update_layout(hovermode="closest", showlegend=False)

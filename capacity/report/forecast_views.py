@@ -12,7 +12,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["ACTIONS", "daily_extreme", "threshold_history", "threshold_forecasts", "methodology", "recommendations", "threshold_fans"]
+__all__ = [
+    "ACTIONS",
+    "daily_extreme",
+    "threshold_history",
+    "threshold_forecasts",
+    "methodology",
+    "recommendations",
+    "threshold_fans",
+]
 
 #: what to do before each planning threshold of capacity/defaults/planning.yaml is crossed
 ACTIONS: dict[str, str] = {
@@ -40,14 +48,22 @@ def threshold_history(frame: pd.DataFrame, rules: Any) -> pd.DataFrame:
     """One daily series per threshold rule, ``unique_id`` = the rule's name (canonical frame)."""
     from ..core import frame as _frame
 
-    parts = [daily_extreme(frame, t.metric, t.direction, name=t.name) for t in rules.thresholds
-             if (frame["unique_id"] == t.metric).any()]
+    parts = [
+        daily_extreme(frame, t.metric, t.direction, name=t.name)
+        for t in rules.thresholds
+        if (frame["unique_id"] == t.metric).any()
+    ]
     return _frame.concat(parts)
 
 
-def threshold_forecasts(frame: pd.DataFrame, horizon: Any, rules: Any = None, *,
-                        bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
-                        **options: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def threshold_forecasts(
+    frame: pd.DataFrame,
+    horizon: Any,
+    rules: Any = None,
+    *,
+    bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
+    **options: Any,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Forecast each threshold's daily series: ``(history, forecast, choice)`` keyed by rule name.
 
     ``bounds`` maps *metric* names to physical bounds (catalog ``lower``/``upper``).
@@ -77,21 +93,34 @@ def methodology(choice: pd.DataFrame) -> pd.DataFrame:
     mase = c["mase"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         skill = np.where(sn > 0, 1 - mase / sn, np.nan)
-    return pd.DataFrame({
-        "series": c["unique_id"].astype(str), "model": c["model"].astype(str), "mase": mase,
-        "seasonal_naive_mase": sn, "skill": skill,
-        "coverage_80": c["coverage-80"].to_numpy(dtype=float), "coverage_95": c["coverage-95"].to_numpy(dtype=float),
-        "calibration_80": (c["calibration-80"] if "calibration-80" in c else pd.Series(np.nan, index=c.index)).to_numpy(dtype=float),
-        "windows": c["windows"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "series": c["unique_id"].astype(str),
+            "model": c["model"].astype(str),
+            "mase": mase,
+            "seasonal_naive_mase": sn,
+            "skill": skill,
+            "coverage_80": c["coverage-80"].to_numpy(dtype=float),
+            "coverage_95": c["coverage-95"].to_numpy(dtype=float),
+            "calibration_80": (
+                c["calibration-80"] if "calibration-80" in c else pd.Series(np.nan, index=c.index)
+            ).to_numpy(dtype=float),
+            "windows": c["windows"].to_numpy(),
+        }
+    )
 
 
 def _d(ts: pd.Timestamp) -> str:
     return f"{ts:%Y-%m-%d}"
 
 
-def recommendations(ttt: pd.DataFrame, growth: pd.DataFrame | None = None, *,
-                    actions: Mapping[str, str] | None = None, units: Mapping[str, str] | None = None) -> pd.DataFrame:
+def recommendations(
+    ttt: pd.DataFrame,
+    growth: pd.DataFrame | None = None,
+    *,
+    actions: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Concrete actions with dates, most urgent first.
 
     From ``time_to_threshold``: a threshold already crossed -> act now; one the mean forecast
@@ -103,39 +132,73 @@ def recommendations(ttt: pd.DataFrame, growth: pd.DataFrame | None = None, *,
     """
     from ..present import in_unit, percent
 
-    g = (lambda v: percent(v, 1, signed=True, trim=True))
-    u = (lambda v, metric: in_unit(v, (units or {}).get(str(metric), "")))
+    def g(v: Any) -> str:
+        return percent(v, 1, signed=True, trim=True)
+
+    def u(v: Any, metric: Any) -> str:
+        return in_unit(v, (units or {}).get(str(metric), ""))
+
     acts = {**ACTIONS, **(actions or {})}
     rows: list[dict[str, Any]] = []
     r: Any  # a row of the time-to-threshold frame: a record of mixed columns
     for r in ttt.itertuples(index=False):
         what = acts.get(r.threshold, f"Add capacity for {r.metric}")
         if r.status == "already crossed":
-            rows.append({"priority": 1, "by": r.last_ds, "action": f"{what} now",
-                         "reason": f"{r.text}: already crossed ({u(r.last, r.metric)} against {u(r.level, r.metric)})"})
+            rows.append(
+                {
+                    "priority": 1,
+                    "by": r.last_ds,
+                    "action": f"{what} now",
+                    "reason": f"{r.text}: already crossed ({u(r.last, r.metric)} against {u(r.level, r.metric)})",
+                }
+            )
         elif r.status == "crosses within horizon":
-            rows.append({"priority": 2, "by": r.earliest, "action": f"{what} before {_d(r.earliest)}",
-                         "reason": f"{r.text}: most likely on {_d(r.most_likely)}; "
-                                   f"the 95% interval reaches it from {_d(r.earliest)}"})
+            rows.append(
+                {
+                    "priority": 2,
+                    "by": r.earliest,
+                    "action": f"{what} before {_d(r.earliest)}",
+                    "reason": f"{r.text}: most likely on {_d(r.most_likely)}; "
+                    f"the 95% interval reaches it from {_d(r.earliest)}",
+                }
+            )
         elif r.status == "may cross within horizon":
-            rows.append({"priority": 3, "by": r.earliest, "action": f"Watch: {what[:1].lower() + what[1:]} before {_d(r.earliest)} "
-                                                                      "if the trend holds",
-                         "reason": f"{r.text}: only the pessimistic 95% bound reaches it within the horizon, "
-                                   f"from {_d(r.earliest)}"})
+            rows.append(
+                {
+                    "priority": 3,
+                    "by": r.earliest,
+                    "action": f"Watch: {what[:1].lower() + what[1:]} before {_d(r.earliest)} if the trend holds",
+                    "reason": f"{r.text}: only the pessimistic 95% bound reaches it within the horizon, "
+                    f"from {_d(r.earliest)}",
+                }
+            )
     if growth is not None and len(growth):
         for row in growth.itertuples(index=False):
             if getattr(row, "verdict", None) == "plan too tight":
-                rows.append({"priority": 2, "by": pd.NaT, "action": f"Revise the plan: {row.text}",
-                             "reason": f"forecast growth {g(row.growth)} (95%: {g(row.growth_lo_95)} to "
-                                       f"{g(row.growth_hi_95)}) against a plan of {g(row.plan)}; "
-                                       f"P(growth > plan) = {percent(row.p_exceed, 0)}"})
+                rows.append(
+                    {
+                        "priority": 2,
+                        "by": pd.NaT,
+                        "action": f"Revise the plan: {row.text}",
+                        "reason": f"forecast growth {g(row.growth)} (95%: {g(row.growth_lo_95)} to "
+                        f"{g(row.growth_hi_95)}) against a plan of {g(row.plan)}; "
+                        f"P(growth > plan) = {percent(row.p_exceed, 0)}",
+                    }
+                )
     out = pd.DataFrame(rows, columns=["priority", "by", "action", "reason"])
     out["by"] = pd.to_datetime(out["by"], utc=True)
     return out.sort_values(["priority", "by"], na_position="last", kind="stable").reset_index(drop=True)
 
 
-def threshold_fans(history: pd.DataFrame, forecast: pd.DataFrame, table: pd.DataFrame, rules: Any,
-                   units: Mapping[str, str], *, tail: int = 180) -> list[Any]:
+def threshold_fans(
+    history: pd.DataFrame,
+    forecast: pd.DataFrame,
+    table: pd.DataFrame,
+    rules: Any,
+    units: Mapping[str, str],
+    *,
+    tail: int = 180,
+) -> list[Any]:
     """One fan chart per planning threshold that has history, forecast and a level: the last
     ``tail`` days observed, the forecast with its intervals, and the threshold line."""
     from . import figures
@@ -146,7 +209,14 @@ def threshold_fans(history: pd.DataFrame, forecast: pd.DataFrame, table: pd.Data
         level = table.loc[table["threshold"] == t.name, "level"]
         if len(h) and len(f) and len(level):
             kind = "min" if t.direction == "below" else "max"
-            out.append(figures.fan_chart(h.tail(tail), f, title=f"{t.text}: {t.metric}, daily {kind}",
-                                         unit=units.get(t.metric, ""), threshold=float(level.iloc[0]),
-                                         threshold_label=t.name))
+            out.append(
+                figures.fan_chart(
+                    h.tail(tail),
+                    f,
+                    title=f"{t.text}: {t.metric}, daily {kind}",
+                    unit=units.get(t.metric, ""),
+                    threshold=float(level.iloc[0]),
+                    threshold_label=t.name,
+                )
+            )
     return out

@@ -53,7 +53,9 @@ def _strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             continue
         if cell.cell_type == "code":
             cell.outputs = [
-                o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
             if not cell.outputs:
                 continue
@@ -83,10 +85,10 @@ def export_html(nb: nbformat.NotebookNode, *, title: str, footer: str = "") -> s
     )
     body, _ = exporter.from_notebook_node(_strip(nb))
     needs_plotly = PLOTLY_MARKER in body
-    head_js = f"<script type=\"text/javascript\">{_plotly_js()}</script>\n" if needs_plotly else ""
+    head_js = f'<script type="text/javascript">{_plotly_js()}</script>\n' if needs_plotly else ""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_html.escape(title)}</title>\n<style>{CSS}</style>\n{head_js}</head>\n"
         f"<body>\n<main>\n{body}\n{f'<footer>{_html.escape(footer)}</footer>' if footer else ''}\n</main>\n"
         "</body>\n</html>\n"

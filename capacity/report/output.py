@@ -7,13 +7,12 @@ embeds it once per page) plus plotly's own JSON for Jupyter front ends.
 """
 from __future__ import annotations
 
+import html as _html
 import os
 import shutil
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-
-import html as _html
-from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -53,20 +52,29 @@ def table_html(frame: pd.DataFrame, columns: Sequence[str] | None = None, *,
     (label values with markup show as text; numbers align right)."""
     t = format_frame(frame, columns, specs=specs, tz=tz, units=units)
     cls = [_NUM if r else (_WRAP if any(len(row[i]) > 40 for row in t.rows) else "") for i, r in enumerate(t.right)]
-    head = "".join(f'<th{_NUM if r else ""}>{_esc(h)}</th>' for h, r in zip(t.headers, t.right))
-    body = "".join("<tr>" + "".join(f"<td{c}>{_esc(v)}</td>" for v, c in zip(row, cls)) + "</tr>\n" for row in t.rows)
+    head = "".join(f'<th{_NUM if r else ""}>{_esc(h)}</th>' for h, r in zip(t.headers, t.right, strict=False))
+    body = "".join(
+        "<tr>" + "".join(f"<td{c}>{_esc(v)}</td>" for v, c in zip(row, cls, strict=False)) + "</tr>\n" for row in t.rows
+    )
     return f'<table class="cap-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>'
 
 
-def table_text(frame: pd.DataFrame, columns: Sequence[str] | None = None, *,
-               specs: Mapping[str, Col | str] | None = None, tz: str = "UTC",
-               units: Mapping[str, str] | None = None) -> str:
+def table_text(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    *,
+    specs: Mapping[str, Col | str] | None = None,
+    tz: str = "UTC",
+    units: Mapping[str, str] | None = None,
+) -> str:
     """The same table as aligned plain text."""
     t = format_frame(frame, columns, specs=specs, tz=tz, units=units)
     widths = [max([len(h)] + [len(r[i]) for r in t.rows]) for i, h in enumerate(t.headers)]
 
     def line(values: list[str]) -> str:
-        return "  ".join(v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, t.right)).rstrip()
+        return "  ".join(
+            v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, t.right, strict=False)
+        ).rstrip()
 
     return "\n".join([line(t.headers)] + [line(r) for r in t.rows]) if t.rows else "(no rows)"
 
@@ -75,8 +83,10 @@ def show_table(frame: pd.DataFrame, columns: Sequence[str] | None = None, **kwar
     """Display a frame as an escaped HTML table, with a plain-text fallback (see :func:`table_html`)."""
     from IPython.display import display
 
-    display({"text/html": table_html(frame, columns, **kwargs), "text/plain": table_text(frame, columns, **kwargs)},
-            raw=True)
+    display(
+        {"text/html": table_html(frame, columns, **kwargs), "text/plain": table_text(frame, columns, **kwargs)},
+        raw=True,
+    )
 
 
 def find_chromium() -> str | None:
@@ -91,8 +101,9 @@ def find_chromium() -> str | None:
     return None
 
 
-def write_png(fig: go.Figure, path: "str | os.PathLike[str]", *, width: int = 1000, height: int | None = None,
-              scale: float = 1.0) -> Path:
+def write_png(
+    fig: go.Figure, path: str | os.PathLike[str], *, width: int = 1000, height: int | None = None, scale: float = 1.0
+) -> Path:
     """Write a static PNG with kaleido, which drives the system's chromium.
 
     kaleido 1.x (through choreographer) uses ``$BROWSER_PATH`` when set,
@@ -105,8 +116,7 @@ def write_png(fig: go.Figure, path: "str | os.PathLike[str]", *, width: int = 10
 
     browser = find_chromium()
     if browser is None:
-        raise ReportError("PNG export needs chromium (Debian package 'chromium') on PATH or BROWSER_PATH",
-                          notebook="")
+        raise ReportError("PNG export needs chromium (Debian package 'chromium') on PATH or BROWSER_PATH", notebook="")
     try:
         data = fig.to_image(format="png", width=width, height=height or int(fig.layout.height or 420), scale=scale)
     except Exception as exc:  # kaleido reports browser trouble with several types

@@ -115,7 +115,7 @@ def parse_assignments(source: str, *, notebook: str = "notebook") -> dict[str, N
     return params
 
 
-def _load(nb: "nbformat.NotebookNode | str | Path") -> tuple[Any, str]:
+def _load(nb: nbformat.NotebookNode | str | Path) -> tuple[Any, str]:
     if isinstance(nb, (str, Path)):
         path = Path(nb)
         try:
@@ -127,7 +127,7 @@ def _load(nb: "nbformat.NotebookNode | str | Path") -> tuple[Any, str]:
     return nb, str(nb.get("metadata", {}).get("name", "notebook"))
 
 
-def read_parameters(nb: "nbformat.NotebookNode | str | Path") -> dict[str, NotebookParameter]:
+def read_parameters(nb: nbformat.NotebookNode | str | Path) -> dict[str, NotebookParameter]:
     """The declared parameters of a notebook (a path or a loaded notebook).
 
     A notebook without a ``parameters``-tagged cell declares none.

@@ -28,8 +28,8 @@ from traitlets import default
 
 from ..core.errors import NotebookExecutionError, ParameterError, ReportError
 from ..core.files import new_file_mode, write_atomic
-from .html import export_html
 from .checks import check_values
+from .html import export_html
 from .params import check_parameters, read_parameters
 
 __all__ = ["RenderResult", "notebooks_dir", "available", "find_notebook", "render"]
@@ -85,7 +85,7 @@ def available(directory: Path | None = None) -> list[str]:
     return sorted(p.stem for p in d.glob("*.ipynb")) if d.is_dir() else []
 
 
-def find_notebook(name: "str | os.PathLike[str]", directory: Path | None = None) -> Path:
+def find_notebook(name: str | os.PathLike[str], directory: Path | None = None) -> Path:
     """A notebook path from a name (``quarterly_review``) or a path to an ``.ipynb``."""
     text = os.fspath(name)
     if text.endswith(".ipynb"):
@@ -140,11 +140,11 @@ def _execution_error(exc: Exception, source_nb: Path, partial: Path) -> Notebook
 
 
 def render(
-    name: "str | os.PathLike[str]",
+    name: str | os.PathLike[str],
     parameters: Mapping[str, Any] | None = None,
     *,
     text_parameters: Iterable[str] = (),
-    out_dir: "str | os.PathLike[str]" = "reports",
+    out_dir: str | os.PathLike[str] = "reports",
     stem: str | None = None,
     html: bool = True,
     timeout: float | None = None,

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.timeutil import parse_duration
+from ..core.windows import Window, rolling
 from ..slo import engine
 from ..slo.spec import Spec
-from ..core.windows import Window, rolling
-from ..core.timeutil import parse_duration
 
 __all__ = ["rolling_compliance", "budget_burndown", "checkpoints", "by_priority"]
 

@@ -95,7 +95,9 @@ def _when(ts: pd.Timestamp, days: float, within: bool) -> str:
     return f"**{tag}**" if within else f"{tag}, after the horizon"
 
 
-def to_markdown(summary: CiSummary, charts: Mapping[str, str] | None = None, *, title: str = "Capacity forecast") -> str:
+def to_markdown(
+    summary: CiSummary, charts: Mapping[str, str] | None = None, *, title: str = "Capacity forecast"
+) -> str:
     """The report as GitHub-flavoured Markdown; ``charts`` maps names to PNG file names beside it."""
     days = summary.horizon / pd.Timedelta(days=1)
     lines = [f"# {md_escape(title)}", ""]
@@ -105,18 +107,28 @@ def to_markdown(summary: CiSummary, charts: Mapping[str, str] | None = None, *, 
     else:
         lines.append(f"> **OK**: no threshold is crossed by the forecast within {days:g} days.")
     if summary.at_risk:
-        lines.append(f">\n> **At risk** (the pessimistic 95% bound crosses): {', '.join(md_escape(n) for n in summary.at_risk)}.")
-    lines += ["", f"History up to {summary.as_of:%Y-%m-%d %H:%M} UTC from {md_escape(summary.source)}; "
-              f"horizon {days:g} days (to {summary.as_of + summary.horizon:%Y-%m-%d}).", ""]
-    lines += ["| Status | Metric | Threshold | Last value | Mean forecast crosses | 95% bound crosses |",
-              "|:--|:--|--:|--:|:--|:--|"]
+        lines.append(
+            f">\n> **At risk** (the pessimistic 95% bound crosses): {', '.join(md_escape(n) for n in summary.at_risk)}."
+        )
+    lines += [
+        "",
+        f"History up to {summary.as_of:%Y-%m-%d %H:%M} UTC from {md_escape(summary.source)}; "
+        f"horizon {days:g} days (to {summary.as_of + summary.horizon:%Y-%m-%d}).",
+        "",
+    ]
+    lines += [
+        "| Status | Metric | Threshold | Last value | Mean forecast crosses | 95% bound crosses |",
+        "|:--|:--|--:|--:|:--|:--|",
+    ]
     r: Any  # a row of the summary table: a record of mixed columns
     for r in summary.table.itertuples(index=False):
         status = "CROSSED" if r.within else ("at risk" if r.within_early else "ok")
         unit = r.unit if isinstance(r.unit, str) else ""
-        lines.append(f"| {status} | {md_escape(r.name)} | {md_escape(in_unit(r.threshold, unit))} | "
-                     f"{md_escape(in_unit(r.last, unit))} | "
-                     f"{_when(r.crossing, r.days, r.within)} | {_when(r.crossing_early, r.days_early, r.within_early)} |")
+        lines.append(
+            f"| {status} | {md_escape(r.name)} | {md_escape(in_unit(r.threshold, unit))} | "
+            f"{md_escape(in_unit(r.last, unit))} | "
+            f"{_when(r.crossing, r.days, r.within)} | {_when(r.crossing_early, r.days_early, r.within_early)} |"
+        )
     if charts:
         lines += ["", "## Charts", ""]
         for name, file in charts.items():
@@ -177,16 +189,18 @@ def from_time_to_threshold(ttt: pd.DataFrame, units: Mapping[str, str] | None = 
     t = ttt[ttt["status"] != "no data"]
     already = (t["status"] == "already crossed").to_numpy()
     last_ds = pd.to_datetime(t["last_ds"], utc=True)
-    out = pd.DataFrame({
-        "name": [f"{text} ({name})" for text, name in zip(t["text"], t["threshold"])],
-        "threshold": t["level"].to_numpy(dtype=float),
-        "unit": [(units or {}).get(m, "") for m in t["metric"]],
-        "last": t["last"].to_numpy(dtype=float),
-        "crossing": pd.to_datetime(t["most_likely"], utc=True).where(~already, last_ds).to_numpy(),
-        "crossing_early": pd.to_datetime(t["earliest"], utc=True).where(~already, last_ds).to_numpy(),
-        "metric": t["metric"].to_numpy(),
-        "rule": t["threshold"].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "name": [f"{text} ({name})" for text, name in zip(t["text"], t["threshold"], strict=False)],
+            "threshold": t["level"].to_numpy(dtype=float),
+            "unit": [(units or {}).get(m, "") for m in t["metric"]],
+            "last": t["last"].to_numpy(dtype=float),
+            "crossing": pd.to_datetime(t["most_likely"], utc=True).where(~already, last_ds).to_numpy(),
+            "crossing_early": pd.to_datetime(t["earliest"], utc=True).where(~already, last_ds).to_numpy(),
+            "metric": t["metric"].to_numpy(),
+            "rule": t["threshold"].to_numpy(),
+        }
+    )
     for col in ("crossing", "crossing_early"):
         out[col] = pd.to_datetime(out[col], utc=True)
     return out.reset_index(drop=True)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["SampleSource"]
 
 
-def _open(text: str, **options: Any) -> "SampleSource":
+def _open(text: str, **options: Any) -> SampleSource:
     """The ``sample`` source (``text`` is the name it was asked by); ``options`` go to SampleSource."""
     from .source import SampleSource
 

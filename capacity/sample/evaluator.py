@@ -92,7 +92,9 @@ class Rate(Expr):
         return out
 
 
-def extrapolated_rate(t: np.ndarray, v: np.ndarray, grid: np.ndarray, range_ms: int = RANGE_MS) -> tuple[np.ndarray, np.ndarray]:
+def extrapolated_rate(
+    t: np.ndarray, v: np.ndarray, grid: np.ndarray, range_ms: int = RANGE_MS
+) -> tuple[np.ndarray, np.ndarray]:
     """Prometheus 2.x ``rate(x[range])`` of one counter at each grid time (ms)."""
     n_grid = len(grid)
     if len(t) < 2:
@@ -113,7 +115,11 @@ def extrapolated_rate(t: np.ndarray, v: np.ndarray, grid: np.ndarray, range_ms: 
         use_zero = (result > 0) & (v[lo_c] >= 0) & (to_zero < to_start)
         to_start = np.where(use_zero, to_zero, to_start)
         threshold = average * 1.1
-        interval = sampled + np.where(to_start < threshold, to_start, average / 2) + np.where(to_end < threshold, to_end, average / 2)
+        interval = (
+            sampled
+            + np.where(to_start < threshold, to_start, average / 2)
+            + np.where(to_end < threshold, to_end, average / 2)
+        )
         value = result * (interval / sampled) / (range_ms / 1000.0)
     return ok, np.where(ok, value, np.nan)
 
@@ -191,7 +197,6 @@ class Bin(Expr):
             right = f"({right})"
         return f"{left} {self.op} {right}"
 
-
     def _apply(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[self.op](a, b)
@@ -246,6 +251,7 @@ class Quantile(Expr):
 
 # ------------------------------------------------------------------ the recipes
 
+
 def _m(label: str, op: str, value: str) -> Matcher:
     return Matcher(label, op, value)
 
@@ -262,19 +268,35 @@ _lookups = Bin("+", _hits, _misses)
 
 RECIPES: Mapping[str, Expr] = {
     "request_rate": _sum_rate("http_requests_total"),
-    "error_ratio": Bin("/", _sum_rate("http_requests_total", _m("status", "=", "5xx")), _sum_rate("http_requests_total")),
+    "error_ratio": Bin(
+        "/", _sum_rate("http_requests_total", _m("status", "=", "5xx")), _sum_rate("http_requests_total")
+    ),
     "latency_p95_seconds": Quantile(0.95, Agg("sum", Rate(Sel("http_request_duration_seconds_bucket")), ("le",))),
-    "latency_mean_seconds": Bin("/", _sum_rate("http_request_duration_seconds_sum"), _sum_rate("http_request_duration_seconds_count")),
+    "latency_mean_seconds": Bin(
+        "/", _sum_rate("http_request_duration_seconds_sum"), _sum_rate("http_request_duration_seconds_count")
+    ),
     "service_up": Agg("min", Sel("up", (_m("job", "=", "artisan-api"),))),
     "cpu_utilization": Bin("-", Num(1), Agg("avg", Rate(Sel("node_cpu_seconds_total", (_m("mode", "=", "idle"),))))),
-    "memory_utilization": Bin("-", Num(1), Bin("/", Agg("sum", Sel("node_memory_MemAvailable_bytes")), Agg("sum", Sel("node_memory_MemTotal_bytes")))),
-    "disk_free_ratio": Agg("min", Bin("/", Sel("node_filesystem_avail_bytes", _not_tmpfs), Sel("node_filesystem_size_bytes", _not_tmpfs))),
+    "memory_utilization": Bin(
+        "-",
+        Num(1),
+        Bin("/", Agg("sum", Sel("node_memory_MemAvailable_bytes")), Agg("sum", Sel("node_memory_MemTotal_bytes"))),
+    ),
+    "disk_free_ratio": Agg(
+        "min", Bin("/", Sel("node_filesystem_avail_bytes", _not_tmpfs), Sel("node_filesystem_size_bytes", _not_tmpfs))
+    ),
     "network_receive_bytes_rate": _sum_rate("node_network_receive_bytes_total", _m("device", "!=", "lo")),
     "network_transmit_bytes_rate": _sum_rate("node_network_transmit_bytes_total", _m("device", "!=", "lo")),
     "db_connections_in_use": Agg("sum", Sel("pg_stat_activity_count", _artisan)),
     "db_connections_max": Agg("max", Sel("pg_settings_max_connections")),
-    "db_connection_utilization": Bin("/", Agg("sum", Sel("pg_stat_activity_count", _artisan)), Agg("max", Sel("pg_settings_max_connections"))),
-    "db_query_latency_mean_seconds": Bin("/", _sum_rate("pg_stat_statements_seconds_total", *_artisan), _sum_rate("pg_stat_statements_calls_total", *_artisan)),
+    "db_connection_utilization": Bin(
+        "/", Agg("sum", Sel("pg_stat_activity_count", _artisan)), Agg("max", Sel("pg_settings_max_connections"))
+    ),
+    "db_query_latency_mean_seconds": Bin(
+        "/",
+        _sum_rate("pg_stat_statements_seconds_total", *_artisan),
+        _sum_rate("pg_stat_statements_calls_total", *_artisan),
+    ),
     "db_slow_queries_rate": _sum_rate("pg_slow_queries_total", *_artisan),
     "db_replication_lag_seconds": Agg("max", Sel("pg_replication_lag_seconds")),
     "db_size_bytes": Agg("sum", Sel("pg_database_size_bytes", _artisan)),
@@ -283,7 +305,9 @@ RECIPES: Mapping[str, Expr] = {
     "cache_hit_ratio": Bin("/", _hits, _lookups),
     "cache_miss_ratio": Bin("/", _misses, _lookups),
     "redis_memory_used_bytes": Agg("sum", Sel("redis_memory_used_bytes")),
-    "redis_memory_utilization": Bin("/", Agg("sum", Sel("redis_memory_used_bytes")), Agg("sum", Sel("redis_memory_max_bytes"))),
+    "redis_memory_utilization": Bin(
+        "/", Agg("sum", Sel("redis_memory_used_bytes")), Agg("sum", Sel("redis_memory_max_bytes"))
+    ),
     "redis_connected_clients": Agg("sum", Sel("redis_connected_clients")),
     "user_registrations_rate": _sum_rate("artisan_user_registrations_total"),
     "posts_created_rate": _sum_rate("artisan_posts_created_total"),
@@ -291,10 +315,26 @@ RECIPES: Mapping[str, Expr] = {
     "users_total": Agg("sum", Sel("artisan_users_total")),
     "file_storage_bytes": Agg("sum", Sel("artisan_file_storage_bytes")),
     "file_storage_quota_bytes": Agg("sum", Sel("artisan_file_storage_quota_bytes")),
-    "file_storage_utilization": Bin("/", Agg("sum", Sel("artisan_file_storage_bytes")), Agg("sum", Sel("artisan_file_storage_quota_bytes"))),
-    "file_upload_failure_ratio": Bin("/", _sum_rate("artisan_file_uploads_total", _m("result", "=", "failure")), _sum_rate("artisan_file_uploads_total")),
-    "backup_job_failures": Agg("sum", Sel("kube_job_status_failed", (_m("namespace", "=", "artisan-platform"), _m("job_name", "=~", ".+-backup")))),
-    "tls_cert_expiry_seconds": Bin("-", Agg("min", Sel("certmanager_certificate_expiration_timestamp_seconds", (_m("namespace", "=", "artisan-platform"),))), Time()),
+    "file_storage_utilization": Bin(
+        "/", Agg("sum", Sel("artisan_file_storage_bytes")), Agg("sum", Sel("artisan_file_storage_quota_bytes"))
+    ),
+    "file_upload_failure_ratio": Bin(
+        "/",
+        _sum_rate("artisan_file_uploads_total", _m("result", "=", "failure")),
+        _sum_rate("artisan_file_uploads_total"),
+    ),
+    "backup_job_failures": Agg(
+        "sum",
+        Sel("kube_job_status_failed", (_m("namespace", "=", "artisan-platform"), _m("job_name", "=~", ".+-backup"))),
+    ),
+    "tls_cert_expiry_seconds": Bin(
+        "-",
+        Agg(
+            "min",
+            Sel("certmanager_certificate_expiration_timestamp_seconds", (_m("namespace", "=", "artisan-platform"),)),
+        ),
+        Time(),
+    ),
 }
 
 

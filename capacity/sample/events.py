@@ -37,7 +37,9 @@ INCIDENTS: tuple[Incident, ...] = (
     # September 2026: one of each
     _i("error_spike", "2026-09-03 15:00", "2026-09-03 15:25", "bad deploy: 12% of requests answer 5xx"),
     _i("outage", "2026-09-08 14:10", "2026-09-08 14:30", "API down 20 minutes (up == 0, no requests)"),
-    _i("memory_pressure", "2026-09-10 12:40", "2026-09-10 13:25", "memory leak: node memory above 90% from about 12:55"),
+    _i(
+        "memory_pressure", "2026-09-10 12:40", "2026-09-10 13:25", "memory leak: node memory above 90% from about 12:55"
+    ),
     _i("backup_failure", "2026-09-12 02:00", "2026-09-13 02:00", "nightly postgres-backup job failed"),
     _i("tls_late_renewal", "2026-09-13 12:00", "2026-09-15 10:00", "certificate renewal stuck: under 7 days to expiry"),
     _i("latency_regression", "2026-09-15 13:00", "2026-09-15 19:00", "ORM regression: p95 about 0.65 s for six hours"),

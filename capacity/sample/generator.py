@@ -86,7 +86,11 @@ def base() -> Base:
     local = ts.tz_convert(ev.TIMEZONE)
     hour = local.hour.to_numpy() + local.minute.to_numpy() / 60.0
     weekend = local.day_of_week.to_numpy() >= 5
-    shape = 0.10 + 0.90 * _sig((hour - 8.3) / 0.7) * _sig((18.7 - hour) / 0.9) + 0.12 * np.exp(-(((hour - 21.0) / 1.5) ** 2))
+    shape = (
+        0.10
+        + 0.90 * _sig((hour - 8.3) / 0.7) * _sig((18.7 - hour) / 0.9)
+        + 0.12 * np.exp(-(((hour - 21.0) / 1.5) ** 2))
+    )
     load = np.round(shape * np.where(weekend, 0.45, 1.0), 6)
     day = np.arange(n) / 1440.0
     raw_w = 0.25 + load
@@ -182,8 +186,15 @@ def application(b: Base) -> tuple[list[Raw], dict[str, np.ndarray]]:
     for handler, method, status, share in series:
         inc = ok if share is None else rng.poisson(per_min * share).astype(float)
         total += inc
-        out.append(Raw("http_requests_total", {"handler": handler, "method": method, "status": status}, "counter",
-                       counter(inc, restarts), present))
+        out.append(
+            Raw(
+                "http_requests_total",
+                {"handler": handler, "method": method, "status": status},
+                "counter",
+                counter(inc, restarts),
+                present,
+            )
+        )
 
     # latency: lognormal per minute, counted into the buckets by sequential binomials
     median = (0.05 + 0.03 * b.load) * (1.0 + 0.1 * b.day / b.day[-1])
@@ -200,8 +211,18 @@ def application(b: Base) -> tuple[list[Raw], dict[str, np.ndarray]]:
         cum += c
         remaining -= c
         prev = f
-        out.append(Raw("http_request_duration_seconds_bucket", {"le": le}, "histogram", counter(cum.astype(float), restarts), present))
-    out.append(Raw("http_request_duration_seconds_bucket", {"le": "+Inf"}, "histogram", counter(total, restarts), present))
+        out.append(
+            Raw(
+                "http_request_duration_seconds_bucket",
+                {"le": le},
+                "histogram",
+                counter(cum.astype(float), restarts),
+                present,
+            )
+        )
+    out.append(
+        Raw("http_request_duration_seconds_bucket", {"le": "+Inf"}, "histogram", counter(total, restarts), present)
+    )
     dur = np.round(total * median * np.exp(sigma**2 / 2) * np.exp(rng.normal(0, 0.02, n)), 3)
     out.append(Raw("http_request_duration_seconds_sum", {}, "histogram", counter(dur, restarts, decimals=3), present))
     out.append(Raw("http_request_duration_seconds_count", {}, "histogram", counter(total, restarts), present))
@@ -235,12 +256,34 @@ def node(b: Base, shared: dict[str, np.ndarray], db_size: np.ndarray) -> list[Ra
     for cpu, offset in (("0", 1.9e6), ("1", 1.8e6)):
         u = np.clip(util + rng.normal(0, 0.02, n), 0.01, 0.99)
         idle = np.round(60.0 * (1 - u), 2)
-        out.append(Raw("node_cpu_seconds_total", {"cpu": cpu, "mode": "idle"}, "counter", counter(idle, reboot, offset, 2), present))
-        out.append(Raw("node_cpu_seconds_total", {"cpu": cpu, "mode": "user"}, "counter", counter(60.0 - idle, reboot, offset / 3, 2), present))
+        out.append(
+            Raw(
+                "node_cpu_seconds_total",
+                {"cpu": cpu, "mode": "idle"},
+                "counter",
+                counter(idle, reboot, offset, 2),
+                present,
+            )
+        )
+        out.append(
+            Raw(
+                "node_cpu_seconds_total",
+                {"cpu": cpu, "mode": "user"},
+                "counter",
+                counter(60.0 - idle, reboot, offset / 3, 2),
+                present,
+            )
+        )
 
     total = 64 * GiB
     since = np.arange(n) - np.maximum.accumulate(np.where(ev.api_restarts(n), np.arange(n), 0))
-    used = 0.40 + 0.16 * b.load + 0.04 * b.day / b.day[-1] + np.minimum(0.05 * since / (7 * 1440), 0.06) + _ar1(rng, n, 0.01)
+    used = (
+        0.40
+        + 0.16 * b.load
+        + 0.04 * b.day / b.day[-1]
+        + np.minimum(0.05 * since / (7 * 1440), 0.06)
+        + _ar1(rng, n, 0.01)
+    )
     leak = _mask("memory_pressure", b)
     k = np.arange(int(leak.sum()))
     used[leak] = np.maximum(used[leak], np.minimum(0.70 + 0.25 * k / 15.0, 0.945)) + rng.normal(0, 0.003, len(k))
@@ -256,8 +299,10 @@ def node(b: Base, shared: dict[str, np.ndarray], db_size: np.ndarray) -> list[Ra
     root_used[burst] += 46 * GiB * np.minimum(k / 360.0, 1.0)
     wal = 1 * GiB + 1 * GiB * (np.arange(n) % 30) / 30
     data_used = db_size + 6 * GiB + wal
-    for mount, device, size, used_b in (("/", "/dev/nvme0n1p1", root_size, root_used),
-                                        ("/var/lib/postgresql", "/dev/nvme1n1", data_size, data_used)):
+    for mount, device, size, used_b in (
+        ("/", "/dev/nvme0n1p1", root_size, root_used),
+        ("/var/lib/postgresql", "/dev/nvme1n1", data_size, data_used),
+    ):
         lbl = {"device": device, "fstype": "ext4", "mountpoint": mount}
         out.append(Raw("node_filesystem_avail_bytes", lbl, "gauge", np.round((size - used_b) / 4096) * 4096, present))
         out.append(Raw("node_filesystem_size_bytes", lbl, "gauge", np.full(n, size), present))
@@ -265,8 +310,12 @@ def node(b: Base, shared: dict[str, np.ndarray], db_size: np.ndarray) -> list[Ra
     traffic = shared["rate"] / 100.0
     rx = np.round(60 * 1.8e6 * traffic * np.exp(rng.normal(0, 0.05, n)) + shared["upload_bytes"])
     tx = np.round(60 * 5.5e6 * traffic * np.exp(rng.normal(0, 0.05, n)))
-    out.append(Raw("node_network_receive_bytes_total", {"device": "eth0"}, "counter", counter(rx, reboot, 7.3e11), present))
-    out.append(Raw("node_network_transmit_bytes_total", {"device": "eth0"}, "counter", counter(tx, reboot, 2.1e12), present))
+    out.append(
+        Raw("node_network_receive_bytes_total", {"device": "eth0"}, "counter", counter(rx, reboot, 7.3e11), present)
+    )
+    out.append(
+        Raw("node_network_transmit_bytes_total", {"device": "eth0"}, "counter", counter(tx, reboot, 2.1e12), present)
+    )
     out.append(Raw("up", {"job": "node-exporter"}, "gauge", (~gap).astype(float), ~b.gaps))
     return out
 
@@ -309,14 +358,15 @@ def postgres(b: Base, shared: dict[str, np.ndarray], size: np.ndarray) -> list[R
 
 
 def slow_queries(b: Base, rng: np.random.Generator) -> np.ndarray:
-    """Statements over 5 s per minute: rare strays, a few short bursts a month (weighted to busy minutes), the incidents."""
+    """Statements over 5 s per minute: rare strays, a few short bursts a month (weighted to busy
+    minutes), the incidents."""
     n = b.n
     mu = SLOW_BACKGROUND_PER_MIN * (0.3 + b.load) + 30.0 * _mask("slow_queries", b)
     bursts = int(rng.poisson(SLOW_BURSTS_PER_DAY * n / 1440.0))
     starts = rng.choice(n, size=bursts, p=b.load / b.load.sum())
     lengths = rng.integers(1, 13, size=bursts)  # minutes
     rates = rng.uniform(0.5, 4.0, size=bursts)  # slow statements per minute
-    for s, k, r in zip(starts, lengths, rates):
+    for s, k, r in zip(starts, lengths, rates, strict=False):
         mu[s : s + k] += r
     return rng.poisson(mu).astype(float)
 
@@ -332,7 +382,9 @@ def redis(b: Base, shared: dict[str, np.ndarray]) -> list[Raw]:
     warm = np.ones(n)
     for r in np.flatnonzero(restarts):
         k = np.arange(min(240, int(n - r)))
-        miss[r : r + len(k)] = np.where(k < 20, 0.85, np.maximum(0.06 + 0.79 * np.exp(-(k - 20) / 10.0), miss[r : r + len(k)]))
+        miss[r : r + len(k)] = np.where(
+            k < 20, 0.85, np.maximum(0.06 + 0.79 * np.exp(-(k - 20) / 10.0), miss[r : r + len(k)])
+        )
         warm[r : r + len(k)] = 0.1 + 0.9 * (1 - np.exp(-k / 45.0))
     misses = rng.binomial(lookups, miss).astype(float)
     hits = lookups - misses
@@ -360,7 +412,9 @@ def operations(b: Base) -> list[Raw]:
             if j == job:
                 t0 = pd.Timestamp(day, tz="UTC") + pd.Timedelta(hours=hour, minutes=20)  # the run fails 20 minutes in
                 v[ev.minute_index(t0) : ev.minute_index(t0 + pd.Timedelta(hours=23, minutes=40))] = 1.0
-        out.append(Raw("kube_job_status_failed", {"namespace": "artisan-platform", "job_name": job}, "gauge", v, present))
+        out.append(
+            Raw("kube_job_status_failed", {"namespace": "artisan-platform", "job_name": job}, "gauge", v, present)
+        )
     expiry = np.zeros(n)
     late = pd.Timestamp(ev.TLS_LATE_EXPIRY, tz="UTC")
     issued = late - pd.Timedelta(days=90)
@@ -373,8 +427,15 @@ def operations(b: Base) -> list[Raw]:
     chain.append((renewal, renewal + pd.Timedelta(days=90)))
     for at, exp in sorted(chain):
         expiry[max(ev.minute_index(at), 0) :] = exp.timestamp()
-    out.append(Raw("certmanager_certificate_expiration_timestamp_seconds",
-                   {"name": "artisan-platform-tls", "namespace": "artisan-platform"}, "gauge", expiry, present))
+    out.append(
+        Raw(
+            "certmanager_certificate_expiration_timestamp_seconds",
+            {"name": "artisan-platform-tls", "namespace": "artisan-platform"},
+            "gauge",
+            expiry,
+            present,
+        )
+    )
     return out
 
 

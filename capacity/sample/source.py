@@ -32,18 +32,26 @@ import numpy as np
 import pandas as pd
 
 from ..core import frame as _frame
-from ..metrics.catalog import default_catalog, unknown_metric
 from ..core.errors import ConfigError
+from ..core.timeutil import format_time
+from ..metrics.catalog import default_catalog, unknown_metric
 from ..metrics.promql import Selector, parse_selector
+from ..sources.base import Progress, Pulled
 from . import events as _ev
 from . import store as _store
 from .evaluator import LOOKBACK_MS, RECIPES, evaluate, instant_values
 from .generator import generate as _generate
-from ..sources.base import Progress, Pulled
-from ..core.timeutil import format_time
 
 __all__ = [
-    "SPAN", "TIMEZONE", "INCIDENTS", "GENERATOR_VERSION", "SampleSource", "raw_history", "metric_kinds", "incidents", "data_dir",
+    "SPAN",
+    "TIMEZONE",
+    "INCIDENTS",
+    "GENERATOR_VERSION",
+    "SampleSource",
+    "raw_history",
+    "metric_kinds",
+    "incidents",
+    "data_dir",
 ]
 
 SPAN: tuple[pd.Timestamp, pd.Timestamp] = (_ev.START, _ev.END)
@@ -152,7 +160,9 @@ class _History:
                 self._generated()
         return self._labels  # type: ignore[return-value]
 
-    def rows(self, sids: list[int] | None, start: pd.Timestamp, end: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def rows(
+        self, sids: list[int] | None, start: pd.Timestamp, end: pd.Timestamp
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(sid, ds as int64 ns, y) with ds in [start, end), sorted by sid then ds."""
         if self.cache:
             self._ensure()
@@ -160,7 +170,7 @@ class _History:
         raws, _ = self._generated()
         lo, hi = start.value, end.value
         parts_s, parts_t, parts_y = [], [], []
-        for sid in (range(len(raws)) if sids is None else sorted(sids)):
+        for sid in range(len(raws)) if sids is None else sorted(sids):
             r = raws[sid]
             t = _store.sample_times_ms(r.present) * 1_000_000
             keep = (t >= lo) & (t < hi)
@@ -219,7 +229,10 @@ class SampleSource:
     def _label_dicts(self) -> list[dict[str, str]]:
         table = self._history.labels()
         cols = [c for c in table.columns if c != "unique_id"]
-        return [{c: v for c, v in zip(cols, row) if isinstance(v, str)} for row in table[cols].itertuples(index=False, name=None)]
+        return [
+            {c: v for c, v in zip(cols, row, strict=False) if isinstance(v, str)}
+            for row in table[cols].itertuples(index=False, name=None)
+        ]
 
     def _matching(self, sel: Selector) -> list[int]:
         return [i for i, lbl in enumerate(self._label_dicts()) if sel.matches(lbl)]
@@ -258,7 +271,9 @@ class SampleSource:
         if step_td <= pd.Timedelta(0):
             raise ConfigError(f"sample: step must be positive, got {step!r}", field="step")
         if end_ts < start_ts:
-            raise ConfigError(f"sample: start {format_time(start_ts)} is after end {format_time(end_ts)}", field="start")
+            raise ConfigError(
+                f"sample: start {format_time(start_ts)} is after end {format_time(end_ts)}", field="start"
+            )
         n = int((end_ts - start_ts) // step_td) + 1
         step_ms = int(step_td / pd.Timedelta(milliseconds=1))
         grid = int(start_ts.value // 1_000_000) + step_ms * np.arange(n, dtype=np.int64)
@@ -287,7 +302,7 @@ class SampleSource:
         if sel is None:
             raise ConfigError(
                 f"sample: cannot evaluate {metric!r}: the sample source evaluates catalog names and plain "
-                "selectors (name{label=\"value\"}) only; use a Prometheus source for other PromQL",
+                'selectors (name{label="value"}) only; use a Prometheus source for other PromQL',
                 query=metric,
                 field="metric",
             )

@@ -1,9 +1,9 @@
 """What every source gives back, and the protocol it follows."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import pandas as pd
 
@@ -22,7 +22,7 @@ class Pulled:
     warnings: tuple[str, ...] = field(default=())
 
     @staticmethod
-    def empty() -> "Pulled":
+    def empty() -> Pulled:
         return Pulled(_frame.empty(), _frame.empty_labels())
 
 

@@ -228,7 +228,8 @@ def _bucket_mean(data: pd.DataFrame, start: pd.Timestamp, step: pd.Timedelta) ->
     offset = pd.DatetimeIndex(data["ds"]).asi8 - start.as_unit("ns").value
     k = offset // step.as_unit("ns").value
     means = data["y"].groupby(k).mean()  # NaN skipped; a bucket of NaN only gives NaN
-    ds = start.as_unit("ns") + pd.to_timedelta(means.index.to_numpy(dtype="int64") * step.as_unit("ns").value, unit="ns")
+    offsets = means.index.to_numpy(dtype="int64") * step.as_unit("ns").value
+    ds = start.as_unit("ns") + pd.to_timedelta(offsets, unit="ns")
     return pd.DataFrame(
         {
             "unique_id": np.full(len(means), data["unique_id"].iloc[0], dtype=object),
@@ -276,8 +277,9 @@ def _layout(cols: list[str], where: _Where) -> _Layout:
         if ts in lower and y in lower:
             pair = (lower[ts], lower[y])
             return _Layout(pair[0], pair[1], None, (), tuple(c for c in cols if c not in pair))
-    raise where.error(None, cols[0] if cols else None,
-                      f"columns {', '.join(cols) or '(none)'} match no accepted layout ({LAYOUTS})")
+    raise where.error(
+        None, cols[0] if cols else None, f"columns {', '.join(cols) or '(none)'} match no accepted layout ({LAYOUTS})"
+    )
 
 
 def _read(path: Path, *, tz: str | None, metric: str | None) -> _Table:
@@ -312,12 +314,15 @@ def _read(path: Path, *, tz: str | None, metric: str | None) -> _Table:
     dup = np.r_[same_as_next, False]  # a row equal to the next one is dropped: the last one wins
     series_notes: dict[str, tuple[str, ...]] = {}
     if dup.any():
-        for code, n in zip(*np.unique(c_sorted[dup], return_counts=True)):
+        for code, n in zip(*np.unique(c_sorted[dup], return_counts=True), strict=False):
             sid = str(names[code])
-            series_notes[sid] = (f"file {path}: {int(n)} duplicate timestamp(s) in series {sid}; kept the last row of each",)
+            series_notes[sid] = (
+                f"file {path}: {int(n)} duplicate timestamp(s) in series {sid}; kept the last row of each",
+            )
         order, c_sorted = order[~dup], c_sorted[~dup]
-    labels = (_labels(uid, raw, lay.labels, path, notes) if lay.labels
-              else _frame.labels_table({str(n): {} for n in names}))
+    labels = (
+        _labels(uid, raw, lay.labels, path, notes) if lay.labels else _frame.labels_table({str(n): {} for n in names})
+    )
     series: dict[str, pd.DataFrame] = {}
     steps: dict[str, pd.Timedelta | None] = {}
     if not len(order):
@@ -326,7 +331,7 @@ def _read(path: Path, *, tz: str | None, metric: str | None) -> _Table:
             series[name], steps[name] = _frame.empty(), None
     bounds = np.flatnonzero(np.r_[True, c_sorted[1:] != c_sorted[:-1], True]) if len(order) else np.array([0])
     ds_all, y_all = ds[order], y[order]
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in zip(bounds[:-1], bounds[1:], strict=False):
         sid = str(names[c_sorted[a]])
         part_ds = ds_all[a:b]
         series[sid] = pd.DataFrame({"unique_id": np.full(b - a, sid, dtype=object), "ds": part_ds, "y": y_all[a:b]})
@@ -344,28 +349,41 @@ def _text(col: pd.Series) -> pd.Series:
 
 def _read_csv(path: Path, where: _Where) -> tuple[pd.DataFrame, _Layout]:
     try:
-        head = pd.read_csv(path, nrows=0, compression="infer", encoding="utf-8-sig", keep_default_na=False,
-                           na_filter=False)
+        head = pd.read_csv(
+            path, nrows=0, compression="infer", encoding="utf-8-sig", keep_default_na=False, na_filter=False
+        )
         cols = [str(c).strip() for c in head.columns]
         lay = _layout(cols, where)
         # every column as text but the value column, which pandas parses as numbers when it can (fast path);
         # a value column with anything else (empty cells, NaN text, typos) stays text for _parse_y
-        dtypes = {orig: str for orig, c in zip(head.columns, cols) if c != lay.y}
-        raw = pd.read_csv(path, dtype=dtypes, skipinitialspace=True, compression="infer", encoding="utf-8-sig",
-                          keep_default_na=False, na_filter=False)
+        dtypes = {orig: str for orig, c in zip(head.columns, cols, strict=False) if c != lay.y}
+        raw = pd.read_csv(
+            path,
+            dtype=dtypes,
+            skipinitialspace=True,
+            compression="infer",
+            encoding="utf-8-sig",
+            keep_default_na=False,
+            na_filter=False,
+        )
     except pd.errors.EmptyDataError as exc:
         raise where.error(None, None, f"the file is empty (expected a header: {LAYOUTS})") from exc
     except pd.errors.ParserError as exc:
         m = re.search(r"line (\d+), saw (\d+)", str(exc))
-        detail = f"line {m.group(1)}: malformed CSV, {m.group(2)} fields, more than the header" if m else (
-            "malformed CSV: " + " ".join(str(exc).split()))
+        detail = (
+            f"line {m.group(1)}: malformed CSV, {m.group(2)} fields, more than the header"
+            if m
+            else ("malformed CSV: " + " ".join(str(exc).split()))
+        )
         raise FileFormatError(f"file {path}, {detail}", file=str(path), row=int(m.group(1)) if m else None) from exc
     except UnicodeDecodeError as exc:
         raise where.error(None, None, f"not UTF-8 text (byte {exc.start}): is it really a CSV file?") from exc
     except FileFormatError:
         raise
     except Exception as exc:  # OSError, EOFError, lzma/bz2 errors of a damaged compressed file...
-        raise where.error(None, None, f"cannot read it ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from exc
+        raise where.error(
+            None, None, f"cannot read it ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+        ) from exc
     raw.columns = cols
     return raw, lay
 
@@ -424,8 +442,11 @@ def _parse_ds_slowly(text: pd.Series, name: str, where: _Where) -> pd.DatetimeIn
             return pd.DatetimeIndex(out)
     bad = np.flatnonzero(pd.isna(out)) if out is not None else np.array([0])
     i = int(bad[0])
-    raise where.error(i, name, f"cannot read {text.iloc[i]!r} as a timestamp "
-                               "(ISO 8601 like 2014-02-14 14:30:00 or 2026-10-01T00:00:00Z)")
+    raise where.error(
+        i,
+        name,
+        f"cannot read {text.iloc[i]!r} as a timestamp (ISO 8601 like 2014-02-14 14:30:00 or 2026-10-01T00:00:00Z)",
+    )
 
 
 def _localize(idx: pd.DatetimeIndex, tz: str | None, where: _Where, name: str) -> tuple[pd.DatetimeIndex, str | None]:
@@ -440,7 +461,8 @@ def _localize(idx: pd.DatetimeIndex, tz: str | None, where: _Where, name: str) -
         i = int(bad[0]) if len(bad) else None
         shown = idx[i].isoformat(sep=" ") if i is not None else ""
         raise where.error(
-            i, name,
+            i,
+            name,
             f"local time {shown} does not exist or is ambiguous in {tz} (a DST change); give timestamps with an offset",
         ) from exc
 
@@ -474,8 +496,10 @@ def _labels(uid: pd.Series, raw: pd.DataFrame, cols: tuple[str, ...], path: Path
     out = distinct.drop_duplicates("unique_id", keep="last").sort_values("unique_id", kind="stable")
     for c in cols:
         v = out[c]
-        out[c] = [None if x is None or (isinstance(x, float) and np.isnan(x)) or str(x).strip() == ""
-                  else str(x).strip() for x in v]
+        out[c] = [
+            None if x is None or (isinstance(x, float) and np.isnan(x)) or str(x).strip() == "" else str(x).strip()
+            for x in v
+        ]
     return out.reset_index(drop=True).astype(object)
 
 

@@ -100,7 +100,9 @@ def register(
         if fallback and _fallback and _taken(_fallback[0], entry, replace):
             clashes.append("the file fallback")
         if clashes:
-            raise ValueError(f"register: {', '.join(clashes)} already registered to another factory (replace=True to override)")
+            raise ValueError(
+                f"register: {', '.join(clashes)} already registered to another factory (replace=True to override)"
+            )
         for n in name_keys:
             _names[n] = entry
         for s in scheme_keys:
@@ -120,7 +122,7 @@ def unregister(*, names: Iterable[str] = (), schemes: Iterable[str] = (), fallba
             _fallback.clear()
 
 
-def kind(text: "str | os.PathLike[str]") -> Kind:
+def kind(text: str | os.PathLike[str]) -> Kind:
     """What ``text`` names: ``"sample"`` (a registered name such as ``sample``),
     ``"server"`` (an ``http(s)://`` URL) or ``"file"`` (anything else: a path,
     which need not exist yet). Opens nothing; an unregistered URL scheme is a
@@ -128,7 +130,7 @@ def kind(text: "str | os.PathLike[str]") -> Kind:
     return _lookup(os.fspath(text))[0].kind
 
 
-def resolve(spec: "str | os.PathLike[str] | Source" = "sample", **options: Any) -> Source:
+def resolve(spec: str | os.PathLike[str] | Source = "sample", **options: Any) -> Source:
     """Turn ``"sample"``, an ``http(s)://`` URL or a file path into a Source.
 
     ``options`` go to the source's factory (for example ``cache=False`` or
@@ -156,7 +158,7 @@ def redact(text: str) -> str:
     m = _SCHEME_RE.match(text)
     if m is None:
         return "***@" + text.rpartition("@")[2] if _USERINFO_RE.match(text) else text
-    rest = text[m.end():]
+    rest = text[m.end() :]
     if "@" in rest:
         rest = "***@" + rest.rpartition("@")[2]
     return f"{m.group(1)}://{re.split(r'[?#]', rest, maxsplit=1)[0]}"
@@ -186,11 +188,12 @@ def _lookup(text: str) -> tuple[_Entry, str]:
                 f"source: unsupported URL scheme {m.group(1)!r} in {redact(text)!r} (use {known or 'a file path'})",
                 field="source",
             )
-        return entry, scheme + text[len(scheme):]
+        return entry, scheme + text[len(scheme) :]
     entry = _find(lambda: _names.get(text)) or _find(lambda: _fallback[0] if _fallback else None)
     if entry is None:
-        raise ConfigError(f"source: no source is registered for {redact(text)!r} and there is no file fallback",
-                          field="source")
+        raise ConfigError(
+            f"source: no source is registered for {redact(text)!r} and there is no file fallback", field="source"
+        )
     return entry, text
 
 

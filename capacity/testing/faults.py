@@ -88,7 +88,7 @@ class FaultTransport:
 
     @classmethod
     def around(cls, url: str, script: Iterable[Action] = (),
-               rule: Callable[[str, Mapping[str, str]], Action | None] | None = None) -> "FaultTransport":
+               rule: Callable[[str, Mapping[str, str]], Action | None] | None = None) -> FaultTransport:
         """Faults in front of the transport a source for ``url`` would pick itself."""
         return cls(open_transport(url, from_env()), script, rule)
 
@@ -110,7 +110,9 @@ class FaultTransport:
             self._hang.listen(64)
         return int(self._hang.getsockname()[1])
 
-    def send(self, method: Method, url: str, params: Mapping[str, str], headers: Mapping[str, str], timeout: float) -> Answer:
+    def send(
+        self, method: Method, url: str, params: Mapping[str, str], headers: Mapping[str, str], timeout: float
+    ) -> Answer:
         with self._lock:
             action = self._next(url, params)
             name = action if isinstance(action, str) else str(action.status)
@@ -118,8 +120,12 @@ class FaultTransport:
             if action == "hang":
                 url = _moved(url, self._hanging_port())
         if isinstance(action, Reply):
-            return Answer(action.status, {k.lower(): v for k, v in action.headers.items()}, action.body,
-                          f"{url}?{urlencode(params)}")
+            return Answer(
+                action.status,
+                {k.lower(): v for k, v in action.headers.items()},
+                action.body,
+                f"{url}?{urlencode(params)}",
+            )
         if action not in _ACTIONS:
             raise ValueError(f"unknown fault action {action!r}; known: {', '.join(sorted(_ACTIONS))} or a Reply")
         if action == "refuse":

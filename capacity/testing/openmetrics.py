@@ -60,7 +60,7 @@ def _label_rows(labels: pd.DataFrame) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for rec in labels.itertuples(index=False, name=None):
         uid, values = rec[0], rec[1:]
-        out[str(uid)] = {c: str(v) for c, v in zip(cols, values) if isinstance(v, str) and v != ""}
+        out[str(uid)] = {c: str(v) for c, v in zip(cols, values, strict=False) if isinstance(v, str) and v != ""}
     return out
 
 
@@ -76,7 +76,9 @@ def _series_texts(uids: list[str], labels: pd.DataFrame) -> dict[str, tuple[str,
             lbl = {"__name__": uid}
         name = lbl.get("__name__")
         if not name or not is_metric_name(name):
-            raise DataError(f"series {uid!r}: labels table gives no valid __name__ ({name!r})", series=uid, column="__name__")
+            raise DataError(
+                f"series {uid!r}: labels table gives no valid __name__ ({name!r})", series=uid, column="__name__"
+            )
         out[uid] = (name, series_id(name, lbl))
     return out
 
@@ -124,11 +126,11 @@ def _groups(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarray]]
     y = ordered["y"].to_numpy(dtype=np.float64)
     cuts = np.flatnonzero(uid[1:] != uid[:-1]) + 1
     bounds = np.concatenate(([0], cuts, [len(uid)]))
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in zip(bounds[:-1], bounds[1:], strict=False):
         yield uid[a], y[a:b], ms[a:b]
 
 
-def _open(out: "str | os.PathLike[str] | BinaryIO") -> tuple[BinaryIO, bool]:
+def _open(out: str | os.PathLike[str] | BinaryIO) -> tuple[BinaryIO, bool]:
     if isinstance(out, (str, os.PathLike)):
         return open(out, "wb"), True
     return out, False
@@ -164,7 +166,7 @@ def _write(frame, labels, out, kinds, unit: str, typed: bool) -> int:
 def write_openmetrics(
     frame: pd.DataFrame,
     labels: pd.DataFrame,
-    out: "str | os.PathLike[str] | BinaryIO",
+    out: str | os.PathLike[str] | BinaryIO,
     kinds: Mapping[str, str] | None = None,
 ) -> int:
     """Write ``frame`` as OpenMetrics text with timestamps (seconds); return the sample count.
@@ -177,7 +179,7 @@ def write_openmetrics(
     return _write(frame, labels, out, kinds, "s", typed=True)
 
 
-def write_vm_import(frame: pd.DataFrame, labels: pd.DataFrame, out: "str | os.PathLike[str] | BinaryIO") -> int:
+def write_vm_import(frame: pd.DataFrame, labels: pd.DataFrame, out: str | os.PathLike[str] | BinaryIO) -> int:
     """Prometheus text format with millisecond timestamps, as VictoriaMetrics'
     ``/api/v1/import/prometheus`` reads it; return the sample count."""
     return _write(frame, labels, out, None, "ms", typed=False)
@@ -196,7 +198,7 @@ def _promtool(promtool: str | None) -> str:
 def backfill(
     frame: pd.DataFrame,
     labels: pd.DataFrame,
-    tsdb_dir: "str | os.PathLike[str]",
+    tsdb_dir: str | os.PathLike[str],
     kinds: Mapping[str, str] | None = None,
     promtool: str | None = None,
     max_block_duration: str = "744h",
@@ -212,9 +214,21 @@ def backfill(
     with tempfile.TemporaryDirectory(prefix="capacity-om-", dir=target.parent) as tmp:
         path = Path(tmp) / "history.om"
         write_openmetrics(frame, labels, path, kinds)
-        cmd = [tool, "tsdb", "create-blocks-from", "openmetrics", f"--max-block-duration={max_block_duration}", str(path), str(target)]
+        cmd = [
+            tool,
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            f"--max-block-duration={max_block_duration}",
+            str(path),
+            str(target),
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-5:])
-        raise SourceError(f"promtool backfill into {target} failed (exit {done.returncode}): {tail}", source="promtool", stderr=done.stderr)
+        raise SourceError(
+            f"promtool backfill into {target} failed (exit {done.returncode}): {tail}",
+            source="promtool",
+            stderr=done.stderr,
+        )
     return target

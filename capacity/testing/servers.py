@@ -29,7 +29,11 @@ class ServerError(RuntimeError):
 
 def binary(kind: str) -> str:
     """Path of ``prometheus``, ``promtool`` or ``victoria-metrics`` (env override, else PATH)."""
-    env = {"prometheus": "CAPACITY_PROMETHEUS", "promtool": "CAPACITY_PROMTOOL", "victoria-metrics": "CAPACITY_VICTORIA"}[kind]
+    env = {
+        "prometheus": "CAPACITY_PROMETHEUS",
+        "promtool": "CAPACITY_PROMTOOL",
+        "victoria-metrics": "CAPACITY_VICTORIA",
+    }[kind]
     name = os.environ.get(env) or kind
     path = shutil.which(name)
     if path is None:
@@ -91,7 +95,7 @@ class Server:
     def log_tail(self, lines: int = 15) -> str:
         return _tail(self.log_path, lines)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -114,20 +118,24 @@ def _wait_ready(server: Server, path: str, deadline_s: float) -> None:
             pass
         time.sleep(0.1)
     server.stop()
-    raise ServerError(f"{server.kind} not ready at {server.url}{path} after {deadline_s:.0f} s\nlog tail:\n{server.log_tail()}")
+    raise ServerError(
+        f"{server.kind} not ready at {server.url}{path} after {deadline_s:.0f} s\nlog tail:\n{server.log_tail()}"
+    )
 
 
 def _launch(kind: str, cmd: list[str], port: int, data_dir: Path, ready_path: str, deadline_s: float) -> Server:
     log_path = data_dir.parent / f"{data_dir.name}.{kind}.{port}.log"
     with open(log_path, "ab") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
     server = Server(kind, f"http://127.0.0.1:{port}", port, data_dir, log_path, proc, cmd)
     _wait_ready(server, ready_path, deadline_s)
     return server
 
 
 def start_prometheus(
-    tsdb_dir: "str | os.PathLike[str]",
+    tsdb_dir: str | os.PathLike[str],
     *,
     port: int | None = None,
     retention: str = "5y",
@@ -155,7 +163,7 @@ def start_prometheus(
 
 
 def start_victoria(
-    data_dir: "str | os.PathLike[str]",
+    data_dir: str | os.PathLike[str],
     *,
     port: int | None = None,
     retention: str = "5y",
@@ -179,7 +187,7 @@ def start_victoria(
     return _launch("victoria-metrics", cmd, port, data, "/health", deadline_s)
 
 
-def vm_import(server: Server, payload_path: "str | os.PathLike[str]") -> None:
+def vm_import(server: Server, payload_path: str | os.PathLike[str]) -> None:
     """POST a Prometheus-text file (ms timestamps) to VictoriaMetrics and flush it to search."""
     with open(payload_path, "rb") as fh:
         req = urllib.request.Request(server.url + "/api/v1/import/prometheus", data=fh.read(), method="POST")

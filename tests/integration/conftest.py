@@ -96,7 +96,9 @@ def pristine_blocks(history, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def prometheus_factory(history, pristine_blocks: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Backfilled]]:
+def prometheus_factory(
+    history, pristine_blocks: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Backfilled]]:
     """``make(port=None)`` starts one more Prometheus on a private copy of the blocks."""
     started: list[Server] = []
     frame, labels, kinds = history
@@ -130,7 +132,9 @@ def victoria(history, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Back
     write_vm_import(frame, labels, payload)
     # Prometheus 2.x looks back over [t-5m, t]; VictoriaMetrics over (t-lookback, t] with a
     # lookback detected from the sample interval: 5m + 1ms gives the same points at ms resolution
-    server = start_victoria(base / "data", extra_args=("-search.maxLookback=300001ms", "-search.minStalenessInterval=300001ms"))
+    server = start_victoria(
+        base / "data", extra_args=("-search.maxLookback=300001ms", "-search.minStalenessInterval=300001ms")
+    )
     try:
         vm_import(server, payload)
         payload.unlink()

@@ -175,7 +175,8 @@ def test_long_queries_are_posted(prometheus):
     start, end, step = prometheus.start, prometheus.start + pd.Timedelta(hours=2), pd.Timedelta("1m")
     got = PrometheusSource(prometheus.url, cache=False, transport=rec).fetch(query, start, end, step)
     assert [r.method for r in rec.sent] == ["POST"] and _plain(rec).sent == 1
-    assert sorted(got.labels["unique_id"]) == sorted(prometheus.labels.loc[prometheus.labels["__name__"] == "up", "unique_id"])
+    labels = prometheus.labels
+    assert sorted(got.labels["unique_id"]) == sorted(labels.loc[labels["__name__"] == "up", "unique_id"])
 
 
 def _fail_http_requests(url: str, params: Mapping[str, str]) -> Reply | None:
@@ -187,8 +188,9 @@ def test_many_metrics_one_failing_keeps_the_others_cached(prometheus, tmp_path):
     names = ["pg_stat_activity_count", "http_requests_total", "pg_up"]  # raw series (no catalog name)
     start, end, step = prometheus.start, prometheus.start + pd.Timedelta(hours=30), pd.Timedelta("1m")
     faults = FaultTransport.around(prometheus.url, rule=_fail_http_requests)
-    src = PrometheusSource(prometheus.url, cache_dir=tmp_path, transport=faults, max_points=500, concurrency=1,
-                           retries=1, backoff=0.01)
+    src = PrometheusSource(
+        prometheus.url, cache_dir=tmp_path, transport=faults, max_points=500, concurrency=1, retries=1, backoff=0.01
+    )
     with pytest.raises(RetriesExhausted) as err:
         src.fetch_many([(selector(n), start, end, step) for n in names])
     assert "http_requests_total" in str(err.value) and err.value.status == 503 and "unavailable" in str(err.value)
@@ -205,5 +207,5 @@ def test_many_metrics_one_failing_keeps_the_others_cached(prometheus, tmp_path):
     src2 = PrometheusSource(prometheus.url, cache_dir=tmp_path, transport=rec, max_points=500)
     got = src2.fetch_many([(selector(n), start, end, step) for n in names])
     assert rec.sent and not any(r.params["query"] == selector(names[0]) for r in rec.sent)
-    for n, pulled in zip(names, got):
+    for n, pulled in zip(names, got, strict=False):
         assert_same(pulled.frame, _truth(prometheus, n, start, end, step))

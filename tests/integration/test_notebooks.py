@@ -16,8 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from capacity.report import available
-from capacity.report import render
+from capacity.report import available, render
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from prometheus_api_client import PrometheusConnect
 
-from capacity.metrics.catalog import default_catalog
 from capacity.core.errors import ConnectionFailed, QueryError, UnknownMetricError
+from capacity.metrics.catalog import default_catalog
 from capacity.metrics.promql import selector
 from capacity.sources.prometheus.source import PrometheusSource
 from capacity.testing.faults import FaultTransport
@@ -21,7 +21,9 @@ pytestmark = pytest.mark.integration
 LOOKBACK = np.int64(5 * 60 * 10**9)
 
 
-def lookup_truth(raw: pd.DataFrame, uid: str, start: pd.Timestamp, end: pd.Timestamp, step: pd.Timedelta) -> pd.DataFrame:
+def lookup_truth(
+    raw: pd.DataFrame, uid: str, start: pd.Timestamp, end: pd.Timestamp, step: pd.Timedelta
+) -> pd.DataFrame:
     """Prometheus' answer for the raw series ``uid`` on the grid start..end/step."""
     part = raw[raw["unique_id"] == uid]
     ts = part["ds"].dt.as_unit("ns").array.asi8
@@ -80,13 +82,17 @@ def test_one_series_by_escaped_labels(prometheus):
     row = prometheus.labels[prometheus.labels["__name__"] == "http_requests_total"].iloc[0]
     labels = {k: v for k, v in row.items() if k not in ("unique_id", "__name__") and isinstance(v, str) and v}
     start, end, step = prometheus.start, prometheus.start + pd.Timedelta(days=2), pd.Timedelta("1m")
-    got = PrometheusSource(prometheus.url, cache=False, max_points=1000).fetch(selector("http_requests_total", labels), start, end, step)
+    got = PrometheusSource(prometheus.url, cache=False, max_points=1000).fetch(
+        selector("http_requests_total", labels), start, end, step
+    )
     assert_same(got.frame, lookup_truth(prometheus.raw, row["unique_id"], start, end, step))
 
 
 def _peer_frame(pc: PrometheusConnect, query: str, start, end, step: pd.Timedelta) -> dict[str, pd.Series]:
     out = {}
-    for item in pc.custom_query_range(query, start.to_pydatetime(), end.to_pydatetime(), str(int(step.total_seconds()))):
+    for item in pc.custom_query_range(
+        query, start.to_pydatetime(), end.to_pydatetime(), str(int(step.total_seconds()))
+    ):
         ts = pd.to_datetime([float(t) for t, _ in item["values"]], unit="s", utc=True)
         out[tuple(sorted(item["metric"].items()))] = pd.Series([float(v) for _, v in item["values"]], index=ts)
     return out
@@ -138,21 +144,31 @@ def test_longer_range_fetches_only_the_missing_part(prometheus, tmp_path):
     assert asked[1][0] == day1_hi + 60 and asked[-1][1] == (t0 + pd.Timedelta(days=2)).timestamp()
     assert all(hi < day1_lo or lo > day1_hi for lo, hi in asked)
     uids = prometheus.labels.loc[prometheus.labels["__name__"] == "pg_stat_activity_count", "unique_id"]
-    want = pd.concat([lookup_truth(prometheus.raw, u, t0 - pd.Timedelta(hours=6), t0 + pd.Timedelta(days=2), step) for u in uids])
+    want = pd.concat(
+        [lookup_truth(prometheus.raw, u, t0 - pd.Timedelta(hours=6), t0 + pd.Timedelta(days=2), step) for u in uids]
+    )
     assert_same(longer.frame, want)
 
 
 def test_promql_syntax_error_names_the_query(prometheus):
     with pytest.raises(QueryError) as err:
-        PrometheusSource(prometheus.url, cache=False).fetch("sum(rate(http_requests_total[5m])", prometheus.start, prometheus.end, pd.Timedelta("1h"))
+        PrometheusSource(prometheus.url, cache=False).fetch(
+            "sum(rate(http_requests_total[5m])", prometheus.start, prometheus.end, pd.Timedelta("1h")
+        )
     assert "sum(rate(http_requests_total[5m])" in str(err.value) and "\n" not in str(err.value)
     assert err.value.query == "sum(rate(http_requests_total[5m])" and err.value.error_type == "bad_data"
 
 
 def test_unknown_metric_name_is_one_clear_line(prometheus):
     with pytest.raises(UnknownMetricError) as err:
-        PrometheusSource(prometheus.url, cache=False).fetch("requests_rate", prometheus.start, prometheus.end, pd.Timedelta("1h"))
-    assert "requests_rate" in str(err.value) and "did you mean request_rate" in str(err.value) and "\n" not in str(err.value)
+        PrometheusSource(prometheus.url, cache=False).fetch(
+            "requests_rate", prometheus.start, prometheus.end, pd.Timedelta("1h")
+        )
+    assert (
+        "requests_rate" in str(err.value)
+        and "did you mean request_rate" in str(err.value)
+        and "\n" not in str(err.value)
+    )
 
 
 def test_unreachable_url_is_one_clear_line(tmp_path):
@@ -177,12 +193,16 @@ def test_credentials_are_sent_but_never_stored(prometheus, tmp_path, monkeypatch
     seen = rec.sent
     assert len(got.frame) and len(seen) == 3 and rec.inner.sent == 3  # sent by the plain-http transport
     src.close()  # cache writes are finished
-    assert all(r.headers["Authorization"] == f"Bearer {secret}" and r.headers["X-Scope-OrgID"] == "tenant1" for r in seen)
+    assert all(
+        r.headers["Authorization"] == f"Bearer {secret}" and r.headers["X-Scope-OrgID"] == "tenant1" for r in seen
+    )
     files = [f for f in tmp_path.rglob("*") if f.is_file()]
     assert any(f.suffix == ".arrow" for f in files)
     assert all(secret.encode() not in f.read_bytes() and secret not in f.name for f in files)
     assert secret not in repr(src) and secret not in repr(got)
-    assert b"x-scope-orgid=tenant1" in next(f for f in files if f.suffix == ".arrow").read_bytes()  # tenant keys the cache
+    assert (
+        b"x-scope-orgid=tenant1" in next(f for f in files if f.suffix == ".arrow").read_bytes()
+    )  # tenant keys the cache
 
 
 def test_the_last_minutes_before_now_are_not_cached_as_complete(prometheus, tmp_path):
@@ -205,15 +225,19 @@ def test_fetch_many_equals_one_fetch_per_metric(prometheus, tmp_path):
     """Pieces of several metrics in one stream (3 in flight across metric boundaries)
     give the same frames, labels and progress totals as one fetch at a time."""
     names = ["http_requests_total", "redis_memory_used_bytes", "up", "node_cpu_seconds_total"]
-    start, end, step = prometheus.start + pd.Timedelta(hours=3), prometheus.start + pd.Timedelta(days=2), pd.Timedelta("1m")
+    start, end, step = (
+        prometheus.start + pd.Timedelta(hours=3),
+        prometheus.start + pd.Timedelta(days=2),
+        pd.Timedelta("1m"),
+    )
     seen: list[tuple[int, int]] = []
     many = PrometheusSource(prometheus.url, cache_dir=tmp_path / "many", max_points=700, concurrency=3)
     got = many.fetch_many([(selector(n), start, end, step) for n in names], progress=lambda d, t: seen.append((d, t)))
     one = PrometheusSource(prometheus.url, cache=False, max_points=700)
     n_grid = (end - start) // step + 1
     assert seen[0] == (0, 4 * n_grid) and seen[-1] == (4 * n_grid, 4 * n_grid)
-    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))
-    for n, pulled in zip(names, got):
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
+    for n, pulled in zip(names, got, strict=False):
         alone = one.fetch(selector(n), start, end, step)
         assert_same(pulled.frame, alone.frame.sort_values(["unique_id", "ds"]))
         pd.testing.assert_frame_equal(pulled.labels, alone.labels)
@@ -224,6 +248,6 @@ def test_fetch_many_equals_one_fetch_per_metric(prometheus, tmp_path):
     # all from the cache now: the same frames, no request
     rec = recording(prometheus.url)
     warm = PrometheusSource(prometheus.url, cache_dir=tmp_path / "many", transport=rec)
-    for pulled, again in zip(got, warm.fetch_many([(selector(n), start, end, step) for n in names])):
+    for pulled, again in zip(got, warm.fetch_many([(selector(n), start, end, step) for n in names]), strict=False):
         pd.testing.assert_frame_equal(pulled.frame, again.frame)
     assert rec.sent == []

@@ -8,13 +8,12 @@ the test with what to install.
 """
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
-
-import html
 
 import nbformat
 import pandas as pd
@@ -54,7 +53,7 @@ def open_page(page: Path, profile: Path) -> tuple[str, list[str]]:
 def charts(dom: str) -> list[str]:
     """The markup of each plotly chart container in the DOM."""
     starts = [m.start() for m in re.finditer(r'<div[^>]*class="[^"]*plotly-graph-div', dom)]
-    return [dom[s:e] for s, e in zip(starts, starts[1:] + [len(dom)])]
+    return [dom[s:e] for s, e in zip(starts, starts[1:] + [len(dom)], strict=False)]
 
 
 def assert_report_reads_well(html_path: Path, profile: Path, *, at_least: int) -> str:
@@ -73,7 +72,7 @@ def assert_report_reads_well(html_path: Path, profile: Path, *, at_least: int) -
 
 
 def _notebook_with_every_figure(directory: Path) -> None:
-    code = f'''
+    code = f"""
 import numpy as np, pandas as pd
 from capacity.core import frame as cf
 from capacity.report import show, show_table
@@ -99,7 +98,7 @@ show(figures.fan_chart(pd.DataFrame({{"ds": d, "y": np.arange(10.0)}}), fc, titl
 show(figures.time_to_threshold(pd.DataFrame({{"name": [EVIL, "y"], "days": [10.0, float("nan")]}}), horizon_days=90))
 show_table(pd.DataFrame({{"series": [EVIL], "value": [1.0]}}))
 display(Markdown("label: " + md_escape(EVIL)))
-'''
+"""  # noqa: E501 (embedded notebook code / YAML document)
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell("source = 'sample'")
     params.metadata["tags"] = ["parameters"]
@@ -114,7 +113,7 @@ def test_every_figure_draws_offline_and_label_markup_stays_text(tmp_path):
     dom = assert_report_reads_well(result.html, tmp_path / "profile", at_least=8)
     title = re.search(r"<title>(.*?)</title>", dom).group(1)
     assert title == "Every figure"  # neither onerror nor the script ran
-    assert "<b>bold</b>" not in dom and "<img src=\"x\"" not in dom
+    assert "<b>bold</b>" not in dom and '<img src="x"' not in dom
     # the label is on the page as text (escaped in the serialized DOM), in the table and the Markdown
     assert dom.count("&lt;b&gt;bold&lt;/b&gt;") >= 2
 
@@ -147,5 +146,7 @@ def test_quarterly_review_reads_well_in_chromium(tmp_path):
     for inc in INCIDENTS:
         if inc.kind in expected and pd.Timestamp("2026-07-01T04:00Z") <= inc.start < pd.Timestamp("2026-10-01T04:00Z"):
             assert any(s < inc.end and e > inc.start and expected[inc.kind] in alerts for s, e, alerts in rows), (
-                inc, rows)
+                inc,
+                rows,
+            )
     assert "Grow the disk volumes" in dom  # disk_free_ratio trends to the 10% line within 90 days

@@ -54,7 +54,7 @@ spec:
   timeWindow: [{duration: 28d, isRolling: true}]
   budgetingMethod: Occurrences
   objectives: [{target: 0.999}]
-""")
+""")  # noqa: E501 (embedded notebook code / YAML document)
     p = tmp_path / "rules.yaml"
     p.write_text(rules_yaml(generate_rules(load_spec(spec_file), catalog_queries())))
     r = _run("check", "rules", str(p))
@@ -62,15 +62,37 @@ spec:
 
 
 def _incident_spec(burn_rate: str = "page"):
-    return parse_spec({
-        "apiVersion": "capacity/v1",
-        "slos": [{"name": "error-rate", "objective": 0.99, "alerting": {"burn_rate": burn_rate}, "sli": {
-            "kind": "ratio", "bad": {"query": 'http_requests_total{status="5xx"}', "counter": True},
-            "total": {"query": "http_requests_total", "counter": True}}}],
-        "alerts": [{"name": "HighErrorRate", "metric": "error_ratio", "op": ">", "threshold": 0.05, "for": "5m",
-                    "priority": "high", "response": "immediate", "response_within": "0s",
-                    "description": ">5% error rate for >5 minutes"}],
-    }, file="incident.yaml")
+    return parse_spec(
+        {
+            "apiVersion": "capacity/v1",
+            "slos": [
+                {
+                    "name": "error-rate",
+                    "objective": 0.99,
+                    "alerting": {"burn_rate": burn_rate},
+                    "sli": {
+                        "kind": "ratio",
+                        "bad": {"query": 'http_requests_total{status="5xx"}', "counter": True},
+                        "total": {"query": "http_requests_total", "counter": True},
+                    },
+                }
+            ],
+            "alerts": [
+                {
+                    "name": "HighErrorRate",
+                    "metric": "error_ratio",
+                    "op": ">",
+                    "threshold": 0.05,
+                    "for": "5m",
+                    "priority": "high",
+                    "response": "immediate",
+                    "response_within": "0s",
+                    "description": ">5% error rate for >5 minutes",
+                }
+            ],
+        },
+        file="incident.yaml",
+    )
 
 
 def test_burn_rate_and_runbook_alerts_fire_and_resolve_in_promtool(tmp_path: Path):
@@ -92,7 +114,9 @@ def test_burn_rate_and_runbook_alerts_fire_and_resolve_in_promtool(tmp_path: Pat
     rules = generate_rules(spec, catalog_queries())
     (tmp_path / "rules.yaml").write_text(rules_yaml(rules))
     alert = next(r for g in rules["groups"] for r in g["rules"] if r.get("alert") == "HighErrorRate")
-    burn = {r["labels"]["burn_window"]: r for g in rules["groups"] for r in g["rules"] if r.get("alert") == "SLOBurnRate"}
+    burn = {
+        r["labels"]["burn_window"]: r for g in rules["groups"] for r in g["rules"] if r.get("alert") == "SLOBurnRate"
+    }
 
     def exp_burn(*names):
         return [{"exp_labels": dict(burn[n]["labels"]), "exp_annotations": dict(burn[n]["annotations"])} for n in names]
@@ -101,24 +125,26 @@ def test_burn_rate_and_runbook_alerts_fire_and_resolve_in_promtool(tmp_path: Pat
     test = {
         "rule_files": ["rules.yaml"],
         "evaluation_interval": "1m",
-        "tests": [{
-            "interval": "1m",
-            "input_series": [
-                {"series": 'http_requests_total{status="2xx"}', "values": "0+100x600"},
-                {"series": 'http_requests_total{status="5xx"}', "values": "0+0x420 20+20x59 1200+0x120"},
-            ],
-            "alert_rule_test": [
-                {"eval_time": "400m", "alertname": "HighErrorRate", "exp_alerts": []},
-                {"eval_time": "425m", "alertname": "HighErrorRate", "exp_alerts": []},  # pending
-                {"eval_time": "427m", "alertname": "HighErrorRate", "exp_alerts": high},
-                {"eval_time": "483m", "alertname": "HighErrorRate", "exp_alerts": high},
-                {"eval_time": "484m", "alertname": "HighErrorRate", "exp_alerts": []},
-                {"eval_time": "400m", "alertname": "SLOBurnRate", "exp_alerts": []},
-                {"eval_time": "465m", "alertname": "SLOBurnRate", "exp_alerts": exp_burn("ticket-3d")},
-                {"eval_time": "475m", "alertname": "SLOBurnRate", "exp_alerts": exp_burn("page-1h", "ticket-3d")},
-                {"eval_time": "490m", "alertname": "SLOBurnRate", "exp_alerts": exp_burn("ticket-3d")},
-            ],
-        }],
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    {"series": 'http_requests_total{status="2xx"}', "values": "0+100x600"},
+                    {"series": 'http_requests_total{status="5xx"}', "values": "0+0x420 20+20x59 1200+0x120"},
+                ],
+                "alert_rule_test": [
+                    {"eval_time": "400m", "alertname": "HighErrorRate", "exp_alerts": []},
+                    {"eval_time": "425m", "alertname": "HighErrorRate", "exp_alerts": []},  # pending
+                    {"eval_time": "427m", "alertname": "HighErrorRate", "exp_alerts": high},
+                    {"eval_time": "483m", "alertname": "HighErrorRate", "exp_alerts": high},
+                    {"eval_time": "484m", "alertname": "HighErrorRate", "exp_alerts": []},
+                    {"eval_time": "400m", "alertname": "SLOBurnRate", "exp_alerts": []},
+                    {"eval_time": "465m", "alertname": "SLOBurnRate", "exp_alerts": exp_burn("ticket-3d")},
+                    {"eval_time": "475m", "alertname": "SLOBurnRate", "exp_alerts": exp_burn("page-1h", "ticket-3d")},
+                    {"eval_time": "490m", "alertname": "SLOBurnRate", "exp_alerts": exp_burn("ticket-3d")},
+                ],
+            }
+        ],
     }
     (tmp_path / "test.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
     r = _run("test", "rules", str(tmp_path / "test.yaml"))
@@ -144,19 +170,25 @@ def test_ticket_level_slo_never_pages_in_promtool(tmp_path: Path):
     burn = [r for g in rules["groups"] for r in g["rules"] if r.get("alert") == "SLOBurnRate"]
     assert [r["labels"]["burn_window"] for r in burn] == ["ticket-3d"]
     ticket = [{"exp_labels": dict(burn[0]["labels"]), "exp_annotations": dict(burn[0]["annotations"])}]
-    test = {"rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": [{
-        "interval": "1m",
-        "input_series": [
-            {"series": 'http_requests_total{status="2xx"}', "values": "0+100x600"},
-            {"series": 'http_requests_total{status="5xx"}', "values": "0+0x420 20+20x59 1200+0x120"},
+    test = {
+        "rule_files": ["rules.yaml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    {"series": 'http_requests_total{status="2xx"}', "values": "0+100x600"},
+                    {"series": 'http_requests_total{status="5xx"}', "values": "0+0x420 20+20x59 1200+0x120"},
+                ],
+                "alert_rule_test": [
+                    {"eval_time": "400m", "alertname": "SLOBurnRate", "exp_alerts": []},
+                    {"eval_time": "465m", "alertname": "SLOBurnRate", "exp_alerts": ticket},
+                    {"eval_time": "475m", "alertname": "SLOBurnRate", "exp_alerts": ticket},
+                    {"eval_time": "490m", "alertname": "SLOBurnRate", "exp_alerts": ticket},
+                ],
+            }
         ],
-        "alert_rule_test": [
-            {"eval_time": "400m", "alertname": "SLOBurnRate", "exp_alerts": []},
-            {"eval_time": "465m", "alertname": "SLOBurnRate", "exp_alerts": ticket},
-            {"eval_time": "475m", "alertname": "SLOBurnRate", "exp_alerts": ticket},
-            {"eval_time": "490m", "alertname": "SLOBurnRate", "exp_alerts": ticket},
-        ],
-    }]}
+    }
     (tmp_path / "test.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
     r = _run("test", "rules", str(tmp_path / "test.yaml"))
     assert r.returncode == 0, r.stdout + r.stderr
@@ -167,14 +199,27 @@ def test_promtool_test_fails_when_expectation_is_wrong(tmp_path: Path):
     rules = generate_rules(_incident_spec(), catalog_queries())
     (tmp_path / "rules.yaml").write_text(rules_yaml(rules))
     alert = next(r for g in rules["groups"] for r in g["rules"] if r.get("alert") == "HighErrorRate")
-    test = {"rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": [{
-        "interval": "1m",
-        "input_series": [
-            {"series": 'http_requests_total{status="2xx"}', "values": "0+100x600"},
-            {"series": 'http_requests_total{status="5xx"}', "values": "0+0x420 20+20x59 1200+0x120"},
+    test = {
+        "rule_files": ["rules.yaml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    {"series": 'http_requests_total{status="2xx"}', "values": "0+100x600"},
+                    {"series": 'http_requests_total{status="5xx"}', "values": "0+0x420 20+20x59 1200+0x120"},
+                ],
+                "alert_rule_test": [
+                    {
+                        "eval_time": "425m",
+                        "alertname": "HighErrorRate",
+                        "exp_alerts": [
+                            {"exp_labels": dict(alert["labels"]), "exp_annotations": dict(alert["annotations"])}
+                        ],
+                    }
+                ],
+            }
         ],
-        "alert_rule_test": [{"eval_time": "425m", "alertname": "HighErrorRate",
-                             "exp_alerts": [{"exp_labels": dict(alert["labels"]), "exp_annotations": dict(alert["annotations"])}]}],
-    }]}
+    }
     (tmp_path / "test.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
     assert _run("test", "rules", str(tmp_path / "test.yaml")).returncode != 0

@@ -44,13 +44,13 @@ import pytest
 import requests
 import yaml
 
-from capacity.metrics.catalog import default_catalog
 from capacity.cli.rules import catalog_queries
+from capacity.core.windows import Window
+from capacity.metrics.catalog import default_catalog
 from capacity.slo import default_spec, parse_spec, rules_yaml
 from capacity.slo.engine import burn_rate_series, compliance, replay_alerts
 from capacity.slo.rules import alert_rule
 from capacity.slo.series import select
-from capacity.core.windows import Window
 from capacity.testing.servers import binary
 
 pytestmark = pytest.mark.integration
@@ -81,8 +81,11 @@ def query_range(url: str, expr: str, start: pd.Timestamp, end: pd.Timestamp, ste
     t = start
     while t <= end:
         e = min(end, t + pd.Timedelta(minutes=9999))
-        r = requests.get(f"{url}/api/v1/query_range",
-                         params={"query": expr, "start": t.timestamp(), "end": e.timestamp(), "step": step}, timeout=300)
+        r = requests.get(
+            f"{url}/api/v1/query_range",
+            params={"query": expr, "start": t.timestamp(), "end": e.timestamp(), "step": step},
+            timeout=300,
+        )
         r.raise_for_status()
         res = r.json()["data"]["result"]
         assert len(res) <= 1, (expr, len(res))
@@ -141,10 +144,14 @@ def edges_covered(frame: pd.DataFrame, times: pd.DatetimeIndex) -> np.ndarray:
 COUNTER_SLOS = {
     # slo name: (bad expr, total expr) in PromQL
     "error-rate": ('sum(increase(http_requests_total{status="5xx"}[30d]))', "sum(increase(http_requests_total[30d]))"),
-    "latency-p95": ('sum(increase(http_request_duration_seconds_bucket{le="+Inf"}[30d])) - sum(increase(http_request_duration_seconds_bucket{le="0.5"}[30d]))',
-                    'sum(increase(http_request_duration_seconds_bucket{le="+Inf"}[30d]))'),
-    "cache-hit-rate": ("sum(increase(redis_keyspace_misses_total[30d]))",
-                       "sum(increase(redis_keyspace_hits_total[30d])) + sum(increase(redis_keyspace_misses_total[30d]))"),
+    "latency-p95": (
+        'sum(increase(http_request_duration_seconds_bucket{le="+Inf"}[30d])) - sum(increase(http_request_duration_seconds_bucket{le="0.5"}[30d]))',  # noqa: E501 (a literal query / response body)
+        'sum(increase(http_request_duration_seconds_bucket{le="+Inf"}[30d]))',
+    ),
+    "cache-hit-rate": (
+        "sum(increase(redis_keyspace_misses_total[30d]))",
+        "sum(increase(redis_keyspace_hits_total[30d])) + sum(increase(redis_keyspace_misses_total[30d]))",
+    ),
 }
 
 
@@ -182,9 +189,23 @@ def test_extrapolation_difference_is_explained(prometheus):
     end = start + pd.Timedelta(days=2)
     spec = default_spec()
     w = Window("x", start, end, "rolling")
-    spec_total = parse_spec({"apiVersion": "capacity/v1", "slos": [{"name": "t", "objective": 0.9, "sli": {
-        "kind": "ratio", "bad": {"query": 'http_requests_total{status="5xx"}', "counter": True},
-        "total": {"query": "http_requests_total", "counter": True}}}]}, file="t")
+    spec_total = parse_spec(
+        {
+            "apiVersion": "capacity/v1",
+            "slos": [
+                {
+                    "name": "t",
+                    "objective": 0.9,
+                    "sli": {
+                        "kind": "ratio",
+                        "bad": {"query": 'http_requests_total{status="5xx"}', "counter": True},
+                        "total": {"query": "http_requests_total", "counter": True},
+                    },
+                }
+            ],
+        },
+        file="t",
+    )
     d2 = counter_data(prometheus, ['http_requests_total{status="5xx"}', "http_requests_total"])
     row = compliance(spec_total, d2, [w]).iloc[0]
     p_total = scalar(prometheus.url, "sum(increase(http_requests_total[2d]))", end)
@@ -210,8 +231,10 @@ def test_burn_rates_equal_promql(prometheus, window):
     t0, t1 = pd.Timestamp("2026-09-03T00:00Z"), pd.Timestamp("2026-09-04T00:00Z")  # the 2026-09-03 error spike
     ours = burn_rate_series(spec, data, t0, t1, ["error-rate"])
     ours = ours[ours.window == window].set_index("ds").burn_rate
-    expr = (f'(sum(increase(http_requests_total{{status="5xx"}}[{window}])) / sum(increase(http_requests_total[{window}])))'
-            f" / (1 - {slo.objective!r})")
+    expr = (
+        f'(sum(increase(http_requests_total{{status="5xx"}}[{window}])) / sum(increase(http_requests_total[{window}])))'
+        f" / (1 - {slo.objective!r})"
+    )
     theirs = query_range(prometheus.url, expr, t0, t1)
     w = pd.Timedelta(window)
     times = ours.index
@@ -231,7 +254,7 @@ def test_burn_rates_equal_promql(prometheus, window):
 
 def test_gauge_range_counts_equal_promql(prometheus):
     spec = default_spec()
-    slo = spec.slo("cpu-in-range")
+    spec.slo("cpu-in-range")  # the SLO this test checks exists
     q = default_catalog()["cpu_utilization"].query
     t0 = END - pd.Timedelta(days=7)
     values = query_range(prometheus.url, q, t0 - MIN, END)
@@ -252,7 +275,9 @@ def test_gauge_range_counts_equal_promql(prometheus):
 # --------------------------------------------------------------------------- alert replay
 
 
-def _for_episodes(holds: pd.Series, for_: pd.Timedelta, score_from: pd.Timestamp) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+def _for_episodes(
+    holds: pd.Series, for_: pd.Timedelta, score_from: pd.Timestamp
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     """Firing episodes from the minutes at which the condition held (Prometheus for: rule, straightforward loop)."""
     out, active_at, firing_since, prev = [], None, None, None
     for t in holds.index:
@@ -270,9 +295,22 @@ def _for_episodes(holds: pd.Series, for_: pd.Timedelta, score_from: pd.Timestamp
     return [(s, e) for s, e in out if e > score_from]
 
 
-@pytest.mark.parametrize("name", ["HighErrorRate", "ServiceDown", "HighMemoryUsage", "HighCPUUsage", "LowDiskSpace",
-                                  "SSLCertificateExpiry", "FailedBackups", "FileUploadFailures", "SlowDatabaseQueries",
-                                  "HighResponseTime", "HighCacheMissRate"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "HighErrorRate",
+        "ServiceDown",
+        "HighMemoryUsage",
+        "HighCPUUsage",
+        "LowDiskSpace",
+        "SSLCertificateExpiry",
+        "FailedBackups",
+        "FileUploadFailures",
+        "SlowDatabaseQueries",
+        "HighResponseTime",
+        "HighCacheMissRate",
+    ],
+)
 def test_alert_episodes_equal_prometheus_evaluation(prometheus, name):
     spec = default_spec()
     a = next(x for x in spec.alerts if x.name == name)
@@ -283,7 +321,7 @@ def test_alert_episodes_equal_prometheus_evaluation(prometheus, name):
     ours = replay_alerts(spec, {a.metric.text: as_frame(a.metric.text, values)}, t0, END, [name])
     holds = query_range(prometheus.url, alert_rule(a, catalog_queries())["expr"], warm, END)
     theirs = _for_episodes(holds, a.for_, t0)
-    got = list(zip(ours.start, ours.end))
+    got = list(zip(ours.start, ours.end, strict=False))
     assert got == theirs
     assert len(theirs) >= 1, f"the September history has a {name} incident"
 
@@ -305,20 +343,50 @@ def test_for_semantics_match_prometheus_rule_engine(prometheus, tmp_path: Path):
     (tmp_path / "rules.yaml").write_text(rules_yaml({"groups": [{"name": "g", "interval": "1m", "rules": [rule]}]}))
     values = query_range(prometheus.url, default_catalog()["error_ratio"].query, t0, t1)
     # the replay on Prometheus' values of the same window (the rule engine starts cold at t0 too)
-    eps = replay_alerts(parse_spec({"apiVersion": "capacity/v1", "alerts": [{
-        "name": a.name, "metric": "error_ratio", "op": a.op, "threshold": a.threshold, "for": "5m",
-        "priority": a.priority, "response": a.response}]}, file="x"), {"error_ratio": as_frame("error_ratio", values)},
-        t0, t1)
+    eps = replay_alerts(
+        parse_spec(
+            {
+                "apiVersion": "capacity/v1",
+                "alerts": [
+                    {
+                        "name": a.name,
+                        "metric": "error_ratio",
+                        "op": a.op,
+                        "threshold": a.threshold,
+                        "for": "5m",
+                        "priority": a.priority,
+                        "response": a.response,
+                    }
+                ],
+            },
+            file="x",
+        ),
+        {"error_ratio": as_frame("error_ratio", values)},
+        t0,
+        t1,
+    )
     firing = set()
-    for s, e in zip(eps.start, eps.end):
+    for s, e in zip(eps.start, eps.end, strict=False):
         firing |= set(pd.date_range(s, e - MIN, freq="1min"))
     assert firing, "the spike makes HighErrorRate fire"
     exp = [{"exp_labels": dict(rule["labels"]), "exp_annotations": dict(rule["annotations"])}]
-    checks = [{"eval_time": f"{int((t - t0) / MIN)}m", "alertname": a.name, "exp_alerts": exp if t in firing else []}
-              for t in minutes[10:]]
-    (tmp_path / "test.yaml").write_text(yaml.safe_dump({"rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": [
-        {"interval": "1m", "input_series": series, "alert_rule_test": checks}]}, sort_keys=False))
-    r = subprocess.run([binary("promtool"), "test", "rules", str(tmp_path / "test.yaml")], capture_output=True, text=True, timeout=300)
+    checks = [
+        {"eval_time": f"{int((t - t0) / MIN)}m", "alertname": a.name, "exp_alerts": exp if t in firing else []}
+        for t in minutes[10:]
+    ]
+    (tmp_path / "test.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "rule_files": ["rules.yaml"],
+                "evaluation_interval": "1m",
+                "tests": [{"interval": "1m", "input_series": series, "alert_rule_test": checks}],
+            },
+            sort_keys=False,
+        )
+    )
+    r = subprocess.run(
+        [binary("promtool"), "test", "rules", str(tmp_path / "test.yaml")], capture_output=True, text=True, timeout=300
+    )
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
 
 
@@ -330,8 +398,22 @@ def test_cli_against_the_prometheus_source(prometheus, capsys):
     from capacity.cli import main
 
     end = END
-    rc = main(["slo", "--source", prometheus.url, "--no-cache", "--window", "7d", "--end", end.isoformat(),
-               "--slo", "error-rate", "--format", "json"])
+    rc = main(
+        [
+            "slo",
+            "--source",
+            prometheus.url,
+            "--no-cache",
+            "--window",
+            "7d",
+            "--end",
+            end.isoformat(),
+            "--slo",
+            "error-rate",
+            "--format",
+            "json",
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
     (row,) = json.loads(capsys.readouterr().out)
     p_bad = scalar(prometheus.url, 'sum(increase(http_requests_total{status="5xx"}[7d]))', end)
@@ -341,7 +423,9 @@ def test_cli_against_the_prometheus_source(prometheus, capsys):
     assert row["compliance"] == pytest.approx(1 - p_bad / p_total, abs=1e-12)
 
 
-def test_generated_recording_rules_equal_engine_error_ratios(prometheus_factory, pristine_blocks, prometheus, tmp_path: Path):
+def test_generated_recording_rules_equal_engine_error_ratios(
+    prometheus_factory, pristine_blocks, prometheus, tmp_path: Path
+):
     """The recording rules `capacity rules` writes, evaluated by promtool
     (`tsdb create-blocks-from rules`) and read back from a Prometheus, equal the
     engine's error ratios.
@@ -365,13 +449,29 @@ def test_generated_recording_rules_equal_engine_error_ratios(prometheus_factory,
     slo = spec.slo("error-rate")
     groups = [g for g in slo_rules(spec, slo, catalog_queries()) if g["name"].endswith("-recordings")]
     for g in groups:
-        g["rules"] = [r for r in g["rules"] if r["record"] in ("slo:sli_error:ratio_rate5m", "slo:sli_error:ratio_rate1h")]
+        g["rules"] = [
+            r for r in g["rules"] if r["record"] in ("slo:sli_error:ratio_rate5m", "slo:sli_error:ratio_rate1h")
+        ]
     (tmp_path / "rec.yaml").write_text(rules_yaml({"groups": groups}))
     t0, t1 = pd.Timestamp("2026-09-03T12:00Z"), pd.Timestamp("2026-09-03T18:00Z")
     out = tmp_path / "blocks"
-    r = subprocess.run([binary("promtool"), "tsdb", "create-blocks-from", "rules", f"--start={int(t0.timestamp())}",
-                        f"--end={int(t1.timestamp())}", f"--url={prometheus.url}", f"--output-dir={out}",
-                        "--eval-interval=60s", str(tmp_path / "rec.yaml")], capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [
+            binary("promtool"),
+            "tsdb",
+            "create-blocks-from",
+            "rules",
+            f"--start={int(t0.timestamp())}",
+            f"--end={int(t1.timestamp())}",
+            f"--url={prometheus.url}",
+            f"--output-dir={out}",
+            "--eval-interval=60s",
+            str(tmp_path / "rec.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 0, (r.stdout + r.stderr)[-2000:]
     tsdb = tmp_path / "tsdb"
     shutil.copytree(pristine_blocks, tsdb)
@@ -384,9 +484,14 @@ def test_generated_recording_rules_equal_engine_error_ratios(prometheus_factory,
     f = data["http_requests_total"]
     compared = 0
     for window in ("5m", "1h"):
-        res = requests.get(f"{prom2.url}/api/v1/query", params={
-            "query": f'slo:sli_error:ratio_rate{window}{{slo="error-rate"}}[{int((t1 - t0).total_seconds())}s]',
-            "time": t1.timestamp()}, timeout=120).json()["data"]["result"]
+        res = requests.get(
+            f"{prom2.url}/api/v1/query",
+            params={
+                "query": f'slo:sli_error:ratio_rate{window}{{slo="error-rate"}}[{int((t1 - t0).total_seconds())}s]',
+                "time": t1.timestamp(),
+            },
+            timeout=120,
+        ).json()["data"]["result"]
         vals = np.array(res[0]["values"], dtype=float)
         assert len(vals) > 300
         evald = pd.to_datetime(vals[:, 0], unit="s", utc=True)
@@ -412,7 +517,12 @@ def test_timeslice_quantiles_equal_histogram_quantile(prometheus):
     data = counter_data(prometheus, [slo.sli.buckets.text])
     t0, t1 = pd.Timestamp("2026-09-10T00:00Z"), pd.Timestamp("2026-09-11T00:00Z")
     ((_, ev),) = evaluate_events(spec, data, t0 - MIN, t1, [slo.name])
-    theirs = query_range(prometheus.url, "histogram_quantile(0.95, sum by (le) (increase(http_request_duration_seconds_bucket[1m])))", t0, t1)
+    theirs = query_range(
+        prometheus.url,
+        "histogram_quantile(0.95, sum by (le) (increase(http_request_duration_seconds_bucket[1m])))",
+        t0,
+        t1,
+    )
     f = data[slo.sli.buckets.text]
     times = theirs.index
     ok = edges_covered(f, times) & edges_covered(f, times - MIN)

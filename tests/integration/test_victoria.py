@@ -17,7 +17,11 @@ pytestmark = pytest.mark.integration
 
 @pytest.mark.parametrize(
     "name,step,days",
-    [("http_requests_total", "1m", 30), ("node_memory_MemAvailable_bytes", "1m", 41), ("pg_database_size_bytes", "1h", 41)],
+    [
+        ("http_requests_total", "1m", 30),
+        ("node_memory_MemAvailable_bytes", "1m", 41),
+        ("pg_database_size_bytes", "1h", 41),
+    ],
 )
 def test_victoria_equals_prometheus(prometheus, victoria, name, step, days):
     start = prometheus.start + pd.Timedelta(days=1)

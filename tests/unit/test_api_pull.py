@@ -26,7 +26,7 @@ def test_pull_from_a_file_path_equals_the_raw_rows_in_range() -> None:
         rows = list(csv.reader(fh))[1:]
     lo, hi = dt.datetime(2014, 2, 20, 0, 0), dt.datetime(2014, 2, 20, 6, 0)
     want = [(dt.datetime.fromisoformat(t), float(v)) for t, v in rows if lo <= dt.datetime.fromisoformat(t) <= hi]
-    assert [(ts.tz_localize(None).to_pydatetime(), y) for ts, y in zip(got["ds"], got["y"])] == want
+    assert [(ts.tz_localize(None).to_pydatetime(), y) for ts, y in zip(got["ds"], got["y"], strict=False)] == want
     assert set(got["unique_id"]) == {"rds_cpu"}
 
 

@@ -67,8 +67,11 @@ def test_engines_do_not_reach_up() -> None:
     mods = _modules()
     for m, (p, pkg) in mods.items():
         if m.startswith(("capacity.slo", "capacity.forecasting", "capacity.core", "capacity.metrics")):
-            bad = {n for n in _imports(m, p, pkg, mods)
-                   if n.startswith(("capacity.sources", "capacity.app", "capacity.cli", "capacity.report", "capacity.api"))}
+            bad = {
+                n
+                for n in _imports(m, p, pkg, mods)
+                if n.startswith(("capacity.sources", "capacity.app", "capacity.cli", "capacity.report", "capacity.api"))
+            }
             assert not bad, f"{m} imports {sorted(bad)}"
 
 
@@ -77,7 +80,11 @@ def test_cli_and_api_go_through_app() -> None:
     mods = _modules()
     for m, (p, pkg) in mods.items():
         if m.startswith("capacity.cli") or m == "capacity.api":
-            bad = {n for n in _imports(m, p, pkg, mods) if n.startswith("capacity.slo.engine") or n == "capacity.sources.base"}
+            bad = {
+                n
+                for n in _imports(m, p, pkg, mods)
+                if n.startswith("capacity.slo.engine") or n == "capacity.sources.base"
+            }
             assert not bad, f"{m} imports {sorted(bad)}"
 
 
@@ -87,8 +94,11 @@ def test_notebooks_import_only_the_public_packages() -> None:
         cells = [c for c in json.loads(nb.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
         for cell in cells:
             for node in ast.walk(ast.parse("".join(cell["source"]))):
-                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
-                    [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+                names = (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else ([a.name for a in node.names] if isinstance(node, ast.Import) else [])
+                )
                 for name in names:
                     if name.startswith("capacity"):
                         assert name in allowed, f"{nb.name} imports {name}"

@@ -93,9 +93,9 @@ def test_source_repr_and_errors_hold_no_secret(monkeypatch, tmp_path):
 class _Recorder:
     """A real HTTP server on loopback that records each request's headers and answers one matrix."""
 
-    BODY = b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up"},"values":[[1788220800,"1"]]}]}}'
+    BODY = b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up"},"values":[[1788220800,"1"]]}]}}'  # noqa: E501 (a literal query / response body)
 
-    def __enter__(self) -> "_Recorder":
+    def __enter__(self) -> _Recorder:
         import http.server
         import threading
 
@@ -126,10 +126,16 @@ class _Recorder:
         self.server.server_close()
 
 
-@pytest.mark.parametrize("env,expected", [
-    ({"CAPACITY_BEARER_TOKEN": SECRET}, f"Bearer {SECRET}"),
-    ({"CAPACITY_BASIC_AUTH_USER": "ann", "CAPACITY_BASIC_AUTH_PASSWORD": SECRET}, "Basic YW5uOnMzY3IzdC1Ub2szbi14eXo="),
-])
+@pytest.mark.parametrize(
+    "env,expected",
+    [
+        ({"CAPACITY_BEARER_TOKEN": SECRET}, f"Bearer {SECRET}"),
+        (
+            {"CAPACITY_BASIC_AUTH_USER": "ann", "CAPACITY_BASIC_AUTH_PASSWORD": SECRET},
+            "Basic YW5uOnMzY3IzdC1Ub2szbi14eXo=",
+        ),
+    ],
+)
 def test_direct_http_path_sends_credentials_and_tenant_headers(env, expected, monkeypatch, tmp_path):
     for k, v in {**env, "CAPACITY_HEADERS": "X-Scope-OrgID: tenant1"}.items():
         monkeypatch.setenv(k, v)

@@ -44,7 +44,7 @@ def test_bad_step_size_names_the_option(daily_csv: Path, capsys: pytest.CaptureF
     assert "--step-size" in line and "'often'" in line
 
 
-def _subparsers() -> dict[str, "object"]:
+def _subparsers() -> dict[str, object]:
     parser = build_parser()
     action = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
     return dict(action.choices)  # type: ignore[attr-defined]

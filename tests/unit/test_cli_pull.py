@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.core import frame as F
 from capacity.cli import _common as C
+from capacity.core import frame as F
 from capacity.core.errors import ConfigError
 from capacity.sources.files import FileSource
 
@@ -135,7 +135,10 @@ BAD_FILES = {
     "malformed.csv": ("timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,2,9\n", "line 3: malformed CSV"),
     "wrongcols.csv": ("when,amount\n2014-01-01,1\n", "columns when, amount match no accepted layout"),
     "letters.csv": ("ds,y\n2014-01-01,1\n2014-01-02,one\n", "line 3, column y: cannot read 'one' as a number"),
-    "badtime.csv": ("ds,y\n2014-01-01,1\nlast tuesday,2\n", "line 3, column ds: cannot read 'last tuesday' as a timestamp"),
+    "badtime.csv": (
+        "ds,y\n2014-01-01,1\nlast tuesday,2\n",
+        "line 3, column ds: cannot read 'last tuesday' as a timestamp",
+    ),
     "empty.csv": ("", "the file is empty"),
 }
 
@@ -147,8 +150,9 @@ def test_bad_files_give_one_line_and_leave_out_untouched(tmp_path: Path, name: s
     src.write_text(text)
     out = tmp_path / "out.parquet"
     out.write_bytes(SENTINEL)
-    line = one_error_line(cli("m", "--source", str(src), "--start", "2014-01-01", "--end", "2014-01-02",
-                              "--out", str(out), cwd=tmp_path))
+    line = one_error_line(
+        cli("m", "--source", str(src), "--start", "2014-01-01", "--end", "2014-01-02", "--out", str(out), cwd=tmp_path)
+    )
     assert f"file {src}" in line and expected in line, line
     assert out.read_bytes() == SENTINEL
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "out.parquet"])
@@ -158,7 +162,10 @@ def test_bad_files_give_one_line_and_leave_out_untouched(tmp_path: Path, name: s
     ("args", "expected"),
     [
         (["nope", "--source", "{multi}"], "no series 'nope'; the file holds: a, b"),
-        (["a", "--source", "does/not/exist.csv"], "'does/not/exist.csv' is not 'sample', an http(s):// URL, or an existing file"),
+        (
+            ["a", "--source", "does/not/exist.csv"],
+            "'does/not/exist.csv' is not 'sample', an http(s):// URL, or an existing file",
+        ),
         (["a", "--source", "{multi}", "--start", "yesterday"], "--start: cannot read 'yesterday' as a time"),
         (["a", "--source", "{multi}", "--step", "5 minutes"], "--step: cannot read '5 minutes' as a duration"),
         (["a", "--source", "{multi}", "--start", "2020-02-01", "--end", "2020-01-01"], "is after --end"),
@@ -175,7 +182,9 @@ def test_bad_options_give_one_line(tmp_path: Path, args: list[str], expected: st
     out = tmp_path / "keep.csv"
     out.write_bytes(SENTINEL)
     argv = [a.format(multi=multi, dir=tmp_path) for a in args]
-    line = one_error_line(cli(*argv, "--out", str(out), cwd=tmp_path) if "--out" not in argv else cli(*argv, cwd=tmp_path))
+    line = one_error_line(
+        cli(*argv, "--out", str(out), cwd=tmp_path) if "--out" not in argv else cli(*argv, cwd=tmp_path)
+    )
     assert expected in line, line
     assert out.read_bytes() == SENTINEL
 
@@ -189,8 +198,23 @@ def test_unreachable_url_gives_one_line(tmp_path: Path) -> None:
     port = closed_port()
     out = tmp_path / "up.parquet"
     out.write_bytes(SENTINEL)
-    line = one_error_line(cli("up", "--source", f"http://127.0.0.1:{port}", "--start", "2026-09-01",
-                              "--end", "2026-09-02", "--step", "1h", "--no-cache", "--out", str(out), cwd=tmp_path))
+    line = one_error_line(
+        cli(
+            "up",
+            "--source",
+            f"http://127.0.0.1:{port}",
+            "--start",
+            "2026-09-01",
+            "--end",
+            "2026-09-02",
+            "--step",
+            "1h",
+            "--no-cache",
+            "--out",
+            str(out),
+            cwd=tmp_path,
+        )
+    )
     assert f"127.0.0.1:{port}" in line, line
     assert out.read_bytes() == SENTINEL
 
@@ -225,9 +249,18 @@ def test_emit_table_rounds_for_display_only() -> None:
 
 
 def test_json_handles_nan_inf_and_other_zones() -> None:
-    f = pd.DataFrame({"when": pd.to_datetime(["2026-01-01T01:00:00+01:00"], utc=True).tz_convert("Asia/Tokyo"),
-                      "v": [np.nan], "w": [np.inf], "n": [np.int64(3)], "s": ["a"]})
-    assert json.loads(C.render(f, "json")) == [{"when": "2026-01-01T00:00:00Z", "v": None, "w": "+Inf", "n": 3, "s": "a"}]
+    f = pd.DataFrame(
+        {
+            "when": pd.to_datetime(["2026-01-01T01:00:00+01:00"], utc=True).tz_convert("Asia/Tokyo"),
+            "v": [np.nan],
+            "w": [np.inf],
+            "n": [np.int64(3)],
+            "s": ["a"],
+        }
+    )
+    assert json.loads(C.render(f, "json")) == [
+        {"when": "2026-01-01T00:00:00Z", "v": None, "w": "+Inf", "n": 3, "s": "a"}
+    ]
 
 
 def test_emit_to_out_is_atomic(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ REAL = Path(__file__).resolve().parents[2] / "data" / "real"
 NAB = REAL / "nab-aws-cloudwatch"
 WIKI = REAL / "wikipedia-pageviews" / "wp_R_daily_views.csv"
 FIVE_MIN = pd.Timedelta(minutes=5)
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def raw_rows(path: Path) -> list[tuple[str, str]]:
@@ -47,7 +47,7 @@ def oracle(path: Path, tz: dt.tzinfo = UTC) -> dict[dt.datetime, float]:
 
 
 def as_pairs(frame: pd.DataFrame) -> dict[dt.datetime, float]:
-    return {ts.to_pydatetime(): float(y) for ts, y in zip(frame["ds"], frame["y"])}
+    return {ts.to_pydatetime(): float(y) for ts, y in zip(frame["ds"], frame["y"], strict=False)}
 
 
 def whole(src: FileSource, metric: str | None = None, step: pd.Timedelta = FIVE_MIN):
@@ -99,7 +99,7 @@ def test_duplicates_keep_the_last_row_and_are_counted() -> None:
 def test_gaps_stay_missing_rows() -> None:
     path = NAB / "elb_request_count_8c0756.csv"
     stamps = sorted(dt.datetime.fromisoformat(ts) for ts, _ in raw_rows(path))
-    gaps_raw = sum(1 for a, b in zip(stamps, stamps[1:]) if b - a > dt.timedelta(minutes=5))
+    gaps_raw = sum(1 for a, b in zip(stamps, stamps[1:], strict=False) if b - a > dt.timedelta(minutes=5))
     assert gaps_raw == 8
     got = whole(FileSource(path)).frame
     diffs = got["ds"].diff().dropna()
@@ -114,7 +114,7 @@ def test_wikipedia_unsorted_rows_are_sorted_and_29_days_missing() -> None:
     src = FileSource(WIKI)
     got = whole(src, step=pd.Timedelta(days=1)).frame
     F.validate(got)
-    expected = {dt.datetime.combine(d, dt.time(), UTC): float(v) for d, (_, v) in zip(stamps, rows)}
+    expected = {dt.datetime.combine(d, dt.time(), UTC): float(v) for d, (_, v) in zip(stamps, rows, strict=False)}
     assert as_pairs(got) == dict(sorted(expected.items()))
     first, last = min(stamps), max(stamps)
     # 29 gaps (the shared README's "29 days missing" counts gaps) holding 59 missing days in all
@@ -270,7 +270,8 @@ def test_header_only_file_is_an_empty_series(tmp_path: Path) -> None:
 
 def test_one_series_file_answers_any_name_and_says_so() -> None:
     src = FileSource(WIKI)
-    got = src.fetch("r_views", pd.Timestamp("2015-12-30T00:00Z"), pd.Timestamp("2015-12-31T00:00Z"), pd.Timedelta(days=1))
+    day = pd.Timedelta(days=1)
+    got = src.fetch("r_views", pd.Timestamp("2015-12-30T00:00Z"), pd.Timestamp("2015-12-31T00:00Z"), day)
     assert got.frame["unique_id"].tolist() == ["r_views", "r_views"]
     assert got.labels["unique_id"].tolist() == ["r_views"]
     assert any("holds one series (wp_R_daily_views); returned it as 'r_views'" in w for w in got.warnings)
@@ -296,16 +297,29 @@ def test_reads_are_cached_per_path_and_mtime(tmp_path: Path) -> None:
 
 # -- bad input: one line naming file, column and row ------------------------------------
 BAD = {
-    "extra_field": ("timestamp,value\n2020-01-01,1\n2020-01-02,2,3\n", "line 3: malformed CSV, 3 fields, more than the header"),
-    "wrong_columns": ("time,val\n2020-01-01,1\n",
-                      "column time: columns time, val match no accepted layout (unique_id,ds,y[,labels...] | timestamp,value | ds,y)"),
+    "extra_field": (
+        "timestamp,value\n2020-01-01,1\n2020-01-02,2,3\n",
+        "line 3: malformed CSV, 3 fields, more than the header",
+    ),
+    "wrong_columns": (
+        "time,val\n2020-01-01,1\n",
+        "column time: columns time, val match no accepted layout (unique_id,ds,y[,labels...] | timestamp,value | ds,y)",
+    ),
     "not_a_number": ("ds,y\n2020-01-01,1\n2020-01-02,12O\n", "line 3, column y: cannot read '12O' as a number"),
-    "bad_timestamp": ("ds,y\n2020-01-01,1\n2020-13-45,2\n", "line 3, column ds: cannot read '2020-13-45' as a timestamp"),
+    "bad_timestamp": (
+        "ds,y\n2020-01-01,1\n2020-13-45,2\n",
+        "line 3, column ds: cannot read '2020-13-45' as a timestamp",
+    ),
     "empty_timestamp": ("ds,y\n2020-01-01,1\n,2\n", "line 3, column ds: empty timestamp"),
-    "mixed_zones": ("ds,y\n2020-01-01 00:00:00,1\n2020-01-01 01:00:00Z,2\n",
-                    "line 3, column ds: timestamp '2020-01-01 01:00:00Z' mixes time-zone-aware and naive"),
+    "mixed_zones": (
+        "ds,y\n2020-01-01 00:00:00,1\n2020-01-01 01:00:00Z,2\n",
+        "line 3, column ds: timestamp '2020-01-01 01:00:00Z' mixes time-zone-aware and naive",
+    ),
     "empty_file": ("", ": the file is empty (expected a header"),
-    "empty_series_name": ("unique_id,ds,y\na,2020-01-01,1\n,2020-01-02,2\n", "line 3, column unique_id: empty series name"),
+    "empty_series_name": (
+        "unique_id,ds,y\na,2020-01-01,1\n,2020-01-02,2\n",
+        "line 3, column unique_id: empty series name",
+    ),
 }
 
 
@@ -348,7 +362,9 @@ def test_binary_csv_is_not_utf8(tmp_path: Path) -> None:
 def test_several_series_without_a_name(tmp_path: Path) -> None:
     p = write(tmp_path, "m.csv", "unique_id,ds,y\na,2020-01-01,1\nb,2020-01-01,1\n")
     with pytest.raises(UnknownMetricError, match="holds several series; name one of: a, b"):
-        FileSource(p).fetch(None, pd.Timestamp("2020-01-01T00:00Z"), pd.Timestamp("2020-01-02T00:00Z"), pd.Timedelta(days=1))
+        FileSource(p).fetch(
+            None, pd.Timestamp("2020-01-01T00:00Z"), pd.Timestamp("2020-01-02T00:00Z"), pd.Timedelta(days=1)
+        )
 
 
 @pytest.mark.parametrize("name", ["damaged.csv.gz", "damaged.csv.xz", "damaged.csv.bz2"])
@@ -369,5 +385,7 @@ def test_one_series_file_refuses_a_selector_it_cannot_answer(tmp_path):
     start, end = pd.Timestamp("2026-01-01", tz="UTC"), pd.Timestamp("2026-01-02", tz="UTC")
     # a bare name is answered (with a warning that says so)
     assert len(src.fetch("anything", start, end, pd.Timedelta("1m")).frame) == 2
-    with pytest.raises(UnknownMetricError, match=r"holds one series \(cpu\), not 'http_request_duration_seconds_bucket\{le"):
+    with pytest.raises(
+        UnknownMetricError, match=r"holds one series \(cpu\), not 'http_request_duration_seconds_bucket\{le"
+    ):
         src.fetch('http_request_duration_seconds_bucket{le="0.5"}', start, end, pd.Timedelta("1m"))

@@ -109,7 +109,9 @@ def test_from_arrays() -> None:
 
 
 def test_series_id_escapes_and_sorts_labels() -> None:
-    assert F.series_id("up", {"job": "api", "__name__": "up", "a": 'say "hi"\\n'}) == 'up{a="say \\"hi\\"\\\\n",job="api"}'
+    assert (
+        F.series_id("up", {"job": "api", "__name__": "up", "a": 'say "hi"\\n'}) == 'up{a="say \\"hi\\"\\\\n",job="api"}'
+    )
     assert F.series_id("up", {}) == "up"
     assert F.series_id(None, {}) == "{}"
 
@@ -123,11 +125,13 @@ def test_labels_table_and_to_wide() -> None:
 
 
 def _cat_frame(uid_values, ds_values, y_values, categories=None):
-    return pd.DataFrame({
-        "unique_id": pd.Categorical(uid_values, categories=categories),
-        "ds": pd.to_datetime(ds_values, utc=True).as_unit("ns"),
-        "y": np.asarray(y_values, dtype="float64"),
-    })
+    return pd.DataFrame(
+        {
+            "unique_id": pd.Categorical(uid_values, categories=categories),
+            "ds": pd.to_datetime(ds_values, utc=True).as_unit("ns"),
+            "y": np.asarray(y_values, dtype="float64"),
+        }
+    )
 
 
 def test_concat_of_categorical_frames_sorts_by_string_order_not_code_order():
@@ -168,9 +172,13 @@ def test_concat_of_many_categorical_frames_equals_the_object_path():
     for k in range(12):
         cats = sorted(rng.choice(names, size=int(rng.integers(1, 40)), replace=False).tolist())
         uids = rng.choice(cats, size=50)
-        ds = pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(rng.permutation(10_000)[:50] + 10_000 * k, unit="min")
+        ds = pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(
+            rng.permutation(10_000)[:50] + 10_000 * k, unit="min"
+        )
         frames.append(_cat_frame(uids, ds, rng.standard_normal(50), categories=cats))
-    frames.append(_cat_frame(["s001", "s002"], ["2026-01-01", "2026-01-01"], [1, 2], categories=["s001", "s002", "zz-unused"]))
+    frames.append(
+        _cat_frame(["s001", "s002"], ["2026-01-01", "2026-01-01"], [1, 2], categories=["s001", "s002", "zz-unused"])
+    )
     out = F.concat(frames)
     as_objects = [f.assign(unique_id=f["unique_id"].astype(str).astype(object)) for f in frames]
     want = F.normalize(pd.concat(as_objects, ignore_index=True))

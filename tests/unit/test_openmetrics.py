@@ -106,7 +106,9 @@ def test_promtool_backfill_round_trip(tmp_path):
     frame, labels = _sample()
     tsdb = backfill(frame, labels, tmp_path / "tsdb", kinds=KINDS)
     (tsdb / "wal").mkdir(exist_ok=True)  # promtool's read-only open wants one
-    dump = subprocess.run([shutil.which("promtool") or "promtool", "tsdb", "dump", str(tsdb)], capture_output=True, text=True, check=True).stdout
+    dump = subprocess.run(
+        [shutil.which("promtool") or "promtool", "tsdb", "dump", str(tsdb)], capture_output=True, text=True, check=True
+    ).stdout
     seen: dict[tuple[str, int], float] = {}
     for line in dump.splitlines():
         series, value, ts = line.rsplit(" ", 2)
@@ -116,7 +118,7 @@ def test_promtool_backfill_round_trip(tmp_path):
     for uid, part in frame.groupby("unique_id"):
         lbl = {k: v for k, v in table.loc[uid].items() if isinstance(v, str)}
         key = "{" + ", ".join(f"{k}={json.dumps(v)}" for k, v in sorted(lbl.items())) + "}"
-        for ds, y in zip(part["ds"], part["y"]):
+        for ds, y in zip(part["ds"], part["y"], strict=False):
             got = seen[(key, int(ds.value // 1_000_000))]
             assert (math.isnan(got) and math.isnan(y)) or got == y
 

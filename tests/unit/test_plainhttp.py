@@ -18,7 +18,7 @@ from capacity.sources.prometheus._requests import RequestsTransport
 from capacity.sources.prometheus.source import PrometheusSource
 from capacity.sources.prometheus.transport import Timeout, TransportError, reason_of
 
-BODY = b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up"},"values":[[1788220800,"1"]]}]}}'
+BODY = b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up"},"values":[[1788220800,"1"]]}]}}'  # noqa: E501 (a literal query / response body)
 
 
 class Server:
@@ -135,7 +135,9 @@ def test_chunked_bodies_are_whole(server):
 def test_post_sends_a_form(server):
     got = PlainTransport().send("POST", _url(server), {"query": "up", "step": "60"}, {"X-Scope-OrgID": "t"}, 5)
     assert got.body == b"query=up&step=60" and got.url == _url(server)
-    assert server.seen[0]["Content-Type"] == "application/x-www-form-urlencoded" and server.seen[0]["X-Scope-OrgID"] == "t"
+    assert (
+        server.seen[0]["Content-Type"] == "application/x-www-form-urlencoded" and server.seen[0]["X-Scope-OrgID"] == "t"
+    )
 
 
 @pytest.mark.parametrize("server", ["short"], indirect=True)

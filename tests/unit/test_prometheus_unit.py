@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.core.errors import ConfigError
-from capacity.sources.prometheus._chunks import make_grid, merge, missing, pieces
 from capacity.core import frame as F
+from capacity.core.errors import ConfigError
 from capacity.sources.prometheus import _matrix
+from capacity.sources.prometheus._chunks import make_grid, merge, missing, pieces
 from capacity.sources.prometheus._matrix import Piece, _fast, merge_frames, parse, rename_series
 from capacity.sources.prometheus.source import PrometheusSource, _secs
 
@@ -19,7 +19,10 @@ T0 = pd.Timestamp("2026-09-01T00:00:00Z")
 MIN = 60 * 10**9
 
 
-@pytest.mark.parametrize("n_steps,step_s,max_points", [(0, 60, 5), (1, 60, 1), (10_000, 60, 11_000), (11_000, 60, 11_000), (12_345, 15, 997), (100, 3600, 7)])
+@pytest.mark.parametrize(
+    "n_steps,step_s,max_points",
+    [(0, 60, 5), (1, 60, 1), (10_000, 60, 11_000), (11_000, 60, 11_000), (12_345, 15, 997), (100, 3600, 7)],
+)
 def test_pieces_cover_every_grid_point_once_within_budget(n_steps, step_s, max_points):
     start = T0 + pd.Timedelta(seconds=17)
     end = start + pd.Timedelta(seconds=step_s * n_steps + step_s - 1)  # end between two points
@@ -50,7 +53,16 @@ BODY = {
     "data": {
         "resultType": "matrix",
         "result": [
-            {"metric": {"__name__": "m", "job": "a"}, "values": [[1788220800, "1.5"], [1788220860.123, "NaN"], [1788220920, "+Inf"], [1788220980, "-Inf"], [1788221040, "1e-300"]]},
+            {
+                "metric": {"__name__": "m", "job": "a"},
+                "values": [
+                    [1788220800, "1.5"],
+                    [1788220860.123, "NaN"],
+                    [1788220920, "+Inf"],
+                    [1788220980, "-Inf"],
+                    [1788221040, "1e-300"],
+                ],
+            },
             {"metric": {"job": 'b"},"values":[[1,"2"]]}'}, "values": [[1788220800, "7"], [1788220860, "0.1"]]},
         ],
     },
@@ -65,7 +77,9 @@ def reader(request, monkeypatch):
     if request.param == "arrow":
         monkeypatch.setattr(_matrix, "_valuesc", None)
     else:
-        assert _matrix._valuesc is not None, "the C reader capacity/sources/_valuesc.c was not built (pip install -e . needs a C compiler)"
+        assert _matrix._valuesc is not None, (
+            "the C reader capacity/sources/_valuesc.c was not built (pip install -e . needs a C compiler)"
+        )
     return request.param
 
 
@@ -89,7 +103,13 @@ def test_parse_values_specials_labels_and_range(compact, reader):
 def test_fast_path_reads_floats_exactly(reader):
     rng = np.random.default_rng(7)
     y = rng.standard_normal(5000) * 10.0 ** rng.integers(-300, 300, 5000)
-    body = {"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {}, "values": [[1788220800 + 60 * i, repr(float(v))] for i, v in enumerate(y)]}]}}
+    body = {
+        "status": "success",
+        "data": {
+            "resultType": "matrix",
+            "result": [{"metric": {}, "values": [[1788220800 + 60 * i, repr(float(v))] for i, v in enumerate(y)]}],
+        },
+    }
     p = Piece(0, 4999)
     parse(json.dumps(body, separators=(",", ":")).encode(), 0, 2**62, p)
     np.testing.assert_array_equal(p.series["{}"][1], y)
@@ -106,7 +126,10 @@ def test_fast_path_splits_many_series_at_the_right_rows(reader):
         ({"job": "d"}, [[t + 60 * i, str(i)] for i in range(50)] + [[t + 3000, "+Inf"]]),
         ({"job": "e"}, [[t + 3000, "-1e-5"]]),
     ]
-    body = {"status": "success", "data": {"resultType": "matrix", "result": [{"metric": m, "values": v} for m, v in series]}}
+    body = {
+        "status": "success",
+        "data": {"resultType": "matrix", "result": [{"metric": m, "values": v} for m, v in series]},
+    }
     raw = json.dumps(body, separators=(",", ":")).encode()
     p = Piece(0, 50)
     assert _fast(raw, 0, 2**62, p)
@@ -139,7 +162,13 @@ def test_seconds_are_sent_with_millisecond_precision():
 
 def test_unique_ids(tmp_path):
     src = PrometheusSource("http://127.0.0.1:9", cache=False)
-    empty = pd.DataFrame({"unique_id": pd.Series([], dtype=object), "ds": pd.Series([], dtype="datetime64[ns, UTC]"), "y": pd.Series([], dtype=float)})
+    empty = pd.DataFrame(
+        {
+            "unique_id": pd.Series([], dtype=object),
+            "ds": pd.Series([], dtype="datetime64[ns, UTC]"),
+            "y": pd.Series([], dtype=float),
+        }
+    )
     _, t = src._name(empty, {"{}": {}}, "sum(rate(x[5m]))", "request_rate")
     assert list(t["unique_id"]) == ["request_rate"]
     _, t = src._name(empty, {'{le="1"}': {"le": "1"}, '{le="2"}': {"le": "2"}}, "q", "lat")

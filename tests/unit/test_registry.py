@@ -13,7 +13,16 @@ import pytest
 
 from capacity.core.errors import ConfigError
 from capacity.sources import (
-    FetchesMany, ListsSeries, Pulled, Request, Source, fetch_all, kind, register, resolve, series_of,
+    FetchesMany,
+    ListsSeries,
+    Pulled,
+    Request,
+    Source,
+    fetch_all,
+    kind,
+    register,
+    resolve,
+    series_of,
 )
 from capacity.sources.files import FileSource
 from capacity.sources.registry import redact, unregister

@@ -10,15 +10,15 @@ import pandas as pd
 import pytest
 
 from capacity.core import frame as cframe
-from capacity.metrics.catalog import default_catalog
 from capacity.core.errors import ConfigError, QueryError, UnknownMetricError
-from capacity.sample import generator as _sample_gen
-from capacity.sample import store as _sample_store
+from capacity.metrics.catalog import default_catalog
 from capacity.metrics.histogram import histogram_quantile
-from capacity.sample.evaluator import RECIPES, extrapolated_rate, instant_values
+from capacity.sample import generator as _sample_gen
 from capacity.sample import source as sample
-from capacity.sources.base import Source
+from capacity.sample import store as _sample_store
+from capacity.sample.evaluator import RECIPES, extrapolated_rate, instant_values
 from capacity.sample.source import SPAN, TIMEZONE, SampleSource, metric_kinds, raw_history
+from capacity.sources.base import Source
 
 UTC = "UTC"
 MIN = pd.Timedelta(minutes=1)
@@ -104,7 +104,7 @@ def test_generation_is_deterministic(src):
     again, _ = _sample_store.ordered(_sample_gen.generate())
     first, _ = src._history._generated()
     assert len(first) == len(again)
-    for a, b in zip(first, again):
+    for a, b in zip(first, again, strict=False):
         assert a.name == b.name and a.labels == b.labels
         np.testing.assert_array_equal(a.values, b.values)
         np.testing.assert_array_equal(a.present, b.present)
@@ -332,7 +332,8 @@ def test_counter_resets_and_gaps_present(cache_dir):
     per_series = frame.groupby("unique_id", observed=True).size()
     full = 30 * 1440
     assert (per_series < full).all()  # Prometheus itself was down for a few minutes
-    assert per_series['up{job="artisan-api"}'] > per_series['http_requests_total{handler="/api",method="GET",status="2xx"}']
+    api_ok = 'http_requests_total{handler="/api",method="GET",status="2xx"}'
+    assert per_series['up{job="artisan-api"}'] > per_series[api_ok]
 
 
 # ---------------------------------------------------------------- selectors and errors
@@ -384,7 +385,15 @@ def test_parquet_cache_round_trip(cache_dir, src):
     fresh, fresh_labels = sample._raw_frame(src._history, ts("2026-09-07"), ts("2026-09-09"))  # in memory
     pd.testing.assert_frame_equal(cached, fresh)
     pd.testing.assert_frame_equal(labels, fresh_labels)
-    a = SampleSource().fetch("latency_p95_seconds", pd.Timestamp("2026-09-15 12:00", tz=UTC),
-                             pd.Timestamp("2026-09-15 20:00", tz=UTC), pd.Timedelta("5m")).frame
+    a = (
+        SampleSource()
+        .fetch(
+            "latency_p95_seconds",
+            pd.Timestamp("2026-09-15 12:00", tz=UTC),
+            pd.Timestamp("2026-09-15 20:00", tz=UTC),
+            pd.Timedelta("5m"),
+        )
+        .frame
+    )
     b = pull(src, "latency_p95_seconds", "2026-09-15 12:00", "2026-09-15 20:00", "5m").frame
     pd.testing.assert_frame_equal(a, b)

@@ -18,7 +18,7 @@ from capacity.sources.prometheus.source import PrometheusSource
 from capacity.sources.prometheus.transport import Timeout, TransportError
 from capacity.testing.faults import FaultTransport, Reply
 
-BODY = b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up"},"values":[[1788220800,"1"]]}]}}'
+BODY = b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up"},"values":[[1788220800,"1"]]}]}}'  # noqa: E501 (a literal query / response body)
 T0, T2 = pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T00:02Z")
 SECRET = "s3cr3t-Tok3n-xyz"
 
@@ -26,7 +26,7 @@ SECRET = "s3cr3t-Tok3n-xyz"
 class _Server:
     """Answers BODY (gzipped when asked), sets a cookie on the first answer and records what came."""
 
-    def __enter__(self) -> "_Server":
+    def __enter__(self) -> _Server:
         seen = self.seen = []
 
         class Handler(http.server.BaseHTTPRequestHandler):

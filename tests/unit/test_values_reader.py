@@ -28,7 +28,10 @@ TEXTS = [
 
 
 def _body(values: list[list], metric: dict | None = None) -> bytes:
-    body = {"status": "success", "data": {"resultType": "matrix", "result": [{"metric": metric or {"__name__": "m"}, "values": values}]}}
+    body = {
+        "status": "success",
+        "data": {"resultType": "matrix", "result": [{"metric": metric or {"__name__": "m"}, "values": values}]},
+    }
     return json.dumps(body, separators=(",", ":")).encode()
 
 
@@ -38,7 +41,9 @@ def _bits(a: np.ndarray) -> list[int]:
 
 @pytest.fixture(autouse=True)
 def _needs_c():
-    assert _matrix._valuesc is not None, "the C reader capacity/sources/_valuesc.c was not built (pip install -e . needs a C compiler)"
+    assert _matrix._valuesc is not None, (
+        "the C reader capacity/sources/_valuesc.c was not built (pip install -e . needs a C compiler)"
+    )
 
 
 def test_values_equal_python_float_bit_for_bit():
@@ -49,27 +54,40 @@ def test_values_equal_python_float_bit_for_bit():
     want = np.array([float(t) for t in TEXTS])
     assert np.array_equal(np.isnan(got), np.isnan(want))
     ok = ~np.isnan(want)
-    assert _bits(got[ok]) == _bits(want[ok]), [t for t, a, b in zip(TEXTS, got, want) if not (a == b or math.isnan(b))]
+    assert _bits(got[ok]) == _bits(want[ok]), [
+        t for t, a, b in zip(TEXTS, got, want, strict=False) if not (a == b or math.isnan(b))
+    ]
 
 
 def test_random_values_in_go_formats_match_float():
     # Prometheus writes shortest round-trip digits, 'f' style for 1e-6 <= |x| < 1e21 and 'e' style otherwise
     rng = np.random.default_rng(11)
-    x = np.concatenate([
-        rng.standard_normal(4000) * 10.0 ** rng.integers(-12, 25, 4000),
-        np.array([round(v, int(d)) for v, d in zip(rng.uniform(0, 1e6, 2000), rng.integers(0, 6, 2000))]),
-        rng.integers(0, 2**62, 2000).astype(np.float64),
-    ])
+    x = np.concatenate(
+        [
+            rng.standard_normal(4000) * 10.0 ** rng.integers(-12, 25, 4000),
+            np.array(
+                [round(v, int(d)) for v, d in zip(rng.uniform(0, 1e6, 2000), rng.integers(0, 6, 2000), strict=False)]
+            ),
+            rng.integers(0, 2**62, 2000).astype(np.float64),
+        ]
+    )
     texts = [np.format_float_positional(v, trim="-") if 1e-6 <= abs(v) < 1e21 else repr(float(v)) for v in x]
     p = Piece(0, len(x) - 1)
     assert _fast(_body([[T + 60 * i, t] for i, t in enumerate(texts)]), 0, 2**62, p)
     assert _bits(p.series["m"][1]) == _bits([float(t) for t in texts])
 
 
-@pytest.mark.parametrize("stamp,ns", [
-    ("1788220800", 1788220800 * 10**9), ("1788220800.5", 1788220800_500_000_000), ("1788220800.123", 1788220800_123_000_000),
-    ("1788220800.05", 1788220800_050_000_000), ("-1.5", -1_500_000_000), ("0", 0),
-])
+@pytest.mark.parametrize(
+    "stamp,ns",
+    [
+        ("1788220800", 1788220800 * 10**9),
+        ("1788220800.5", 1788220800_500_000_000),
+        ("1788220800.123", 1788220800_123_000_000),
+        ("1788220800.05", 1788220800_050_000_000),
+        ("-1.5", -1_500_000_000),
+        ("0", 0),
+    ],
+)
 def test_times_are_exact_nanoseconds(stamp, ns):
     raw = _body([]).replace(b'"values":[]', b'"values":[[' + stamp.encode() + b',"1"]]')
     p = Piece(0, 0)
@@ -77,14 +95,17 @@ def test_times_are_exact_nanoseconds(stamp, ns):
     assert p.series["m"][0].tolist() == [ns]
 
 
-@pytest.mark.parametrize("values_text", [
-    b'[[1788220800.1234,"1"]]',  # finer than a millisecond
-    b'[[1788220800, "1"]]',  # whitespace
-    b'[[1788220800,"1x"]]',  # not a number
-    b'[[1788220800,1]]',  # an unquoted value
-    b'[[1.7882208e9,"1"]]',  # an exponent in the time
-    b'[[12345678901234567890123,"1"]]',  # a time past what int64 nanoseconds hold
-])
+@pytest.mark.parametrize(
+    "values_text",
+    [
+        b'[[1788220800.1234,"1"]]',  # finer than a millisecond
+        b'[[1788220800, "1"]]',  # whitespace
+        b'[[1788220800,"1x"]]',  # not a number
+        b"[[1788220800,1]]",  # an unquoted value
+        b'[[1.7882208e9,"1"]]',  # an exponent in the time
+        b'[[12345678901234567890123,"1"]]',  # a time past what int64 nanoseconds hold
+    ],
+)
 def test_other_shapes_go_through_json(values_text):
     raw = _body([]).replace(b'"values":[]', b'"values":' + values_text)
     with pytest.raises(ValueError):
@@ -107,7 +128,7 @@ def test_more_points_than_steps_and_empty_series():
     assert _fast(_body(values), 0, 2**62, p)
     assert p.series["m"][1].tolist() == list(range(10))
     empty = Piece(0, 4)  # (Prometheus never sends an empty series; the json path reads it)
-    body = b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"a":"1"},"values":[]},{"metric":{"a":"2"},"values":[[1,"2"]]}]}}'
+    body = b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"a":"1"},"values":[]},{"metric":{"a":"2"},"values":[[1,"2"]]}]}}'  # noqa: E501 (a literal query / response body)
     parse(body, 0, 2**62, empty)
     assert {k: v[1].tolist() for k, v in empty.series.items()} == {'{a="2"}': [2.0]}
 
@@ -137,8 +158,15 @@ def test_frames_from_unordered_answers_are_still_canonical():
     from capacity.core import frame as F
     from capacity.sources.prometheus._matrix import frame_from_pieces
 
-    spaced = json.dumps({"status": "success", "data": {"resultType": "matrix", "result": [
-        {"metric": {"__name__": "m"}, "values": [[T + 60, "1"], [T, "2"]]}]}}).encode()  # json path, out of order
+    spaced = json.dumps(
+        {
+            "status": "success",
+            "data": {
+                "resultType": "matrix",
+                "result": [{"metric": {"__name__": "m"}, "values": [[T + 60, "1"], [T, "2"]]}],
+            },
+        }
+    ).encode()  # json path, out of order
     p1, p2 = Piece(0, 1), Piece(2, 3)
     parse(spaced, 0, 2**62, p1)
     assert _fast(_body([[T + 120, "3"], [T + 180, "4"]]), 0, 2**62, p2)

@@ -19,7 +19,9 @@ def test_closed_form_ets_matches_statsmodels_get_prediction(trend: str | None, d
     y = pd.Series(100 + 0.3 * np.arange(300) + np.cumsum(rng.normal(0, 1, 300)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = ETSModel(y, error="add", trend=trend, damped_trend=damped, initialization_method="heuristic").fit(disp=False)
+        res = ETSModel(y, error="add", trend=trend, damped_trend=damped, initialization_method="heuristic").fit(
+            disp=False
+        )
     ours = _additive_forecast(res, 30, (80, 95), damped=damped, trend=trend is not None)
     for level in (80, 95):
         frame = res.get_prediction(300, 329).summary_frame(alpha=1 - level / 100)
@@ -28,8 +30,21 @@ def test_closed_form_ets_matches_statsmodels_get_prediction(trend: str | None, d
         assert ours.hi[level] == pytest.approx(frame["pi_upper"].to_numpy(), rel=1e-9)
 
 
-@pytest.mark.parametrize("alias", ["ets", "ets_damped", "ets_log", "ets_damped_log", "ets_mul", "ets_mul_seasonal",
-                                   "ets_seasonal", "sarima", "stl_ets", "stl_ets_log"])
+@pytest.mark.parametrize(
+    "alias",
+    [
+        "ets",
+        "ets_damped",
+        "ets_log",
+        "ets_damped_log",
+        "ets_mul",
+        "ets_mul_seasonal",
+        "ets_seasonal",
+        "sarima",
+        "stl_ets",
+        "stl_ets_log",
+    ],
+)
 def test_models_forecast_a_seasonal_trend(alias: str) -> None:
     rng = np.random.default_rng(5)
     t = np.arange(200)

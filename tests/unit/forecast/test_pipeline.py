@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 
 from capacity.core.errors import ConfigError, SeriesTooShortError
-from capacity.forecasting import auto_forecast, cross_validation, evaluate, forecast
-from capacity.forecasting import registry
+from capacity.forecasting import auto_forecast, cross_validation, evaluate, forecast, registry
 from capacity.forecasting.base import Prediction, normal_prediction
 
 from .conftest import make_frame
@@ -29,11 +28,13 @@ class _Faulty:
     def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
         return True
 
-    def predict(self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None) -> Prediction:
+    def predict(
+        self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
+    ) -> Prediction:
         if self.kind == "noconv_on_full" and params is None and len(y) >= 200:
             from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-            warnings.warn("Maximum Likelihood optimization failed to converge", ConvergenceWarning)
+            warnings.warn("Maximum Likelihood optimization failed to converge", ConvergenceWarning, stacklevel=2)
         if self.kind == "raise":
             raise np.linalg.LinAlgError("Schur decomposition solver error")
         if self.kind == "explode":
@@ -109,8 +110,20 @@ def test_nan_on_the_full_history_falls_back_to_best_baseline_and_says_so() -> No
 def test_cross_validation_layout_and_actuals() -> None:
     y = _line(100)
     cv = cross_validation(make_frame({"s": y}), h=5, n_windows=3, step_size=10, models=["naive", "drift"])
-    assert list(cv.columns) == ["unique_id", "cutoff", "ds", "y", "model", "mean", "lo-80", "hi-80",
-                                "lo-95", "hi-95", "mase_scale", "note"]
+    assert list(cv.columns) == [
+        "unique_id",
+        "cutoff",
+        "ds",
+        "y",
+        "model",
+        "mean",
+        "lo-80",
+        "hi-80",
+        "lo-95",
+        "hi-95",
+        "mase_scale",
+        "note",
+    ]
     start = pd.Timestamp("2025-01-01", tz="UTC")
     # last cutoff is n - h - 1 = index 94; windows 10 apart: 74, 84, 94
     assert sorted(cv.cutoff.unique()) == [start + pd.Timedelta(days=d) for d in (74, 84, 94)]

@@ -40,6 +40,9 @@ def test_render_refuses_before_writing_anything(tmp_path):
 def test_failing_cell_is_named_by_its_first_telling_line():
     from capacity.report.render import _first_line
 
-    assert _first_line("import re\nfrom x import y\n\n# pull\nframe = capacity.pull('x')\n") == "frame = capacity.pull('x')"
+    assert (
+        _first_line("import re\nfrom x import y\n\n# pull\nframe = capacity.pull('x')\n")
+        == "frame = capacity.pull('x')"
+    )
     assert _first_line("import re\n") == "import re"
     assert _first_line("\n\n") == ""

@@ -9,8 +9,7 @@ import pytest
 
 from capacity.core import frame as cf
 from capacity.core.errors import DataError
-from capacity.report import table_html, write_png
-from capacity.report import figures
+from capacity.report import figures, table_html, write_png
 
 EVIL = '<b>x</b><script>alert(1)</script>|*_[y](http://e)'
 

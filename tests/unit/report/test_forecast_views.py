@@ -46,7 +46,9 @@ def test_recommendations_are_dated_and_ordered_by_urgency():
     rec = recommendations(_ttt(), growth)
     assert list(rec["priority"]) == [1, 2, 2, 3]
     assert rec.loc[0, "action"] == "Add memory or nodes to the cluster now"
-    assert rec.loc[1, "action"] == "Grow the disk volumes (or free space) before 2026-10-05"  # earliest, not most likely
+    assert (
+        rec.loc[1, "action"] == "Grow the disk volumes (or free space) before 2026-10-05"
+    )  # earliest, not most likely
     assert "most likely on 2026-10-25" in rec.loc[1, "reason"]
     assert rec.loc[2, "action"].startswith("Revise the plan") and "+65%" in rec.loc[2, "reason"]
     assert rec.loc[3, "action"] == "Watch: grow the database volume before 2026-12-01 if the trend holds"
@@ -54,9 +56,17 @@ def test_recommendations_are_dated_and_ordered_by_urgency():
 
 
 def test_methodology_skill_against_seasonal_naive():
-    choice = pd.DataFrame({"unique_id": ["a", "b"], "model": ["ets", "seasonal_naive"], "mase": [0.5, 2.0],
-                           "seasonal_naive_mase": [1.0, 2.0], "coverage-80": [0.8, 0.5], "coverage-95": [0.95, 0.7],
-                           "windows": [3, 3]})
+    choice = pd.DataFrame(
+        {
+            "unique_id": ["a", "b"],
+            "model": ["ets", "seasonal_naive"],
+            "mase": [0.5, 2.0],
+            "seasonal_naive_mase": [1.0, 2.0],
+            "coverage-80": [0.8, 0.5],
+            "coverage-95": [0.95, 0.7],
+            "windows": [3, 3],
+        }
+    )
     m = methodology(choice)
     assert list(m["skill"]) == pytest.approx([0.5, 0.0])
     assert list(m["coverage_95"]) == [0.95, 0.7]
@@ -64,15 +74,36 @@ def test_methodology_skill_against_seasonal_naive():
 
 
 def test_methodology_shows_how_much_the_intervals_were_widened():
-    choice = pd.DataFrame({"unique_id": ["disk"], "model": ["ets_log"], "mase": [0.9],
-                           "seasonal_naive_mase": [7.5], "coverage-80": [0.29], "coverage-95": [0.58],
-                           "calibration-80": [2.25], "windows": [3]})
+    choice = pd.DataFrame(
+        {
+            "unique_id": ["disk"],
+            "model": ["ets_log"],
+            "mase": [0.9],
+            "seasonal_naive_mase": [7.5],
+            "coverage-80": [0.29],
+            "coverage-95": [0.58],
+            "calibration-80": [2.25],
+            "windows": [3],
+        }
+    )
     assert methodology(choice)["calibration_80"].tolist() == [2.25]
 
 
 def test_recommendation_numbers_read_like_the_tables():
-    growth = pd.DataFrame([{"rule": "users", "text": "users", "verdict": "plan too tight", "growth": 0.6447,
-                            "growth_lo_95": 0.64, "growth_hi_95": 0.6494, "plan": 0.5, "p_exceed": 0.999}])
+    growth = pd.DataFrame(
+        [
+            {
+                "rule": "users",
+                "text": "users",
+                "verdict": "plan too tight",
+                "growth": 0.6447,
+                "growth_lo_95": 0.64,
+                "growth_hi_95": 0.6494,
+                "plan": 0.5,
+                "p_exceed": 0.999,
+            }
+        ]
+    )
     rec = recommendations(_ttt(), growth, units={"memory_utilization": "ratio"})
     memory = rec.loc[rec["action"].str.startswith("Add memory"), "reason"].iloc[0]
     assert "(93.0% against 90.0%)" in memory

@@ -1,6 +1,5 @@
 import numpy as np
 import pandas as pd
-import pytest
 
 from capacity.slo.alerts import episodes, summarize
 from capacity.slo.engine import replay_alerts
@@ -35,7 +34,9 @@ def test_a_gap_breaks_the_for_clock():
     # condition true everywhere, but one missing sample at minute 5 (NaN): for=5m restarts
     v = np.full(30, 0.95)
     v[5] = np.nan
-    spec = Spec((), (AlertRule("Mem", Query("mem"), ">", 0.9, pd.Timedelta(minutes=5), "high", "immediate", pd.Timedelta(0)),))
+    spec = Spec(
+        (), (AlertRule("Mem", Query("mem"), ">", 0.9, pd.Timedelta(minutes=5), "high", "immediate", pd.Timedelta(0)),)
+    )
     data = {"mem": series("mem", v, drop=[5])}
     out = replay_alerts(spec, data, T0, T0 + pd.Timedelta(minutes=29))
     # run 1: minutes 0..4 (never reaches 5 min); run 2: 6..29 -> firing from 11
@@ -44,7 +45,9 @@ def test_a_gap_breaks_the_for_clock():
 
 def test_replay_scores_only_from_start_with_warmup_history():
     v = np.r_[np.full(15, 0.95), np.full(15, 0.5)]
-    spec = Spec((), (AlertRule("Mem", Query("mem"), ">", 0.9, pd.Timedelta(minutes=10), "high", "immediate", pd.Timedelta(0)),))
+    spec = Spec(
+        (), (AlertRule("Mem", Query("mem"), ">", 0.9, pd.Timedelta(minutes=10), "high", "immediate", pd.Timedelta(0)),)
+    )
     out = replay_alerts(spec, {"mem": series("mem", v)}, T0 + pd.Timedelta(minutes=12), T0 + pd.Timedelta(minutes=29))
     # firing since minute 10 (held from 0): the episode is reported, clipped, not re-delayed by a cold start
     assert len(out) == 1 and out.clipped.iloc[0] and out.start.iloc[0] == TIMES[10] and out.end.iloc[0] == TIMES[15]
@@ -52,17 +55,22 @@ def test_replay_scores_only_from_start_with_warmup_history():
 
 def test_below_threshold_alert_peak_is_minimum():
     v = np.r_[np.full(10, 0.5), [0.08, 0.05, 0.07], np.full(17, 0.5)]
-    spec = Spec((), (AlertRule("Disk", Query("disk"), "<", 0.1, pd.Timedelta(0), "high", "immediate", pd.Timedelta(0)),))
+    spec = Spec(
+        (), (AlertRule("Disk", Query("disk"), "<", 0.1, pd.Timedelta(0), "high", "immediate", pd.Timedelta(0)),)
+    )
     out = replay_alerts(spec, {"disk": series("disk", v)}, T0, T0 + pd.Timedelta(minutes=29))
     assert len(out) == 1 and out.peak.iloc[0] == 0.05 and out.duration_seconds.iloc[0] == 180
 
 
 def test_summary_by_month_and_priority():
-    e = pd.DataFrame({
-        "alert": ["A", "A", "B"], "priority": ["high", "high", "low"],
-        "start": pd.to_datetime(["2026-09-30T23:00Z", "2026-10-01T05:00Z", "2026-10-02T00:00Z"], utc=True),
-        "duration_seconds": [60.0, 120.0, 600.0],
-    })
+    e = pd.DataFrame(
+        {
+            "alert": ["A", "A", "B"],
+            "priority": ["high", "high", "low"],
+            "start": pd.to_datetime(["2026-09-30T23:00Z", "2026-10-01T05:00Z", "2026-10-02T00:00Z"], utc=True),
+            "duration_seconds": [60.0, 120.0, 600.0],
+        }
+    )
     s = summarize(e, "America/New_York", "month")
     # 2026-09-30T23:00Z and 2026-10-01T05:00Z... 23:00Z = 19:00 EDT on Sep 30 -> September
     assert s.to_dict("records") == [

@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from capacity.core.windows import Window
 from capacity.slo.budget import compliance_table
 from capacity.slo.engine import burn_rate_series, compliance
 from capacity.slo.sli import Events, Grid
 from capacity.slo.spec import SLI, SLO, Query, Spec
-from capacity.core.windows import Window, rolling
 
-from ._frames import T0, frames, series
+from ._frames import T0, series
 
 STEP = pd.Timedelta(minutes=1)
 
@@ -22,7 +22,11 @@ def _spec(objective=0.99):
 
 def _data(n, total_per_min, bad_per_min, drop=()):
     t = np.cumsum(np.r_[0, np.full(n - 1, float(total_per_min))])
-    b = np.cumsum(np.r_[0, np.full(n - 1, float(bad_per_min))]) if np.isscalar(bad_per_min) else np.cumsum(np.r_[0, bad_per_min])
+    b = (
+        np.cumsum(np.r_[0, np.full(n - 1, float(bad_per_min))])
+        if np.isscalar(bad_per_min)
+        else np.cumsum(np.r_[0, bad_per_min])
+    )
     return {"req_total": series("req_total", t, drop=drop), "bad_total": series("bad_total", b, drop=drop)}
 
 
@@ -73,9 +77,11 @@ def test_burn_rate_series_and_cold_start():
     data = _data(241, 100, bad)
     spec = _spec()
     out = burn_rate_series(spec, data, T0, T0 + pd.Timedelta(hours=4))
+
     def at(window, minutes):
         r = out[(out.window == window) & (out.ds == T0 + pd.Timedelta(minutes=minutes))]
         return float(r.burn_rate.iloc[0])
+
     assert at("5m", 150) == pytest.approx(10.0)
     assert at("1h", 180) == pytest.approx(10.0)
     assert at("1h", 150) == pytest.approx(5.0)  # 30 of the last 60 minutes at 10%
@@ -108,7 +114,9 @@ def test_ratio_timeslices_and_timeslices_from_events():
     rt = dataclasses.replace(base, budgeting="RatioTimeslices", timeslice_window=pd.Timedelta(minutes=5))
     row = compliance(Spec((rt,)), data, [w]).iloc[0]
     assert row.total == 2 and row.compliance == pytest.approx((0.9 + 1.0) / 2)
-    ts = dataclasses.replace(base, budgeting="Timeslices", timeslice_window=pd.Timedelta(minutes=5), timeslice_target=0.95)
+    ts = dataclasses.replace(
+        base, budgeting="Timeslices", timeslice_window=pd.Timedelta(minutes=5), timeslice_target=0.95
+    )
     row = compliance(Spec((ts,)), data, [w]).iloc[0]
     assert row.total == 2 and row.good == 1 and row.unit == "minutes"
 

@@ -102,7 +102,10 @@ spec:
 """)
     with pytest.raises(SpecError) as info:
         load_spec(p)
-    assert (info.value.slo, info.value.field) == ("availability", "spec.indicator.spec.ratioMetric.bad.metricSource.spec.query")
+    assert (info.value.slo, info.value.field) == (
+        "availability",
+        "spec.indicator.spec.ratioMetric.bad.metricSource.spec.query",
+    )
 
 
 def test_promql_syntax_error_is_a_config_error():
@@ -127,23 +130,29 @@ alerts:
     return p
 
 
-@pytest.mark.parametrize("expr", [
-    'rate(http_requests_total{code=~"5.."[5m])',
-    'sum(rate(http_requests_total{code=~"("}[5m]))',
-    'sum(rate(http_requests_total[5m])) / sum(rate({}[5m]))',
-])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        'rate(http_requests_total{code=~"5.."[5m])',
+        'sum(rate(http_requests_total{code=~"("}[5m]))',
+        "sum(rate(http_requests_total[5m])) / sum(rate({}[5m]))",
+    ],
+)
 def test_selectors_inside_an_expression_are_checked(tmp_path, expr):
     with pytest.raises(SpecError) as info:
         load_spec(_alert_spec(tmp_path, expr))
     assert (info.value.alert, info.value.field) == ("HighErrors", "metric")
 
 
-@pytest.mark.parametrize("expr", [
-    'sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))',
-    'label_replace(up{job="api"}, "dst", "$1", "src", "(.*){2}")',
-    'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{handler="/"}[5m])))',
-    'max_over_time(up{job=`a{b`}[10m:1m])',
-])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        'sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))',
+        'label_replace(up{job="api"}, "dst", "$1", "src", "(.*){2}")',
+        'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{handler="/"}[5m])))',
+        "max_over_time(up{job=`a{b`}[10m:1m])",
+    ],
+)
 def test_well_formed_expressions_load(tmp_path, expr):
     (alert,) = load_spec(_alert_spec(tmp_path, expr)).alerts
     assert alert.metric.text == expr and not alert.metric.counter

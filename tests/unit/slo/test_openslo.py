@@ -45,7 +45,12 @@ def test_ratio_metric_occurrences_rolling(tmp_path):
 
 
 def test_timeslices_and_ratio_timeslices(tmp_path):
-    s = load_spec(_write(tmp_path, SLI_DOC + SLO_DOC % {"method": "Timeslices", "extra": ", timeSliceTarget: 0.95, timeSliceWindow: 5m"}))
+    s = load_spec(
+        _write(
+            tmp_path,
+            SLI_DOC + SLO_DOC % {"method": "Timeslices", "extra": ", timeSliceTarget: 0.95, timeSliceWindow: 5m"},
+        )
+    )
     assert s.slos[0].budgeting == "Timeslices" and s.slos[0].timeslice_target == 0.95
     assert s.slos[0].timeslice_window == pd.Timedelta(minutes=5)
     s = load_spec(_write(tmp_path, SLI_DOC + SLO_DOC % {"method": "RatioTimeslices", "extra": ", timeSliceWindow: 1m"}))
@@ -65,21 +70,28 @@ spec:
   timeWindow: [{duration: 1M, isRolling: false, calendar: {startTime: "2026-01-01 00:00:00", timeZone: America/New_York}}]
   budgetingMethod: Timeslices
   objectives: [{op: lt, value: 0.5, targetPercent: 99, timeSliceWindow: 1m}]
-"""
+"""  # noqa: E501 (embedded notebook code / YAML document)
     (slo,) = load_spec(_write(tmp_path, text)).slos
     assert slo.sli.kind == "gauge_range" and slo.sli.upper == 0.5 and slo.sli.strict
     assert slo.objective == pytest.approx(0.99) and slo.calendar == "month"
     assert dict(slo.labels)["tz"] == "America/New_York"
 
 
-@pytest.mark.parametrize("old, new, field", [
-    ("type: Prometheus, spec: {query: http_requests_total}", "type: Datadog, spec: {query: x}", "metricSource.type"),
-    ("budgetingMethod: Occurrences", "budgetingMethod: Sometimes", "budgetingMethod"),
-    ("duration: 28d, isRolling: true", "duration: 1Y, isRolling: false, calendar: {timeZone: UTC}", "duration"),
-    ("service: api", "alertPolicies: [x]", "alertPolicies"),
-    ("ratioMetric:", "rawMetric:", "rawMetric"),
-    ("indicatorRef: errors", "indicatorRef: nope", "indicatorRef"),
-])
+@pytest.mark.parametrize(
+    "old, new, field",
+    [
+        (
+            "type: Prometheus, spec: {query: http_requests_total}",
+            "type: Datadog, spec: {query: x}",
+            "metricSource.type",
+        ),
+        ("budgetingMethod: Occurrences", "budgetingMethod: Sometimes", "budgetingMethod"),
+        ("duration: 28d, isRolling: true", "duration: 1Y, isRolling: false, calendar: {timeZone: UTC}", "duration"),
+        ("service: api", "alertPolicies: [x]", "alertPolicies"),
+        ("ratioMetric:", "rawMetric:", "rawMetric"),
+        ("indicatorRef: errors", "indicatorRef: nope", "indicatorRef"),
+    ],
+)
 def test_unsupported_parts_are_refused_by_name(tmp_path, old, new, field):
     text = (SLI_DOC + SLO_DOC % {"method": "Occurrences", "extra": ""}).replace(old, new)
     with pytest.raises(SpecError) as ei:
