@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 APT_PACKAGES := prometheus victoria-metrics chromium
 
-.PHONY: venv system-deps report test test-unit bench clean
+.PHONY: venv system-deps report lint test test-unit bench clean
 
 $(STAMP): pyproject.toml setup.py capacity/sources/prometheus/_valuesc.c
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,13 @@ system-deps:
 report: venv
 	$(VENV)/bin/capacity report quarterly_review
 
+# Lint and type checks (config in pyproject.toml): part of `make test`, so a type or lint error fails it.
+lint: venv
+	$(VENV)/bin/ruff check capacity tests benchmarks
+	$(VENV)/bin/mypy capacity
+
 # pytest's exit code 5 (no test collected) must not pass silently.
-test: venv system-deps
+test: venv system-deps lint
 	@$(PY) -m pytest tests; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 

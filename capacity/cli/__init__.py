@@ -35,7 +35,7 @@ EXIT_ERROR = 2
 class _Parser(argparse.ArgumentParser):
     """An argparse parser whose usage errors are one line too (subcommand parsers inherit the class)."""
 
-    def error(self, message: str) -> "NoReturn":
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 

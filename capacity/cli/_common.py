@@ -31,10 +31,10 @@ from typing import IO, Any
 import pandas as pd
 
 from ..core.errors import ConfigError
-from ..present.text import FORMATS, Specs, render
-from ..sources import Source, resolve
 from ..core.files import atomic_path
 from ..core.timeutil import parse_duration
+from ..present.text import FORMATS, Specs, render
+from ..sources import Source, resolve
 
 _BY_SUFFIX = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".json": "json", ".txt": "table"}
 
@@ -91,14 +91,14 @@ def add_range_args(parser: argparse.ArgumentParser, *, step: bool = True,
     g = parser.add_argument_group("time range")
     g.add_argument("--start", metavar="T", help="RFC 3339 (2026-09-01T00:00:00Z), a date (2026-09-01, midnight UTC) "
                    f"or now-30d; default: {start_default}")
-    g.add_argument("--end", metavar="T", help="same forms as --start; default: the end of a sample/file source, else now")
+    g.add_argument(
+        "--end", metavar="T", help="same forms as --start; default: the end of a sample/file source, else now"
+    )
     if step:
         g.add_argument("--step", metavar="S", help="resolution: 30s, 1m, 5m, 1h, 1d; default: the catalog entry's step")
 
 
-def range_from_args(
-    args: argparse.Namespace, source: Source
-) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timedelta | None]:
+def range_from_args(args: argparse.Namespace, source: Source) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timedelta | None]:
     """``(start, end, step)`` in UTC (:func:`capacity.app.history.time_range`); ``step`` is None
     when ``--step`` was not given."""
     from ..app.history import time_range
@@ -114,7 +114,7 @@ def duration(text: str | None, option: str) -> pd.Timedelta | None:
     return parse_duration(text, field=option) if text is not None else None
 
 
-def print_warnings(command: str, notes: "Iterable[str]") -> None:
+def print_warnings(command: str, notes: Iterable[str]) -> None:
     """Each note of a use case's result as a ``capacity COMMAND: warning: ...`` line."""
     for note in notes:
         warn(command, note)
@@ -124,10 +124,18 @@ def print_warnings(command: str, notes: "Iterable[str]") -> None:
 def add_format_args(parser: argparse.ArgumentParser) -> None:
     """``--format table|json|csv`` and ``--out FILE``."""
     g = parser.add_argument_group("output")
-    g.add_argument("--format", choices=FORMATS, default=None,
-                   help="table (the default, also when piped), json or csv; with --out, the extension decides when omitted")
-    g.add_argument("--out", metavar="FILE", help="write to FILE (.parquet, .csv, .json, .txt) instead of stdout, "
-                   "atomically: an existing FILE is replaced only when the new one is complete")
+    g.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="table (the default, also when piped), json or csv; with --out, the extension decides when omitted",
+    )
+    g.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write to FILE (.parquet, .csv, .json, .txt) instead of stdout, "
+        "atomically: an existing FILE is replaced only when the new one is complete",
+    )
 
 
 def output_format(args: argparse.Namespace, *, option: str = "--out") -> str:
@@ -141,8 +149,9 @@ def output_format(args: argparse.Namespace, *, option: str = "--out") -> str:
     if out is not None:
         directory = Path(out).parent
         if str(directory) and not directory.is_dir():
-            raise ConfigError(f"{option} {out}: directory {directory} does not exist", field=option.lstrip("-"),
-                              file=str(out))
+            raise ConfigError(
+                f"{option} {out}: directory {directory} does not exist", field=option.lstrip("-"), file=str(out)
+            )
         name = Path(out).name.lower()
         by_ext = "csv" if name.endswith(".csv.gz") else _BY_SUFFIX.get(Path(out).suffix.lower())
         if fmt is None:
@@ -150,17 +159,25 @@ def output_format(args: argparse.Namespace, *, option: str = "--out") -> str:
                 raise ConfigError(
                     f"{option} {out}: cannot tell the format from the extension (use .parquet, .csv, .json, .txt"
                     + (" or --format)" if option == "--out" else ")"),
-                    field=option.lstrip("-"), file=str(out),
+                    field=option.lstrip("-"),
+                    file=str(out),
                 )
             return by_ext
         if by_ext == "parquet":
-            raise ConfigError(f"{option} {out}: a .parquet file cannot hold --format {fmt}", field="format",
-                              file=str(out))
+            raise ConfigError(
+                f"{option} {out}: a .parquet file cannot hold --format {fmt}", field="format", file=str(out)
+            )
     return fmt or "table"
 
 
-def emit(frame: pd.DataFrame, args: argparse.Namespace, *, stream: IO[str] | None = None,
-         specs: Specs | None = None, units: Mapping[str, str] | None = None) -> None:
+def emit(
+    frame: pd.DataFrame,
+    args: argparse.Namespace,
+    *,
+    stream: IO[str] | None = None,
+    specs: Specs | None = None,
+    units: Mapping[str, str] | None = None,
+) -> None:
     """Present ``frame`` as ``--format`` says, to ``--out`` (atomically) or ``stream`` (stdout).
 
     ``specs`` (column name -> :class:`capacity.present.Col`) and ``units`` change how the table
@@ -177,8 +194,14 @@ def emit(frame: pd.DataFrame, args: argparse.Namespace, *, stream: IO[str] | Non
     stream.write(render(frame, fmt, specs=specs, units=units))
 
 
-def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], fmt: str, *, specs: Specs | None = None,
-                units: Mapping[str, str] | None = None) -> None:
+def write_frame(
+    frame: pd.DataFrame,
+    path: str | os.PathLike[str],
+    fmt: str,
+    *,
+    specs: Specs | None = None,
+    units: Mapping[str, str] | None = None,
+) -> None:
     """Write ``frame`` to ``path`` as ``fmt`` (parquet, csv, json, table), atomically."""
     if fmt == "parquet":
         with atomic_path(path) as tmp:
@@ -210,8 +233,15 @@ class ProgressBar:
             from tqdm import tqdm
 
             # delay: a pull finishing within `delay` seconds draws nothing
-            self._bar = tqdm(total=0, desc=desc, unit=unit, unit_scale=True, file=file if file is not None else sys.stderr,
-                             delay=delay, leave=False)
+            self._bar = tqdm(
+                total=0,
+                desc=desc,
+                unit=unit,
+                unit_scale=True,
+                file=file if file is not None else sys.stderr,
+                delay=delay,
+                leave=False,
+            )
 
     def __call__(self, done: int, total: int) -> None:
         bar = self._bar
@@ -229,7 +259,7 @@ class ProgressBar:
             self._bar.close()
             self._bar = None
 
-    def __enter__(self) -> "ProgressBar":
+    def __enter__(self) -> ProgressBar:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -251,4 +281,3 @@ def _stderr_is_tty() -> bool:
 def warn(command: str, message: str, *, stream: IO[str] | None = None) -> None:
     """One warning line on stderr: ``capacity COMMAND: warning: ...``."""
     print(f"capacity {command}: warning: {message}", file=stream if stream is not None else sys.stderr)
-

@@ -32,24 +32,30 @@ window starts. The table shows durations as 1d 2h 16m and each peak in its
 metric's unit (ratios as %, seconds as a duration; a burn-rate alert's as a
 burn rate, 8.333×); json/csv keep seconds
 and raw values.
-"""
+"""  # noqa: E501 (help examples, one per line)
 
 #: summary rows: priorities in the runbook's order, not alphabetical
 _PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 SUMMARY_DISPLAY = {"firing_seconds": present.Col("firing", "seconds")}
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = spec_command(
-        sub, "alerts",
+        sub,
+        "alerts",
         help="replay the runbook's Critical Alerts on history (episodes, counts per month/quarter)",
         description="Replay the spec's alerts with Prometheus for: semantics over a window.",
         epilog=EXAMPLES,
     )
     p.add_argument("--alert", action="append", metavar="NAME", help="only this alert (repeatable)")
-    p.add_argument("--burn", action="store_true",
-                   help="also replay the multiwindow burn-rate alerts of every SLO (the rows its alerting.burn_rate allows)")
-    p.add_argument("--summary", choices=("month", "quarter"), help="counts and time firing per period instead of episodes")
+    p.add_argument(
+        "--burn",
+        action="store_true",
+        help="also replay the multiwindow burn-rate alerts of every SLO (the rows its alerting.burn_rate allows)",
+    )
+    p.add_argument(
+        "--summary", choices=("month", "quarter"), help="counts and time firing per period instead of episodes"
+    )
     return finish_spec_command(p, run)
 
 
@@ -77,8 +83,15 @@ def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     tz = calendar_tz(args, spec)
     with progress_bar(args.progress, desc="alerts") as bar:
-        got = app_slo.alert_replay(source=source_for(args), spec=spec, alerts=args.alert, burn=args.burn, tz=tz,
-                                   progress=bar, **window_options(args))
+        got = app_slo.alert_replay(
+            source=source_for(args),
+            spec=spec,
+            alerts=args.alert,
+            burn=args.burn,
+            tz=tz,
+            progress=bar,
+            **window_options(args),
+        )
     print_warnings("alerts", got.warnings)
     eps = got.table
     if args.summary:

@@ -5,7 +5,7 @@ import argparse
 
 from ..app import forecast as app_forecast
 from ._common import RANGE_FIELDS, duration, emit, output_format, source_from_args
-from .forecast import add_model_args, finish_history_command, executor_arg, models_arg, season_arg, windows_arg
+from .forecast import add_model_args, executor_arg, finish_history_command, models_arg, season_arg, windows_arg
 
 EXAMPLES = """\
 examples:
@@ -19,7 +19,7 @@ windows, and chosen (the lowest MASE among models that never failed, as 'capacit
 """
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = sub.add_parser("backtest", help="rolling-origin backtest: MASE, sMAPE, interval coverage per model",
                        description="Backtest every model on a series' history from several origins.",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -36,9 +36,19 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
 def run(args: argparse.Namespace) -> int:
     output_format(args)
     table, _ = app_forecast.backtest(
-        args.metrics, source=source_from_args(args), horizon=duration(args.horizon, '--horizon'), windows=windows_arg(args.windows),
-        step_size=duration(args.step_size, '--step-size'), models=models_arg(args.models), refit=args.refit, season=season_arg(args.season),
-        executor=executor_arg(args.jobs), start=args.start, end=args.end, step=duration(args.step, '--step'), fields=RANGE_FIELDS,
+        args.metrics,
+        source=source_from_args(args),
+        horizon=duration(args.horizon, "--horizon"),
+        windows=windows_arg(args.windows),
+        step_size=duration(args.step_size, "--step-size"),
+        models=models_arg(args.models),
+        refit=args.refit,
+        season=season_arg(args.season),
+        executor=executor_arg(args.jobs),
+        start=args.start,
+        end=args.end,
+        step=duration(args.step, "--step"),
+        fields=RANGE_FIELDS,
     )
     emit(table, args)
     return 0

@@ -10,8 +10,15 @@ from ..app import forecast as app_forecast
 from ..core.errors import ConfigError
 from ..present.text import table
 from ._common import (
-    RANGE_FIELDS, duration, add_format_args, add_range_args, add_source_args, emit, output_format,
-    print_warnings, source_from_args,
+    RANGE_FIELDS,
+    add_format_args,
+    add_range_args,
+    add_source_args,
+    duration,
+    emit,
+    output_format,
+    print_warnings,
+    source_from_args,
 )
 
 EXAMPLES = """\
@@ -26,7 +33,7 @@ seasonal_naive, drift, linear_trend) and statsmodels models (ETS, STL/MSTL+ETS, 
 series); intervals are calibrated on that backtest. Catalog bounds are respected (ratios stay in 0..1,
 sizes non-negative). Output columns: unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95, note.
 --explain prints the choice per series (model, backtest MASE beside seasonal naive's, coverage) on stderr.
-"""
+"""  # noqa: E501 (help examples, one per line)
 
 
 # what load_history uses when --start is not given (help text of forecast and backtest)
@@ -38,10 +45,19 @@ def add_model_args(p: argparse.ArgumentParser, *, windows_default: int) -> None:
     g.add_argument("--horizon", required=True, metavar="H", help="how far ahead: 90d, 12h, 2w")
     from ..forecasting import model_names
 
-    g.add_argument("--models", default="auto", metavar="A,B",
-                   help="'auto' (default), 'all', or model aliases separated by commas: " + ", ".join(model_names()))
-    g.add_argument("--windows", type=int, default=windows_default, metavar="N",
-                   help=f"backtest windows (default: {windows_default})")
+    g.add_argument(
+        "--models",
+        default="auto",
+        metavar="A,B",
+        help="'auto' (default), 'all', or model aliases separated by commas: " + ", ".join(model_names()),
+    )
+    g.add_argument(
+        "--windows",
+        type=int,
+        default=windows_default,
+        metavar="N",
+        help=f"backtest windows (default: {windows_default})",
+    )
     g.add_argument("--season", metavar="P[,P]", help="seasonal period(s) in steps (default: inferred from the step)")
     g.add_argument("--jobs", metavar="N", help="worker processes (default: auto; 1 = serial)")
 
@@ -61,7 +77,9 @@ def season_arg(text: str | None) -> tuple[int, ...] | None:
     try:
         return tuple(int(x) for x in text.split(","))
     except ValueError:
-        raise ConfigError(f"--season: expected periods in steps like 7 or 24,168, got {text!r}", field="season") from None
+        raise ConfigError(
+            f"--season: expected periods in steps like 7 or 24,168, got {text!r}", field="season"
+        ) from None
 
 
 def windows_arg(n: int) -> int:
@@ -83,8 +101,9 @@ def executor_arg(text: str | None) -> Any:
     return "serial" if n == 1 else n
 
 
-def finish_history_command(p: argparse.ArgumentParser,
-                           run: "Callable[[argparse.Namespace], int]") -> argparse.ArgumentParser:
+def finish_history_command(
+    p: argparse.ArgumentParser, run: Callable[[argparse.Namespace], int]
+) -> argparse.ArgumentParser:
     """The source, history range and output options after a forecasting command's own, and its handler."""
     add_source_args(p)
     add_range_args(p, start_default=HISTORY_START)
@@ -93,18 +112,34 @@ def finish_history_command(p: argparse.ArgumentParser,
     return p
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
-    p = sub.add_parser("forecast", help="forecast series with intervals; model chosen per series by backtest",
-                       description="Forecast series with 80%/95% intervals; the model is chosen per series by a "
-                       "rolling-origin backtest.", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("metrics", nargs="*", metavar="METRIC",
-                   help="catalog name or series of a file source (optional when the file holds one series)")
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "forecast",
+        help="forecast series with intervals; model chosen per series by backtest",
+        description="Forecast series with 80%/95% intervals; the model is chosen per series by a "
+        "rolling-origin backtest.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "metrics",
+        nargs="*",
+        metavar="METRIC",
+        help="catalog name or series of a file source (optional when the file holds one series)",
+    )
     add_model_args(p, windows_default=3)
     p.add_argument("--explain", action="store_true", help="print the model choice per series on stderr")
-    p.add_argument("--thorough", action="store_true",
-                   help="choose among every model, SARIMAX and seasonal/multiplicative ETS included (slower)")
-    p.add_argument("--ci", action="store_true", help="CI mode: forecast the planning thresholds into --ci-dir "
-                   "(capacity-forecast.md + PNG charts, capacity-forecast.json); exit 0 clear, 1 crossed, 2 error")
+    p.add_argument(
+        "--thorough",
+        action="store_true",
+        help="choose among every model, SARIMAX and seasonal/multiplicative ETS included (slower)",
+    )
+    p.add_argument(
+        "--ci",
+        action="store_true",
+        help="CI mode: forecast the planning thresholds into --ci-dir "
+        "(capacity-forecast.md + PNG charts, capacity-forecast.json); exit 0 clear, 1 crossed, 2 error",
+    )
     p.add_argument("--ci-dir", default="reports", metavar="DIR", help="where --ci writes (default: reports/)")
     return finish_history_command(p, run)
 
@@ -114,13 +149,32 @@ def run(args: argparse.Namespace) -> int:
         return run_ci(args)
     output_format(args)  # check --out/--format before any work
     got = app_forecast.forecast(
-        args.metrics, source=source_from_args(args), horizon=duration(args.horizon, '--horizon'), models=models_arg(args.models),
-        windows=windows_arg(args.windows), season=season_arg(args.season), executor=executor_arg(args.jobs),
-        thorough=args.thorough, start=args.start, end=args.end, step=duration(args.step, '--step'), fields=RANGE_FIELDS,
+        args.metrics,
+        source=source_from_args(args),
+        horizon=duration(args.horizon, "--horizon"),
+        models=models_arg(args.models),
+        windows=windows_arg(args.windows),
+        season=season_arg(args.season),
+        executor=executor_arg(args.jobs),
+        thorough=args.thorough,
+        start=args.start,
+        end=args.end,
+        step=duration(args.step, "--step"),
+        fields=RANGE_FIELDS,
     )
     if args.explain and got.choice is not None:
-        cols = ["unique_id", "model", "mase", "seasonal_naive_mase", "coverage-80", "coverage-95",
-                "calibration-80", "windows", "fallback", "note"]
+        cols = [
+            "unique_id",
+            "model",
+            "mase",
+            "seasonal_naive_mase",
+            "coverage-80",
+            "coverage-95",
+            "calibration-80",
+            "windows",
+            "fallback",
+            "note",
+        ]
         sys.stderr.write(table(got.choice[cols].fillna({"note": ""})))  # no "NaN" for "no note"
     print_warnings("forecast", got.warnings)
     emit(got.forecast, args)
@@ -136,17 +190,27 @@ def run_ci(args: argparse.Namespace) -> int:
     from ..report.summary import exit_code
 
     if args.metrics:
-        raise ConfigError("forecast --ci: the metrics come from the planning thresholds; give no METRIC",
-                          field="metrics")
-    result = app_forecast.forecast_ci(source=source_from_args(args), horizon=duration(args.horizon, '--horizon'), out_dir=args.ci_dir,
-                                      windows=windows_arg(args.windows), start=args.start, end=args.end,
-                                      step=duration(args.step or "1h", '--step'), fields=RANGE_FIELDS)
+        raise ConfigError(
+            "forecast --ci: the metrics come from the planning thresholds; give no METRIC", field="metrics"
+        )
+    result = app_forecast.forecast_ci(
+        source=source_from_args(args),
+        horizon=duration(args.horizon, "--horizon"),
+        out_dir=args.ci_dir,
+        windows=windows_arg(args.windows),
+        start=args.start,
+        end=args.end,
+        step=duration(args.step or "1h", "--step"),
+        fields=RANGE_FIELDS,
+    )
     for path in (result.markdown, result.json, *result.charts):
         print(f"wrote {path}")
     table = result.summary.table
     for row in table[table["within"]].itertuples(index=False):
-        print(f"capacity forecast: threshold crossed within {args.horizon}: {row.name} on {row.crossing:%Y-%m-%d}",
-              file=sys.stderr)
+        print(
+            f"capacity forecast: threshold crossed within {args.horizon}: {row.name} on {row.crossing:%Y-%m-%d}",
+            file=sys.stderr,
+        )
     if result.no_data:
         print(f"capacity forecast: no data for {', '.join(result.no_data)}", file=sys.stderr)
     return exit_code(result.summary)

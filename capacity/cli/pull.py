@@ -48,10 +48,10 @@ writes the labels table (unique_id + one column per label) the same way.
 Warnings of the source (duplicate timestamps dropped, naive time zones...)
 go to stderr. Credentials for a server are read from the environment
 (CAPACITY_BEARER_TOKEN, ...), never from the command line.
-"""
+"""  # noqa: E501 (help examples, one per line)
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "pull",
         help="pull series (catalog names or PromQL) from a source into Parquet/CSV or the terminal",
@@ -61,8 +61,11 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("metrics", nargs="*", metavar="METRIC", help="catalog name or PromQL expression (several allowed)")
-    p.add_argument("--list", action="store_true",
-                   help="list the catalog (or, with a file --source, the series in the file) and exit")
+    p.add_argument(
+        "--list",
+        action="store_true",
+        help="list the catalog (or, with a file --source, the series in the file) and exit",
+    )
     add_source_args(p)
     add_range_args(p)
     add_format_args(p)
@@ -86,8 +89,9 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         return _list(args)
     if not args.metrics:
-        raise ConfigError("pull: give at least one METRIC (a catalog name or a PromQL expression; see --list)",
-                          field="metrics")
+        raise ConfigError(
+            "pull: give at least one METRIC (a catalog name or a PromQL expression; see --list)", field="metrics"
+        )
     fmt = output_format(args)  # check --out/--format before any work
     if args.out is not None and fmt not in ("parquet", "csv", "json"):
         raise ConfigError(f"--out {args.out}: write the frame as .parquet, .csv or .json", field="out", file=args.out)
@@ -95,20 +99,24 @@ def run(args: argparse.Namespace) -> int:
     if args.labels is not None:
         labels_fmt = output_format(argparse.Namespace(out=args.labels, format=None), option="--labels")
         if labels_fmt not in ("parquet", "csv", "json"):
-            raise ConfigError(f"--labels {args.labels}: use a .parquet, .csv or .json file", field="labels",
-                              file=args.labels)
+            raise ConfigError(
+                f"--labels {args.labels}: use a .parquet, .csv or .json file", field="labels", file=args.labels
+            )
     src = source_from_args(args)
     step = parse_duration(args.step, field="--step") if args.step is not None else None
     with progress_bar(args.progress, desc="pull") as bar:
-        got = history.pull(args.metrics, source=src, start=args.start, end=args.end, step=step, progress=bar,
-                           fields=RANGE_FIELDS)
+        got = history.pull(
+            args.metrics, source=src, start=args.start, end=args.end, step=step, progress=bar, fields=RANGE_FIELDS
+        )
     print_warnings("pull", got.warnings)
     if args.labels is not None and labels_fmt is not None:
         write_frame(got.labels, args.labels, labels_fmt)
     if args.out is not None:
         write_frame(got.frame, args.out, fmt)
-        print(f"capacity pull: wrote {len(got.frame)} rows of {got.frame['unique_id'].nunique()} series to {args.out}",
-              file=sys.stderr)
+        print(
+            f"capacity pull: wrote {len(got.frame)} rows of {got.frame['unique_id'].nunique()} series to {args.out}",
+            file=sys.stderr,
+        )
         return 0
     emit(got.frame, args)
     return 0

@@ -6,7 +6,6 @@ import sys
 
 from ..core.errors import ParameterError
 
-
 EXAMPLES = """\
 examples:
   capacity report --list                                    the notebooks and their parameters (type, default, meaning)
@@ -20,7 +19,7 @@ OUT_DIR/NAME.partial.ipynb. Outputs are written atomically.
 """
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "report",
         help="render a notebook report (executed .ipynb + self-contained HTML) into reports/",
@@ -40,7 +39,9 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argp
     p.add_argument("--out-dir", default="reports", metavar="DIR", help="where to write the outputs (default: reports/)")
     p.add_argument("--name", dest="stem", help="base name of the outputs (default: the notebook's name)")
     p.add_argument("--no-html", action="store_true", help="write only the executed notebook")
-    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="seconds allowed per cell (default: no limit)")
+    p.add_argument(
+        "--timeout", type=float, default=None, metavar="SECONDS", help="seconds allowed per cell (default: no limit)"
+    )
     p.add_argument("--list", action="store_true", help="list the notebooks and their parameters, then exit")
     p.set_defaults(func=run)
     return p
@@ -69,11 +70,19 @@ def run(args: argparse.Namespace) -> int:
     given = parse_cli_pairs(args.param, notebook=args.name)
     if args.source is not None:
         if "source" in given:
-            raise ParameterError(f"{args.name}: give the source once (--source or -p source=)", notebook=args.name,
-                                 parameter="source")
+            raise ParameterError(
+                f"{args.name}: give the source once (--source or -p source=)", notebook=args.name, parameter="source"
+            )
         given["source"] = args.source
-    result = render(args.name, given, text_parameters=list(given), out_dir=args.out_dir, stem=args.stem,
-                    html=not args.no_html, timeout=args.timeout)
+    result = render(
+        args.name,
+        given,
+        text_parameters=list(given),
+        out_dir=args.out_dir,
+        stem=args.stem,
+        html=not args.no_html,
+        timeout=args.timeout,
+    )
     print(f"wrote {result.notebook}", file=sys.stdout)
     if result.html is not None:
         print(f"wrote {result.html}", file=sys.stdout)

@@ -22,7 +22,7 @@ rate() over each window. The file is written atomically.
 """
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "rules",
         help="generate Prometheus recording rules and burn-rate / runbook alerting rules for the SLO spec",

@@ -7,11 +7,17 @@ from typing import Any
 
 from ..app import slo as app_slo
 from ..core.windows import check_tz
-from ..slo.spec import Spec
 from ..present import Col
+from ..slo.spec import Spec
 from ..sources import Source
 from ._common import (
-    add_format_args, add_source_args, emit, output_format, print_warnings, progress_bar, source_from_args,
+    add_format_args,
+    add_source_args,
+    emit,
+    output_format,
+    print_warnings,
+    progress_bar,
+    source_from_args,
 )
 
 EXAMPLES = """\
@@ -53,8 +59,12 @@ BURN_RATE_DISPLAY = {"error_ratio": Col("error_ratio", "ratio", 4)}
 def add_spec_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("SLO spec and window")
     g.add_argument("--spec", metavar="FILE", help="capacity/v1 or OpenSLO v1 YAML (default: the runbook's baselines)")
-    g.add_argument("--window", metavar="D", help="rolling window ending at --end: 7d, 28d, 30d (default: each SLO's own)")
-    g.add_argument("--end", metavar="T", help="end of a rolling window: RFC 3339, a date or now-1d (default: source end or now)")
+    g.add_argument(
+        "--window", metavar="D", help="rolling window ending at --end: 7d, 28d, 30d (default: each SLO's own)"
+    )
+    g.add_argument(
+        "--end", metavar="T", help="end of a rolling window: RFC 3339, a date or now-1d (default: source end or now)"
+    )
     g.add_argument("--month", action="append", metavar="YYYY-MM", help="a calendar month in --tz (repeatable)")
     g.add_argument("--quarter", action="append", metavar="YYYYQn", help="a calendar quarter in --tz (repeatable)")
 
@@ -88,16 +98,20 @@ def window_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"window": args.window, "months": args.month or [], "quarters": args.quarter or [], "end": args.end}
 
 
-def spec_command(sub: "argparse._SubParsersAction[argparse.ArgumentParser]", name: str, *, help: str, description: str,
-                 epilog: str) -> argparse.ArgumentParser:
+def spec_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, *, help: str, description: str, epilog: str
+) -> argparse.ArgumentParser:
     """A subcommand parser taking the SLO spec and window options; finish it with :func:`finish_spec_command`."""
-    p = sub.add_parser(name, help=help, description=description, epilog=epilog,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        name, help=help, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     add_spec_args(p)
     return p
 
 
-def finish_spec_command(p: argparse.ArgumentParser, run: "Callable[[argparse.Namespace], int]") -> argparse.ArgumentParser:
+def finish_spec_command(
+    p: argparse.ArgumentParser, run: Callable[[argparse.Namespace], int]
+) -> argparse.ArgumentParser:
     """The source and output options after the command's own, and its handler."""
     add_calendar_source_args(p)
     add_format_args(p)
@@ -105,24 +119,33 @@ def finish_spec_command(p: argparse.ArgumentParser, run: "Callable[[argparse.Nam
     return p
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = spec_command(
-        sub, "slo",
+        sub,
+        "slo",
         help="SLO compliance, error budgets and burn rates over a rolling or calendar window",
         description="Compliance and error budget of each SLO (the runbook's baselines by default) over a window.",
         epilog=EXAMPLES,
     )
     p.add_argument("--slo", action="append", metavar="NAME", help="only this SLO (repeatable)")
-    p.add_argument("--burn-rates", action="store_true",
-                   help="print the burn-rate series (every window of the burn-rate table) over the window instead")
+    p.add_argument(
+        "--burn-rates",
+        action="store_true",
+        help="print the burn-rate series (every window of the burn-rate table) over the window instead",
+    )
     return finish_spec_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:
     output_format(args)
     spec = spec_from_args(args)
-    common: dict[str, Any] = dict(source=source_for(args), spec=spec, slos=list(dict.fromkeys(args.slo or [])) or None,
-                                  tz=calendar_tz(args, spec), **window_options(args))
+    common: dict[str, Any] = dict(
+        source=source_for(args),
+        spec=spec,
+        slos=list(dict.fromkeys(args.slo or [])) or None,
+        tz=calendar_tz(args, spec),
+        **window_options(args),
+    )
     with progress_bar(args.progress, desc="slo") as bar:
         if args.burn_rates:
             got = app_slo.burn_rates(**common, progress=bar)

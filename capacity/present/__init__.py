@@ -292,7 +292,8 @@ COLUMNS: dict[str, Col] = {
     "change": Col("Change", "measure", unit_key="series"),
     "pct": Col("Growth", "growth_pct"), "pct_per_quarter": Col("Growth per 91 days", "growth_pct"),
     # planning (capacity.forecast.planning)
-    "text": Col("Rule", "text"), "status": Col("Status", "text"), "level": Col("Threshold", "measure", unit_key="metric"),
+    "text": Col("Rule", "text"), "status": Col("Status", "text"),
+    "level": Col("Threshold", "measure", unit_key="metric"),
     "earliest": Col("Earliest (95%)", "date"), "most_likely": Col("Most likely", "date"),
     "latest": Col("Latest (95%)", "date"), "model": Col("Model", "text"), "metric": Col("Metric", "text"),
     "growth": Col("Forecast growth", "growth"), "growth_lo_95": Col("95% low", "growth"),

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from ..core.timeutil import format_duration
-from .sli import Events
-from .model import SLO
 from ..core.windows import Window
+from .model import SLO
+from .sli import Events
 
 COMPLIANCE_COLUMNS = (
     "slo", "window", "window_kind", "start", "end", "sli_kind", "unit", "objective", "good", "bad", "total",
@@ -146,4 +146,5 @@ def burn_rate_frame(slo: SLO, ev: Events, windows: Sequence[pd.Timedelta], start
             "error_ratio": br[lo:hi] * (1.0 - slo.objective),
             "burn_rate": br[lo:hi],
         }))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["slo", "window", "ds", "error_ratio", "burn_rate"])
+    cols = ["slo", "window", "ds", "error_ratio", "burn_rate"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)

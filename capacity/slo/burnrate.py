@@ -72,7 +72,9 @@ def parse_burn_rates(data: object, *, file: str = "<burn rates>") -> BurnRateTab
     """Validate a burn-rate table mapping; ``factor`` may be omitted and derived
     from ``budget_consumed * period / long``; when both are given they must agree."""
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{file}: a burn-rate table must be a mapping with period and alerts", file=file, field="burn_rates")
+        raise ConfigError(
+            f"{file}: a burn-rate table must be a mapping with period and alerts", file=file, field="burn_rates"
+        )
     try:
         period = _duration(data.get("period", "30d"), "period")
     except ConfigError as exc:
@@ -90,19 +92,25 @@ def parse_burn_rates(data: object, *, file: str = "<burn rates>") -> BurnRateTab
             raise ConfigError(f"{file}: {f}.{extra[0]}: unknown field", file=file, field=f"{f}.{extra[0]}")
         sev = r.get("severity")
         if sev not in SEVERITIES:
-            raise ConfigError(f"{file}: {f}.severity: expected page or ticket, got {sev!r}", file=file, field=f"{f}.severity")
+            raise ConfigError(
+                f"{file}: {f}.severity: expected page or ticket, got {sev!r}", file=file, field=f"{f}.severity"
+            )
         try:
             long_ = _duration(r.get("long"), f"{f}.long")
             short = _duration(r.get("short"), f"{f}.short")
         except ConfigError as exc:
             raise ConfigError(f"{file}: {exc}", file=file, field=getattr(exc, "field", f)) from exc
         if short >= long_:
-            raise ConfigError(f"{file}: {f}.short: {short} must be shorter than long {long_}", file=file, field=f"{f}.short")
+            raise ConfigError(
+                f"{file}: {f}.short: {short} must be shorter than long {long_}", file=file, field=f"{f}.short"
+            )
         given: dict[str, float | None] = {}
         for key in ("budget_consumed", "factor"):
             val = r.get(key)
             if val is not None and (isinstance(val, bool) or not isinstance(val, (int, float)) or not val > 0):
-                raise ConfigError(f"{file}: {f}.{key}: expected a positive number, got {val!r}", file=file, field=f"{f}.{key}")
+                raise ConfigError(
+                    f"{file}: {f}.{key}: expected a positive number, got {val!r}", file=file, field=f"{f}.{key}"
+                )
             given[key] = None if val is None else float(val)
         consumed, factor = given["budget_consumed"], given["factor"]
         if consumed is not None:
@@ -113,7 +121,8 @@ def parse_burn_rates(data: object, *, file: str = "<burn rates>") -> BurnRateTab
                 raise ConfigError(
                     f"{file}: {f}.factor: {r.get('factor')} disagrees with budget_consumed {r.get('budget_consumed')} "
                     f"x period {period} / long {long_} = {derived:g}",
-                    file=file, field=f"{f}.factor",
+                    file=file,
+                    field=f"{f}.factor",
                 )
         elif factor is not None:
             consumed = factor * (long_ / period)
@@ -123,7 +132,7 @@ def parse_burn_rates(data: object, *, file: str = "<burn rates>") -> BurnRateTab
     return BurnRateTable(period, tuple(rows))
 
 
-def load_burn_rates(path: "str | os.PathLike[str]") -> BurnRateTable:
+def load_burn_rates(path: str | os.PathLike[str]) -> BurnRateTable:
     p = Path(path)
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))

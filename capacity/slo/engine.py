@@ -13,14 +13,23 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.windows import Window
 from . import alerts as _alerts
 from .budget import burn_rate_frame, burn_rates, compliance_table
+from .model import SLO, Spec
 from .series import Grid, gauge_matrix
 from .sli import Cache, Data, Events, sli_events, timeslices
-from .model import SLO, Spec
-from ..core.windows import Window
 
-__all__ = ["Evaluation", "evaluate", "data_range", "evaluate_events", "compliance", "burn_rate_series", "replay_alerts", "replay_burn_alerts"]
+__all__ = [
+    "Evaluation",
+    "evaluate",
+    "data_range",
+    "evaluate_events",
+    "compliance",
+    "burn_rate_series",
+    "replay_alerts",
+    "replay_burn_alerts",
+]
 
 
 def _slos(spec: Spec, names: Sequence[str] | None) -> tuple[SLO, ...]:
@@ -33,7 +42,9 @@ def warmup(spec: Spec) -> pd.Timedelta:
     return max(cands) + spec.step
 
 
-def data_range(spec: Spec, windows: Sequence[Window] = (), *, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+def data_range(
+    spec: Spec, windows: Sequence[Window] = (), *, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The span of data to fetch: covering the windows (and ``start..end``) plus the warm-up."""
     starts = [w.start for w in windows] + ([start] if start is not None else [])
     ends = [w.end for w in windows] + ([end] if end is not None else [])
@@ -41,7 +52,9 @@ def data_range(spec: Spec, windows: Sequence[Window] = (), *, start: pd.Timestam
     return (s - warmup(spec)).floor(spec.step), e
 
 
-def evaluate_events(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, slos: Sequence[str] | None = None) -> list[tuple[SLO, Events]]:
+def evaluate_events(
+    spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, slos: Sequence[str] | None = None
+) -> list[tuple[SLO, Events]]:
     """Per-step events of each SLO on the grid ``start..end`` (spec step)."""
     grid = Grid.between(start, end, spec.step)
     out = []
@@ -61,7 +74,9 @@ def compliance(spec: Spec, data: Data, windows: Sequence[Window], slos: Sequence
     return compliance_table(evaluate_events(spec, data, s, e, slos), windows)
 
 
-def burn_rate_series(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, slos: Sequence[str] | None = None) -> pd.DataFrame:
+def burn_rate_series(
+    spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, slos: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Burn rate over every window of the burn-rate table at every step of ``[start, end]``.
 
     Data should begin ``warmup(spec)`` before ``start``; earlier steps without
@@ -73,7 +88,9 @@ def burn_rate_series(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timest
     return pd.concat(parts, ignore_index=True)
 
 
-def replay_burn_alerts(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, slos: Sequence[str] | None = None) -> pd.DataFrame:
+def replay_burn_alerts(
+    spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, slos: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Multiwindow burn-rate alert episodes (``{slo}:{row name}``) scored from ``start``.
 
     Each SLO alerts only on the rows its ``alerting.burn_rate`` allows
@@ -82,8 +99,12 @@ def replay_burn_alerts(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Time
     return _burn_episodes(spec, evaluate_events(spec, data, start - warmup(spec), end, slos), start)
 
 
-def _burn_episodes(spec: Spec, evs: Sequence[tuple[SLO, Events]], start: pd.Timestamp,
-                   rates: Sequence[dict[pd.Timedelta, np.ndarray]] | None = None) -> pd.DataFrame:
+def _burn_episodes(
+    spec: Spec,
+    evs: Sequence[tuple[SLO, Events]],
+    start: pd.Timestamp,
+    rates: Sequence[dict[pd.Timedelta, np.ndarray]] | None = None,
+) -> pd.DataFrame:
     rows = []
     for i, (slo, ev) in enumerate(evs):
         br = rates[i] if rates is not None else burn_rates(ev, slo.objective, spec.burn_rates.windows())
@@ -93,12 +114,20 @@ def _burn_episodes(spec: Spec, evs: Sequence[tuple[SLO, Events]], start: pd.Time
             with np.errstate(invalid="ignore"):
                 cond = (long_ > r.factor) & (short > r.factor)
             ep = _alerts.episodes(times, cond, long_, pd.Timedelta(0), score_from=start)
-            rows.append(ep.assign(alert=f"{slo.name}:{r.name}", series=slo.name,
-                                  priority="high" if r.severity == "page" else "medium", severity=r.severity))
+            rows.append(
+                ep.assign(
+                    alert=f"{slo.name}:{r.name}",
+                    series=slo.name,
+                    priority="high" if r.severity == "page" else "medium",
+                    severity=r.severity,
+                )
+            )
     return _alerts.episode_frame(rows)
 
 
-def replay_alerts(spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, names: Sequence[str] | None = None) -> pd.DataFrame:
+def replay_alerts(
+    spec: Spec, data: Data, start: pd.Timestamp, end: pd.Timestamp, names: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Episodes of the spec's threshold alerts, one evaluation per step, scored from ``start``.
 
     Each series of an alert's metric is its own alert instance (``series``).
@@ -132,8 +161,15 @@ class Evaluation:
     burn_episodes: pd.DataFrame
 
 
-def evaluate(spec: Spec, data: Data, windows: Sequence[Window], *, burn_from: pd.Timestamp, alerts_from: pd.Timestamp,
-             end: pd.Timestamp) -> Evaluation:
+def evaluate(
+    spec: Spec,
+    data: Data,
+    windows: Sequence[Window],
+    *,
+    burn_from: pd.Timestamp,
+    alerts_from: pd.Timestamp,
+    end: pd.Timestamp,
+) -> Evaluation:
     """Compliance over ``windows``, burn rates over ``[burn_from, end]`` and alert
     replays (runbook and burn-rate) scored from ``alerts_from``, with each SLI's
     events computed once over the whole span."""
@@ -142,6 +178,10 @@ def evaluate(spec: Spec, data: Data, windows: Sequence[Window], *, burn_from: pd
     comp = compliance_table(evs, windows)
     ws = spec.burn_rates.windows()
     rates = [burn_rates(ev, s.objective, ws) for s, ev in evs]
-    burn = pd.concat([burn_rate_frame(s, ev, ws, burn_from, end, r) for (s, ev), r in zip(evs, rates)], ignore_index=True)
-    return Evaluation(comp, burn, replay_alerts(spec, data, alerts_from, end), _burn_episodes(spec, evs, alerts_from, rates))
-
+    burn = pd.concat(
+        [burn_rate_frame(s, ev, ws, burn_from, end, r) for (s, ev), r in zip(evs, rates, strict=False)],
+        ignore_index=True,
+    )
+    return Evaluation(
+        comp, burn, replay_alerts(spec, data, alerts_from, end), _burn_episodes(spec, evs, alerts_from, rates)
+    )

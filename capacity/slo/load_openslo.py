@@ -22,9 +22,9 @@ import pandas as pd
 
 from ..core.errors import SpecError
 from ..core.timeutil import parse_duration
+from ._parse import Ctx, Raw, RawMap, duration, known, mapping, merge, number, query, time_zone
 from .burnrate import default_burn_rates
 from .model import SLI, SLO, Query, Spec
-from ._parse import Ctx, Raw, RawMap, duration, known, mapping, merge, number, query, time_zone
 
 __all__ = ["parse_openslo", "load_openslo"]
 
@@ -43,7 +43,9 @@ def _source_query(ctx: Ctx, v: Raw, field: str, counter: bool) -> Query:
     ms = mapping(ctx, d.get("metricSource"), f"{field}.metricSource")
     _known(ctx, ms, ("type", "spec", "metricSourceRef"), f"{field}.metricSource.")
     if ms.get("type") != "Prometheus":
-        raise ctx.err(f"{field}.metricSource.type", f"only Prometheus metric sources are supported, got {ms.get('type')!r}")
+        raise ctx.err(
+            f"{field}.metricSource.type", f"only Prometheus metric sources are supported, got {ms.get('type')!r}"
+        )
     spec = mapping(ctx, ms.get("spec"), f"{field}.metricSource.spec")
     _known(ctx, spec, ("query",), f"{field}.metricSource.spec.")
     return query(ctx, spec.get("query"), f"{field}.metricSource.spec.query", counter)
@@ -60,7 +62,11 @@ def _sli_spec(ctx: Ctx, v: Raw, field: str) -> tuple[str, dict[str, Query]]:
             raise ctx.err(f"{field}.ratioMetric.counter", f"expected true or false, got {counter!r}")
         if "total" not in rm or (("good" in rm) == ("bad" in rm)):
             raise ctx.err(f"{field}.ratioMetric", "needs total and exactly one of good, bad")
-        q = {k: _source_query(ctx, rm[k], f"{field}.ratioMetric.{k}", counter) for k in ("good", "bad", "total") if k in rm}
+        q = {
+            k: _source_query(ctx, rm[k], f"{field}.ratioMetric.{k}", counter)
+            for k in ("good", "bad", "total")
+            if k in rm
+        }
         return "ratio", q
     if "thresholdMetric" in d:
         return "threshold", {"metric": _source_query(ctx, d["thresholdMetric"], f"{field}.thresholdMetric", False)}
@@ -77,13 +83,17 @@ def _window(ctx: Ctx, v: Raw) -> tuple[pd.Timedelta, str | None, str | None]:
     if rolling:
         m = re.fullmatch(r"(\d+)([mhdw])", dur)
         if not m:
-            raise ctx.err("spec.timeWindow[0].duration", f"a rolling window needs a duration like 28d, 1w, 6h, got {dur!r}")
+            raise ctx.err(
+                "spec.timeWindow[0].duration", f"a rolling window needs a duration like 28d, 1w, 6h, got {dur!r}"
+            )
         return parse_duration(dur, field="duration"), None, None
     cal = mapping(ctx, d.get("calendar"), "spec.timeWindow[0].calendar")
     _known(ctx, cal, ("startTime", "timeZone"), "spec.timeWindow[0].calendar.")
     kind = {"1M": "month", "1Q": "quarter"}.get(dur)
     if kind is None:
-        raise ctx.err("spec.timeWindow[0].duration", f"calendar windows of 1M (month) or 1Q (quarter) are supported, got {dur!r}")
+        raise ctx.err(
+            "spec.timeWindow[0].duration", f"calendar windows of 1M (month) or 1Q (quarter) are supported, got {dur!r}"
+        )
     tz = time_zone(ctx, cal.get("timeZone", "UTC"), "spec.timeWindow[0].calendar.timeZone")
     return pd.Timedelta(days=31 if kind == "month" else 92), kind, tz
 
@@ -113,7 +123,12 @@ def parse_openslo(docs: Sequence[Raw], *, file: str) -> list[SLO]:
     for name, d in slo_docs:
         c = Ctx(file, name)
         spec = mapping(c, d.get("spec"), "spec")
-        _known(c, spec, ("description", "service", "indicator", "indicatorRef", "timeWindow", "budgetingMethod", "objectives"), "spec.")
+        _known(
+            c,
+            spec,
+            ("description", "service", "indicator", "indicatorRef", "timeWindow", "budgetingMethod", "objectives"),
+            "spec.",
+        )
         if "indicator" in spec:
             ind = mapping(c, spec["indicator"], "spec.indicator")
             sli = _sli_spec(c, ind.get("spec"), "spec.indicator.spec")
@@ -134,11 +149,18 @@ def parse_openslo(docs: Sequence[Raw], *, file: str) -> list[SLO]:
         for j, o in enumerate(objs):
             o = mapping(c, o, f"spec.objectives[{j}]")
             f = f"spec.objectives[{j}]"
-            _known(c, o, ("displayName", "op", "value", "target", "targetPercent", "timeSliceTarget", "timeSliceWindow"), f"{f}.")
+            _known(
+                c,
+                o,
+                ("displayName", "op", "value", "target", "targetPercent", "timeSliceTarget", "timeSliceWindow"),
+                f"{f}.",
+            )
             if "target" in o:
                 target = number(c, o["target"], f"{f}.target", lo=0, hi=1, open_lo=True, open_hi=True)
             elif "targetPercent" in o:
-                target = number(c, o["targetPercent"], f"{f}.targetPercent", lo=0, hi=100, open_lo=True, open_hi=True) / 100
+                target = (
+                    number(c, o["targetPercent"], f"{f}.targetPercent", lo=0, hi=100, open_lo=True, open_hi=True) / 100
+                )
             else:
                 raise c.err(f"{f}.target", "required (target or targetPercent)")
             ts_window = None
@@ -172,15 +194,27 @@ def parse_openslo(docs: Sequence[Raw], *, file: str) -> list[SLO]:
                 if method == "RatioTimeslices":
                     raise c.err("spec.budgetingMethod", "RatioTimeslices needs a ratioMetric SLI")
                 if ts_window is not None and ts_window != pd.Timedelta(minutes=1):
-                    raise c.err(f"{f}.timeSliceWindow", f"a thresholdMetric is judged one 1-minute sample at a time; "
-                                f"timeSliceWindow {o.get('timeSliceWindow')!r} is not supported (use 1m)")
+                    raise c.err(
+                        f"{f}.timeSliceWindow",
+                        f"a thresholdMetric is judged one 1-minute sample at a time; "
+                        f"timeSliceWindow {o.get('timeSliceWindow')!r} is not supported (use 1m)",
+                    )
                 ts_window = None  # one slice per step: each sample is an occurrence / a slice
             label = name if len(objs) == 1 else f"{name}-{o.get('displayName') or j}"
-            out.append(SLO(
-                name=str(label), sli=model, objective=target, window=window,
-                description=str(spec.get("description") or ""), budgeting=budgeting, calendar=cal,
-                labels=(("tz", tz),) if tz else (), timeslice_target=ts_target, timeslice_window=ts_window,
-            ))
+            out.append(
+                SLO(
+                    name=str(label),
+                    sli=model,
+                    objective=target,
+                    window=window,
+                    description=str(spec.get("description") or ""),
+                    budgeting=budgeting,
+                    calendar=cal,
+                    labels=(("tz", tz),) if tz else (),
+                    timeslice_target=ts_target,
+                    timeslice_window=ts_window,
+                )
+            )
     names = [s.name for s in out]
     dup = next((n for n in names if names.count(n) > 1), None)
     if dup:

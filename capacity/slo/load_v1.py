@@ -16,9 +16,9 @@ import yaml
 
 from ..core.errors import ConfigError, SpecError
 from ..metrics.promql import parse_selector
+from ._parse import Ctx, Raw, RawMap, duration, known, mapping, merge, number, open_named, query, time_zone
 from .burnrate import BURN_ALERTING, BurnRateTable, default_burn_rates, load_burn_rates, parse_burn_rates
 from .model import OPS, PRIORITIES, SLI, SLI_KINDS, SLO, AlertRule, Query, Spec
-from ._parse import Ctx, Raw, RawMap, duration, known, mapping, merge, number, open_named, query, time_zone
 
 __all__ = ["API_VERSION", "parse_spec", "load_v1", "default_spec"]
 
@@ -156,7 +156,8 @@ def _alerting(ctx: Ctx, value: Raw) -> str:
 
 def _alert(file: str, value: Raw, index: int) -> AlertRule:
     ctx, data, name = open_named(Ctx(file, what="alert"), value, f"alerts[{index}]")
-    known(ctx, data, ("name", "metric", "op", "threshold", "for", "priority", "response", "response_within", "description"), "")
+    fields = ("name", "metric", "op", "threshold", "for", "priority", "response", "response_within", "description")
+    known(ctx, data, fields, "")
     op, priority = data.get("op"), data.get("priority")
     if not isinstance(op, str) or op not in OPS:
         raise ctx.err("op", f"expected one of {' '.join(OPS)}, got {op!r}")

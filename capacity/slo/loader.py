@@ -19,10 +19,10 @@ from typing import Protocol
 import yaml
 
 from ..core.errors import SpecError
+from ._parse import Raw
 from .load_openslo import load_openslo
 from .load_v1 import default_spec, load_v1
 from .model import Spec
-from ._parse import Raw
 
 __all__ = ["LOADERS", "load", "load_spec", "default_spec"]
 

@@ -118,7 +118,11 @@ class Spec:
         for s in self.slos:
             if s.name == name:
                 return s
-        raise SpecError(f"{self.source}: no SLO named {name!r} (have: {', '.join(s.name for s in self.slos)})", file=self.source, slo=name)
+        raise SpecError(
+            f"{self.source}: no SLO named {name!r} (have: {', '.join(s.name for s in self.slos)})",
+            file=self.source,
+            slo=name,
+        )
 
     def queries(self) -> tuple[Query, ...]:
         """Every distinct query the spec needs, in first-use order."""

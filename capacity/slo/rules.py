@@ -24,8 +24,8 @@ import pandas as pd
 import yaml
 
 from ..core.errors import SpecError
-from ..metrics.promql import Matcher, Selector, parse_selector
 from ..core.timeutil import format_duration
+from ..metrics.promql import Matcher, Selector, parse_selector
 from .model import SLO, AlertRule, Query, Spec
 
 RECORD = "slo:sli_error:ratio_rate{window}"
@@ -56,7 +56,12 @@ def _num(x: float) -> str:
 def _sel(q: Query, spec_file: str, slo: str, field: str) -> Selector:
     sel = parse_selector(q.text)
     if sel is None:
-        raise SpecError(f"{spec_file}: SLO {slo!r}: {field}: rules need a plain selector, got {q.text!r}", file=spec_file, slo=slo, field=field)
+        raise SpecError(
+            f"{spec_file}: SLO {slo!r}: {field}: rules need a plain selector, got {q.text!r}",
+            file=spec_file,
+            slo=slo,
+            field=field,
+        )
     return sel
 
 
@@ -73,7 +78,17 @@ def _expr(q: Query, queries: Mapping[str, str]) -> str:
     return queries.get(q.text, q.text)
 
 
-def error_ratio_expr(slo: SLO, window: pd.Timedelta, *, queries: Mapping[str, str] | None = None, file: str = "<spec>", step: pd.Timedelta = pd.Timedelta(minutes=1)) -> str:
+_MINUTE = pd.Timedelta(minutes=1)
+
+
+def error_ratio_expr(
+    slo: SLO,
+    window: pd.Timedelta,
+    *,
+    queries: Mapping[str, str] | None = None,
+    file: str = "<spec>",
+    step: pd.Timedelta = _MINUTE,
+) -> str:
     """PromQL of the SLO's error ratio over ``window``."""
     qs = queries or {}
     w = format_duration(window)
@@ -125,27 +140,33 @@ def slo_rules(spec: Spec, slo: SLO, queries: Mapping[str, str] | None = None) ->
     windows = sorted(set(spec.burn_rates.windows()) | {slo.window})
     rec: list[Rule] = []
     for w in windows:
-        rec.append({
-            "record": RECORD.format(window=format_duration(w)),
-            "expr": error_ratio_expr(slo, w, queries=queries, file=spec.source, step=spec.step),
-            "labels": {"slo": slo.name},
-        })
+        rec.append(
+            {
+                "record": RECORD.format(window=format_duration(w)),
+                "expr": error_ratio_expr(slo, w, queries=queries, file=spec.source, step=spec.step),
+                "labels": {"slo": slo.name},
+            }
+        )
     alerts: list[Rule] = []
     for r in spec.burn_rates.rows_for(slo.burn_alerts):
         lw, sw = format_duration(r.long), format_duration(r.short)
         sel_l = Selector(RECORD.format(window=lw), (Matcher("slo", "=", slo.name),))
         sel_s = Selector(RECORD.format(window=sw), (Matcher("slo", "=", slo.name),))
         thr = f"({_num(r.factor)} * (1 - {_num(slo.objective)}))"
-        alerts.append({
-            "alert": "SLOBurnRate",
-            "expr": f"({sel_l} > {thr}) and ({sel_s} > {thr})",
-            "labels": {"slo": slo.name, "burn_window": r.name, "severity": r.severity},
-            "annotations": {
-                "summary": f"SLO {slo.name}: error budget burning at more than {_num(r.factor)}x over {lw} and {sw}",
-                "description": f"{_num(r.budget_consumed * 100)}% of the {format_duration(spec.burn_rates.period)} error budget "
-                               f"(objective {_num(slo.objective)}) spent in {lw}",
-            },
-        })
+        alerts.append(
+            {
+                "alert": "SLOBurnRate",
+                "expr": f"({sel_l} > {thr}) and ({sel_s} > {thr})",
+                "labels": {"slo": slo.name, "burn_window": r.name, "severity": r.severity},
+                "annotations": {
+                    "summary": f"SLO {slo.name}: error budget burning at more than {_num(r.factor)}x "
+                    f"over {lw} and {sw}",
+                    "description": f"{_num(r.budget_consumed * 100)}% of the {format_duration(spec.burn_rates.period)} "
+                    f"error budget "
+                    f"(objective {_num(slo.objective)}) spent in {lw}",
+                },
+            }
+        )
     interval = format_duration(spec.step)
     groups: list[RuleGroup] = [{"name": f"capacity-slo-{slo.name}-recordings", "interval": interval, "rules": rec}]
     if alerts:
@@ -163,15 +184,22 @@ def alert_rule(a: AlertRule, queries: Mapping[str, str] | None = None) -> Rule:
     return rule
 
 
-def generate(spec: Spec, queries: Mapping[str, str] | None = None, *, slos: bool = True, alerts: bool = True) -> RuleFile:
+def generate(
+    spec: Spec, queries: Mapping[str, str] | None = None, *, slos: bool = True, alerts: bool = True
+) -> RuleFile:
     """The rules file (``{"groups": [...]}``) for ``spec``."""
     groups: list[RuleGroup] = []
     if slos:
         for s in spec.slos:
             groups.extend(slo_rules(spec, s, queries))
     if alerts and spec.alerts:
-        groups.append({"name": "capacity-runbook-alerts", "interval": format_duration(spec.step),
-                       "rules": [alert_rule(a, queries) for a in spec.alerts]})
+        groups.append(
+            {
+                "name": "capacity-runbook-alerts",
+                "interval": format_duration(spec.step),
+                "rules": [alert_rule(a, queries) for a in spec.alerts],
+            }
+        )
     return {"groups": groups}
 
 
@@ -188,7 +216,9 @@ _Dumper.add_representer(str, _str_repr)
 
 def to_yaml(rules: Mapping[str, object], *, header: str = "") -> str:
     """YAML text of a rules mapping (stable key order, long lines kept whole)."""
-    body = yaml.dump(dict(rules), Dumper=_Dumper, sort_keys=False, width=10_000, allow_unicode=True, default_flow_style=False)
+    body = yaml.dump(
+        dict(rules), Dumper=_Dumper, sort_keys=False, width=10_000, allow_unicode=True, default_flow_style=False
+    )
     return (header + body) if header else body
 
 
@@ -197,12 +227,14 @@ def rules_table(rules: RuleFile) -> pd.DataFrame:
     rows = []
     for g in rules.get("groups", []):
         for r in g["rules"]:
-            rows.append({
-                "group": g["name"],
-                "kind": "alert" if "alert" in r else "record",
-                "name": r.get("alert") or r.get("record"),
-                "expr": r["expr"],
-                "for": r.get("for", ""),
-                "labels": ",".join(f"{k}={v}" for k, v in r.get("labels", {}).items()),
-            })
+            rows.append(
+                {
+                    "group": g["name"],
+                    "kind": "alert" if "alert" in r else "record",
+                    "name": r.get("alert") or r.get("record"),
+                    "expr": r["expr"],
+                    "for": r.get("for", ""),
+                    "labels": ",".join(f"{k}={v}" for k, v in r.get("labels", {}).items()),
+                }
+            )
     return pd.DataFrame(rows, columns=["group", "kind", "name", "expr", "for", "labels"])

@@ -18,7 +18,15 @@ from ..core.errors import DataError
 from ..metrics.histogram import histogram_quantile  # noqa: F401 - re-exported: the one implementation lives there
 from ..metrics.promql import parse_selector
 
-__all__ = ["Grid", "counter_increments", "gauge_matrix", "bucket_increments", "count_below", "histogram_quantile", "select"]
+__all__ = [
+    "Grid",
+    "counter_increments",
+    "gauge_matrix",
+    "bucket_increments",
+    "count_below",
+    "histogram_quantile",
+    "select",
+]
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,7 @@ class Grid:
     n: int
 
     @staticmethod
-    def between(start: pd.Timestamp, end: pd.Timestamp, step: pd.Timedelta) -> "Grid":
+    def between(start: pd.Timestamp, end: pd.Timestamp, step: pd.Timedelta) -> Grid:
         """Grid from ``start`` to ``end`` inclusive (``start`` snapped down to the step)."""
         s = pd.Timestamp(start).tz_convert("UTC").floor(step)
         n = int((pd.Timestamp(end) - s) // step) + 1
@@ -156,7 +164,7 @@ def bucket_increments(frame: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, np.n
     les = np.array([_le_of(u) for u in names])
     bounds = np.unique(les)
     if not np.isinf(bounds[-1]):
-        raise DataError(f"histogram {names[0]!r}: no le=\"+Inf\" bucket", series=names[0])
+        raise DataError(f'histogram {names[0]!r}: no le="+Inf" bucket', series=names[0])
     col_of_code = np.searchsorted(bounds, les)
     counts = np.zeros((grid.n, len(bounds)), order="F")
     seen = np.zeros(grid.n, dtype=bool)
@@ -200,5 +208,9 @@ def select(frame: pd.DataFrame, labels: pd.DataFrame, query: str) -> pd.DataFram
     if sel is None:
         raise DataError(f"{query!r} is not a plain selector", series=query)
     cols = [c for c in labels.columns if c != "unique_id"]
-    ids = [r["unique_id"] for r in labels.to_dict("records") if sel.matches({k: r[k] for k in cols if isinstance(r[k], str)})]
+    ids = [
+        r["unique_id"]
+        for r in labels.to_dict("records")
+        if sel.matches({k: r[k] for k in cols if isinstance(r[k], str)})
+    ]
     return frame[frame["unique_id"].isin(ids)]

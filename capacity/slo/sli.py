@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import DataError
+from .model import SLI, Query
 from .series import (  # noqa: F401 - re-exported: the primitives the SLI kinds are built from
     Grid,
     bucket_increments,
@@ -30,7 +31,6 @@ from .series import (  # noqa: F401 - re-exported: the primitives the SLI kinds 
     histogram_quantile,
     select,
 )
-from .model import SLI, Query
 
 Data = Mapping[str, pd.DataFrame]
 #: per-evaluation memo shared by the SLIs reading the same data: (operation, query text) -> arrays
@@ -141,7 +141,10 @@ def _utilization(sli: SLI, data: Data, grid: Grid, cache: Cache | None = None) -
     assert sli.usage is not None and sli.capacity is not None
     u, _ = gauge_matrix(_frame_for(data, sli.usage), grid)
     c, _ = gauge_matrix(_frame_for(data, sli.capacity), grid)
-    both = (~np.all(np.isnan(u), axis=1)) & (~np.all(np.isnan(c), axis=1)) if u.shape[1] and c.shape[1] else np.zeros(grid.n, dtype=bool)
+    if u.shape[1] and c.shape[1]:
+        both = (~np.all(np.isnan(u), axis=1)) & (~np.all(np.isnan(c), axis=1))
+    else:
+        both = np.zeros(grid.n, dtype=bool)
     us, cs = np.nansum(u, axis=1), np.nansum(c, axis=1)
     ok = both & (cs > 0)
     ratio = np.divide(us, cs, out=np.full(grid.n, np.nan), where=ok)

@@ -39,7 +39,9 @@ _POST_OVER = 4000
 class _Transient(Exception):
     """A failure worth another attempt."""
 
-    def __init__(self, status: int | str, reason: str, retry_after: float | None = None, connection: bool = False) -> None:
+    def __init__(
+        self, status: int | str, reason: str, retry_after: float | None = None, connection: bool = False
+    ) -> None:
         super().__init__(reason)
         self.status, self.reason, self.retry_after, self.connection = status, reason, retry_after, connection
 
@@ -48,7 +50,9 @@ class Aborted(Exception):
     """Another piece of the same pull failed: stop quietly."""
 
 
-def open_transport(url: str, creds: Credentials, *, size: int = 10, session: requests.Session | None = None) -> Transport:
+def open_transport(
+    url: str, creds: Credentials, *, size: int = 10, session: requests.Session | None = None
+) -> Transport:
     """The transport for ``url``: :class:`PlainTransport` for ``http://`` without a proxy,
     a session or an auth object that signs each request (it hands redirects to requests);
     :class:`RequestsTransport` (``session`` if given) otherwise."""
@@ -105,8 +109,17 @@ class Client:
     Bearer and basic credentials are sent as headers; an auth object that signs each
     request is the transport's to apply (:func:`open_transport` gives it to requests)."""
 
-    def __init__(self, url: str, creds: Credentials, transport: Transport, *, timeout: float, retries: int,
-                 backoff: float, max_wait: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        creds: Credentials,
+        transport: Transport,
+        *,
+        timeout: float,
+        retries: int,
+        backoff: float,
+        max_wait: float = 30.0,
+    ) -> None:
         self.url = url
         self.transport = transport
         self.timeout = timeout
@@ -126,12 +139,14 @@ class Client:
         if stop is not None and stop.is_set():
             raise Aborted()
         try:
-            answer = self.transport.send("POST" if len(query) > _POST_OVER else "GET", self.url + path, params,
-                                         self.headers, self.timeout)
+            answer = self.transport.send(
+                "POST" if len(query) > _POST_OVER else "GET", self.url + path, params, self.headers, self.timeout
+            )
         except TLSError as exc:
             raise ConnectionFailed(
                 f"TLS error talking to {self.url}: {exc.reason} (set CAPACITY_CA_BUNDLE, or CAPACITY_TLS_VERIFY=false)",
-                url=self.url, query=query,
+                url=self.url,
+                query=query,
             ) from None
         except Timeout:
             raise _Transient("timeout", f"no answer within {self.timeout:g} s") from None
@@ -153,22 +168,35 @@ class Client:
         if isinstance(body, dict) and body.get("status") == "error":
             etype, err = body.get("errorType", "error"), body.get("error", "")
             raise QueryError(
-                f"{self.url} rejected query {query!r}: {etype}: {err}", query=query, error_type=etype, error=err, url=self.url
+                f"{self.url} rejected query {query!r}: {etype}: {err}",
+                query=query,
+                error_type=etype,
+                error=err,
+                url=self.url,
             )
         if code in (401, 403):
             raise SourceError(
-                f"{self.url} answered HTTP {code} (not authorised): check CAPACITY_BEARER_TOKEN / CAPACITY_BASIC_AUTH_* / CAPACITY_HEADERS",
-                source=self.url, query=query, status=code,
+                f"{self.url} answered HTTP {code} (not authorised): check CAPACITY_BEARER_TOKEN / "
+                "CAPACITY_BASIC_AUTH_* / CAPACITY_HEADERS",
+                source=self.url,
+                query=query,
+                status=code,
             )
         if code != 200 or not isinstance(body, dict):
             what = "non-JSON answer" if body is None else f"HTTP {code}"
             raise SourceError(
-                f"{self.url}{path}: {what} ({_error_text(answer)}) to query {query!r}; is this a Prometheus-API server?",
-                source=self.url, query=query, status=code,
+                f"{self.url}{path}: {what} ({_error_text(answer)}) to query {query!r}; "
+                "is this a Prometheus-API server?",
+                source=self.url,
+                query=query,
+                status=code,
             )
         if body.get("status") != "success":
-            raise SourceError(f"{self.url}{path}: answer has no success status; is this a Prometheus-API server?",
-                              source=self.url, query=query)
+            raise SourceError(
+                f"{self.url}{path}: answer has no success status; is this a Prometheus-API server?",
+                source=self.url,
+                query=query,
+            )
         return raw
 
     def _wait(self, state: Any) -> float:
@@ -176,7 +204,9 @@ class Client:
         if isinstance(exc, _Transient) and exc.retry_after is not None:
             delay = min(exc.retry_after, self.max_wait)
         else:
-            delay = float(wait_exponential_jitter(**{_FIRST_WAIT: self.backoff}, max=self.max_wait, jitter=self.backoff)(state))
+            delay = float(
+                wait_exponential_jitter(**{_FIRST_WAIT: self.backoff}, max=self.max_wait, jitter=self.backoff)(state)
+            )
         if self.on_retry is not None:
             self.on_retry(exc.status if isinstance(exc, _Transient) else "error", delay)
         return delay
@@ -201,10 +231,16 @@ class Client:
             if exc.connection:
                 raise ConnectionFailed(
                     f"cannot reach {self.url}: {exc.reason} (gave up after {n} attempt{'s' if n > 1 else ''})",
-                    url=self.url, attempts=n, status=exc.status, query=query,
+                    url=self.url,
+                    attempts=n,
+                    status=exc.status,
+                    query=query,
                 ) from None
             raise RetriesExhausted(
                 f"{self.url} kept failing for query {query!r}: {exc.reason} (gave up after {n} attempts)",
-                url=self.url, attempts=n, status=exc.status, query=query,
+                url=self.url,
+                attempts=n,
+                status=exc.status,
+                query=query,
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover

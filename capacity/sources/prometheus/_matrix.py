@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ import pyarrow.csv as pcsv
 from ...core import frame as _frame
 from ...core.errors import SourceError
 
+_valuesc: ModuleType | None
 try:  # the C reader is optional: without a compiler at install time, Arrow reads the values
     from . import _valuesc
 except ImportError:  # pragma: no cover - depends on the build
@@ -32,9 +34,14 @@ except ImportError:  # pragma: no cover - depends on the build
 _STR = rb'"(?:[^"\\]|\\.)*"'
 _METRIC = rb"\{(?:" + _STR + rb":" + _STR + rb"(?:," + _STR + rb":" + _STR + rb")*)?\}"
 _HEAD = re.compile(rb'\{"metric":(' + _METRIC + rb'),"values":\[\[')
-_CSV_READ = pcsv.ReadOptions(column_names=["_", "t", "v"], use_threads=False)  # the pull runs pieces side by side already
+_CSV_READ = pcsv.ReadOptions(
+    column_names=["_", "t", "v"], use_threads=False
+)  # the pull runs pieces side by side already
 _CSV_CONVERT = pcsv.ConvertOptions(
-    column_types={"t": pa.float64(), "v": pa.float64()}, null_values=[], strings_can_be_null=False, include_columns=["t", "v"]
+    column_types={"t": pa.float64(), "v": pa.float64()},
+    null_values=[],
+    strings_can_be_null=False,
+    include_columns=["t", "v"],
 )
 #: one pass over the values text: '1,"0.5"],[2,"0.6"' -> '1,0.5\n,2,0.6' (rows ',t,v' after a leading comma)
 _TO_CSV = bytes.maketrans(b"]", b"\n")
@@ -54,7 +61,9 @@ class Piece:
     increasing: bool = False  # every series' times strictly increase (the C reader checks it)
 
 
-def _add(piece: Piece, metric: dict[str, Any], ns: np.ndarray, y: np.ndarray, lo: int, hi: int, *, increasing: bool = False) -> None:
+def _add(
+    piece: Piece, metric: dict[str, Any], ns: np.ndarray, y: np.ndarray, lo: int, hi: int, *, increasing: bool = False
+) -> None:
     """Keep the series' points in [lo, hi]; ``increasing``: the times are known to increase (a slice, no mask)."""
     metric = {str(k): str(v) for k, v in metric.items()}
     if increasing:
@@ -93,7 +102,7 @@ def parse_json(body: dict[str, Any], lo: int, hi: int, piece: Piece) -> None:
             y = np.array([v[1] for v in values], dtype=np.float64)  # "NaN", "+Inf", "-Inf" parse as floats
         except (TypeError, ValueError, IndexError) as exc:
             name = _frame.series_id(metric.get("__name__"), metric) if isinstance(metric, dict) else metric
-            raise SourceError(f"series {name}: a sample is not [time, \"number\"]: {exc}") from None
+            raise SourceError(f'series {name}: a sample is not [time, "number"]: {exc}') from None
         _add(piece, metric, _ns(ts), y, lo, hi)
 
 
@@ -130,8 +139,9 @@ def _items(raw: bytes) -> list[tuple[int, int, bytes, int, int]] | None:
 
 def _fast_c(raw: bytes, lo: int, hi: int, piece: Piece) -> bool:
     """Series by series: the metric object through ``json``, the values through the C reader."""
+    reader = _valuesc
     pos = raw.find(b'{"metric":')
-    if pos < 0:
+    if pos < 0 or reader is None:
         return False
     first, cap = pos, piece.i1 - piece.i0 + 1  # a series has at most one point per grid step
     found: list[tuple[bytes, np.ndarray, np.ndarray]] = []
@@ -141,11 +151,11 @@ def _fast_c(raw: bytes, lo: int, hi: int, piece: Piece) -> bool:
             return False
         at = head.end() - 2  # the values array's '['
         ns, y = np.empty(cap, np.int64), np.empty(cap, np.float64)
-        n, end = _valuesc.parse_values(raw, at, ns, y)
+        n, end = reader.parse_values(raw, at, ns, y)
         if n < 0:  # more points than steps (a server off our grid): size the buffers by counting
             size = raw.count(b"],[", at, raw.find(b"]]", at)) + 1
             ns, y = np.empty(size, np.int64), np.empty(size, np.float64)
-            n, end = _valuesc.parse_values(raw, at, ns, y)
+            n, end = reader.parse_values(raw, at, ns, y)
         found.append((head.group(1), ns[:n], y[:n]))
         nxt = raw[end : end + 2]
         if nxt == b"}]":
@@ -229,8 +239,12 @@ def _concat_pieces(pieces: list[Piece]) -> pd.DataFrame:
         return _frame.empty()
     ids = sorted(chunks)
     ordered = [c for r in ids for c in chunks[r]]  # one copy of every sample, straight into the frame's arrays
-    codes = np.repeat(np.arange(len(ids), dtype=_frame.code_type(len(ids))), [sum(len(c[0]) for c in chunks[r]) for r in ids])
-    return _frame.from_codes(codes, ids, np.concatenate([c[0] for c in ordered]), np.concatenate([c[1] for c in ordered]))
+    codes = np.repeat(
+        np.arange(len(ids), dtype=_frame.code_type(len(ids))), [sum(len(c[0]) for c in chunks[r]) for r in ids]
+    )
+    return _frame.from_codes(
+        codes, ids, np.concatenate([c[0] for c in ordered]), np.concatenate([c[1] for c in ordered])
+    )
 
 
 def _codes(frame: pd.DataFrame, categories: list[str]) -> np.ndarray:
@@ -238,7 +252,7 @@ def _codes(frame: pd.DataFrame, categories: list[str]) -> np.ndarray:
     if isinstance(uid.dtype, pd.CategoricalDtype):
         lookup = pd.Index(categories).get_indexer(uid.cat.categories.astype(str))
         return lookup[uid.cat.codes.to_numpy()] if len(uid) else np.zeros(0, dtype=np.int64)
-    return pd.Index(categories).get_indexer(uid.astype(str))
+    return pd.Index(categories).get_indexer(pd.Index(uid.astype(str), copy=False))
 
 
 def ns_of(frame: pd.DataFrame) -> np.ndarray:
@@ -272,7 +286,9 @@ def merge_frames(*frames: pd.DataFrame) -> pd.DataFrame:
     cats: set[str] = set()
     for f in frames:
         uid = f["unique_id"]
-        cats.update(uid.cat.categories.astype(str) if isinstance(uid.dtype, pd.CategoricalDtype) else uid.astype(str).unique())
+        cats.update(
+            uid.cat.categories.astype(str) if isinstance(uid.dtype, pd.CategoricalDtype) else uid.astype(str).unique()
+        )
     categories = sorted(cats)
     codes = np.concatenate([_codes(f, categories) for f in frames])
     ds = np.concatenate([ns_of(f) for f in frames])
@@ -301,7 +317,9 @@ def rename_series(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
     renamed = [mapping.get(str(c), str(c)) for c in uid.cat.categories]
     out = pd.DataFrame(
         {
-            "unique_id": pd.Categorical.from_codes(uid.cat.codes.to_numpy(), categories=pd.Index(renamed, dtype=object)),
+            "unique_id": pd.Categorical.from_codes(
+                uid.cat.codes.to_numpy(), categories=pd.Index(renamed, dtype=object)
+            ),
             "ds": frame["ds"].array,
             "y": frame["y"].to_numpy(),
         }

@@ -113,7 +113,9 @@ class PlainTransport:
                 self._give(host, port, conn)
             return resp, raw
 
-    def send(self, method: Method, url: str, params: Mapping[str, str], headers: Mapping[str, str], timeout: float) -> Answer:
+    def send(
+        self, method: Method, url: str, params: Mapping[str, str], headers: Mapping[str, str], timeout: float
+    ) -> Answer:
         if self.following is not None:
             return self.following.send(method, url, params, headers, timeout)
         with self._lock:

@@ -34,11 +34,20 @@ class RequestsTransport:
         self.session, self.auth = session, auth
         self.verify: bool | str | None = None if verify is True else verify
 
-    def send(self, method: Method, url: str, params: Mapping[str, str], headers: Mapping[str, str], timeout: float) -> Answer:
+    def send(
+        self, method: Method, url: str, params: Mapping[str, str], headers: Mapping[str, str], timeout: float
+    ) -> Answer:
         try:
             resp = self.session.request(
-                method, url, params=params if method == "GET" else None, data=params if method == "POST" else None,
-                headers=dict(headers), auth=self.auth, timeout=timeout, verify=self.verify, allow_redirects=True,
+                method,
+                url,
+                params=params if method == "GET" else None,
+                data=params if method == "POST" else None,
+                headers=dict(headers),
+                auth=self.auth,
+                timeout=timeout,
+                verify=self.verify,
+                allow_redirects=True,
             )
         except requests.exceptions.SSLError as exc:
             raise TLSError(reason_of(exc)) from None
@@ -46,7 +55,9 @@ class RequestsTransport:
             if isinstance(exc, requests.Timeout) or "Read timed out" in repr(exc):  # a slow body: ConnectionError
                 raise Timeout(f"no answer within {timeout:g} s") from None
             raise TransportError(reason_of(exc)) from None
-        return Answer(resp.status_code, {name.lower(): value for name, value in resp.headers.items()}, resp.content, resp.url)
+        return Answer(
+            resp.status_code, {name.lower(): value for name, value in resp.headers.items()}, resp.content, resp.url
+        )
 
     def close(self) -> None:
         self.session.close()

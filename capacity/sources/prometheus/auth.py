@@ -96,7 +96,9 @@ def _read_secret(env: Mapping[str, str], name: str) -> str | None:
         try:
             text = Path(path).read_text().strip()
         except OSError as exc:
-            raise ConfigError(f"{name}_FILE: cannot read {path}: {exc.strerror}", field=f"{name}_FILE", file=path) from None
+            raise ConfigError(
+                f"{name}_FILE: cannot read {path}: {exc.strerror}", field=f"{name}_FILE", file=path
+            ) from None
         if not text:
             raise ConfigError(f"{name}_FILE: {path} is empty", field=f"{name}_FILE", file=path)
         return text
@@ -127,7 +129,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Credentials:
     if token and (user or password):
         raise ConfigError("set either a bearer token or basic auth, not both", field="CAPACITY_BEARER_TOKEN")
     if password and not user:
-        raise ConfigError("CAPACITY_BASIC_AUTH_PASSWORD is set but CAPACITY_BASIC_AUTH_USER is not", field="CAPACITY_BASIC_AUTH_USER")
+        raise ConfigError(
+            "CAPACITY_BASIC_AUTH_PASSWORD is set but CAPACITY_BASIC_AUTH_USER is not", field="CAPACITY_BASIC_AUTH_USER"
+        )
     auth: AuthBase | None = BearerAuth(token) if token else (BasicAuth(user, password or "") if user else None)
     verify: bool | str = True
     flag = env.get("CAPACITY_TLS_VERIFY")

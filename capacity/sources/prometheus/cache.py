@@ -20,8 +20,8 @@ import logging
 import os
 import tempfile
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,13 @@ class CacheKey:
 
     def as_dict(self) -> dict[str, Any]:
         """The key as the file's metadata holds it (a fresh dict)."""
-        return {"server": self.server, "query": self.query, "step_ns": self.step_ns, "phase_ns": self.phase_ns, "tenant": self.tenant}
+        return {
+            "server": self.server,
+            "query": self.query,
+            "step_ns": self.step_ns,
+            "phase_ns": self.phase_ns,
+            "tenant": self.tenant,
+        }
 
     def digest(self) -> str:
         return _digest(self)
@@ -112,7 +118,7 @@ def _inside(ds: np.ndarray, intervals: list[Interval]) -> np.ndarray:
 class PullCache:
     """Read and extend cached pulls; every method is safe against concurrent writers."""
 
-    def __init__(self, root: "str | os.PathLike[str] | None" = None) -> None:
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         self.root = Path(root).expanduser() if root is not None else default_dir()
 
     def store_later(self, key: CacheKey, *args: Any, **kwargs: Any) -> None:
@@ -272,7 +278,9 @@ class PullCache:
         categories = [str(c) for c in uid.cat.categories]
         codes = uid.cat.codes.to_numpy()
         # rows are sorted by series: each series' rows are one run of its code (no pass over the rows)
-        bounds = np.searchsorted(codes, np.arange(len(categories) + 1).astype(codes.dtype), side="left")  # (same dtype: no copy)
+        bounds = np.searchsorted(
+            codes, np.arange(len(categories) + 1).astype(codes.dtype), side="left"
+        )  # (same dtype: no copy)
         doc = {**doc, "counts": np.diff(bounds).tolist()}
         # built from the arrays (what _load reads back), not through from_pandas
         table = pa.table(

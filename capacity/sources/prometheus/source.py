@@ -26,13 +26,14 @@ from requests.auth import AuthBase
 
 from ...core import frame as _frame
 from ...core.errors import ConfigError, SourceError, UnknownMetricError
+from ...core.timeutil import format_time
+from ...core.timeutil import now as _now
 from ...metrics.promql import parse_selector
-from ...core.timeutil import format_time, now as _now
+from ..base import Progress, Pulled, Request
 from . import auth as _auth
 from ._chunks import Grid, make_grid, missing, pieces
 from ._http import Aborted, Client, open_transport
 from ._matrix import Piece, frame_from_pieces, merge_frames, parse, rename_series
-from ..base import Progress, Pulled, Request
 from .cache import CacheEntry, CacheKey, PullCache
 from .transport import Transport
 
@@ -92,14 +93,14 @@ class PrometheusSource:
         url: str,
         *,
         cache: bool = True,
-        cache_dir: "str | os.PathLike[str] | None" = None,
+        cache_dir: str | os.PathLike[str] | None = None,
         refresh: bool = False,
         timeout: float = 30,
         max_points: int = 11_000,
         concurrency: int = 3,  # 2 cores shared with a local server: 3 measured best of 2-4 (benchmarks/bench_pull.py)
         retries: int = 4,
         backoff: float = 0.5,
-        auth: "_auth.Credentials | AuthBase | None" = None,
+        auth: _auth.Credentials | AuthBase | None = None,
         verify: bool | str | None = None,
         headers: dict[str, str] | None = None,
         session: requests.Session | None = None,
@@ -108,29 +109,38 @@ class PrometheusSource:
         self.url = _auth.public_url(url)
         self.name = self.url
         if max_points < 1 or concurrency < 1 or retries < 0 or timeout <= 0:
-            raise ConfigError("prometheus source: max_points, concurrency, timeout must be positive and retries >= 0", field="options")
+            raise ConfigError(
+                "prometheus source: max_points, concurrency, timeout must be positive and retries >= 0", field="options"
+            )
         creds = auth if isinstance(auth, _auth.Credentials) else _auth.from_env()
         if isinstance(auth, AuthBase):
             creds = _auth.Credentials(auth, creds.verify, creds.headers)
         if verify is not None or headers:
-            creds = _auth.Credentials(creds.auth, creds.verify if verify is None else verify, {**creds.headers, **(headers or {})})
+            creds = _auth.Credentials(
+                creds.auth, creds.verify if verify is None else verify, {**creds.headers, **(headers or {})}
+            )
         self._creds = creds
         self.max_points = int(max_points)
         self.concurrency = int(concurrency)
         self.refresh = refresh
         self.cache = PullCache(cache_dir) if cache else None
         if transport is not None and (session is not None or _auth.auth_headers(creds.auth) is None):
-            raise ConfigError("prometheus source: transport= sends as it is given; a session, or an auth object that "
-                              "signs each request, goes to requests: pass session= (or build the transport with them)",
-                              field="transport")
+            raise ConfigError(
+                "prometheus source: transport= sends as it is given; a session, or an auth object that "
+                "signs each request, goes to requests: pass session= (or build the transport with them)",
+                field="transport",
+            )
         #: how requests are sent (``client`` adds headers, retries and typed errors on top)
-        self.transport: Transport = transport if transport is not None else open_transport(
-            self.url, creds, size=max(10, self.concurrency), session=session
+        self.transport: Transport = (
+            transport
+            if transport is not None
+            else open_transport(self.url, creds, size=max(10, self.concurrency), session=session)
         )
         self.client = Client(self.url, creds, self.transport, timeout=timeout, retries=retries, backoff=backoff)
 
     def __repr__(self) -> str:
-        return f"PrometheusSource({self.url!r}, cache={self.cache is not None}, max_points={self.max_points}, credentials={self._creds!r})"
+        return f"PrometheusSource({self.url!r}, cache={self.cache is not None}, "
+        f"max_points={self.max_points}, credentials={self._creds!r})"
 
     def span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
         return None
@@ -162,10 +172,14 @@ class PrometheusSource:
         try:
             parse(raw, lo, hi, piece)
         except SourceError as exc:
-            raise SourceError(f"{self.url}: cannot read the answer to {query!r}: {exc}", source=self.url, query=query) from None
+            raise SourceError(
+                f"{self.url}: cannot read the answer to {query!r}: {exc}", source=self.url, query=query
+            ) from None
         return piece
 
-    def _name(self, frame: pd.DataFrame, labels: dict[str, dict[str, str]], query: str, catalog_name: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def _name(
+        self, frame: pd.DataFrame, labels: dict[str, dict[str, str]], query: str, catalog_name: str | None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
         ids = list(labels)
         rename: dict[str, str] = {}
         for rid in ids:
@@ -215,7 +229,9 @@ class PrometheusSource:
         if any(left):
             with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="capacity-pull") as ex:
                 owner: dict[Future[Piece], int] = {}
-                arrived: SimpleQueue[Future[Piece]] = SimpleQueue()  # futures as they finish (no wait() over all of them)
+                arrived: SimpleQueue[Future[Piece]] = (
+                    SimpleQueue()
+                )  # futures as they finish (no wait() over all of them)
                 for k, job in enumerate(jobs):  # in order: the pool works through the metrics one after another
                     for i0, i1 in job.plan:
                         fut = ex.submit(self._fetch_piece, job.query, job.grid, i0, i1, stop)
@@ -284,8 +300,9 @@ class PrometheusSource:
             fresh_edge = int((_now() - FRESH).value)
             spans = [job.grid.interval(p.i0, p.i1) for p in got]
             # written while the caller goes on (the next metric's pull overlaps it)
-            self.cache.store_later(job.key, fetched.copy(deep=False), dict(labels), spans, complete_before=fresh_edge,
-                                   canonical=True)  # (frame_from_pieces' frames are)
+            self.cache.store_later(
+                job.key, fetched.copy(deep=False), dict(labels), spans, complete_before=fresh_edge, canonical=True
+            )  # (frame_from_pieces' frames are)
         return fetched, labels
 
     def _finish(self, job: _Job, got: list[Piece]) -> Pulled:
@@ -322,5 +339,6 @@ class PrometheusSource:
         raise UnknownMetricError(
             f"unknown metric {metric!r}: not a catalog name and no series of that name on {self.url} "
             f"between {format_time(start)} and {format_time(end)}{hint}",
-            name=metric, known=known,
+            name=metric,
+            known=known,
         )

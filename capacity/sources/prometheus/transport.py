@@ -55,7 +55,9 @@ class TLSError(TransportError):
 class Transport(Protocol):
     """Sends requests to HTTP servers: one call, one whole answer."""
 
-    def send(self, method: Method, url: str, params: Mapping[str, str], headers: Mapping[str, str], timeout: float) -> Answer:
+    def send(
+        self, method: Method, url: str, params: Mapping[str, str], headers: Mapping[str, str], timeout: float
+    ) -> Answer:
         """``method`` ``url`` with ``params`` (GET: the query string; POST: a form body)
         and exactly ``headers``; wait at most ``timeout`` seconds between bytes.
         Redirects are followed (or the 3xx answer returned); errors: :class:`TransportError`."""

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from capacity.core import frame as F
 from capacity.cli import main
+from capacity.core import frame as F
 
 T0 = pd.Timestamp("2026-09-01T00:00:00Z")
 N = 2 * 24 * 60 + 1  # two days of minutes, both ends
@@ -24,17 +24,43 @@ def files(tmp_path):
     bad = np.cumsum(bad_inc)
     mem = np.full(N, 0.5)
     mem[1440 + 600: 1440 + 630] = 0.95  # 30 minutes above 90%
-    frame = F.concat([F.from_arrays("req_total", ds, req), F.from_arrays("bad_total", ds, bad), F.from_arrays("mem", ds, mem)])
+    frame = F.concat(
+        [F.from_arrays("req_total", ds, req), F.from_arrays("bad_total", ds, bad), F.from_arrays("mem", ds, mem)]
+    )
     data = tmp_path / "data.csv"
     frame.assign(ds=frame.ds.dt.strftime("%Y-%m-%dT%H:%M:%SZ")).to_csv(data, index=False)
     spec = tmp_path / "spec.yaml"
-    spec.write_text(yaml.safe_dump({
-        "apiVersion": "capacity/v1", "tz": "UTC",
-        "slos": [{"name": "errors", "objective": 0.99, "window": "1d",
-                  "sli": {"kind": "ratio", "bad": {"query": "bad_total", "counter": True}, "total": {"query": "req_total", "counter": True}}}],
-        "alerts": [{"name": "HighMemoryUsage", "metric": "mem", "op": ">", "threshold": 0.9, "for": "10m", "priority": "high",
-                    "response": "immediate"}],
-    }))
+    spec.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "capacity/v1",
+                "tz": "UTC",
+                "slos": [
+                    {
+                        "name": "errors",
+                        "objective": 0.99,
+                        "window": "1d",
+                        "sli": {
+                            "kind": "ratio",
+                            "bad": {"query": "bad_total", "counter": True},
+                            "total": {"query": "req_total", "counter": True},
+                        },
+                    }
+                ],
+                "alerts": [
+                    {
+                        "name": "HighMemoryUsage",
+                        "metric": "mem",
+                        "op": ">",
+                        "threshold": 0.9,
+                        "for": "10m",
+                        "priority": "high",
+                        "response": "immediate",
+                    }
+                ],
+            }
+        )
+    )
     return data, spec
 
 
@@ -75,20 +101,50 @@ def test_alerts_replay_json(files, capsys):
     assert main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--format", "json"]) == 0
     (ep,) = json.loads(capsys.readouterr().out)
     # above 0.9 from 10:00 to 10:29 on day 2: pending 10:00, firing 10:10, resolved 10:30
-    assert ep["alert"] == "HighMemoryUsage" and ep["start"] == "2026-09-02T10:10:00Z" and ep["end"] == "2026-09-02T10:30:00Z"
+    assert (
+        ep["alert"] == "HighMemoryUsage"
+        and ep["start"] == "2026-09-02T10:10:00Z"
+        and ep["end"] == "2026-09-02T10:30:00Z"
+    )
     assert ep["duration_seconds"] == 1200 and ep["peak"] == 0.95 and ep["priority"] == "high"
 
 
 def test_alerts_summary_and_burn(files, capsys):
     data, spec = files
-    assert main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--burn", "--format", "json"]) == 0
+    assert (
+        main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--burn", "--format", "json"])
+        == 0
+    )
     eps = json.loads(capsys.readouterr().out)
     names = {e["alert"] for e in eps}
     # 50% errors against a 1% budget is a burn of 50 (> 14.4 and > 6): both page rows fire
     assert {"HighMemoryUsage", "errors:page-1h", "errors:page-6h"} <= names
-    assert main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--summary", "month", "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "alerts",
+                "--spec",
+                str(spec),
+                "--source",
+                str(data),
+                "--window",
+                "1d",
+                "--summary",
+                "month",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     (s,) = json.loads(capsys.readouterr().out)
-    assert s == {"period": "2026-09", "priority": "high", "alert": "HighMemoryUsage", "episodes": 1, "firing_seconds": 1200.0}
+    assert s == {
+        "period": "2026-09",
+        "priority": "high",
+        "alert": "HighMemoryUsage",
+        "episodes": 1,
+        "firing_seconds": 1200.0,
+    }
 
 
 def _with_alerting(spec, level):
@@ -98,28 +154,43 @@ def _with_alerting(spec, level):
     return spec
 
 
-@pytest.mark.parametrize("level, burn_rows", [
-    ("page", {"errors:page-1h", "errors:page-6h"}),
-    # the same hour of 50% errors: the page rows are dropped; the ticket row needs 3 days of history
-    # and the file holds 2, so nothing fires
-    ("ticket", set()),
-    ("none", set()),
-])
+@pytest.mark.parametrize(
+    "level, burn_rows",
+    [
+        ("page", {"errors:page-1h", "errors:page-6h"}),
+        # the same hour of 50% errors: the page rows are dropped; the ticket row needs 3 days of history
+        # and the file holds 2, so nothing fires
+        ("ticket", set()),
+        ("none", set()),
+    ],
+)
 def test_alerts_burn_table_and_rules_table_follow_alerting(files, capsys, level, burn_rows):
     data, spec = files
     spec = _with_alerting(spec, level)
-    assert main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--burn", "--format", "json"]) == 0
+    assert (
+        main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--burn", "--format", "json"])
+        == 0
+    )
     names = {e["alert"] for e in json.loads(capsys.readouterr().out)}
     assert names == {"HighMemoryUsage"} | burn_rows
-    assert main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--burn", "--summary", "month"]) == 0
+    assert (
+        main(["alerts", "--spec", str(spec), "--source", str(data), "--window", "1d", "--burn", "--summary", "month"])
+        == 0
+    )
     table = capsys.readouterr().out
     assert ("errors:page-1h" in table) == (level == "page")
     assert main(["rules", "--spec", str(spec), "--format", "json"]) == 0
     rules = json.loads(capsys.readouterr().out)
     burn = sorted(r["labels"] for r in rules if r["name"] == "SLOBurnRate")
-    expected = {"page": ["slo=errors,burn_window=page-1h,severity=page", "slo=errors,burn_window=page-6h,severity=page",
-                         "slo=errors,burn_window=ticket-3d,severity=ticket"],
-                "ticket": ["slo=errors,burn_window=ticket-3d,severity=ticket"], "none": []}[level]
+    expected = {
+        "page": [
+            "slo=errors,burn_window=page-1h,severity=page",
+            "slo=errors,burn_window=page-6h,severity=page",
+            "slo=errors,burn_window=ticket-3d,severity=ticket",
+        ],
+        "ticket": ["slo=errors,burn_window=ticket-3d,severity=ticket"],
+        "none": [],
+    }[level]
     assert burn == expected
     assert sum(r["kind"] == "record" for r in rules) == 6  # the recordings stay at every level
 
@@ -134,7 +205,9 @@ def test_bad_alerting_value_is_one_line_error(files, capsys):
 
 def test_bad_spec_is_one_line_error(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("apiVersion: capacity/v1\nslos:\n  - name: x\n    objective: 2\n    sli: {kind: ratio, bad: a_total, total: b_total}\n")
+    bad.write_text(
+        "apiVersion: capacity/v1\nslos:\n  - name: x\n    objective: 2\n    sli: {kind: ratio, bad: a_total, total: b_total}\n"  # noqa: E501 (a literal spec)
+    )
     assert main(["slo", "--spec", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "bad.yaml" in err and "'x'" in err and "objective" in err
@@ -146,7 +219,11 @@ def test_rules_out_is_written_atomically(tmp_path, capsys, files):
     out.write_text("old")
     assert main(["rules", "--spec", str(spec), "--out", str(out)]) == 0
     doc = yaml.safe_load(out.read_text())
-    assert [g["name"] for g in doc["groups"]] == ["capacity-slo-errors-recordings", "capacity-slo-errors-alerts", "capacity-runbook-alerts"]
+    assert [g["name"] for g in doc["groups"]] == [
+        "capacity-slo-errors-recordings",
+        "capacity-slo-errors-alerts",
+        "capacity-runbook-alerts",
+    ]
     # a failing run leaves the old file alone
     assert main(["rules", "--spec", str(tmp_path / "missing.yaml"), "--out", str(out)]) == 2
     assert yaml.safe_load(out.read_text()) == doc
@@ -155,10 +232,21 @@ def test_rules_out_is_written_atomically(tmp_path, capsys, files):
 # ------------------------------------------------------------------ table presentation (display only)
 
 
-@pytest.mark.parametrize("seconds, text", [
-    (1320.0, "22m"), (660, "11m"), (94560.0, "1d 2h 16m"), (45.0, "45s"), (3600.0, "1h"), (3660.0, "1h 1m"),
-    (86460.0, "1d 0h 1m"), (0.0, "0s"), (float("nan"), ""), (90061.0, "1d 1h 1m"),  # 1d 1h 1m 1s: three units shown
-])
+@pytest.mark.parametrize(
+    "seconds, text",
+    [
+        (1320.0, "22m"),
+        (660, "11m"),
+        (94560.0, "1d 2h 16m"),
+        (45.0, "45s"),
+        (3600.0, "1h"),
+        (3660.0, "1h 1m"),
+        (86460.0, "1d 0h 1m"),
+        (0.0, "0s"),
+        (float("nan"), ""),
+        (90061.0, "1d 1h 1m"),  # 1d 1h 1m 1s: three units shown
+    ],
+)
 def test_human_duration(seconds, text):
     from capacity.present import Col
     from capacity.present.text import formatter
