@@ -27,9 +27,9 @@ def _quarter(v: Any) -> None:
 
 
 def _tz(v: Any) -> None:
-    from ..core.windows import month
+    from ..core.windows import check_tz
 
-    month("2026-01", v)  # raises ConfigError naming an unknown zone
+    check_tz(v)
 
 
 def _duration(v: Any) -> None:

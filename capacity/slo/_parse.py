@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..core.errors import ConfigError, SpecError
 from ..core.timeutil import parse_duration
+from ..core.windows import check_tz
 from ..metrics.promql import parse_selector
 from .model import Query
 
@@ -51,7 +52,9 @@ def mapping(ctx: Ctx, value: Raw, field: str) -> RawMap:
     return value
 
 
-def known(ctx: Ctx, data: RawMap, allowed: Sequence[str], prefix: str, *, refusal: str = "unknown field (allowed: {})") -> None:
+def known(
+    ctx: Ctx, data: RawMap, allowed: Sequence[str], prefix: str, *, refusal: str = "unknown field (allowed: {})"
+) -> None:
     """Refuse the first key of ``data`` not in ``allowed`` (``refusal`` formats the allowed list)."""
     extra = sorted(set(map(str, data)) - set(allowed))
     if extra:
@@ -68,7 +71,16 @@ def open_named(ctx: Ctx, value: Raw, where: str) -> tuple[Ctx, RawMap, str]:
     return ctx.named(name), data, name
 
 
-def number(ctx: Ctx, value: Raw, field: str, *, lo: float = -math.inf, hi: float = math.inf, open_lo: bool = False, open_hi: bool = False) -> float:
+def number(
+    ctx: Ctx,
+    value: Raw,
+    field: str,
+    *,
+    lo: float = -math.inf,
+    hi: float = math.inf,
+    open_lo: bool = False,
+    open_hi: bool = False,
+) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ctx.err(field, f"expected a number, got {value!r}")
     v = float(value)
@@ -93,10 +105,9 @@ def duration(ctx: Ctx, value: Raw, field: str, *, zero_ok: bool = False) -> pd.T
 def time_zone(ctx: Ctx, value: Raw, field: str) -> str:
     tz = str(value)
     try:
-        pd.Timestamp("2026-01-01", tz=tz)
-    except Exception as exc:  # noqa: BLE001 - any tz failure is a spec error
+        return check_tz(tz)
+    except ConfigError as exc:
         raise ctx.err(field, f"unknown time zone {tz!r}") from exc
-    return tz
 
 
 _COUNTER_SUFFIXES = ("_total", "_bucket", "_count", "_sum")
@@ -153,7 +164,7 @@ def query(ctx: Ctx, text: Raw, field: str, counter: bool | None = None) -> Query
     if counter is None:
         counter = text.endswith(_COUNTER_SUFFIXES) or any(f"{s}{{" in text for s in _COUNTER_SUFFIXES)
     if counter and sel is None:
-        raise ctx.err(field, f"counter: true needs a plain counter selector like name{{label=\"v\"}}, got {text!r}")
+        raise ctx.err(field, f'counter: true needs a plain counter selector like name{{label="v"}}, got {text!r}')
     return Query(text, counter)
 
 

@@ -65,6 +65,7 @@ import pandas as pd
 
 from ..core import frame as _frame
 from ..core.errors import ConfigError, FileFormatError, UnknownMetricError
+from ..core.windows import check_tz
 from ..metrics.promql import is_metric_name
 from .base import Progress, Pulled
 from .registry import register
@@ -126,8 +127,8 @@ class FileSource:
             )
         if tz is not None:
             try:
-                pd.Timestamp("2000-01-01").tz_localize(tz)
-            except Exception as exc:  # pytz/zoneinfo raise assorted types
+                check_tz(tz)
+            except ConfigError as exc:
                 raise ConfigError(f"tz: unknown time zone {tz!r} for file {self.path} (examples: UTC, Europe/Paris)",
                                   file=str(self.path), field="tz") from exc
 
