@@ -41,6 +41,7 @@ report: venv
 # Lint and type checks (config in pyproject.toml): part of `make test`, so a type or lint error fails it.
 lint: venv
 	$(VENV)/bin/ruff check capacity tests benchmarks
+	$(VENV)/bin/ruff format --check capacity tests benchmarks
 	$(VENV)/bin/mypy capacity
 
 # pytest's exit code 5 (no test collected) must not pass silently.

@@ -3,6 +3,7 @@
 Each ``benchmarks/bench_<name>.py`` has a ``main() -> None`` that prints its
 figures and its ratios against a floor or a peer measured in the same run.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -15,7 +16,7 @@ from pathlib import Path
 
 def _names() -> list[str]:
     here = Path(__file__).parent
-    return sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))
+    return sorted(m.name[len("bench_") :] for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))
 
 
 def run(argv: list[str]) -> int:

@@ -10,6 +10,7 @@ On the subset, ours and Prophet alternate series by series so that both see the 
 Environment: BENCH_FORECAST_SERIES (1000), BENCH_FORECAST_SERIAL (series run serially, default all),
 BENCH_FORECAST_PROPHET (50).
 """
+
 from __future__ import annotations
 
 import logging
@@ -91,8 +92,13 @@ def _prophet_one(g: pd.DataFrame) -> tuple[pd.DataFrame, float, float]:
     m.fit(df)
     f = m.predict(m.make_future_dataframe(H, include_history=False))
     t2 = time.perf_counter()
-    out = pd.DataFrame({"unique_id": g["unique_id"].iloc[0], "ds": f["ds"].dt.tz_localize("UTC").dt.as_unit("ns"),
-                        "mean": np.maximum(f["yhat"].to_numpy(), 0.0)})
+    out = pd.DataFrame(
+        {
+            "unique_id": g["unique_id"].iloc[0],
+            "ds": f["ds"].dt.tz_localize("UTC").dt.as_unit("ns"),
+            "mean": np.maximum(f["yhat"].to_numpy(), 0.0),
+        }
+    )
     return out, t2 - t0, t2 - t1
 
 
@@ -126,21 +132,29 @@ def main() -> None:
     n_prophet = int(os.environ.get("BENCH_FORECAST_PROPHET", 50))
     train, test = split(make_series(n))
     ids = sorted(train["unique_id"].unique())
-    print(f"{n} daily series x {HISTORY} days; choice by {WINDOWS}-window backtest + {H}-day forecast with "
-          f"80/95% intervals; {cpu_count()} CPU(s)")
+    print(
+        f"{n} daily series x {HISTORY} days; choice by {WINDOWS}-window backtest + {H}-day forecast with "
+        f"80/95% intervals; {cpu_count()} CPU(s)"
+    )
 
     auto_forecast(train[train["unique_id"] == ids[0]], H, executor="serial")  # warm imports
     serial_ids = ids[:n_serial]
     fc_serial, t_serial = run_ours(train[train["unique_id"].isin(serial_ids)], "serial")
-    print(f"serial:   {len(serial_ids):5d} series in {t_serial:7.1f} s = {len(serial_ids) / t_serial:6.1f} series/s "
-          f"({t_serial / len(serial_ids) * 1000:.0f} ms/series)")
+    print(
+        f"serial:   {len(serial_ids):5d} series in {t_serial:7.1f} s = {len(serial_ids) / t_serial:6.1f} series/s "
+        f"({t_serial / len(serial_ids) * 1000:.0f} ms/series)"
+    )
     fc_par, t_par = run_ours(train, "processes")
-    print(f"parallel: {n:5d} series in {t_par:7.1f} s = {n / t_par:6.1f} series/s "
-          f"(x{(n / t_par) / (len(serial_ids) / t_serial):.2f} vs serial)")
+    print(
+        f"parallel: {n:5d} series in {t_par:7.1f} s = {n / t_par:6.1f} series/s "
+        f"(x{(n / t_par) / (len(serial_ids) / t_serial):.2f} vs serial)"
+    )
     same = fc_par[fc_par["unique_id"].isin(serial_ids)].reset_index(drop=True)
     print(f"parallel result identical to serial: {same.equals(fc_serial.reset_index(drop=True))}")
-    print(f"target 1,000 series < {TARGET_SECONDS:.0f} s on 2 cores: "
-          f"{'PASS' if t_par * 1000 / n < TARGET_SECONDS else 'FAIL'} ({t_par * 1000 / n:.0f} s for 1,000)")
+    print(
+        f"target 1,000 series < {TARGET_SECONDS:.0f} s on 2 cores: "
+        f"{'PASS' if t_par * 1000 / n < TARGET_SECONDS else 'FAIL'} ({t_par * 1000 / n:.0f} s for 1,000)"
+    )
 
     m_ours = mase(train, test, fc_par)
     snaive = fc_par.assign(mean=np.nan)

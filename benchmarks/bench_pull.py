@@ -14,6 +14,7 @@ points. For the same series and range it times:
 
 The TSDB is backfilled once with promtool and kept under benchmarks/.work/.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -11,6 +11,7 @@ papermill, nbconvert's HTML export, writing) is rendering.
 
 Targets: under 60 s, and an HTML report under 10 MB.
 """
+
 from __future__ import annotations
 
 import os
@@ -56,7 +57,8 @@ def _floor(tmp: Path, env: dict[str, str], runs: int = 3) -> float:
     script.write_text(_EMPTY)
     return statistics.median(
         _timed([sys.executable, str(script), str(tmp / "empty.ipynb"), str(tmp / f"empty-out{i}.ipynb")], env)
-        for i in range(runs))
+        for i in range(runs)
+    )
 
 
 def _breakdown(executed: Path) -> dict[str, float]:
@@ -90,17 +92,25 @@ def main() -> None:
     print(f"quarterly review, cold (history generated first)     {first:7.2f} s   {first / floor:6.1f}x floor")
     print(f"quarterly review, cold process, history on disk      {second:7.2f} s   {second / floor:6.1f}x floor")
     print("breakdown of the second render:")
-    for name, label in (("phase-data", "data (pulls)"), ("phase-slo", "SLO"), ("phase-forecast", "forecast"),
-                        ("presentation", "setup and presentation cells")):
+    for name, label in (
+        ("phase-data", "data (pulls)"),
+        ("phase-slo", "SLO"),
+        ("phase-forecast", "forecast"),
+        ("presentation", "setup and presentation cells"),
+    ):
         print(f"  {label:<34} {phases[name]:7.2f} s   {phases[name] / second:6.1%}")
     rest = second - cells
-    print(f"  {'rendering (start, papermill, HTML)':<34} {rest:7.2f} s   {rest / second:6.1%}"
-          f"   ({rest / floor:.1f}x floor)")
+    print(
+        f"  {'rendering (start, papermill, HTML)':<34} {rest:7.2f} s   {rest / second:6.1%}"
+        f"   ({rest / floor:.1f}x floor)"
+    )
     print(f"report: HTML {size_html / 1e6:.2f} MB, notebook {size_nb / 1e6:.2f} MB")
     ok_time = max(first, second) < TARGET_SECONDS
     ok_size = size_html < TARGET_BYTES
-    print(f"targets: render < {TARGET_SECONDS:.0f} s {'met' if ok_time else 'MISSED'}; "
-          f"HTML < {TARGET_BYTES / 1e6:.0f} MB {'met' if ok_size else 'MISSED'}")
+    print(
+        f"targets: render < {TARGET_SECONDS:.0f} s {'met' if ok_time else 'MISSED'}; "
+        f"HTML < {TARGET_BYTES / 1e6:.0f} MB {'met' if ok_size else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ counter SLOs.
 
 Env: CAPACITY_BENCH_DAYS (400), CAPACITY_BENCH_BURN_DAYS (30).
 """
+
 from __future__ import annotations
 
 import gc

@@ -2,6 +2,7 @@
 
 The public surface is re-exported here and pinned by ``tests/unit/test_public_api.py``.
 """
+
 from __future__ import annotations
 
 from . import app, slo

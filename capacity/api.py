@@ -4,6 +4,7 @@ Each function returns a tidy frame at full precision; what a source noticed (no 
 metric, dropped duplicates, server warnings) is issued as :class:`capacity.errors.SourceWarning`
 through :mod:`warnings` (the CLI prints the same notes as ``warning:`` lines).
 """
+
 from __future__ import annotations
 
 import os
@@ -43,22 +44,35 @@ def history(
 ) -> _history.History:
     """Like :func:`pull`, with everything the pull gives: ``.frame``, ``.labels`` (one row per
     series, one column per label), ``.warnings`` and ``.missing`` (metrics with no data)."""
-    return _history.pull(metrics, source=source, start=start, end=end, step=step, progress=progress,
-                         **source_options)
+    return _history.pull(metrics, source=source, start=start, end=end, step=step, progress=progress, **source_options)
 
 
 @overload
-def pull(metrics: str | Iterable[str], *, source: str | os.PathLike[str] | Source = ...,
-         start: str | pd.Timestamp | float | None = ..., end: str | pd.Timestamp | float | None = ...,
-         step: str | pd.Timedelta | None = ..., labels: Literal[False] = ..., progress: Progress | None = ...,
-         **source_options: Any) -> pd.DataFrame: ...
+def pull(
+    metrics: str | Iterable[str],
+    *,
+    source: str | os.PathLike[str] | Source = ...,
+    start: str | pd.Timestamp | float | None = ...,
+    end: str | pd.Timestamp | float | None = ...,
+    step: str | pd.Timedelta | None = ...,
+    labels: Literal[False] = ...,
+    progress: Progress | None = ...,
+    **source_options: Any,
+) -> pd.DataFrame: ...
 
 
 @overload
-def pull(metrics: str | Iterable[str], *, source: str | os.PathLike[str] | Source = ...,
-         start: str | pd.Timestamp | float | None = ..., end: str | pd.Timestamp | float | None = ...,
-         step: str | pd.Timedelta | None = ..., labels: Literal[True], progress: Progress | None = ...,
-         **source_options: Any) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+def pull(
+    metrics: str | Iterable[str],
+    *,
+    source: str | os.PathLike[str] | Source = ...,
+    start: str | pd.Timestamp | float | None = ...,
+    end: str | pd.Timestamp | float | None = ...,
+    step: str | pd.Timedelta | None = ...,
+    labels: Literal[True],
+    progress: Progress | None = ...,
+    **source_options: Any,
+) -> tuple[pd.DataFrame, pd.DataFrame]: ...
 
 
 def pull(
@@ -83,8 +97,7 @@ def pull(
     entry's step, else one minute. ``labels=True`` also returns the labels
     table (``capacity.history`` gives frame, labels and warnings as one object).
     """
-    got = _history.pull(metrics, source=source, start=start, end=end, step=step, progress=progress,
-                        **source_options)
+    got = _history.pull(metrics, source=source, start=start, end=end, step=step, progress=progress, **source_options)
     _warn(got.warnings)
     return (got.frame, got.labels) if labels else got.frame
 
@@ -94,8 +107,11 @@ def _one_window(window: str | pd.Timedelta | None, month: str | None, quarter: s
         raise ConfigError("give one of window, month or quarter", field="window")
     kind = calendar_kind(window) if isinstance(window, str) else None
     if kind is not None:  # the keyword says which: a calendar period has its own
-        raise ConfigError(f"window: {window!r} is a calendar {kind}: pass {kind}={str(window).strip()!r} "
-                          "(window= is a rolling length such as '30d')", field="window")
+        raise ConfigError(
+            f"window: {window!r} is a calendar {kind}: pass {kind}={str(window).strip()!r} "
+            "(window= is a rolling length such as '30d')",
+            field="window",
+        )
 
 
 def slo_compliance(

@@ -10,6 +10,7 @@ Below this layer nothing reads configuration or the environment; above it nothin
 - :mod:`.forecast`: forecast and backtest inputs, the CI capacity forecast;
 - :mod:`.review`: the quarterly review's computations, phase by phase.
 """
+
 from __future__ import annotations
 
 from . import forecast, history, project, review, slo

@@ -4,6 +4,7 @@ The history range rules are :func:`capacity.app.history.forecast_history`'s; bou
 project's catalog (ratios stay in 0..1, sizes non-negative); the CI forecast reads the planning
 thresholds of the project's rules.
 """
+
 from __future__ import annotations
 
 import os
@@ -51,10 +52,22 @@ def bounds_for(metrics: Sequence[str], catalog: Catalog) -> Bounds | None:
     return out or None
 
 
-def forecast(metrics: Sequence[str] = (), *, source: str | os.PathLike[str] | Source = "sample", horizon: Any,
-             models: str | Sequence[str] = "auto", windows: int = 3, season: tuple[int, ...] | None = None,
-             executor: Any = None, thorough: bool = False, start: Any = None, end: Any = None, step: Any = None,
-             project: Project | None = None, fields: tuple[str, str] = ("start", "end")) -> ForecastResult:
+def forecast(
+    metrics: Sequence[str] = (),
+    *,
+    source: str | os.PathLike[str] | Source = "sample",
+    horizon: Any,
+    models: str | Sequence[str] = "auto",
+    windows: int = 3,
+    season: tuple[int, ...] | None = None,
+    executor: Any = None,
+    thorough: bool = False,
+    start: Any = None,
+    end: Any = None,
+    step: Any = None,
+    project: Project | None = None,
+    fields: tuple[str, str] = ("start", "end"),
+) -> ForecastResult:
     """Forecast ``metrics`` (or the only series of a file) ``horizon`` ahead; the model is chosen per
     series by backtest (``models="auto"``; ``thorough`` chooses among every model) unless named."""
     h = parse_duration(horizon, field="horizon")

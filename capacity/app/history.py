@@ -5,6 +5,7 @@ now floored to the minute; ``start`` to :data:`DEFAULT_LENGTH` before ``end``. A
 step is its catalog entry's, else one minute. What a source noticed (dropped duplicates, server
 warnings, metrics with no data) comes back as data in :class:`History`, never printed.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,18 @@ from ..sources import Progress, Pulled, Source, fetch_all, resolve, series_of
 from .project import Project
 from .project import resolve as resolve_project
 
-__all__ = ["DEFAULT_LENGTH", "History", "default_end", "forecast_history", "metrics_list", "pull", "series_of",
-           "source", "step_for", "time_range"]
+__all__ = [
+    "DEFAULT_LENGTH",
+    "History",
+    "default_end",
+    "forecast_history",
+    "metrics_list",
+    "pull",
+    "series_of",
+    "source",
+    "step_for",
+    "time_range",
+]
 
 DEFAULT_LENGTH = pd.Timedelta(days=7)
 
@@ -57,8 +68,15 @@ def default_end(src: Source, end: Any = None, *, field: str = "end") -> pd.Times
     return span[1] if span else now().floor("1min")
 
 
-def time_range(src: Source, start: Any = None, end: Any = None, *, length: pd.Timedelta = DEFAULT_LENGTH,
-               fields: tuple[str, str] = ("start", "end"), strict: bool = False) -> tuple[pd.Timestamp, pd.Timestamp]:
+def time_range(
+    src: Source,
+    start: Any = None,
+    end: Any = None,
+    *,
+    length: pd.Timedelta = DEFAULT_LENGTH,
+    fields: tuple[str, str] = ("start", "end"),
+    strict: bool = False,
+) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``(start, end)`` in UTC: ``end`` by :func:`default_end`, ``start`` ``length`` before it.
 
     A start after the end (or, with ``strict``, not before it) is a ConfigError that says when the
@@ -70,8 +88,10 @@ def time_range(src: Source, start: Any = None, end: Any = None, *, length: pd.Ti
         span = src.span() if end is None else None
         why = f" (the end of the data of {src.name}; give {fields[1]})" if span else ""
         word = "not before" if strict else "after"
-        raise ConfigError(f"{fields[0]} {format_time(start_ts)} is {word} {fields[1]} {format_time(end_ts)}{why}",
-                          field=fields[0].lstrip("-"))
+        raise ConfigError(
+            f"{fields[0]} {format_time(start_ts)} is {word} {fields[1]} {format_time(end_ts)}{why}",
+            field=fields[0].lstrip("-"),
+        )
     return start_ts, end_ts
 
 
@@ -95,8 +115,9 @@ def _no_data(metric: str, start: pd.Timestamp, end: pd.Timestamp, src: Source) -
     return f"no data for {metric!r} in {format_time(start)} .. {format_time(end)} from {src.name}"
 
 
-def _collect(src: Source, metrics: Sequence[str], got: Sequence[Pulled], start: pd.Timestamp,
-             end: pd.Timestamp) -> History:
+def _collect(
+    src: Source, metrics: Sequence[str], got: Sequence[Pulled], start: pd.Timestamp, end: pd.Timestamp
+) -> History:
     notes: list[str] = []
     missing: list[str] = []
     for metric, pulled in zip(metrics, got, strict=False):
@@ -116,9 +137,18 @@ def _collect(src: Source, metrics: Sequence[str], got: Sequence[Pulled], start: 
     return History(frame, labels, src.name, start, end, tuple(notes), tuple(missing))
 
 
-def pull(metrics: str | Iterable[str], *, source: str | os.PathLike[str] | Source = "sample", start: Any = None,
-         end: Any = None, step: Any = None, progress: Progress | None = None, project: Project | None = None,
-         fields: tuple[str, str] = ("start", "end"), **source_options: Any) -> History:
+def pull(
+    metrics: str | Iterable[str],
+    *,
+    source: str | os.PathLike[str] | Source = "sample",
+    start: Any = None,
+    end: Any = None,
+    step: Any = None,
+    progress: Progress | None = None,
+    project: Project | None = None,
+    fields: tuple[str, str] = ("start", "end"),
+    **source_options: Any,
+) -> History:
     """Every metric over ``start..end`` on its step (``step`` or the catalog's), as one History."""
     src = resolve(source, **source_options)
     items = metrics_list(metrics)
@@ -129,10 +159,19 @@ def pull(metrics: str | Iterable[str], *, source: str | os.PathLike[str] | Sourc
     return _collect(src, items, fetch_all(src, requests, progress=progress), start_ts, end_ts)
 
 
-def forecast_history(metrics: Sequence[str], *, source: str | os.PathLike[str] | Source, horizon: pd.Timedelta,
-                     start: Any = None, end: Any = None, step: Any = None, command: str = "forecast",
-                     project: Project | None = None, fields: tuple[str, str] = ("start", "end"),
-                     progress: Progress | None = None) -> History:
+def forecast_history(
+    metrics: Sequence[str],
+    *,
+    source: str | os.PathLike[str] | Source,
+    horizon: pd.Timedelta,
+    start: Any = None,
+    end: Any = None,
+    step: Any = None,
+    command: str = "forecast",
+    project: Project | None = None,
+    fields: tuple[str, str] = ("start", "end"),
+    progress: Progress | None = None,
+) -> History:
     """The history a forecast of ``horizon`` learns from.
 
     Metrics: those named, or the only series of a file source. Range: ``start..end``, ``start``
@@ -146,11 +185,14 @@ def forecast_history(metrics: Sequence[str], *, source: str | os.PathLike[str] |
     listed = series_of(src)
     if not names:
         if listed is None:
-            raise ConfigError(f"{command}: give at least one METRIC (a catalog name; see 'capacity pull --list')",
-                              field="metrics")
+            raise ConfigError(
+                f"{command}: give at least one METRIC (a catalog name; see 'capacity pull --list')", field="metrics"
+            )
         if len(listed) != 1:
-            raise ConfigError(f"{command}: {src.name} holds {len(listed)} series; name the ones to use: "
-                              f"{', '.join(listed[:10])}", field="metrics")
+            raise ConfigError(
+                f"{command}: {src.name} holds {len(listed)} series; name the ones to use: {', '.join(listed[:10])}",
+                field="metrics",
+            )
         names = listed
     end_ts = default_end(src, end, field=fields[1])
     span = src.span()
@@ -165,8 +207,11 @@ def forecast_history(metrics: Sequence[str], *, source: str | os.PathLike[str] |
             return fixed
         if listed is not None:
             return None  # a file keeps its own spacing
-        bucket = pd.Timedelta(days=1) if horizon >= pd.Timedelta(days=30) else (
-            pd.Timedelta(hours=1) if horizon >= pd.Timedelta(days=2) else pd.Timedelta(0))
+        bucket = (
+            pd.Timedelta(days=1)
+            if horizon >= pd.Timedelta(days=30)
+            else (pd.Timedelta(hours=1) if horizon >= pd.Timedelta(days=2) else pd.Timedelta(0))
+        )
         return max(step_for(metric, catalog=cat), bucket)
 
     requests = [(m, start_ts, end_ts, one_step(m)) for m in names]
@@ -174,5 +219,12 @@ def forecast_history(metrics: Sequence[str], *, source: str | os.PathLike[str] |
     hist = _collect(src, names, got, start_ts, end_ts)
     if hist.missing:
         raise ConfigError(f"{command}: {_no_data(hist.missing[0], start_ts, end_ts, src)}", field="metrics")
-    return History(_frame.validate(hist.frame, name=f"{command} input from {src.name}"), hist.labels, hist.source,
-                   hist.start, hist.end, hist.warnings, hist.missing)
+    return History(
+        _frame.validate(hist.frame, name=f"{command} input from {src.name}"),
+        hist.labels,
+        hist.source,
+        hist.start,
+        hist.end,
+        hist.warnings,
+        hist.missing,
+    )

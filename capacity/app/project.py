@@ -3,6 +3,7 @@
 Every use case takes a :class:`Project` (``None`` means :func:`current`), so a catalog override
 or another spec reaches the API, every CLI command and every notebook through the same object.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,12 @@ class Project:
         return replace(self, spec=spec if isinstance(spec, Spec) else load_spec(spec))
 
 
-def current(*, spec: Spec | str | os.PathLike[str] | None = None, catalog_path: str | os.PathLike[str] | None = None,
-            tz: str | None = None) -> Project:
+def current(
+    *,
+    spec: Spec | str | os.PathLike[str] | None = None,
+    catalog_path: str | os.PathLike[str] | None = None,
+    tz: str | None = None,
+) -> Project:
     """The project in effect: the bundled defaults, the catalog overridden by ``catalog_path`` or
     ``$CAPACITY_CATALOG``, and ``spec`` when given."""
     cat = catalog(catalog_path)

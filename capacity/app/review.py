@@ -5,6 +5,7 @@ quarter, the growth and threshold metrics over the learning history); :func:`slo
 :func:`capacity` compute the tables the notebook shows; :func:`thresholds` is the
 days-to-threshold analysis both the review and the capacity-forecast report present.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,9 +58,17 @@ def _history_start(src: Source, end: pd.Timestamp, history_days: float) -> pd.Ti
     return max(start, span[0]) if span else start
 
 
-def data(*, source: str | os.PathLike[str] | Source = "sample", quarter: str = "latest", tz: str | None = None,
-         step: Any = "1h", horizon_days: float = 90, history_days: float = 365, heatmap_metric: str = "request_rate",
-         project: Project | None = None) -> Data:
+def data(
+    *,
+    source: str | os.PathLike[str] | Source = "sample",
+    quarter: str = "latest",
+    tz: str | None = None,
+    step: Any = "1h",
+    horizon_days: float = 90,
+    history_days: float = 365,
+    heatmap_metric: str = "request_rate",
+    project: Project | None = None,
+) -> Data:
     """Fetch a quarterly review's history (``quarter``: ``2026Q3`` or ``latest``, in ``tz``)."""
     proj = resolve_project(project)
     zone = tz or proj.time_zone

@@ -5,6 +5,7 @@ Window planning lives here once: explicit windows (``window`` in the window gram
 none, each SLO is scored over its own window (rolling, or its calendar month/quarter to date)
 ending at ``end`` (default: the end of the source's data, else now).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -23,8 +24,20 @@ from .history import default_end
 from .project import Project
 from .project import resolve as resolve_project
 
-__all__ = ["AlertResult", "SloResult", "Plan", "alert_replay", "burn_rates", "compliance", "fetch", "history_for",
-           "own_window", "plan", "spec_of", "window"]
+__all__ = [
+    "AlertResult",
+    "SloResult",
+    "Plan",
+    "alert_replay",
+    "burn_rates",
+    "compliance",
+    "fetch",
+    "history_for",
+    "own_window",
+    "plan",
+    "spec_of",
+    "window",
+]
 
 SpecLike = "Spec | str | os.PathLike[str] | None"
 #: windows and the SLOs scored over them
@@ -55,8 +68,9 @@ def own_window(slo: SLO, end: pd.Timestamp) -> Window:
     return to_date(slo.calendar, end, dict(slo.labels).get("tz", "UTC"))
 
 
-def _explicit(spec: Spec, src: Source, *, window: Any, months: Sequence[str], quarters: Sequence[str], end: Any,
-              tz: str) -> list[Window]:
+def _explicit(
+    spec: Spec, src: Source, *, window: Any, months: Sequence[str], quarters: Sequence[str], end: Any, tz: str
+) -> list[Window]:
     out = [month(m, tz) for m in months] + [quarter(q, tz) for q in quarters]
     if window is not None:
         is_rolling = (

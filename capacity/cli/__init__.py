@@ -6,6 +6,7 @@ Each subcommand lives in its own module ``capacity.cli.<name>`` exposing
 (:class:`capacity.errors.CapacityError`) become one line on stderr and exit
 code 2; no traceback is shown for them.
 """
+
 from __future__ import annotations
 
 import argparse

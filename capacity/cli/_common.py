@@ -19,6 +19,7 @@ format follows the file's extension. Files are written atomically: a
 temporary file beside the target, then a rename, so an existing file is
 never half overwritten.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,7 +45,9 @@ def add_source_args(parser: argparse.ArgumentParser) -> None:
     """``--source``, ``--tz``, ``--refresh``, ``--no-cache``, ``--progress``."""
     g = parser.add_argument_group("source")
     g.add_argument(
-        "--source", default="sample", metavar="sample|URL|PATH",
+        "--source",
+        default="sample",
+        metavar="sample|URL|PATH",
         help="where series come from: 'sample' (the bundled history, default), the http(s):// URL of a "
         "Prometheus-API server (Prometheus, Thanos, Mimir, VictoriaMetrics), or a CSV/Parquet file",
     )
@@ -84,13 +87,17 @@ def source_from_args(args: argparse.Namespace, *, tz_reaches_files_only: bool = 
 RANGE_FIELDS = ("--start", "--end")
 
 
-def add_range_args(parser: argparse.ArgumentParser, *, step: bool = True,
-                   start_default: str = "7 days before --end") -> None:
+def add_range_args(
+    parser: argparse.ArgumentParser, *, step: bool = True, start_default: str = "7 days before --end"
+) -> None:
     """``--start``, ``--end`` and (unless ``step=False``) ``--step``; ``start_default`` describes the
     command's default ``--start`` in the help."""
     g = parser.add_argument_group("time range")
-    g.add_argument("--start", metavar="T", help="RFC 3339 (2026-09-01T00:00:00Z), a date (2026-09-01, midnight UTC) "
-                   f"or now-30d; default: {start_default}")
+    g.add_argument(
+        "--start",
+        metavar="T",
+        help=f"RFC 3339 (2026-09-01T00:00:00Z), a date (2026-09-01, midnight UTC) or now-30d; default: {start_default}",
+    )
     g.add_argument(
         "--end", metavar="T", help="same forms as --start; default: the end of a sample/file source, else now"
     )

@@ -1,4 +1,5 @@
 """``capacity alerts``: replay the runbook's alerts (and burn-rate alerts) on history."""
+
 from __future__ import annotations
 
 import argparse

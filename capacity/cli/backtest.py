@@ -1,4 +1,5 @@
 """``capacity backtest METRIC --horizon H --windows N``: how each model would have done on this history."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,16 +21,27 @@ windows, and chosen (the lowest MASE among models that never failed, as 'capacit
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    p = sub.add_parser("backtest", help="rolling-origin backtest: MASE, sMAPE, interval coverage per model",
-                       description="Backtest every model on a series' history from several origins.",
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("metrics", nargs="*", metavar="METRIC",
-                   help="catalog name or series of a file source (optional when the file holds one series)")
+    p = sub.add_parser(
+        "backtest",
+        help="rolling-origin backtest: MASE, sMAPE, interval coverage per model",
+        description="Backtest every model on a series' history from several origins.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "metrics",
+        nargs="*",
+        metavar="METRIC",
+        help="catalog name or series of a file source (optional when the file holds one series)",
+    )
     add_model_args(p, windows_default=3)
     p.add_argument("--step-size", metavar="D", help="distance between origins (default: the horizon)")
-    p.add_argument("--refit", action="store_true",
-                   help="re-estimate every model in every window (default: estimate in the first window and "
-                   "re-filter with those parameters later, as 'capacity forecast' does when it chooses)")
+    p.add_argument(
+        "--refit",
+        action="store_true",
+        help="re-estimate every model in every window (default: estimate in the first window and "
+        "re-filter with those parameters later, as 'capacity forecast' does when it chooses)",
+    )
     return finish_history_command(p, run)
 
 

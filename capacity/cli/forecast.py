@@ -1,4 +1,5 @@
 """``capacity forecast [METRIC...] --horizon 90d``: per-series model choice by backtest, then the forecast."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """``capacity pull METRIC...``: series from a source into a canonical frame file."""
+
 from __future__ import annotations
 
 import argparse

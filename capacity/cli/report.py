@@ -1,4 +1,5 @@
 """``capacity report NAME [-p key=value ...]``: render a parameterized notebook."""
+
 from __future__ import annotations
 
 import argparse
@@ -28,14 +29,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
             "(inputs hidden, plotly.js embedded once, no network needed to view it). Parameters are checked "
             "against the notebook's parameters cell before anything runs."
         ),
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("name", nargs="?", help="notebook name, e.g. quarterly_review (see --list)")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="set a notebook parameter (repeatable); converted to the type declared in the notebook")
-    p.add_argument("--source", help="data source: 'sample', an http(s):// Prometheus URL, or a CSV/Parquet file "
-                                    "(sets the notebook's 'source' parameter); a bearer token is read from "
-                                    "CAPACITY_BEARER_TOKEN, never from the command line")
+    p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a notebook parameter (repeatable); converted to the type declared in the notebook",
+    )
+    p.add_argument(
+        "--source",
+        help="data source: 'sample', an http(s):// Prometheus URL, or a CSV/Parquet file "
+        "(sets the notebook's 'source' parameter); a bearer token is read from "
+        "CAPACITY_BEARER_TOKEN, never from the command line",
+    )
     p.add_argument("--out-dir", default="reports", metavar="DIR", help="where to write the outputs (default: reports/)")
     p.add_argument("--name", dest="stem", help="base name of the outputs (default: the notebook's name)")
     p.add_argument("--no-html", action="store_true", help="write only the executed notebook")

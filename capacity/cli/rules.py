@@ -1,4 +1,5 @@
 """``capacity rules``: Prometheus recording and alerting rules for the SLO spec."""
+
 from __future__ import annotations
 
 import argparse

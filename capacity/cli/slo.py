@@ -1,4 +1,5 @@
 """``capacity slo``: compliance and error budgets of the SLO spec over a window."""
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,21 @@ without data as a duration, `above`/`below` (range SLIs) as the share of
 minutes above / below the range, `budget left` negative when overspent.
 """
 
-TABLE_COLUMNS = ["slo", "window", "objective", "compliance", "met", "budget_remaining", "bad", "allowed_bad", "unit",
-                 "share_above", "share_below", "no_data_minutes", "coverage"]
+TABLE_COLUMNS = [
+    "slo",
+    "window",
+    "objective",
+    "compliance",
+    "met",
+    "budget_remaining",
+    "bad",
+    "allowed_bad",
+    "unit",
+    "share_above",
+    "share_below",
+    "no_data_minutes",
+    "coverage",
+]
 #: how the table shows the columns (:mod:`capacity.present` specs; json/csv keep the field names and full precision)
 TABLE_DISPLAY = {
     "objective": Col("objective", "ratio_trim", 3),

@@ -22,6 +22,7 @@ prints that line and exits non-zero; it never shows a traceback for these.
         ├── ParameterError     an unknown or ill-typed notebook parameter        (notebook, parameter)
         └── NotebookExecutionError  a cell failed                                (notebook, cell, output)
 """
+
 from __future__ import annotations
 
 from typing import Any

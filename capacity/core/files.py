@@ -5,6 +5,7 @@ file is replaced only by a complete new one; on any error the temporary file is
 removed and the target is untouched. The new file keeps the permission bits of the
 file it replaces (or the umask default for a new file), never ``mkstemp``'s 0600.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -35,8 +36,9 @@ def atomic_path(path: str | os.PathLike[str], *, option: str = "--out") -> Itera
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
-        raise ConfigError(f"{option} {target}: directory {directory} does not exist", field=option.lstrip("-"),
-                          file=str(target))
+        raise ConfigError(
+            f"{option} {target}: directory {directory} does not exist", field=option.lstrip("-"), file=str(target)
+        )
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except OSError:
@@ -54,8 +56,9 @@ def atomic_path(path: str | os.PathLike[str], *, option: str = "--out") -> Itera
         raise
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, option: str = "--out",
-                 parents: bool = True) -> Path:
+def write_atomic(
+    path: str | os.PathLike[str], data: str | bytes, *, option: str = "--out", parents: bool = True
+) -> Path:
     """Write ``data`` (text as UTF-8) to ``path`` atomically, creating its folder unless ``parents``
     is False; returns the path."""
     if not isinstance(data, (str, bytes)):

@@ -17,6 +17,7 @@ Series labels live in a separate *labels table*: one row per ``unique_id``
 with a ``unique_id`` column and one string column per label (``__name__``
 for the metric name where known).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

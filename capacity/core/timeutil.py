@@ -2,6 +2,7 @@
 
 No default is computed at import time: ``now()`` is read at call time.
 """
+
 from __future__ import annotations
 
 import datetime as dt

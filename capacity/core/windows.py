@@ -7,6 +7,7 @@ one place for the window grammar (:func:`parse_window`: ``30d``, ``2026-09``,
 ``2026Q3``), the time-zone check (:func:`check_tz`), quarter arithmetic and a
 report's period (:func:`report_quarter`, ``"latest"``).
 """
+
 from __future__ import annotations
 
 import re
@@ -40,8 +41,9 @@ def check_tz(tz: str, *, field: str = "tz") -> str:
     try:
         pd.Timestamp("2026-01-01", tz=tz)
     except Exception as exc:  # noqa: BLE001 - pytz/zoneinfo raise different types
-        raise ConfigError(f"{field}: unknown time zone {tz!r} (use an IANA name like America/New_York)",
-                          field=field.lstrip("-")) from exc
+        raise ConfigError(
+            f"{field}: unknown time zone {tz!r} (use an IANA name like America/New_York)", field=field.lstrip("-")
+        ) from exc
     return str(tz)
 
 
@@ -172,12 +174,14 @@ class Period:
         """``2026Q3: 2026-07-01 to 2026-09-30 (America/New_York), data through 2026-09-30 20:00 EDT``."""
         s, e = self.start.tz_convert(self.tz), (self.end - pd.Timedelta(1, "ns")).tz_convert(self.tz)
         last = self.data_end.tz_convert(self.tz)
-        return (f"{self.label}: {s:%Y-%m-%d} to {e:%Y-%m-%d} ({self.tz}), "
-                f"data through {last:%Y-%m-%d %H:%M %Z}")
+        return f"{self.label}: {s:%Y-%m-%d} to {e:%Y-%m-%d} ({self.tz}), data through {last:%Y-%m-%d %H:%M %Z}"
 
 
 def report_quarter(
-    text: str, span: tuple[pd.Timestamp, pd.Timestamp] | None, tz: str, *,
+    text: str,
+    span: tuple[pd.Timestamp, pd.Timestamp] | None,
+    tz: str,
+    *,
     tolerance: pd.Timedelta = _ONE_DAY,
 ) -> Period:
     """Resolve ``"2026Q3"`` or ``"latest"`` against the history ``span`` (UTC start, end).
@@ -187,14 +191,17 @@ def report_quarter(
     """
     if str(text).strip().lower() == "latest":
         if span is None:
-            raise ConfigError("quarter: 'latest' needs a source with a known span; name the quarter (e.g. 2026Q3)",
-                              field="quarter")
+            raise ConfigError(
+                "quarter: 'latest' needs a source with a known span; name the quarter (e.g. 2026Q3)", field="quarter"
+            )
         label = quarter_of(span[1], tz)
         w = quarter(label, tz)
         while w.end - tolerance > span[1] or w.start < span[0] - tolerance:
             if w.end < span[0]:
-                raise ConfigError(f"quarter: the history {span[0]:%Y-%m-%d}..{span[1]:%Y-%m-%d} holds no full quarter",
-                                  field="quarter")
+                raise ConfigError(
+                    f"quarter: the history {span[0]:%Y-%m-%d}..{span[1]:%Y-%m-%d} holds no full quarter",
+                    field="quarter",
+                )
             label = previous_quarter(label)
             w = quarter(label, tz)
     else:
@@ -202,7 +209,8 @@ def report_quarter(
     data_start, data_end = w.start, w.end
     if span is not None:
         if w.end <= span[0] or w.start >= span[1]:
-            raise ConfigError(f"quarter: {w.label} lies outside the history {span[0]:%Y-%m-%d}..{span[1]:%Y-%m-%d}",
-                              field="quarter")
+            raise ConfigError(
+                f"quarter: {w.label} lies outside the history {span[0]:%Y-%m-%d}..{span[1]:%Y-%m-%d}", field="quarter"
+            )
         data_start, data_end = max(w.start, span[0]), min(w.end, span[1])
     return Period(w.label, w.start, w.end, data_start, data_end, tz)

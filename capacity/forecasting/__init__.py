@@ -4,6 +4,7 @@ Pure functions over the canonical frame (no I/O); see pipeline.py for the frame 
 
 ``capacity.forecast(frame, "90d")`` is :func:`capacity.forecasting.pipeline.forecast`.
 """
+
 from __future__ import annotations
 
 from .backtest import evaluate
@@ -15,7 +16,15 @@ from .registry import names as model_names
 from .rules import load_rules
 
 __all__ = [
-    "AUTO_MODELS", "auto_forecast", "cross_validation", "evaluate", "exceed_probability", "forecast",
-    "growth_vs_plan", "load_rules", "model_names", "peak_load", "time_to_threshold",
+    "AUTO_MODELS",
+    "auto_forecast",
+    "cross_validation",
+    "evaluate",
+    "exceed_probability",
+    "forecast",
+    "growth_vs_plan",
+    "load_rules",
+    "model_names",
+    "peak_load",
+    "time_to_threshold",
 ]
-

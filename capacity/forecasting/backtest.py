@@ -6,6 +6,7 @@ every cutoff using only the data up to it. With ``refit=False`` a model's parame
 first window and reused (re-filtered, not re-estimated) on later ones; ``refit=k`` re-estimates every
 k windows.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,8 +54,15 @@ def _refit_now(refit: bool | int, window: int) -> bool:
 
 
 def backtest_arrays(
-    y: np.ndarray, h: int, n_windows: int, step_size: int, models: tuple[str, ...], periods: tuple[int, ...],
-    levels: tuple[int, ...] = LEVELS, refit: bool | int = True, bounds: Bounds = (None, None),
+    y: np.ndarray,
+    h: int,
+    n_windows: int,
+    step_size: int,
+    models: tuple[str, ...],
+    periods: tuple[int, ...],
+    levels: tuple[int, ...] = LEVELS,
+    refit: bool | int = True,
+    bounds: Bounds = (None, None),
 ) -> list[WindowResult]:
     out: list[WindowResult] = []
     params: dict[str, Any] = {}
@@ -73,8 +81,9 @@ def backtest_arrays(
     return out
 
 
-def windows_frame(reg: Regular, h: int, results: list[WindowResult], periods: tuple[int, ...],
-                  levels: tuple[int, ...] = LEVELS) -> pd.DataFrame:
+def windows_frame(
+    reg: Regular, h: int, results: list[WindowResult], periods: tuple[int, ...], levels: tuple[int, ...] = LEVELS
+) -> pd.DataFrame:
     """The tidy rows of one series' backtest."""
     m = primary(periods)
     parts = []
@@ -84,14 +93,14 @@ def windows_frame(reg: Regular, h: int, results: list[WindowResult], periods: tu
             "unique_id": reg.unique_id,
             "cutoff": reg.at(r.cutoff - 1),
             "ds": ds,
-            "y": reg.y[r.cutoff:r.cutoff + h],
+            "y": reg.y[r.cutoff : r.cutoff + h],
             "model": r.model,
             "mean": r.pred.mean if r.pred is not None else np.nan,
         }
         for lv in levels:
             cols[f"lo-{lv}"] = r.pred.lo[lv] if r.pred is not None else np.nan
             cols[f"hi-{lv}"] = r.pred.hi[lv] if r.pred is not None else np.nan
-        cols["mase_scale"] = metrics.mase_scale(reg.y[:r.cutoff], m)
+        cols["mase_scale"] = metrics.mase_scale(reg.y[: r.cutoff], m)
         cols["note"] = r.note
         parts.append(pd.DataFrame(cols))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -6,6 +6,7 @@ interval levels, and returns a :class:`Prediction`. ``params`` lets a caller
 reuse the parameters fitted on one window for the next (``refit=False`` in a
 backtest); models without parameters ignore it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -39,8 +40,7 @@ class Model(Protocol):
 
     def predict(
         self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
-    ) -> Prediction:
-        ...
+    ) -> Prediction: ...
 
 
 @functools.lru_cache(maxsize=64)

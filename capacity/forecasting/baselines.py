@@ -4,6 +4,7 @@ Intervals follow Hyndman & Athanasopoulos, *Forecasting: Principles and
 Practice* (3rd ed.), section 5.5, with the residual standard deviation of the
 one-step in-sample errors.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -8,6 +8,7 @@ the final intervals are stretched (k > 1) or narrowed (k < 1) by k_L around the 
 conformal prediction with the backtest windows as the calibration set; it needs at least
 ``MIN_CALIBRATION_POINTS`` backtest points and k is kept within [K_MIN, K_MAX].
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,8 +34,9 @@ class Score:
     failed: str | None  # the first failure note, if any window failed
 
 
-def score(y: np.ndarray, h: int, results: list[WindowResult], periods: tuple[int, ...],
-          levels: tuple[int, ...]) -> dict[str, Score]:
+def score(
+    y: np.ndarray, h: int, results: list[WindowResult], periods: tuple[int, ...], levels: tuple[int, ...]
+) -> dict[str, Score]:
     m = primary(periods)
     by_model: dict[str, list[WindowResult]] = {}
     for r in results:
@@ -51,7 +53,7 @@ def score(y: np.ndarray, h: int, results: list[WindowResult], periods: tuple[int
         cov: dict[int, list[np.ndarray]] = {lv: [] for lv in levels}
         wk: dict[int, list[np.ndarray]] = {lv: [] for lv in levels}
         for cutoff, pred in [(r.cutoff, r.pred) for r in rs if r.pred is not None]:  # all of them (bad above)
-            actual = y[cutoff:cutoff + h]
+            actual = y[cutoff : cutoff + h]
             scale = metrics.mase_scale(y[:cutoff], m)
             scale = scale if np.isfinite(scale) else 1.0  # a flat history: rank by plain MAE
             errs.append(np.abs(actual - pred.mean) / scale)
@@ -60,9 +62,12 @@ def score(y: np.ndarray, h: int, results: list[WindowResult], periods: tuple[int
                 cov[lv].append(metrics.covered(actual, pred.lo[lv], pred.hi[lv]))
                 wk[lv].append(metrics.winkler(actual, pred.lo[lv], pred.hi[lv], lv))
         out[alias] = Score(
-            alias, float(np.nanmean(np.concatenate(errs))), float(np.mean(np.concatenate(sm))),
+            alias,
+            float(np.nanmean(np.concatenate(errs))),
+            float(np.mean(np.concatenate(sm))),
             {lv: float(np.mean(np.concatenate(v))) for lv, v in cov.items()},
-            {lv: float(np.mean(np.concatenate(v))) for lv, v in wk.items()}, None,
+            {lv: float(np.mean(np.concatenate(v))) for lv, v in wk.items()},
+            None,
         )
     return out
 
@@ -79,13 +84,14 @@ def best_baseline(scores: dict[str, Score]) -> str | None:
     return best(scores, BASELINES)
 
 
-def calibration(y: np.ndarray, h: int, results: list[WindowResult], alias: str,
-                levels: tuple[int, ...]) -> dict[int, float]:
+def calibration(
+    y: np.ndarray, h: int, results: list[WindowResult], alias: str, levels: tuple[int, ...]
+) -> dict[int, float]:
     """Factors k_L (1.0 when there are too few backtest points)."""
     rs = [(r.cutoff, r.pred) for r in results if r.model == alias and r.pred is not None]
     ratios: dict[int, list[np.ndarray]] = {lv: [] for lv in levels}
     for cutoff, pred in rs:
-        actual = y[cutoff:cutoff + h]
+        actual = y[cutoff : cutoff + h]
         err = actual - pred.mean
         for lv in levels:
             width = np.where(err >= 0, pred.hi[lv] - pred.mean, pred.mean - pred.lo[lv])

@@ -5,6 +5,7 @@ series and more than one CPU, else serial), ``"serial"``, ``"processes"``, an ``
 processes), a ``concurrent.futures.Executor``, or a ``dask.distributed.Client``. Work is sent in
 chunks of series; results come back in input order, so every executor gives the same frame.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -48,7 +49,7 @@ def _run_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
 
 def _chunks(items: Sequence[T], workers: int) -> list[list[T]]:
     size = max(1, math.ceil(len(items) / (workers * CHUNKS_PER_WORKER)))
-    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
 def _is_dask_client(obj: Any) -> bool:
@@ -88,7 +89,8 @@ def run(fn: Callable[[T], R], items: Sequence[T], executor: Any = None) -> list[
         return [r for part in executor.gather(futures) for r in part]
     raise ConfigError(
         f"executor: expected 'serial', 'processes', a number of processes, a concurrent.futures.Executor "
-        f"or a dask.distributed.Client, got {executor!r}", field="executor",
+        f"or a dask.distributed.Client, got {executor!r}",
+        field="executor",
     )
 
 

@@ -1,4 +1,5 @@
 """Frequency and seasonal-period inference, and putting a series on a regular grid."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -88,7 +89,7 @@ def regularize(unique_id: str, ds: pd.Series, y: pd.Series, step: pd.Timedelta |
     """Put one series on its regular grid; interpolate missing points (linearly, never at the ends)."""
     s = pd.Series(np.asarray(y, dtype="float64"), index=pd.DatetimeIndex(ds).as_unit("ns")).sort_index()
     s = s[~s.index.duplicated(keep="last")]
-    s = s.iloc[int(np.argmax(s.notna().to_numpy())):] if s.notna().any() else s
+    s = s.iloc[int(np.argmax(s.notna().to_numpy())) :] if s.notna().any() else s
     if s.notna().sum() == 0:
         raise ForecastError(f"series {unique_id!r}: no values to forecast from", series=unique_id)
     s = s.loc[: s.last_valid_index()]

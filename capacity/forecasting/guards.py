@@ -5,6 +5,7 @@ optimiser reports non-convergence, when any value is NaN/inf, or when it explode
 moves further from the last value than ``EXPLODE`` times the history's range (scaled up when
 the horizon is longer than the history).
 """
+
 from __future__ import annotations
 
 import warnings

@@ -6,6 +6,7 @@ sMAPE     mean 200 |y - f| / (|y| + |f|), in percent (0/0 counts as 0).
 coverage  share of actuals inside the interval.
 Winkler   interval score (Gneiting & Raftery 2007): width + (2/alpha) * distance outside the interval.
 """
+
 from __future__ import annotations
 
 import numpy as np

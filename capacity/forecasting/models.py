@@ -11,6 +11,7 @@ statsmodels' ETS prediction needs a pandas index (a numpy input fails inside
 ``get_prediction`` in 0.15), so the arrays are wrapped in a RangeIndex Series
 here and nowhere else.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,7 +48,7 @@ def _additive_forecast(res: Any, h: int, levels: tuple[int, ...], *, damped: boo
     level = float(np.asarray(res.level)[-1])
     slope = float(np.asarray(res.slope)[-1]) if trend else 0.0
     steps = np.arange(1, h + 1)
-    phi_h = np.cumsum(phi ** steps) if trend else np.zeros(h)
+    phi_h = np.cumsum(phi**steps) if trend else np.zeros(h)
     mean = level + phi_h * slope
     c = alpha + beta * phi_h[:-1]
     sigma2 = float(np.mean(np.asarray(res.resid, dtype="float64") ** 2))
@@ -56,14 +57,27 @@ def _additive_forecast(res: Any, h: int, levels: tuple[int, ...], *, damped: boo
 
 
 def _ets(
-    y: np.ndarray, h: int, levels: tuple[int, ...], params: Any, *, error: str, trend: str | None,
-    damped: bool, seasonal: str | None = None, m: int | None = None,
+    y: np.ndarray,
+    h: int,
+    levels: tuple[int, ...],
+    params: Any,
+    *,
+    error: str,
+    trend: str | None,
+    damped: bool,
+    seasonal: str | None = None,
+    m: int | None = None,
 ) -> Prediction:
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     model = ETSModel(
-        _series(y), error=error, trend=trend, damped_trend=damped, seasonal=seasonal,
-        seasonal_periods=m if seasonal else None, initialization_method=_init(len(y), m if seasonal else None),
+        _series(y),
+        error=error,
+        trend=trend,
+        damped_trend=damped,
+        seasonal=seasonal,
+        seasonal_periods=m if seasonal else None,
+        initialization_method=_init(len(y), m if seasonal else None),
     )
     res = model.smooth(params) if params is not None else model.fit(disp=False)
     if error == "add" and trend in (None, "add") and not seasonal:

@@ -1,4 +1,5 @@
 """Peak load: traffic peaks in business hours (runbook: 9:00-18:00 local), and capacity is sized for peaks."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,8 +13,12 @@ from .rules import load_rules
 
 
 def peak_load(
-    frame: pd.DataFrame, h: int | str | pd.Timedelta = "14d", *, tz: str | None = None,
-    business_hours: tuple[int, int] | None = None, **forecast_options: Any,
+    frame: pd.DataFrame,
+    h: int | str | pd.Timedelta = "14d",
+    *,
+    tz: str | None = None,
+    business_hours: tuple[int, int] | None = None,
+    **forecast_options: Any,
 ) -> pd.DataFrame:
     """Per series: the hourly profile's peak against the average, and the forecast peak hour.
 
@@ -31,8 +36,9 @@ def peak_load(
     for uid, g in frame.groupby("unique_id", sort=True, observed=True):
         s = g.set_index("ds")["y"].dropna()
         if len(s) < 48:
-            raise ForecastError(f"peak_load: series {uid!r} has {len(s)} points; needs at least 2 days of hourly data",
-                                series=str(uid))
+            raise ForecastError(
+                f"peak_load: series {uid!r} has {len(s)} points; needs at least 2 days of hourly data", series=str(uid)
+            )
         hourly = s.resample("1h").mean().dropna()
         local_hour = pd.DatetimeIndex(hourly.index).tz_convert(tz).hour
         profile = hourly.groupby(local_hour).mean()
@@ -43,15 +49,22 @@ def peak_load(
         fc, _ = auto_forecast(one, h, executor="serial", **forecast_options)
         i = int(np.argmax(fc["mean"].to_numpy()))
         top = fc.iloc[i]
-        rows.append({
-            "unique_id": str(uid), "average": average, "business_average": float(hourly[business].mean()),
-            "peak_hour": peak_hour, "peak_hour_mean": float(profile.max()),
-            "peak_to_average": float(profile.max()) / average if average else np.nan,
-            "business_to_average": float(hourly[business].mean()) / average if average else np.nan,
-            "peak_in_business_hours": bool(start <= peak_hour < end),
-            "forecast_peak_ds": top["ds"], "forecast_peak": float(top["mean"]),
-            "forecast_peak_lo_95": float(top["lo-95"]), "forecast_peak_hi_95": float(top["hi-95"]),
-            "forecast_peak_to_average": float(top["mean"]) / average if average else np.nan,
-            "model": top["model"],
-        })
+        rows.append(
+            {
+                "unique_id": str(uid),
+                "average": average,
+                "business_average": float(hourly[business].mean()),
+                "peak_hour": peak_hour,
+                "peak_hour_mean": float(profile.max()),
+                "peak_to_average": float(profile.max()) / average if average else np.nan,
+                "business_to_average": float(hourly[business].mean()) / average if average else np.nan,
+                "peak_in_business_hours": bool(start <= peak_hour < end),
+                "forecast_peak_ds": top["ds"],
+                "forecast_peak": float(top["mean"]),
+                "forecast_peak_lo_95": float(top["lo-95"]),
+                "forecast_peak_hi_95": float(top["hi-95"]),
+                "forecast_peak_to_average": float(top["mean"]) / average if average else np.nan,
+                "model": top["model"],
+            }
+        )
     return pd.DataFrame(rows)

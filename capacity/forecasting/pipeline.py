@@ -6,6 +6,7 @@ forecast          unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95, note
 cross_validation  unique_id, cutoff, ds, y, model, mean, lo-80, hi-80, lo-95, hi-95, mase_scale, note
 choice            one row per series (see ``auto_forecast``)
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -54,8 +55,9 @@ def _periods(settings: Settings, reg: Regular) -> tuple[int, ...]:
     return seasonal_periods(reg.step, len(reg.y))
 
 
-def _rows(reg: Regular, h: int, alias: str, pred: Prediction | None, note: str | None,
-          levels: tuple[int, ...]) -> pd.DataFrame:
+def _rows(
+    reg: Regular, h: int, alias: str, pred: Prediction | None, note: str | None, levels: tuple[int, ...]
+) -> pd.DataFrame:
     cols: dict[str, Any] = {"unique_id": reg.unique_id, "ds": reg.future(h), "model": alias}
     cols["mean"] = pred.mean if pred is not None else np.nan
     for lv in levels:
@@ -65,8 +67,9 @@ def _rows(reg: Regular, h: int, alias: str, pred: Prediction | None, note: str |
     return pd.DataFrame(cols)
 
 
-def _fallback(y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...],
-              order: list[str]) -> tuple[str, Prediction]:
+def _fallback(
+    y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], order: list[str]
+) -> tuple[str, Prediction]:
     for alias in order + [a for a in BASELINES if a not in order]:
         pred, _ = run_model(registry.get(alias), y, h, periods, levels)
         if pred is not None:
@@ -80,8 +83,7 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
     periods = _periods(settings, reg)
     h = horizon_steps(settings.h, reg.step)
     y = reg.y
-    info: dict[str, Any] = {"unique_id": reg.unique_id, "step": reg.step, "periods": periods,
-                            "filled": reg.filled}
+    info: dict[str, Any] = {"unique_id": reg.unique_id, "step": reg.step, "periods": periods, "filled": reg.filled}
     if not settings.auto:
         parts = []
         for alias in settings.models:
@@ -95,8 +97,9 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
     scores: dict[str, choose.Score] = {}
     results = []
     if n_windows >= 1:
-        results = backtest_arrays(y, bt_h, n_windows, step_size, settings.models, periods, levels,
-                                  settings.refit, task.bounds)
+        results = backtest_arrays(
+            y, bt_h, n_windows, step_size, settings.models, periods, levels, settings.refit, task.bounds
+        )
         scores = choose.score(y, bt_h, results, periods, levels)
     chosen = choose.best(scores)
     notes: list[str] = []
@@ -120,8 +123,9 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
                 notes.append(f"fallback: {why} on the full history")
                 fallback = True
     if pred is None or chosen is None:  # (no model chosen: no prediction either)
-        ranked = sorted((s for s in scores.values() if s.model in BASELINES and np.isfinite(s.mase)),
-                        key=lambda s: s.mase)
+        ranked = sorted(
+            (s for s in scores.values() if s.model in BASELINES and np.isfinite(s.mase)), key=lambda s: s.mase
+        )
         order = [s.model for s in ranked] or ["drift", "naive"]
         alias, pred = _fallback(y, h, periods, levels, order)
         if chosen is None:
@@ -140,18 +144,20 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
     note = "; ".join(notes) or None
     s = scores.get(chosen)
     snaive = scores.get("seasonal_naive")
-    info.update({
-        "model": chosen,
-        "mase": s.mase if s else np.nan,
-        "smape": s.smape if s else np.nan,
-        **{f"coverage-{lv}": (s.coverage[lv] if s else np.nan) for lv in levels},
-        "seasonal_naive_mase": snaive.mase if snaive else np.nan,
-        "windows": n_windows,
-        "fallback": fallback,
-        **{f"calibration-{lv}": factors[lv] for lv in levels},
-        "candidates": ",".join(a for a in settings.models if a in scores and np.isfinite(scores[a].mase)),
-        "note": note,
-    })
+    info.update(
+        {
+            "model": chosen,
+            "mase": s.mase if s else np.nan,
+            "smape": s.smape if s else np.nan,
+            **{f"coverage-{lv}": (s.coverage[lv] if s else np.nan) for lv in levels},
+            "seasonal_naive_mase": snaive.mase if snaive else np.nan,
+            "windows": n_windows,
+            "fallback": fallback,
+            **{f"calibration-{lv}": factors[lv] for lv in levels},
+            "candidates": ",".join(a for a in settings.models if a in scores and np.isfinite(scores[a].mase)),
+            "note": note,
+        }
+    )
     return _rows(reg, h, chosen, pred, note, levels), info
 
 
@@ -167,8 +173,9 @@ def cv_one(settings: Settings, task: Task) -> pd.DataFrame:
     periods = _periods(settings, reg)
     h = horizon_steps(settings.h, reg.step)
     step_size = settings.step_size or h
-    results = backtest_arrays(reg.y, h, settings.n_windows, step_size, settings.models, periods,
-                              settings.levels, settings.refit, task.bounds)
+    results = backtest_arrays(
+        reg.y, h, settings.n_windows, step_size, settings.models, periods, settings.levels, settings.refit, task.bounds
+    )
     return windows_frame(reg, h, results, periods, settings.levels)
 
 

@@ -7,6 +7,7 @@ Probabilities come from the forecast's predictive distribution: its quantiles (2
 97.5%: lo-95, lo-80, mean, hi-80, hi-95) are interpolated linearly on the normal-score scale (and
 extrapolated from the outer segment beyond them), so asymmetric (log-model) intervals are respected.
 """
+
 from __future__ import annotations
 
 from statistics import NormalDist
@@ -66,8 +67,14 @@ def growth_vs_plan(frame: pd.DataFrame, *, rules: Planning | None = None, **fore
     rules = rules or load_rules()
     rows = []
     for rule in rules.growth:
-        base: dict[str, Any] = {"rule": rule.name, "metric": rule.metric, "period": rule.period, "text": rule.text,
-                                "plan": rule.plan, "capacity": np.nan}
+        base: dict[str, Any] = {
+            "rule": rule.name,
+            "metric": rule.metric,
+            "period": rule.period,
+            "text": rule.text,
+            "plan": rule.plan,
+            "capacity": np.nan,
+        }
         last = _last(frame, rule.metric)
         if last is None:
             rows.append({**base, "verdict": "no data", "note": f"no series {rule.metric!r} in the frame"})
@@ -79,9 +86,19 @@ def growth_vs_plan(frame: pd.DataFrame, *, rules: Planning | None = None, **fore
         q = end[_QCOLS].to_numpy(dtype="float64")
         g = q / y0 - 1 if y0 else np.full(5, np.nan)
         prev = _value_at(frame, rule.metric, t0 - rule.period)
-        row = {**base, "last_ds": t0, "last": y0, "past_growth": y0 / prev - 1 if prev else np.nan,
-               "growth": g[2], "growth_lo_80": g[1], "growth_hi_80": g[3], "growth_lo_95": g[0],
-               "growth_hi_95": g[4], "model": end["model"], "note": choice.loc[0, "note"]}
+        row = {
+            **base,
+            "last_ds": t0,
+            "last": y0,
+            "past_growth": y0 / prev - 1 if prev else np.nan,
+            "growth": g[2],
+            "growth_lo_80": g[1],
+            "growth_hi_80": g[3],
+            "growth_lo_95": g[0],
+            "growth_hi_95": g[4],
+            "model": end["model"],
+            "note": choice.loc[0, "note"],
+        }
         if rule.plan is not None:
             p = exceed_probability(y0 * (1 + rule.plan), q)
             if p > rules.too_tight_above:
@@ -93,8 +110,14 @@ def growth_vs_plan(frame: pd.DataFrame, *, rules: Planning | None = None, **fore
         else:
             cap = _last(frame, rule.capacity) if rule.capacity else None
             if cap is None:
-                rows.append({**row, "p_exceed": np.nan, "verdict": "no data",
-                             "note": f"no series {rule.capacity!r} to watch {rule.metric} against"})
+                rows.append(
+                    {
+                        **row,
+                        "p_exceed": np.nan,
+                        "verdict": "no data",
+                        "note": f"no series {rule.capacity!r} to watch {rule.metric} against",
+                    }
+                )
                 continue
             row["capacity"] = cap[1]
             p = exceed_probability(cap[1], q)
@@ -125,8 +148,12 @@ def _first(ds: pd.Series, hit: np.ndarray) -> pd.Timestamp | NaTType:
 
 
 def time_to_threshold(
-    frame: pd.DataFrame, h: int | str | pd.Timedelta = "365d", *, rules: Planning | None = None,
-    resample: str | None = "1d", **forecast_options: Any,
+    frame: pd.DataFrame,
+    h: int | str | pd.Timedelta = "365d",
+    *,
+    rules: Planning | None = None,
+    resample: str | None = "1d",
+    **forecast_options: Any,
 ) -> pd.DataFrame:
     """When each threshold will be crossed, with the 95% interval's earliest and latest dates.
 
@@ -153,8 +180,15 @@ def time_to_threshold(
             how = "min" if t.direction == "below" else "max"
             period = parse_duration(resample, field="resample")
             raw_ds = sub["ds"]
-            sub = (sub.set_index("ds")["y"].resample(period).agg(how).dropna().rename("y").reset_index()
-                   .assign(unique_id=t.metric)[["unique_id", "ds", "y"]])
+            sub = (
+                sub.set_index("ds")["y"]
+                .resample(period)
+                .agg(how)
+                .dropna()
+                .rename("y")
+                .reset_index()
+                .assign(unique_id=t.metric)[["unique_id", "ds", "y"]]
+            )
             sub = _complete_buckets(sub, raw_ds, period)
         fc, choice = auto_forecast(sub, h, executor="serial", **forecast_options)
         y_last = float(sub["y"].iloc[-1])
@@ -176,9 +210,21 @@ def time_to_threshold(
             status = "may cross within horizon"
         else:
             status = "not within horizon"
-        rows.append({**base, "level": level, "last_ds": last[0], "last": y_last, "status": status,
-                     "earliest": earliest, "most_likely": most, "latest": latest,
-                     "horizon_end": fc["ds"].iloc[-1], "model": fc["model"].iloc[0], "note": choice.loc[0, "note"]})
+        rows.append(
+            {
+                **base,
+                "level": level,
+                "last_ds": last[0],
+                "last": y_last,
+                "status": status,
+                "earliest": earliest,
+                "most_likely": most,
+                "latest": latest,
+                "horizon_end": fc["ds"].iloc[-1],
+                "model": fc["model"].iloc[0],
+                "note": choice.loc[0, "note"],
+            }
+        )
     out = pd.DataFrame(rows)
     for c in ("earliest", "most_likely", "latest", "last_ds", "horizon_end"):
         if c in out.columns:

@@ -1,4 +1,5 @@
 """Alias -> model. Every model has a unique alias; ``models=[...]`` arguments name them."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -19,7 +20,10 @@ def register(model: Model) -> Model:
 
 
 for _m in (
-    Naive(), SeasonalNaive(), Drift(), LinearTrend(),
+    Naive(),
+    SeasonalNaive(),
+    Drift(),
+    LinearTrend(),
     ETS("ets", trend="add"),
     ETS("ets_damped", trend="add", damped=True),
     ETS("ets_mul", error="mul", trend="mul", damped=True),

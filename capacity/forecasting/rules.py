@@ -1,4 +1,5 @@
 """The runbook's planning rules and thresholds (``capacity/defaults/planning.yaml``) as frozen specs."""
+
 from __future__ import annotations
 
 import os
@@ -64,8 +65,11 @@ def parse_rules(doc: dict[str, Any], *, file: str = "planning rules") -> Plannin
     for name, r in (doc.get("growth") or {}).items():
         plan = r.get("plan")
         if plan is not None and (not isinstance(plan, (int, float)) or plan <= -1):
-            raise ConfigError(f"{file}: growth.{name}.plan must be a number above -1 (0.5 = +50%), got {plan!r}",
-                              file=file, field=f"growth.{name}.plan")
+            raise ConfigError(
+                f"{file}: growth.{name}.plan must be a number above -1 (0.5 = +50%), got {plan!r}",
+                file=file,
+                field=f"growth.{name}.plan",
+            )
         growth.append(
             GrowthRule(
                 name,

@@ -17,6 +17,7 @@ same shape overrides any field of an entry or adds entries::
 :func:`catalog` reads ``path`` or else the file named by ``$CAPACITY_CATALOG``
 over the defaults.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -125,8 +126,9 @@ def unknown_metric(name: str, known: Mapping[str, Any] | list[str]) -> UnknownMe
     """An UnknownMetricError for ``name`` suggesting the closest of ``known``."""
     names = sorted(known)
     close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.6)
-    hint = (f"; did you mean {', '.join(close)}?" if close
-            else "; see 'capacity pull --list' or capacity.catalog().names()")
+    hint = (
+        f"; did you mean {', '.join(close)}?" if close else "; see 'capacity pull --list' or capacity.catalog().names()"
+    )
     return UnknownMetricError(f"unknown metric {name!r}{hint}", name=name, known=names, suggestions=close)
 
 

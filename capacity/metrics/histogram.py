@@ -5,6 +5,7 @@ The one implementation of the rule: the sample source's PromQL evaluator
 both call :func:`histogram_quantile`, so the sample's truth and time-slice
 latency SLIs agree with a real server and with each other.
 """
+
 from __future__ import annotations
 
 import math

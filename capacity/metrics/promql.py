@@ -8,6 +8,7 @@ concatenation); read a plain selector back with :func:`parse_selector`.
     >>> parse_selector('up{job="api"}').matches({"__name__": "up", "job": "api"})
     True
 """
+
 from __future__ import annotations
 
 import re

@@ -28,6 +28,7 @@ The same specs drive the HTML tables (:func:`format_frame`) and the CLI's
 plain-text tables (:mod:`capacity.present.text`), which keep the CLI's own
 spelling: blank when missing, ``+Inf``/``-Inf``.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,9 +40,28 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "MISSING", "Col", "COLUMNS", "KINDS", "is_missing", "number", "count", "bytes_si", "percent", "growth",
-    "duration", "multiple", "in_unit", "timestamp", "met", "yes_no", "infer", "format_frame", "Formatted",
-    "ALERT_EPISODES", "BURN_EPISODES", "cells",
+    "MISSING",
+    "Col",
+    "COLUMNS",
+    "KINDS",
+    "is_missing",
+    "number",
+    "count",
+    "bytes_si",
+    "percent",
+    "growth",
+    "duration",
+    "multiple",
+    "in_unit",
+    "timestamp",
+    "met",
+    "yes_no",
+    "infer",
+    "format_frame",
+    "Formatted",
+    "ALERT_EPISODES",
+    "BURN_EPISODES",
+    "cells",
 ]
 
 MISSING = "–"
@@ -65,7 +85,7 @@ def _sig(f: float, digits: int = 4) -> str:
     if f == 0:
         return "0"
     a = abs(f)
-    if a >= 10 ** digits:
+    if a >= 10**digits:
         return f"{f:,.0f}"
     if a < 1e-3:
         return f"{f:.{digits - 1}e}"
@@ -121,7 +141,7 @@ def percent(v: Any, digits: int = 1, *, signed: bool = False, trim: bool = False
     f = float(v) * 100.0
     if (s := _inf(f)) is not None:
         return s
-    smallest = 10.0 ** -digits
+    smallest = 10.0**-digits
     if not signed:
         if 0 < f < smallest / 2:
             return f"<{smallest:.{digits}f}%"
@@ -270,44 +290,80 @@ KINDS: dict[str, tuple[Callable[[Any, int | None], str], bool]] = {
 #: the report frames' column names
 COLUMNS: dict[str, Col] = {
     # SLO compliance (capacity.slo.engine.compliance)
-    "slo": Col("SLO", "text"), "sli_kind": Col("SLI", "text"), "window": Col("Window", "text"),
-    "objective": Col("Objective", "ratio_trim", 2), "compliance": Col("Compliance", "ratio", 2),
-    "met": Col("Result", "met"), "budget_consumed": Col("Budget used", "ratio", 1),
-    "budget_remaining": Col("Budget left", "ratio", 1), "bad": Col("Bad", "count"),
-    "allowed_bad": Col("Bad allowed", "count"), "good": Col("Good", "count"), "total": Col("Total", "count"),
-    "unit": Col("Unit", "text"), "coverage": Col("Data coverage", "ratio", 2),
+    "slo": Col("SLO", "text"),
+    "sli_kind": Col("SLI", "text"),
+    "window": Col("Window", "text"),
+    "objective": Col("Objective", "ratio_trim", 2),
+    "compliance": Col("Compliance", "ratio", 2),
+    "met": Col("Result", "met"),
+    "budget_consumed": Col("Budget used", "ratio", 1),
+    "budget_remaining": Col("Budget left", "ratio", 1),
+    "bad": Col("Bad", "count"),
+    "allowed_bad": Col("Bad allowed", "count"),
+    "good": Col("Good", "count"),
+    "total": Col("Total", "count"),
+    "unit": Col("Unit", "text"),
+    "coverage": Col("Data coverage", "ratio", 2),
     # alerts, episodes, incidents
-    "period": Col("Period", "text"), "priority": Col("Priority", "text"), "alert": Col("Alert", "text"),
-    "alerts": Col("Alerts", "text"), "severity": Col("Severity", "text"), "episodes": Col("Episodes", "count"),
-    "firing_seconds": Col("Time firing", "seconds"), "duration_seconds": Col("Duration", "seconds"),
-    "minutes": Col("Duration", "minutes"), "start": Col("Start", "time"), "end": Col("End", "time"),
+    "period": Col("Period", "text"),
+    "priority": Col("Priority", "text"),
+    "alert": Col("Alert", "text"),
+    "alerts": Col("Alerts", "text"),
+    "severity": Col("Severity", "text"),
+    "episodes": Col("Episodes", "count"),
+    "firing_seconds": Col("Time firing", "seconds"),
+    "duration_seconds": Col("Duration", "seconds"),
+    "minutes": Col("Duration", "minutes"),
+    "start": Col("Start", "time"),
+    "end": Col("End", "time"),
     "series": Col("Series", "text"),
     # history and growth (capacity.report.digest)
-    "samples": Col("Samples", "count"), "from": Col("From", "time"), "to": Col("To", "time"),
-    "min": Col("Min", "measure", unit_col="unit"), "mean": Col("Mean", "measure", unit_col="unit"),
-    "p95": Col("95th pct", "measure", unit_col="unit"), "max": Col("Max", "measure", unit_col="unit"),
+    "samples": Col("Samples", "count"),
+    "from": Col("From", "time"),
+    "to": Col("To", "time"),
+    "min": Col("Min", "measure", unit_col="unit"),
+    "mean": Col("Mean", "measure", unit_col="unit"),
+    "p95": Col("95th pct", "measure", unit_col="unit"),
+    "max": Col("Max", "measure", unit_col="unit"),
     "last": Col("Last", "measure", unit_col="unit", unit_key="metric"),
     "start_value": Col("First week", "measure", unit_key="series"),
     "end_value": Col("Last week", "measure", unit_key="series"),
     "change": Col("Change", "measure", unit_key="series"),
-    "pct": Col("Growth", "growth_pct"), "pct_per_quarter": Col("Growth per 91 days", "growth_pct"),
+    "pct": Col("Growth", "growth_pct"),
+    "pct_per_quarter": Col("Growth per 91 days", "growth_pct"),
     # planning (capacity.forecast.planning)
-    "text": Col("Rule", "text"), "status": Col("Status", "text"),
+    "text": Col("Rule", "text"),
+    "status": Col("Status", "text"),
     "level": Col("Threshold", "measure", unit_key="metric"),
-    "earliest": Col("Earliest (95%)", "date"), "most_likely": Col("Most likely", "date"),
-    "latest": Col("Latest (95%)", "date"), "model": Col("Model", "text"), "metric": Col("Metric", "text"),
-    "growth": Col("Forecast growth", "growth"), "growth_lo_95": Col("95% low", "growth"),
-    "growth_hi_95": Col("95% high", "growth"), "growth_lo_80": Col("80% low", "growth"),
-    "growth_hi_80": Col("80% high", "growth"), "past_growth": Col("Past growth", "growth"),
-    "plan": Col("Plan", "growth", 0), "p_exceed": Col("P(beats plan)", "ratio", 0), "verdict": Col("Verdict", "text"),
+    "earliest": Col("Earliest (95%)", "date"),
+    "most_likely": Col("Most likely", "date"),
+    "latest": Col("Latest (95%)", "date"),
+    "model": Col("Model", "text"),
+    "metric": Col("Metric", "text"),
+    "growth": Col("Forecast growth", "growth"),
+    "growth_lo_95": Col("95% low", "growth"),
+    "growth_hi_95": Col("95% high", "growth"),
+    "growth_lo_80": Col("80% low", "growth"),
+    "growth_hi_80": Col("80% high", "growth"),
+    "past_growth": Col("Past growth", "growth"),
+    "plan": Col("Plan", "growth", 0),
+    "p_exceed": Col("P(beats plan)", "ratio", 0),
+    "verdict": Col("Verdict", "text"),
     # methodology (capacity.report.forecast_views.methodology)
-    "mase": Col("MASE", "number", 3), "seasonal_naive_mase": Col("MASE of seasonal naive", "number", 3),
-    "skill": Col("Skill vs seasonal naive", "growth", 1), "coverage_80": Col("Inside 80% interval", "ratio", 0),
+    "mase": Col("MASE", "number", 3),
+    "seasonal_naive_mase": Col("MASE of seasonal naive", "number", 3),
+    "skill": Col("Skill vs seasonal naive", "growth", 1),
+    "coverage_80": Col("Inside 80% interval", "ratio", 0),
     "coverage_95": Col("Inside 95% interval", "ratio", 0),
-    "calibration_80": Col("Interval scaled by", "multiple", 2), "windows": Col("Backtest windows", "count"),
+    "calibration_80": Col("Interval scaled by", "multiple", 2),
+    "windows": Col("Backtest windows", "count"),
     # catalog
-    "name": Col("Name", "text"), "group": Col("Group", "text"), "kind": Col("Kind", "text"),
-    "description": Col("Description", "text"), "action": Col("Action", "text"), "reason": Col("Why", "text"),
+    "name": Col("Name", "text"),
+    "group": Col("Group", "text"),
+    "kind": Col("Kind", "text"),
+    "description": Col("Description", "text"),
+    "action": Col("Action", "text"),
+    "reason": Col("Why", "text"),
     "by": Col("By", "date"),
 }
 
@@ -315,9 +371,11 @@ COLUMNS: dict[str, Col] = {
 #: alert episodes (capacity.slo.alerts.replay): ``peak`` in the unit of each alert's metric, given to
 #: :func:`format_frame` as ``units`` (alert name -> catalog unit; ``×`` for a burn-rate alert's rows)
 ALERT_EPISODES: dict[str, Col] = {
-    "pending_since": Col("Pending since", "time"), "duration_seconds": Col("Duration", "seconds"),
+    "pending_since": Col("Pending since", "time"),
+    "duration_seconds": Col("Duration", "seconds"),
     "peak": Col("Peak value", "measure", unit_key="alert"),
-    "ongoing": Col("Ongoing", "bool"), "clipped": Col("Clipped", "bool"),
+    "ongoing": Col("Ongoing", "bool"),
+    "clipped": Col("Clipped", "bool"),
 }
 
 #: burn-rate alert episodes (capacity.slo.engine.replay_burn_alerts): ``peak`` is the long window's burn rate
@@ -366,8 +424,15 @@ def _times(s: pd.Series, tz: str, date_only: bool) -> list[str]:
     return [timestamp(v, tz, date_only=date_only) for v in local]
 
 
-def cells(frame: pd.DataFrame, name: Any, col: Col, *, tz: str = "UTC",
-          units: Mapping[str, str] | None = None, compact: bool = False) -> tuple[list[str], bool]:
+def cells(
+    frame: pd.DataFrame,
+    name: Any,
+    col: Col,
+    *,
+    tz: str = "UTC",
+    units: Mapping[str, str] | None = None,
+    compact: bool = False,
+) -> tuple[list[str], bool]:
     """Column ``name`` of ``frame`` as ``col`` shows it: its cells as text and whether they align right.
 
     ``compact``: measures as the CLI writes them (see :func:`in_unit`)."""
@@ -389,9 +454,14 @@ def cells(frame: pd.DataFrame, name: Any, col: Col, *, tz: str = "UTC",
     return [fmt(v, col.digits) for v in s], is_right
 
 
-def format_frame(frame: pd.DataFrame, columns: Sequence[str] | None = None, *,
-                 specs: Mapping[str, Col | str] | None = None, tz: str = "UTC",
-                 units: Mapping[str, str] | None = None) -> Formatted:
+def format_frame(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    *,
+    specs: Mapping[str, Col | str] | None = None,
+    tz: str = "UTC",
+    units: Mapping[str, str] | None = None,
+) -> Formatted:
     """``frame``'s ``columns`` (default all) as text, for display only; ``frame`` is not changed.
 
     ``specs`` overrides :data:`COLUMNS` per column name (a :class:`Col`, or a string: just the header),

@@ -8,6 +8,7 @@ timestamps in UTC with a `` (UTC)`` header suffix. JSON and CSV keep the field n
 precision: ISO-8601 UTC timestamps; JSON writes NaN as null and +/-Inf as ``"+Inf"``/``"-Inf"``,
 CSV writes NaN as ``NaN``.
 """
+
 from __future__ import annotations
 
 import io
@@ -59,8 +60,13 @@ def plain(v: Any) -> str:
     return str(v)
 
 
-def table(frame: pd.DataFrame, *, specs: Specs | None = None, units: Mapping[str, str] | None = None,
-          max_rows: int | None = None) -> str:
+def table(
+    frame: pd.DataFrame,
+    *,
+    specs: Specs | None = None,
+    units: Mapping[str, str] | None = None,
+    max_rows: int | None = None,
+) -> str:
     """An aligned text table; ``specs`` maps column names to how they show (display only).
 
     ``units`` maps keys to catalog units for ``measure`` columns with a ``unit_key`` (as in
@@ -145,8 +151,7 @@ def csv_text(frame: pd.DataFrame) -> str:
     return _iso_times(frame).to_csv(index=False, na_rep="NaN", lineterminator="\n")
 
 
-def render(frame: pd.DataFrame, fmt: str, *, specs: Specs | None = None,
-           units: Mapping[str, str] | None = None) -> str:
+def render(frame: pd.DataFrame, fmt: str, *, specs: Specs | None = None, units: Mapping[str, str] | None = None) -> str:
     """``frame`` as text in ``fmt`` (table, json or csv); ``specs`` and ``units`` apply to the table only.
 
     Raises :class:`~capacity.core.errors.ConfigError` (field ``format``) for another ``fmt``.

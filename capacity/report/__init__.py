@@ -8,6 +8,7 @@
   table shows its values (units, percentages, durations, times; display only);
 - :mod:`.summary` writes the CI capacity-forecast Markdown and JSON.
 """
+
 from __future__ import annotations
 
 from .. import present

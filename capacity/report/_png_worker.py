@@ -4,6 +4,7 @@
 becomes ``NAME.png`` beside it. Run by :func:`capacity.report.ci.write_pngs` under a timeout, so a
 browser that hangs cannot hang the caller.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,13 @@ def main(directory: str) -> int:
     sizes = json.loads((d / "sizes.json").read_text())
     names = sorted(sizes)
     figs = [pio.from_json((d / f"{n}.json").read_text()) for n in names]
-    pio.write_images(figs, [d / f"{n}.png" for n in names], format="png",
-                     width=[int(sizes[n][0]) for n in names], height=[int(sizes[n][1]) for n in names])
+    pio.write_images(
+        figs,
+        [d / f"{n}.png" for n in names],
+        format="png",
+        width=[int(sizes[n][0]) for n in names],
+        height=[int(sizes[n][1]) for n in names],
+    )
     return 0
 
 

@@ -5,6 +5,7 @@
 exists, a time zone, a duration, a source that resolves), so a bad value fails
 in a second with a message naming the parameter instead of inside a cell.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -93,5 +94,6 @@ def check_values(values: Mapping[str, Any], *, notebook: str) -> None:
         try:
             check(value)
         except (CapacityError, ValueError, TypeError) as exc:
-            raise ParameterError(f"{notebook}: parameter {name}={value!r}: {exc}", notebook=notebook,
-                                 parameter=name) from exc
+            raise ParameterError(
+                f"{notebook}: parameter {name}={value!r}: {exc}", notebook=notebook, parameter=name
+            ) from exc

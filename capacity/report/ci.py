@@ -13,6 +13,7 @@ threshold is crossed, and writes into ``out_dir`` (atomically):
 Exit status (see :func:`summary.exit_code`): 0 when no threshold is crossed
 within the horizon, 1 when one is.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,8 +58,14 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "chart"
 
 
-def _charts(frame: pd.DataFrame, summary: CiSummary, horizon: pd.Timedelta, units: Mapping[str, str],
-            rules: Any, forecast_options: Mapping[str, Any]) -> list[tuple[str, Any]]:
+def _charts(
+    frame: pd.DataFrame,
+    summary: CiSummary,
+    horizon: pd.Timedelta,
+    units: Mapping[str, str],
+    rules: Any,
+    forecast_options: Mapping[str, Any],
+) -> list[tuple[str, Any]]:
     from ..forecasting import auto_forecast
     from . import figures
 

@@ -3,6 +3,7 @@
 Pure functions: canonical frame in, one row per series out. NaN where a
 value cannot be computed (no sample in a stretch), never a sentinel.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -26,13 +27,20 @@ def history_summary(frame: pd.DataFrame, units: Mapping[str, str] | None = None)
     for uid, part in frame.groupby("unique_id", sort=True):
         y = part["y"].to_numpy(dtype=float)
         finite = y[np.isfinite(y)]
-        rows.append({
-            "series": str(uid), "unit": (units or {}).get(str(uid), ""), "samples": int(len(part)),
-            "from": part["ds"].iloc[0], "to": part["ds"].iloc[-1],
-            "min": _stat(np.min, finite), "mean": _stat(np.mean, finite),
-            "p95": _stat(lambda a: np.quantile(a, 0.95), finite),
-            "max": _stat(np.max, finite), "last": float(y[-1]) if y.size else np.nan,
-        })
+        rows.append(
+            {
+                "series": str(uid),
+                "unit": (units or {}).get(str(uid), ""),
+                "samples": int(len(part)),
+                "from": part["ds"].iloc[0],
+                "to": part["ds"].iloc[-1],
+                "min": _stat(np.min, finite),
+                "mean": _stat(np.mean, finite),
+                "p95": _stat(lambda a: np.quantile(a, 0.95), finite),
+                "max": _stat(np.max, finite),
+                "last": float(y[-1]) if y.size else np.nan,
+            }
+        )
     cols = ["series", "unit", "samples", "from", "to", "min", "mean", "p95", "max", "last"]
     return pd.DataFrame(rows, columns=cols)
 
@@ -45,8 +53,7 @@ def _stat(f: Callable[[np.ndarray], Any], finite: np.ndarray) -> float:
 _WEEK = pd.Timedelta(days=7)
 
 
-def growth(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, *,
-           edge: pd.Timedelta = _WEEK) -> pd.DataFrame:
+def growth(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, *, edge: pd.Timedelta = _WEEK) -> pd.DataFrame:
     """Per series: median of the first and of the last ``edge`` of ``[start, end)``,
     the change between them, in percent, and scaled to a 91-day quarter
     (compound: ``(end/start) ** (91 d / elapsed) - 1``).
@@ -66,6 +73,14 @@ def growth(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, *,
         ratio = b / a if np.isfinite(a) and a != 0 and np.isfinite(b) else np.nan
         quarters = elapsed / pd.Timedelta(days=91)
         per_q = (ratio ** (1 / quarters) - 1) * 100 if np.isfinite(ratio) and ratio > 0 and quarters > 0 else np.nan
-        rows.append({"series": str(uid), "start_value": a, "end_value": b, "change": b - a,
-                     "pct": (ratio - 1) * 100 if np.isfinite(ratio) else np.nan, "pct_per_quarter": per_q})
+        rows.append(
+            {
+                "series": str(uid),
+                "start_value": a,
+                "end_value": b,
+                "change": b - a,
+                "pct": (ratio - 1) * 100 if np.isfinite(ratio) else np.nan,
+                "pct_per_quarter": per_q,
+            }
+        )
     return pd.DataFrame(rows, columns=["series", "start_value", "end_value", "change", "pct", "pct_per_quarter"])

@@ -8,6 +8,7 @@ before they reach plotly's text renderer. Time axes take the report's ``tz``
 forecast charts, whose daily points are UTC days. :mod:`capacity.report.output`
 turns a figure into an HTML fragment or a PNG.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -52,7 +53,12 @@ def _need(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 
 
 def series_lines(
-    frame: pd.DataFrame, *, title: str, unit: str, names: dict[str, str] | None = None, max_series: int = 12,
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    names: dict[str, str] | None = None,
+    max_series: int = 12,
     tz: str = "UTC",
 ) -> go.Figure:
     """A canonical frame (``unique_id, ds, y``) as one line per series.

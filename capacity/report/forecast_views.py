@@ -4,6 +4,7 @@ Pure functions over canonical frames and the tidy frames of
 :mod:`capacity.forecast` (``time_to_threshold``, ``growth_vs_plan``,
 ``auto_forecast``'s choice). No I/O.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

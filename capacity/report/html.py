@@ -6,6 +6,7 @@ Inputs and prompts are hidden, ``stderr`` streams and cells tagged
 nbconvert's ``basic`` template (body only), wrapped here in a small document
 of its own, so nothing in it points at an outside script, font or style.
 """
+
 from __future__ import annotations
 
 import copy

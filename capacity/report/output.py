@@ -5,6 +5,7 @@ can export, so report notebooks call :func:`show` instead: it displays an
 HTML fragment (plotly.js is *not* included; :mod:`capacity.report.html`
 embeds it once per page) plus plotly's own JSON for Jupyter front ends.
 """
+
 from __future__ import annotations
 
 import html as _html
@@ -41,18 +42,22 @@ def show(fig: go.Figure) -> None:
     """Display a figure in a notebook so that the exported HTML draws it."""
     from IPython.display import display
 
-    display({"text/html": figure_html(fig), "text/plain": f"<figure: {fig.layout.title.text or 'untitled'}>"},
-            raw=True)
+    display({"text/html": figure_html(fig), "text/plain": f"<figure: {fig.layout.title.text or 'untitled'}>"}, raw=True)
 
 
-def table_html(frame: pd.DataFrame, columns: Sequence[str] | None = None, *,
-               specs: Mapping[str, Col | str] | None = None, tz: str = "UTC",
-               units: Mapping[str, str] | None = None) -> str:
+def table_html(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    *,
+    specs: Mapping[str, Col | str] | None = None,
+    tz: str = "UTC",
+    units: Mapping[str, str] | None = None,
+) -> str:
     """A frame as an escaped HTML table with human headers and values shown by :mod:`.format`
     (label values with markup show as text; numbers align right)."""
     t = format_frame(frame, columns, specs=specs, tz=tz, units=units)
     cls = [_NUM if r else (_WRAP if any(len(row[i]) > 40 for row in t.rows) else "") for i, r in enumerate(t.right)]
-    head = "".join(f'<th{_NUM if r else ""}>{_esc(h)}</th>' for h, r in zip(t.headers, t.right, strict=False))
+    head = "".join(f"<th{_NUM if r else ''}>{_esc(h)}</th>" for h, r in zip(t.headers, t.right, strict=False))
     body = "".join(
         "<tr>" + "".join(f"<td{c}>{_esc(v)}</td>" for v, c in zip(row, cls, strict=False)) + "</tr>\n" for row in t.rows
     )

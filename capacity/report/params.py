@@ -15,6 +15,7 @@ converted to the declared type; values given from Python are checked as they
 are. Anything unknown or ill-typed raises :class:`ParameterError` naming the
 notebook and the parameter, before any cell runs.
 """
+
 from __future__ import annotations
 
 import ast
@@ -224,8 +225,6 @@ def parse_cli_pairs(pairs: Iterable[str], *, notebook: str) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise ParameterError(
-                f"{notebook}: parameter {pair!r} is not key=value", notebook=notebook, parameter=pair
-            )
+            raise ParameterError(f"{notebook}: parameter {pair!r} is not key=value", notebook=notebook, parameter=pair)
         out[name.strip()] = value
     return out

@@ -9,6 +9,7 @@ kernels Jupyter knows), and writes ``reports/quarterly_review.ipynb`` and
 the partially executed notebook is left at ``reports/<stem>.partial.ipynb``
 and the previous good report is untouched.
 """
+
 from __future__ import annotations
 
 import os
@@ -220,16 +221,19 @@ def _refuse_secrets_in_urls(values: Mapping[str, Any], nb_name: str) -> None:
             try:
                 public_url(value)
             except ConfigError as exc:
-                raise ParameterError(f"{nb_name}: parameter {name!r}: {exc}", notebook=nb_name,
-                                     parameter=name) from None
+                raise ParameterError(
+                    f"{nb_name}: parameter {name!r}: {exc}", notebook=nb_name, parameter=name
+                ) from None
 
 
 def _footer(path: Path, values: Mapping[str, Any]) -> str:
     from .._version import __version__
 
     shown = ", ".join(f"{k}={v!r}" for k, v in values.items()) or "defaults"
-    return (f"Rendered {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC by capacity {__version__} "
-            f"from notebooks/{path.name} with parameters: {shown}.")
+    return (
+        f"Rendered {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC by capacity {__version__} "
+        f"from notebooks/{path.name} with parameters: {shown}."
+    )
 
 
 def _title(nb: nbformat.NotebookNode, fallback: str) -> str:

@@ -3,6 +3,7 @@
 Pure: the SLO engine's tidy frames in, chart-ready tidy frames out (the data is
 fetched by :func:`capacity.app.slo.fetch`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -21,8 +22,9 @@ __all__ = ["rolling_compliance", "budget_burndown", "checkpoints", "by_priority"
 PRIORITIES = ("critical", "high", "page", "medium", "ticket", "low", "info")
 
 
-def by_priority(frame: pd.DataFrame, col: str = "priority", *, then: Sequence[str] = (),
-                order: Sequence[str] = PRIORITIES) -> pd.DataFrame:
+def by_priority(
+    frame: pd.DataFrame, col: str = "priority", *, then: Sequence[str] = (), order: Sequence[str] = PRIORITIES
+) -> pd.DataFrame:
     """Rows most urgent first (``order``; unknown priorities last, by name), then by ``then``
     (descending: the longest or most frequent first). The rows are not changed."""
     if frame.empty or col not in frame.columns:
@@ -45,8 +47,13 @@ def checkpoints(start: pd.Timestamp, end: pd.Timestamp, every: str | pd.Timedelt
 
 
 def rolling_compliance(
-    spec: Spec, data: dict[str, pd.DataFrame], start: pd.Timestamp, end: pd.Timestamp, *,
-    every: str | pd.Timedelta = "1d", slos: Sequence[str] | None = None,
+    spec: Spec,
+    data: dict[str, pd.DataFrame],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    every: str | pd.Timedelta = "1d",
+    slos: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Each SLO's compliance over its own rolling window (``30d``...) ending at each checkpoint.
 
@@ -55,21 +62,34 @@ def rolling_compliance(
     """
     times = checkpoints(start, end, every)
     parts = []
-    for slo in ([spec.slo(n) for n in slos] if slos else spec.slos):
+    for slo in [spec.slo(n) for n in slos] if slos else spec.slos:
         windows: list[Window] = [rolling(slo.window, t) for t in times]
         got = engine.compliance(spec, data, windows, [slo.name])
-        parts.append(pd.DataFrame({
-            "slo": slo.name, "ds": got["end"].to_numpy(), "window": got["window"].str.split(" ").str[0].to_numpy(),
-            "compliance": got["compliance"].to_numpy(dtype=float), "target": slo.objective,
-            "met": got["met"].to_numpy(), "coverage": got["coverage"].to_numpy(dtype=float),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "slo": slo.name,
+                    "ds": got["end"].to_numpy(),
+                    "window": got["window"].str.split(" ").str[0].to_numpy(),
+                    "compliance": got["compliance"].to_numpy(dtype=float),
+                    "target": slo.objective,
+                    "met": got["met"].to_numpy(),
+                    "coverage": got["coverage"].to_numpy(dtype=float),
+                }
+            )
+        )
     cols = ["slo", "ds", "window", "compliance", "target", "met", "coverage"]
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
 
 
 def budget_burndown(
-    spec: Spec, data: dict[str, pd.DataFrame], start: pd.Timestamp, end: pd.Timestamp, *,
-    every: str | pd.Timedelta = "1d", slos: Sequence[str] | None = None,
+    spec: Spec,
+    data: dict[str, pd.DataFrame],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    every: str | pd.Timedelta = "1d",
+    slos: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """How much of the period's error budget is left at each checkpoint.
 
@@ -88,8 +108,9 @@ def budget_burndown(
     return out[["slo", "ds", "bad", "allowed_bad", "budget_remaining"]].reset_index(drop=True)
 
 
-def incidents(episodes: pd.DataFrame, *, priorities: Sequence[str] = ("high",),
-              gap: str | pd.Timedelta = "15m") -> pd.DataFrame:
+def incidents(
+    episodes: pd.DataFrame, *, priorities: Sequence[str] = ("high",), gap: str | pd.Timedelta = "15m"
+) -> pd.DataFrame:
     """Alert episodes of the given priorities merged into incidents.
 
     Episodes that overlap or start within ``gap`` of the previous one's end form one
@@ -109,8 +130,14 @@ def incidents(episodes: pd.DataFrame, *, priorities: Sequence[str] = ("high",),
             cur.episodes += 1
         else:
             merged.append(_Incident(start, end, {alert}))
-    out = pd.DataFrame({"start": [i.start for i in merged], "end": [i.end for i in merged],
-                        "alerts": [i.alerts for i in merged], "episodes": [i.episodes for i in merged]})
+    out = pd.DataFrame(
+        {
+            "start": [i.start for i in merged],
+            "end": [i.end for i in merged],
+            "alerts": [i.alerts for i in merged],
+            "episodes": [i.episodes for i in merged],
+        }
+    )
     out["minutes"] = pd.to_timedelta(out["end"] - out["start"]) / pd.Timedelta(minutes=1)
     out["alerts"] = [", ".join(sorted(a)) for a in out["alerts"]]
     return out[cols]
@@ -119,14 +146,16 @@ def incidents(episodes: pd.DataFrame, *, priorities: Sequence[str] = ("high",),
 @dataclass
 class _Incident:
     """Episodes merged so far: :func:`incidents`."""
+
     start: pd.Timestamp
     end: pd.Timestamp
     alerts: set[str]
     episodes: int = 1
 
 
-def timeline_episodes(episodes: pd.DataFrame, *, priorities: Sequence[str] = ("high", "medium"),
-                      limit: int = 400) -> pd.DataFrame:
+def timeline_episodes(
+    episodes: pd.DataFrame, *, priorities: Sequence[str] = ("high", "medium"), limit: int = 400
+) -> pd.DataFrame:
     """The episodes worth a timeline: the given priorities, the ``limit`` longest if there are more."""
     e = episodes[episodes["priority"].isin(list(priorities))]
     if len(e) > limit:

@@ -3,6 +3,7 @@
 Each trace gets a colour *and* a dash style *and* a marker symbol from three
 cycles of different lengths, so two series never differ by colour alone.
 """
+
 from __future__ import annotations
 
 import html as _html
@@ -37,8 +38,9 @@ def legend_rows(fig: go.Figure, *, width: float = 1000.0) -> int:
     legend names at the house font size, so the top margin keeps it clear of the title."""
     import re
 
-    items = [re.sub(r"&[a-z]+;|&#\d+;", "x", str(t.name or "")) for t in fig.data
-             if t.showlegend is not False and t.name]
+    items = [
+        re.sub(r"&[a-z]+;|&#\d+;", "x", str(t.name or "")) for t in fig.data if t.showlegend is not False and t.name
+    ]
     rows, used = 1, 0.0
     for name in items:
         w = 48 + 7.8 * len(name)  # symbol + gap + text

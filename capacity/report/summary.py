@@ -13,6 +13,7 @@ Input (one row per series and threshold), the *threshold table*:
 :func:`to_json` and :func:`exit_code` present it. Nothing is rounded before
 the comparison with the horizon.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,17 @@ import pandas as pd
 from ..core.errors import DataError
 from ..present import in_unit
 
-__all__ = ["CiSummary", "THRESHOLD_COLUMNS", "summarize", "to_markdown", "to_json", "exit_code", "md_escape",
-           "from_time_to_threshold", "no_data"]
+__all__ = [
+    "CiSummary",
+    "THRESHOLD_COLUMNS",
+    "summarize",
+    "to_markdown",
+    "to_json",
+    "exit_code",
+    "md_escape",
+    "from_time_to_threshold",
+    "no_data",
+]
 
 THRESHOLD_COLUMNS = ("name", "threshold", "unit", "last", "crossing", "crossing_early")
 EXIT_CLEAR, EXIT_CROSSING = 0, 1
@@ -78,8 +88,9 @@ def summarize(table: pd.DataFrame, *, as_of: pd.Timestamp, horizon: pd.Timedelta
     t["days_early"] = (t["crossing_early"] - as_of) / pd.Timedelta(days=1)
     t["within"] = t["crossing"].notna() & (t["crossing"] <= end)
     t["within_early"] = t["crossing_early"].notna() & (t["crossing_early"] <= end)
-    t = t.sort_values(["within", "days", "days_early", "name"], ascending=[False, True, True, True],
-                      na_position="last", kind="stable").reset_index(drop=True)
+    t = t.sort_values(
+        ["within", "days", "days_early", "name"], ascending=[False, True, True, True], na_position="last", kind="stable"
+    ).reset_index(drop=True)
     return CiSummary(as_of, horizon, source, t)
 
 

@@ -4,6 +4,7 @@ an on-disk store, and an evaluator of the catalog's PromQL over it (source "samp
 Importing this package is cheap: it registers the ``sample`` source, and the
 generator and evaluator are imported when the source is first opened.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -20,6 +20,7 @@ reset falls inside a window (last bit); a histogram group is evaluated only
 at points where every bucket has a sample (the sample's buckets share their
 gaps, so this never bites here).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

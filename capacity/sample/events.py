@@ -1,5 +1,6 @@
 """The calendar of the bundled Artisan Platform history: span, incidents,
 restarts and scrape gaps (all times UTC, fixed: no randomness here)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

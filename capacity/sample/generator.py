@@ -7,6 +7,7 @@ only on the seed and the numpy version. Gauges are rounded to the resolution
 an exporter reports (bytes, milliseconds, cents of a CPU second) so that
 last-bit differences of libm between machines cannot leak into the data.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

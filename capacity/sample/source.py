@@ -24,6 +24,7 @@ The generated history is cached as Parquet (see :func:`data_dir`), keyed by a
 generator version that includes numpy's major.minor version (numpy keeps
 random streams identical within a version, on every machine).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

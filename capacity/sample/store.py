@@ -6,6 +6,7 @@ sorted by sid then ds) and ``labels-<version>.parquet`` (the labels table,
 row i describing sid i). Both are written to a temporary file and renamed
 into place, labels first, so a crash never leaves a half-written file.
 """
+
 from __future__ import annotations
 
 import os
@@ -74,14 +75,21 @@ def write(raws: list[Raw], labels: pd.DataFrame, directory: Path | None = None) 
 
     def _write(p: str) -> None:
         with pq.ParquetWriter(
-            p, schema, compression="zstd", compression_level=1, use_dictionary=["sid"],
+            p,
+            schema,
+            compression="zstd",
+            compression_level=1,
+            use_dictionary=["sid"],
             column_encoding={"ds": "DELTA_BINARY_PACKED", "y": "BYTE_STREAM_SPLIT"},
         ) as w:
             for sid, r in enumerate(raws):
                 t = sample_times_ms(r.present) * 1_000_000
                 tbl = pa.table(
-                    [pa.array(np.full(len(t), sid, np.int16)), pa.array(t, pa.timestamp("ns", tz="UTC")),
-                     pa.array(r.values[r.present])],
+                    [
+                        pa.array(np.full(len(t), sid, np.int16)),
+                        pa.array(t, pa.timestamp("ns", tz="UTC")),
+                        pa.array(r.values[r.present]),
+                    ],
                     schema=schema,
                 )
                 w.write_table(tbl, row_group_size=len(t) + 1)

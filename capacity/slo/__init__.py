@@ -2,6 +2,7 @@
 
 Pure functions over canonical frames (no I/O except reading spec files).
 """
+
 from __future__ import annotations
 
 from ..core.windows import Window, calendar_windows, month, quarter, rolling

@@ -5,6 +5,7 @@ returns a checked value or raises the :class:`~capacity.core.errors.SpecError`
 that :meth:`Ctx.err` makes: one line naming the file, the SLO (or alert) and
 the field.
 """
+
 from __future__ import annotations
 
 import datetime as dt

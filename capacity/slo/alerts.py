@@ -9,6 +9,7 @@ longer holds. An episode is reported from its first firing evaluation to its
 resolution (``end``); one still firing at the end of the data has
 ``ongoing=True`` and ends one step after the last evaluation.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -19,12 +20,26 @@ import pandas as pd
 from ..core.windows import period_label
 
 EPISODE_COLUMNS = (
-    "alert", "series", "priority", "severity", "pending_since", "start", "end", "duration_seconds",
-    "peak", "ongoing", "clipped",
+    "alert",
+    "series",
+    "priority",
+    "severity",
+    "pending_since",
+    "start",
+    "end",
+    "duration_seconds",
+    "peak",
+    "ongoing",
+    "clipped",
 )
 
 _OPS = {
-    ">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal, "==": np.equal, "!=": np.not_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "<": np.less,
+    "<=": np.less_equal,
+    "==": np.equal,
+    "!=": np.not_equal,
 }
 
 
@@ -84,15 +99,17 @@ def episodes(
     else:
         pk = np.full(len(f), np.nan)
     utc = "datetime64[ns, UTC]"
-    return pd.DataFrame({
-        "pending_since": pd.to_datetime(t[a], utc=True).astype(utc),
-        "start": pd.to_datetime(start, utc=True).astype(utc),
-        "end": pd.to_datetime(end, utc=True).astype(utc),
-        "duration_seconds": (end - start) / 1e9,
-        "peak": pk.astype(np.float64),
-        "ongoing": ongoing,
-        "clipped": clipped,
-    })
+    return pd.DataFrame(
+        {
+            "pending_since": pd.to_datetime(t[a], utc=True).astype(utc),
+            "start": pd.to_datetime(start, utc=True).astype(utc),
+            "end": pd.to_datetime(end, utc=True).astype(utc),
+            "duration_seconds": (end - start) / 1e9,
+            "peak": pk.astype(np.float64),
+            "ongoing": ongoing,
+            "clipped": clipped,
+        }
+    )
 
 
 def _seg_extreme(v: np.ndarray, f: np.ndarray, b: np.ndarray, peak: str) -> np.ndarray:

@@ -4,6 +4,7 @@ Full precision throughout; rounding is the presenter's job. A window with no
 traffic has ``compliance = NaN`` and ``met = <NA>``, and its no-data and
 zero-traffic minutes are counted in their own columns.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -17,10 +18,32 @@ from .model import SLO
 from .sli import Events
 
 COMPLIANCE_COLUMNS = (
-    "slo", "window", "window_kind", "start", "end", "sli_kind", "unit", "objective", "good", "bad", "total",
-    "compliance", "met", "budget_total", "budget_consumed", "budget_remaining", "allowed_bad", "bad_remaining",
-    "bad_minutes", "share_above", "share_below", "minutes", "observed_minutes", "no_data_minutes",
-    "zero_traffic_minutes", "coverage",
+    "slo",
+    "window",
+    "window_kind",
+    "start",
+    "end",
+    "sli_kind",
+    "unit",
+    "objective",
+    "good",
+    "bad",
+    "total",
+    "compliance",
+    "met",
+    "budget_total",
+    "budget_consumed",
+    "budget_remaining",
+    "allowed_bad",
+    "bad_remaining",
+    "bad_minutes",
+    "share_above",
+    "share_below",
+    "minutes",
+    "observed_minutes",
+    "no_data_minutes",
+    "zero_traffic_minutes",
+    "coverage",
 )
 
 
@@ -102,7 +125,7 @@ def window_sums(x: np.ndarray, k: int) -> np.ndarray:
     p = _prefix(x)
     out = np.full(len(x), np.nan)
     if k <= len(x):
-        out[k - 1:] = p[k:] - p[: len(x) - k + 1]
+        out[k - 1 :] = p[k:] - p[: len(x) - k + 1]
     return out
 
 
@@ -122,15 +145,21 @@ def burn_rates(ev: Events, objective: float, windows: Sequence[pd.Timedelta]) ->
         if k <= n:
             bad = pb[k:] - pb[: n - k + 1]
             tot = pt[k:] - pt[: n - k + 1]
-            np.divide(bad, tot, out=br[k - 1:], where=tot > 0)
-            br[k - 1:] *= scale
+            np.divide(bad, tot, out=br[k - 1 :], where=tot > 0)
+            br[k - 1 :] *= scale
         br[: min(first + k - 1, n)] = np.nan  # the window reaches before the first data: cold start
         out[w] = br
     return out
 
 
-def burn_rate_frame(slo: SLO, ev: Events, windows: Sequence[pd.Timedelta], start: pd.Timestamp, end: pd.Timestamp,
-                    rates: dict[pd.Timedelta, np.ndarray] | None = None) -> pd.DataFrame:
+def burn_rate_frame(
+    slo: SLO,
+    ev: Events,
+    windows: Sequence[pd.Timedelta],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    rates: dict[pd.Timedelta, np.ndarray] | None = None,
+) -> pd.DataFrame:
     """Tidy burn-rate series: slo, window, ds, error_ratio, burn_rate for grid steps in ``[start, end]``."""
     g = ev.grid
     lo, hi = max(g.index(start), 0), min(g.index(end) + 1, g.n)
@@ -139,12 +168,16 @@ def burn_rate_frame(slo: SLO, ev: Events, windows: Sequence[pd.Timedelta], start
     times = g.times[lo:hi]
     parts = []
     for w, br in (rates if rates is not None else burn_rates(ev, slo.objective, windows)).items():
-        parts.append(pd.DataFrame({
-            "slo": slo.name,
-            "window": format_duration(w),
-            "ds": times,
-            "error_ratio": br[lo:hi] * (1.0 - slo.objective),
-            "burn_rate": br[lo:hi],
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "slo": slo.name,
+                    "window": format_duration(w),
+                    "ds": times,
+                    "error_ratio": br[lo:hi] * (1.0 - slo.objective),
+                    "burn_rate": br[lo:hi],
+                }
+            )
+        )
     cols = ["slo", "window", "ds", "error_ratio", "burn_rate"]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)

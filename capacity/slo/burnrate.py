@@ -4,6 +4,7 @@ The default table lives in ``capacity/defaults/burn_rates.yaml``; a user can
 supply another with :func:`load_burn_rates`. A row alerts when the burn rate
 over both its long and its short window exceeds ``factor``.
 """
+
 from __future__ import annotations
 
 import datetime as dt

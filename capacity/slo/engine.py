@@ -5,6 +5,7 @@ canonical frame a source returned for it on the spec's step. Use
 :func:`data_range` to know which span to fetch: it adds the history a burn
 rate or an alert needs before the first scored time.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -11,6 +11,7 @@ Anything else (other metric sources, rawMetric, alertPolicies, other kinds,
 several time windows) is refused with a SpecError naming the file, the SLO
 and the field.
 """
+
 from __future__ import annotations
 
 import math

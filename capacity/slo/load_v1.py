@@ -6,6 +6,7 @@ spec) and ``extends: default``. :func:`parse_spec` validates such a mapping;
 :func:`default_spec` is the runbook's baselines shipped in
 ``capacity/defaults/slo.yaml``.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,8 +40,12 @@ def _query(ctx: Ctx, value: Raw, field: str, *, gauge: bool = False) -> Query:
     if counter is not None and not isinstance(counter, bool):
         raise ctx.err(f"{field}.counter", f"expected true or false, got {counter!r}")
     text = data.get("query")
-    return query(ctx, text, f"{field}.query" if not isinstance(text, str) or not text.strip() else field,
-                 False if gauge else counter)
+    return query(
+        ctx,
+        text,
+        f"{field}.query" if not isinstance(text, str) or not text.strip() else field,
+        False if gauge else counter,
+    )
 
 
 # --------------------------------------------------------------------------- SLI kinds
@@ -64,14 +69,20 @@ def _buckets(ctx: Ctx, value: Raw) -> Query:
 
 
 def _latency_threshold(ctx: Ctx, data: RawMap, need: Callable[[str], Raw]) -> SLI:
-    return SLI("latency_threshold", buckets=_buckets(ctx, need("buckets")),
-               threshold=number(ctx, need("threshold"), "sli.threshold", lo=0, open_lo=True))
+    return SLI(
+        "latency_threshold",
+        buckets=_buckets(ctx, need("buckets")),
+        threshold=number(ctx, need("threshold"), "sli.threshold", lo=0, open_lo=True),
+    )
 
 
 def _latency_timeslice(ctx: Ctx, data: RawMap, need: Callable[[str], Raw]) -> SLI:
-    return SLI("latency_timeslice", buckets=_buckets(ctx, need("buckets")),
-               threshold=number(ctx, need("threshold"), "sli.threshold", lo=0, open_lo=True),
-               quantile=number(ctx, need("quantile"), "sli.quantile", lo=0, hi=1, open_lo=True, open_hi=True))
+    return SLI(
+        "latency_timeslice",
+        buckets=_buckets(ctx, need("buckets")),
+        threshold=number(ctx, need("threshold"), "sli.threshold", lo=0, open_lo=True),
+        quantile=number(ctx, need("quantile"), "sli.quantile", lo=0, hi=1, open_lo=True, open_hi=True),
+    )
 
 
 def _gauge_range(ctx: Ctx, data: RawMap, need: Callable[[str], Raw]) -> SLI:

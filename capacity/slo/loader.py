@@ -9,6 +9,7 @@ Formats, told apart by the first document's ``apiVersion``:
 Every problem raises :class:`~capacity.core.errors.SpecError` naming the file,
 the SLO (or alert) and the field.
 """
+
 from __future__ import annotations
 
 import os

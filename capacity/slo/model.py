@@ -6,6 +6,7 @@ reads files or checks input: the loaders (:mod:`.load_v1`,
 :mod:`.load_openslo`, behind :func:`capacity.slo.loader.load`) build these
 objects only from input they have validated.
 """
+
 from __future__ import annotations
 
 import math

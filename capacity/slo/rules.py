@@ -13,6 +13,7 @@ Per runbook alert: an alerting rule ``(<query>) <op> <threshold>`` with its
 Pure: catalog names are resolved through the ``queries`` mapping the caller
 passes (name -> PromQL); other query texts are used as PromQL as they are.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,8 +32,11 @@ from .model import SLO, AlertRule, Query, Spec
 RECORD = "slo:sli_error:ratio_rate{window}"
 
 #: one recording or alerting rule, as Prometheus reads it (``for`` is a keyword: functional syntax)
-Rule = TypedDict("Rule", {"record": str, "alert": str, "expr": str, "for": str,
-                          "labels": dict[str, str], "annotations": dict[str, str]}, total=False)
+Rule = TypedDict(
+    "Rule",
+    {"record": str, "alert": str, "expr": str, "for": str, "labels": dict[str, str], "annotations": dict[str, str]},
+    total=False,
+)
 
 
 class RuleGroup(TypedDict):

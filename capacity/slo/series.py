@@ -5,6 +5,7 @@ histogram bucket increases, in-bucket interpolation and Prometheus'
 ``histogram_quantile`` rule, label selection. Frames follow the canonical
 contract (:mod:`capacity.frame`: sorted by ``unique_id``, ``ds``). Pure.
 """
+
 from __future__ import annotations
 
 import math

@@ -11,6 +11,7 @@ are *zero traffic*: neither is good or bad.
 Pure functions: frames in, arrays out. Frames follow the canonical contract
 (:mod:`capacity.frame`: sorted by ``unique_id``, ``ds``).
 """
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """What every source gives back, and the protocol it follows."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

@@ -51,6 +51,7 @@ process, so repeated fetches parse the file once. Errors are
 :class:`~capacity.errors.FileFormatError` naming the file, column and line
 (CSV: line of the file, header = line 1; Parquet: row, first row = 1).
 """
+
 from __future__ import annotations
 
 import re
@@ -129,8 +130,11 @@ class FileSource:
             try:
                 check_tz(tz)
             except ConfigError as exc:
-                raise ConfigError(f"tz: unknown time zone {tz!r} for file {self.path} (examples: UTC, Europe/Paris)",
-                                  file=str(self.path), field="tz") from exc
+                raise ConfigError(
+                    f"tz: unknown time zone {tz!r} for file {self.path} (examples: UTC, Europe/Paris)",
+                    file=str(self.path),
+                    field="tz",
+                ) from exc
 
     # -- Source protocol -------------------------------------------------
     def span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -189,7 +193,8 @@ class FileSource:
             raise UnknownMetricError(
                 f"{self.name} holds one series ({uid}), not {metric!r}; a file answers a selector or "
                 "expression only with a series of that exact unique_id (canonical layout)",
-                name=metric, known=ids,
+                name=metric,
+                known=ids,
             )
         shown = ", ".join(ids[:20]) + (f", ... ({len(ids)} in all)" if len(ids) > 20 else "")
         if metric is None:

@@ -27,6 +27,7 @@ Rules, here and nowhere else:
 
 Messages never echo URL credentials or query strings (see :func:`redact`).
 """
+
 from __future__ import annotations
 
 import importlib

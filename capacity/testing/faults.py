@@ -20,6 +20,7 @@ Actions:
 - a :class:`Reply`: that answer instead of the server's (500, 429 with Retry-After,
   a wrong shape: :data:`WRONG_SHAPE`).
 """
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,9 @@ class Reply:
 
 
 #: a success answer whose data is not a matrix
-WRONG_SHAPE = Reply(200, {"content-type": "application/json"},
-                    b'{"status":"success","data":{"resultType":"vector","result":[]}}')
+WRONG_SHAPE = Reply(
+    200, {"content-type": "application/json"}, b'{"status":"success","data":{"resultType":"vector","result":[]}}'
+)
 
 Action = str | Reply
 _ACTIONS = frozenset(("pass", "warn", "truncate", "hang", "refuse"))
@@ -77,8 +79,12 @@ class FaultTransport:
     """A :class:`~capacity.sources.prometheus.transport.Transport` that injects the faults
     of ``script`` (then of ``rule``) in front of ``inner``. ``sent``: every request, in order."""
 
-    def __init__(self, inner: Transport, script: Iterable[Action] = (),
-                 rule: Callable[[str, Mapping[str, str]], Action | None] | None = None) -> None:
+    def __init__(
+        self,
+        inner: Transport,
+        script: Iterable[Action] = (),
+        rule: Callable[[str, Mapping[str, str]], Action | None] | None = None,
+    ) -> None:
         self.inner = inner
         self.script = list(script)
         self.rule = rule
@@ -87,8 +93,12 @@ class FaultTransport:
         self._hang: socket.socket | None = None
 
     @classmethod
-    def around(cls, url: str, script: Iterable[Action] = (),
-               rule: Callable[[str, Mapping[str, str]], Action | None] | None = None) -> FaultTransport:
+    def around(
+        cls,
+        url: str,
+        script: Iterable[Action] = (),
+        rule: Callable[[str, Mapping[str, str]], Action | None] | None = None,
+    ) -> FaultTransport:
         """Faults in front of the transport a source for ``url`` would pick itself."""
         return cls(open_transport(url, from_env()), script, rule)
 

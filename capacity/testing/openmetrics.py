@@ -8,6 +8,7 @@ back bit for bit.
     write_openmetrics(frame, labels, "history.om", kinds={"http_requests_total": "counter"})
     backfill(frame, labels, "tsdb/")            # runs promtool tsdb create-blocks-from openmetrics
 """
+
 from __future__ import annotations
 
 import os

@@ -7,6 +7,7 @@ Binaries come from ``CAPACITY_PROMETHEUS`` / ``CAPACITY_VICTORIA`` (else PATH).
 Each :class:`Server` keeps its daemon's own PID and stops it by that PID only.
 Backfill history *before* starting Prometheus (``capacity.sources.openmetrics.backfill``).
 """
+
 from __future__ import annotations
 
 import os

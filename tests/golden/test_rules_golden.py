@@ -8,6 +8,7 @@ multiwindow recipe and Sloth's layout (error ratio per window as
 exceed 14.4 x budget, or 6h and 30m exceed 6 x; ticket on 3d and 6h over 1 x);
 they also pass ``promtool check rules`` (tests/integration/test_rules_promtool.py).
 """
+
 from __future__ import annotations
 
 import os
@@ -61,8 +62,12 @@ def test_openslo_rules_match_golden(tmp_path):
 
 def test_golden_burn_alerts_use_the_workbook_thresholds():
     rules = yaml.safe_load((HERE / "rules_default.yaml").read_text())
-    exprs = [r["expr"] for g in rules["groups"] for r in g["rules"] if r.get("alert") == "SLOBurnRate"
-             and r["labels"]["slo"] == "error-rate"]
+    exprs = [
+        r["expr"]
+        for g in rules["groups"]
+        for r in g["rules"]
+        if r.get("alert") == "SLOBurnRate" and r["labels"]["slo"] == "error-rate"
+    ]
     assert exprs == [
         '(slo:sli_error:ratio_rate1h{slo="error-rate"} > (14.4 * (1 - 0.99))) and (slo:sli_error:ratio_rate5m{slo="error-rate"} > (14.4 * (1 - 0.99)))',  # noqa: E501 (a literal query / response body)
         '(slo:sli_error:ratio_rate6h{slo="error-rate"} > (6 * (1 - 0.99))) and (slo:sli_error:ratio_rate30m{slo="error-rate"} > (6 * (1 - 0.99)))',  # noqa: E501 (a literal query / response body)

@@ -21,6 +21,7 @@ Missing binaries FAIL the tests with a message saying what to install: CI must r
 Every test here carries ``@pytest.mark.integration``. ``CAPACITY_CACHE_DIR``
 points at a per-session temporary directory, so nothing is written to ~/.cache.
 """
+
 from __future__ import annotations
 
 import os

@@ -10,6 +10,7 @@ demand; every other request of those tests goes through the production path, to
 the real server. Timeouts are real: the hanging server is a real socket that
 accepts connections and never answers.
 """
+
 from __future__ import annotations
 
 import socket

@@ -1,4 +1,5 @@
 """Forecasting many series on a local Dask cluster and in local processes gives the serial result."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,16 +18,24 @@ def frame() -> pd.DataFrame:
     rng = np.random.default_rng(7)
     ds = pd.date_range("2025-01-01", periods=200, freq="D", tz="UTC").as_unit("ns")
     t = np.arange(200)
-    parts = [pd.DataFrame({"unique_id": f"s{i:02d}", "ds": ds,
-                           "y": 50 + 0.2 * i * t + 5 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 1 + i % 3, 200)})
-             for i in range(12)]
+    parts = [
+        pd.DataFrame(
+            {
+                "unique_id": f"s{i:02d}",
+                "ds": ds,
+                "y": 50 + 0.2 * i * t + 5 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 1 + i % 3, 200),
+            }
+        )
+        for i in range(12)
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    )
     c = distributed.Client(cluster)
     yield c
     c.close()

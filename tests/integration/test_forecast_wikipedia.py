@@ -4,6 +4,7 @@ From six origins 90 days apart (the last ending at the data's end), the model ch
 library's own backtest on the data before each origin is compared with seasonal naive on the 90
 days after it. Every number here is computed from the actuals, not taken from the code under test.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,11 +25,17 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def views() -> pd.DataFrame:
     raw = pd.read_csv(CSV)
-    return pd.DataFrame({
-        "unique_id": "wp_R",
-        "ds": pd.to_datetime(raw["ds"], utc=True).dt.as_unit("ns"),
-        "y": raw["y"].astype("float64"),
-    }).sort_values("ds").reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {
+                "unique_id": "wp_R",
+                "ds": pd.to_datetime(raw["ds"], utc=True).dt.as_unit("ns"),
+                "y": raw["y"].astype("float64"),
+            }
+        )
+        .sort_values("ds")
+        .reset_index(drop=True)
+    )
 
 
 def _scale(train: pd.DataFrame) -> float:
@@ -52,15 +59,17 @@ def results(views: pd.DataFrame) -> pd.DataFrame:
         c = chosen.set_index("ds").reindex(actual.index)
         s = snaive.set_index("ds").reindex(actual.index)
         scale = _scale(train)
-        rows.append({
-            "origin": origin,
-            "model": c["model"].iloc[0],
-            "mase": float(np.mean(np.abs(actual - c["mean"]))) / scale,
-            "snaive_mase": float(np.mean(np.abs(actual - s["mean"]))) / scale,
-            "inside_80": int(((actual >= c["lo-80"]) & (actual <= c["hi-80"])).sum()),
-            "inside_95": int(((actual >= c["lo-95"]) & (actual <= c["hi-95"])).sum()),
-            "n": len(actual),
-        })
+        rows.append(
+            {
+                "origin": origin,
+                "model": c["model"].iloc[0],
+                "mase": float(np.mean(np.abs(actual - c["mean"]))) / scale,
+                "snaive_mase": float(np.mean(np.abs(actual - s["mean"]))) / scale,
+                "inside_80": int(((actual >= c["lo-80"]) & (actual <= c["hi-80"])).sum()),
+                "inside_95": int(((actual >= c["lo-95"]) & (actual <= c["hi-95"])).sum()),
+                "n": len(actual),
+            }
+        )
     return pd.DataFrame(rows)
 
 

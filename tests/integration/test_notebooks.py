@@ -5,6 +5,7 @@ interpreter's kernel), with small parameters to keep the suite quick. The
 quarterly review itself is rendered (and opened in Chromium) in
 test_report_browser.py.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,13 @@ SMALL = {
 
 def _errors(nb_path: Path) -> list[str]:
     nb = nbformat.read(nb_path, as_version=4)
-    return [f"{o.ename}: {o.evalue}" for c in nb.cells if c.cell_type == "code" for o in c.outputs
-            if o.output_type == "error"]
+    return [
+        f"{o.ename}: {o.evalue}"
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
 
 
 def test_every_notebook_is_covered():
@@ -81,16 +87,44 @@ def test_bearer_token_never_reaches_any_output(prometheus, tmp_path, monkeypatch
     cache = Path(os.environ["CAPACITY_CACHE_DIR"])
     out = tmp_path / "reports"
     render("explore", {"source": prometheus.url, "days": 7, "metric": "request_rate"}, out_dir=out)
-    render("slo_compliance", {"source": prometheus.url, "slo": "error-rate", "window": "7d",
-                              "end": prometheus.end.isoformat()}, out_dir=out)
-    ci = subprocess.run([sys.executable, "-m", "capacity", "forecast", "--ci", "--horizon", "14d", "--source",
-                         prometheus.url, "--start", "2026-08-20", "--end", prometheus.end.isoformat(),
-                         "--ci-dir", str(out)], capture_output=True, text=True, timeout=420)
+    render(
+        "slo_compliance",
+        {"source": prometheus.url, "slo": "error-rate", "window": "7d", "end": prometheus.end.isoformat()},
+        out_dir=out,
+    )
+    ci = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "capacity",
+            "forecast",
+            "--ci",
+            "--horizon",
+            "14d",
+            "--source",
+            prometheus.url,
+            "--start",
+            "2026-08-20",
+            "--end",
+            prometheus.end.isoformat(),
+            "--ci-dir",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=420,
+    )
     assert ci.returncode in (0, 1), ci.stderr
     assert TOKEN not in ci.stdout + ci.stderr
     produced = sorted(p.name for p in out.iterdir())
-    for expected in ("explore.html", "explore.ipynb", "slo_compliance.html", "slo_compliance.ipynb",
-                     "capacity-forecast.md", "capacity-forecast.json"):
+    for expected in (
+        "explore.html",
+        "explore.ipynb",
+        "slo_compliance.html",
+        "slo_compliance.ipynb",
+        "capacity-forecast.md",
+        "capacity-forecast.json",
+    ):
         assert expected in produced
     assert any(cache.rglob("*")), "the pulls were expected to fill the cache"
     assert _files_holding(out, TOKEN) == [] and _files_holding(cache, TOKEN) == []

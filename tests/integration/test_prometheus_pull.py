@@ -4,6 +4,7 @@ The oracle for a plain selector is Prometheus' instant-vector lookup, written
 out here independently: at each grid point t the newest raw sample with
 t - 5m <= ts <= t (Prometheus 2.x lookback, both ends included), no value if none.
 """
+
 from __future__ import annotations
 
 import numpy as np

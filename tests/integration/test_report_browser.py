@@ -6,6 +6,7 @@ script shown as text, never run. Chromium is Debian's ``/usr/bin/chromium``
 (``chromium`` on PATH, or ``$CAPACITY_CHROMIUM``); a missing browser fails
 the test with what to install.
 """
+
 from __future__ import annotations
 
 import html
@@ -37,12 +38,26 @@ def chromium() -> str:
 def open_page(page: Path, profile: Path) -> tuple[str, list[str]]:
     """Load ``page`` headless, offline; return the DOM after scripts ran and the console lines."""
     cmd = [
-        chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
-        "--disable-extensions", f"--user-data-dir={profile}",
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        f"--user-data-dir={profile}",
         # the network is closed: every host resolves to nothing and any proxy use goes nowhere
-        "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-        "--enable-logging=stderr", "--v=0", "--virtual-time-budget=15000", "--dump-dom", page.resolve().as_uri(),
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--proxy-server=127.0.0.1:9",
+        "--proxy-bypass-list=<-loopback>",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=15000",
+        "--dump-dom",
+        page.resolve().as_uri(),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -1,6 +1,7 @@
 """Generated rules against promtool: ``check rules`` accepts every file, and
 ``test rules`` (Prometheus' own rule engine) shows the alerts fire and resolve
 when the hand-reasoned arithmetic below says they should."""
+
 from __future__ import annotations
 
 import subprocess

@@ -6,6 +6,7 @@ backfilled from ``raw_history``, and compared with ``SampleSource`` computing
 the same metric in numpy. Grids include a non-minute-aligned 150 s step.
 Tolerance: relative 1e-9 (floating-point summation order only).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -33,6 +33,7 @@ What is compared, and why the tolerances are what they are:
   Prometheus' rule engine itself (``promtool test rules``) agrees minute by
   minute on a real incident.
 """
+
 from __future__ import annotations
 
 import subprocess

@@ -4,6 +4,7 @@ Both servers hold the same history (promtool backfill vs VictoriaMetrics'
 import API). VictoriaMetrics allows 30,000 points per series per request,
 so it is pulled in fewer, larger pieces.
 """
+
 from __future__ import annotations
 
 import pandas as pd

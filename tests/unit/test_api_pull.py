@@ -1,4 +1,5 @@
 """``capacity.pull`` (the analyst's entry point) over file sources."""
+
 from __future__ import annotations
 
 import csv
@@ -19,8 +20,7 @@ WIKI = ROOT / "data" / "real" / "wikipedia-pageviews" / "wp_R_daily_views.csv"
 
 
 def test_pull_from_a_file_path_equals_the_raw_rows_in_range() -> None:
-    got = capacity.pull("rds_cpu", source=str(RDS), start="2014-02-20T00:00:00Z", end="2014-02-20T06:00:00Z",
-                        step="5m")
+    got = capacity.pull("rds_cpu", source=str(RDS), start="2014-02-20T00:00:00Z", end="2014-02-20T06:00:00Z", step="5m")
     F.validate(got)
     with open(RDS, newline="") as fh:
         rows = list(csv.reader(fh))[1:]
@@ -40,10 +40,12 @@ def test_pull_defaults_to_the_last_week_of_a_file_and_returns_labels() -> None:
 
 def test_pull_several_series_from_a_canonical_file(tmp_path: Path) -> None:
     p = tmp_path / "two.csv"
-    p.write_text("unique_id,ds,y,job\n"
-                 "b,2026-01-01T00:00:00Z,2,web\na,2026-01-01T00:00:00Z,1,api\na,2026-01-01T00:01:00Z,3,api\n")
-    frame, labels = capacity.pull(["b", "a"], source=FileSource(p), start="2026-01-01", end="2026-01-02",
-                                  step="1m", labels=True)
+    p.write_text(
+        "unique_id,ds,y,job\nb,2026-01-01T00:00:00Z,2,web\na,2026-01-01T00:00:00Z,1,api\na,2026-01-01T00:01:00Z,3,api\n"
+    )
+    frame, labels = capacity.pull(
+        ["b", "a"], source=FileSource(p), start="2026-01-01", end="2026-01-02", step="1m", labels=True
+    )
     assert frame["unique_id"].tolist() == ["a", "a", "b"]
     assert frame["y"].tolist() == [1.0, 3.0, 2.0]
     assert labels.to_dict("records") == [{"unique_id": "a", "job": "api"}, {"unique_id": "b", "job": "web"}]

@@ -1,5 +1,6 @@
 """``capacity.slo_compliance`` / ``capacity.alert_replay``: the analyst's one-call path
 gives what the CLI prints (same engine, same fetch) and rejects ambiguous windows."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,9 @@ from capacity.core.errors import ConfigError
 
 
 def _cli_json(*args: str) -> list[dict]:
-    out = subprocess.run([sys.executable, "-m", "capacity", *args, "--format", "json"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "capacity", *args, "--format", "json"], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 

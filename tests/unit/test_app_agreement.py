@@ -3,6 +3,7 @@
 Each test runs the API and the CLI (in-process, ``capacity.cli.main``) on the same inputs and
 compares what they give; the first two pin bugs of the time each entry point planned on its own.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,9 @@ def _cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> pd.DataFrame:
     return pd.DataFrame(json.loads(capsys.readouterr().out))
 
 
-def test_an_openslo_28d_slo_gets_its_own_window_in_api_and_cli(tmp_path: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_openslo_28d_slo_gets_its_own_window_in_api_and_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = tmp_path / "openslo.yaml"
     spec.write_text(OPENSLO_28D)
     ours = capacity.slo_compliance(spec=spec)
@@ -64,14 +66,28 @@ def test_the_api_warns_on_a_range_with_no_data_as_the_cli_does(capsys: pytest.Ca
 
 
 def test_pull_frames_and_labels_agree(tmp_path: Path) -> None:
-    args = ["pull", "request_rate", "error_ratio", "http_requests_total", "--start", "2026-09-01",
-            "--end", "2026-09-01T06:00:00Z", "--step", "1h"]
+    args = [
+        "pull",
+        "request_rate",
+        "error_ratio",
+        "http_requests_total",
+        "--start",
+        "2026-09-01",
+        "--end",
+        "2026-09-01T06:00:00Z",
+        "--step",
+        "1h",
+    ]
     out, labels = tmp_path / "f.parquet", tmp_path / "l.parquet"
     assert main([*args, "--out", str(out), "--labels", str(labels)]) == 0
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the sample has every metric: nothing to warn about
-        got = capacity.history(["request_rate", "error_ratio", "http_requests_total"], start="2026-09-01",
-                               end="2026-09-01T06:00:00Z", step="1h")
+        got = capacity.history(
+            ["request_rate", "error_ratio", "http_requests_total"],
+            start="2026-09-01",
+            end="2026-09-01T06:00:00Z",
+            step="1h",
+        )
     pd.testing.assert_frame_equal(pd.read_parquet(out), got.frame, check_categorical=False)
     pd.testing.assert_frame_equal(pd.read_parquet(labels), got.labels, check_dtype=False, check_categorical=False)
     assert got.labels["unique_id"].is_unique

@@ -1,4 +1,5 @@
 """The layering the README's architecture section describes, checked on the source itself."""
+
 from __future__ import annotations
 
 import ast
@@ -51,7 +52,7 @@ def test_no_import_cycles() -> None:
         state[m] = 1
         for n in sorted(graph[m]):
             if state.get(n) == 1:
-                cycles.append(path[path.index(n):] + [n])
+                cycles.append(path[path.index(n) :] + [n])
             elif n not in state:
                 visit(n, path + [n])
         state[m] = 2

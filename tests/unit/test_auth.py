@@ -1,4 +1,5 @@
 """Credentials come only from the environment or files and never leak into messages or reprs."""
+
 from __future__ import annotations
 
 import pandas as pd

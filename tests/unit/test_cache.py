@@ -1,4 +1,5 @@
 """The pull cache: round trip, coverage, replacement, freshness edge, atomic writes."""
+
 from __future__ import annotations
 
 import json

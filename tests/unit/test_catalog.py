@@ -1,4 +1,5 @@
 """The metric catalog: defaults, overrides, validation errors."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,17 +15,32 @@ from capacity.metrics.catalog import Catalog, Metric, catalog, default_catalog, 
 REQUIRED = {
     "application": ["request_rate", "error_ratio", "latency_p95_seconds", "latency_mean_seconds", "service_up"],
     "infrastructure": [
-        "cpu_utilization", "memory_utilization", "disk_free_ratio",
-        "network_receive_bytes_rate", "network_transmit_bytes_rate",
+        "cpu_utilization",
+        "memory_utilization",
+        "disk_free_ratio",
+        "network_receive_bytes_rate",
+        "network_transmit_bytes_rate",
     ],
     "database": [
-        "db_connections_in_use", "db_connections_max", "db_connection_utilization", "db_query_latency_mean_seconds",
-        "db_slow_queries_rate", "db_replication_lag_seconds", "db_size_bytes", "db_volume_bytes", "db_up",
+        "db_connections_in_use",
+        "db_connections_max",
+        "db_connection_utilization",
+        "db_query_latency_mean_seconds",
+        "db_slow_queries_rate",
+        "db_replication_lag_seconds",
+        "db_size_bytes",
+        "db_volume_bytes",
+        "db_up",
     ],
     "cache": ["cache_hit_ratio", "cache_miss_ratio", "redis_memory_used_bytes", "redis_connected_clients"],
     "business": [
-        "user_registrations_rate", "posts_created_rate", "platform_connections", "users_total",
-        "file_storage_bytes", "file_storage_quota_bytes", "file_upload_failure_ratio",
+        "user_registrations_rate",
+        "posts_created_rate",
+        "platform_connections",
+        "users_total",
+        "file_storage_bytes",
+        "file_storage_quota_bytes",
+        "file_upload_failure_ratio",
     ],
     "operations": ["backup_job_failures", "tls_cert_expiry_seconds"],
 }
@@ -58,10 +74,18 @@ def test_counter_queries_use_5m_rate_and_p95_uses_histogram_quantile():
 def test_exporter_metric_names_used():
     queries = " ".join(m.query for m in default_catalog().values())
     for raw in [
-        "http_requests_total", "http_request_duration_seconds_bucket", "node_cpu_seconds_total",
-        "node_memory_MemAvailable_bytes", "node_filesystem_avail_bytes", "pg_stat_activity_count",
-        "pg_settings_max_connections", "pg_database_size_bytes", "redis_keyspace_hits_total",
-        "kube_job_status_failed", "certmanager_certificate_expiration_timestamp_seconds", "up{",
+        "http_requests_total",
+        "http_request_duration_seconds_bucket",
+        "node_cpu_seconds_total",
+        "node_memory_MemAvailable_bytes",
+        "node_filesystem_avail_bytes",
+        "pg_stat_activity_count",
+        "pg_settings_max_connections",
+        "pg_database_size_bytes",
+        "redis_keyspace_hits_total",
+        "kube_job_status_failed",
+        "certmanager_certificate_expiration_timestamp_seconds",
+        "up{",
     ]:
         assert raw in queries
 
@@ -106,7 +130,9 @@ def write(tmp_path, text):
 
 
 def test_override_field_and_add_entry(tmp_path):
-    p = write(tmp_path, """
+    p = write(
+        tmp_path,
+        """
 version: 1
 metrics:
   request_rate:
@@ -117,13 +143,23 @@ metrics:
     unit: 1/s
     kind: counter
     group: business
-""")
+""",
+    )
     c = load_catalog(p)
     assert c["request_rate"].query == 'sum(rate(http_requests_total{job="shop"}[5m]))'
     assert c["request_rate"].step == pd.Timedelta(seconds=30)
     assert c["request_rate"].unit == default_catalog()["request_rate"].unit  # untouched fields kept
-    assert c["checkout_rate"] == Metric("checkout_rate", "sum(rate(checkout_total[5m]))", "1/s", "counter",
-                                        pd.Timedelta(minutes=1), "business", "", None, None)
+    assert c["checkout_rate"] == Metric(
+        "checkout_rate",
+        "sum(rate(checkout_total[5m]))",
+        "1/s",
+        "counter",
+        pd.Timedelta(minutes=1),
+        "business",
+        "",
+        None,
+        None,
+    )
     assert default_catalog()["request_rate"].query == "sum(rate(http_requests_total[5m]))"  # defaults unchanged
 
 

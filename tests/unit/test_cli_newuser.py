@@ -1,4 +1,5 @@
 """What a new user runs into: bad options of forecast/backtest/slo are refused by name, help tells the truth."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,8 +30,9 @@ def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
 
 @pytest.mark.parametrize("command", ["forecast", "backtest"])
 @pytest.mark.parametrize("windows", ["0", "-1"])
-def test_windows_below_one_is_refused(daily_csv: Path, command: str, windows: str,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_windows_below_one_is_refused(
+    daily_csv: Path, command: str, windows: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     # before: forecast --windows 0 fell back to drift with a warning and exit 0
     rc = main([command, "--source", str(daily_csv), "--horizon", "7d", "--windows", windows, "--jobs", "1"])
     assert rc == 2
@@ -125,8 +127,22 @@ def test_explain_shows_no_nan_for_no_note(tmp_path: Path, capsys: pytest.Capture
     gappy = pd.DataFrame({"unique_id": "gappy", "ds": ds, "y": y}).drop(index=[50, 51, 52])  # interpolated: a note
     path = tmp_path / "two.csv"
     pd.concat([whole, gappy]).assign(ds=lambda f: f["ds"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")).to_csv(path, index=False)
-    rc = main(["forecast", "whole", "gappy", "--source", str(path), "--horizon", "7d", "--explain", "--jobs", "1",
-               "--format", "csv"])
+    rc = main(
+        [
+            "forecast",
+            "whole",
+            "gappy",
+            "--source",
+            str(path),
+            "--horizon",
+            "7d",
+            "--explain",
+            "--jobs",
+            "1",
+            "--format",
+            "csv",
+        ]
+    )
     assert rc == 0
     rows = {line.split()[0]: line for line in capsys.readouterr().err.strip().splitlines()[1:]}
     assert set(rows) == {"whole", "gappy"}
@@ -134,12 +150,23 @@ def test_explain_shows_no_nan_for_no_note(tmp_path: Path, capsys: pytest.Capture
     assert not rows["whole"].rstrip().endswith("NaN")  # no note: a blank cell, not the text NaN
 
 
-def test_out_directory_is_checked_before_anything_is_written(daily_csv: Path, tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_out_directory_is_checked_before_anything_is_written(
+    daily_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     labels = tmp_path / "labels.csv"
     labels.write_text("keep\n")
-    rc = main(["pull", "mine", "--source", str(daily_csv), "--labels", str(labels),
-               "--out", str(tmp_path / "missing" / "x.csv")])
+    rc = main(
+        [
+            "pull",
+            "mine",
+            "--source",
+            str(daily_csv),
+            "--labels",
+            str(labels),
+            "--out",
+            str(tmp_path / "missing" / "x.csv"),
+        ]
+    )
     assert rc == 2
     assert "--out" in _one_error_line(capsys)
     assert labels.read_text() == "keep\n"  # was: the labels file replaced, then the --out write failed
@@ -152,8 +179,9 @@ def test_bad_labels_file_is_named_as_labels(daily_csv: Path, capsys: pytest.Capt
 
 
 @pytest.mark.parametrize("command", [["pull", "mine"], ["forecast", "--horizon", "7d"]])
-def test_start_after_the_data_says_where_the_data_ends(daily_csv: Path, command: list[str],
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_start_after_the_data_says_where_the_data_ends(
+    daily_csv: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     # 'now-7d' on a file (or the sample) whose data ended long ago: --end defaulted to the data's end
     assert main([*command, "--source", str(daily_csv), "--start", "now-7d"]) == 2
     line = _one_error_line(capsys)
@@ -175,14 +203,15 @@ def _examples(command: str) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("argv", _examples("pull"), ids=lambda a: " ".join(a)[:60])
-def test_pull_help_examples_run(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_pull_help_examples_run(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(Path(__file__).resolve().parents[2])  # data/real/... is relative to the checkout
     argv = [str(tmp_path / a) if a.endswith((".parquet", ".csv")) and not a.startswith("data/") else a for a in argv]
     assert main(argv) == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     if "--format" in argv:
-        assert out.count("\"ds\"") > 10  # a year of weekly points, not the last 7 days
+        assert out.count('"ds"') > 10  # a year of weekly points, not the last 7 days
 
 
 @pytest.mark.parametrize(("window", "keyword"), [("2026-09", "month"), ("2026Q3", "quarter")])
@@ -197,8 +226,10 @@ def test_calendar_window_passed_as_window_names_the_keyword(window: str, keyword
             fn(window=window)
 
 
-@pytest.mark.parametrize("argv", [["alerts", "--summary", "week"], ["forecast", "users_total"], ["nosuchcommand"],
-                                  ["slo", "--no-such-option"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["alerts", "--summary", "week"], ["forecast", "users_total"], ["nosuchcommand"], ["slo", "--no-such-option"]],
+)
 def test_usage_errors_are_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(argv)
@@ -228,15 +259,34 @@ def test_time_to_threshold_ignores_a_partial_last_day() -> None:
     # single 00:00 point (30%); its maximum is not that day's worst hour and must not become the last value
     ds = pd.date_range("2026-01-01", periods=24 * 60 + 1, freq="h", tz="UTC").as_unit("ns")
     cpu = np.where(np.arange(len(ds)) % 24 == 15, 0.85, 0.30)
-    out = time_to_threshold(pd.DataFrame({"unique_id": "cpu_utilization", "ds": ds, "y": cpu}), "30d",
-                            models=["naive", "seasonal_naive"]).set_index("threshold").loc["cpu"]
+    out = (
+        time_to_threshold(
+            pd.DataFrame({"unique_id": "cpu_utilization", "ds": ds, "y": cpu}),
+            "30d",
+            models=["naive", "seasonal_naive"],
+        )
+        .set_index("threshold")
+        .loc["cpu"]
+    )
     assert out["last"] == pytest.approx(0.85)
     assert out["status"] == "already crossed"
 
 
 def test_thorough_with_models_is_refused_before_pulling(capsys: pytest.CaptureFixture[str]) -> None:
     # nothing listens on port 1: an error about the source would mean the pull ran before the options were checked
-    rc = main(["forecast", "users_total", "--source", "http://127.0.0.1:1", "--horizon", "30d", "--thorough",
-               "--models", "naive", "--no-cache"])
+    rc = main(
+        [
+            "forecast",
+            "users_total",
+            "--source",
+            "http://127.0.0.1:1",
+            "--horizon",
+            "30d",
+            "--thorough",
+            "--models",
+            "naive",
+            "--no-cache",
+        ]
+    )
     assert rc == 2
     assert "--thorough" in _one_error_line(capsys)

@@ -1,4 +1,5 @@
 """``capacity pull`` through the real command line (``python -m capacity``), and the shared CLI helpers."""
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,9 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("CAPACITY_CATALOG", None)
-    return subprocess.run([sys.executable, "-m", "capacity", "pull", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "capacity", "pull", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
@@ -58,8 +60,20 @@ def expected_frame(path: Path, metric: str, start: str, end: str, step: pd.Timed
 def test_pull_to_parquet_round_trip(tmp_path: Path) -> None:
     src = NAB / "ec2_network_in_5abac7.csv"
     out = tmp_path / "net.parquet"
-    proc = cli("network_in", "--source", str(src), "--start", "2014-03-08", "--end", "2014-03-10T12:00:00Z",
-               "--step", "5m", "--out", str(out), cwd=tmp_path)
+    proc = cli(
+        "network_in",
+        "--source",
+        str(src),
+        "--start",
+        "2014-03-08",
+        "--end",
+        "2014-03-10T12:00:00Z",
+        "--step",
+        "5m",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     back = pd.read_parquet(out)
     F.validate(back)
@@ -75,12 +89,27 @@ def test_pull_to_parquet_round_trip(tmp_path: Path) -> None:
 def test_pull_to_csv_round_trip_through_the_file_source(tmp_path: Path) -> None:
     out = tmp_path / "views.csv"
     labels = tmp_path / "labels.csv"
-    proc = cli("views", "--source", str(WIKI), "--start", "2015-01-01", "--end", "2015-12-31", "--step", "7d",
-               "--out", str(out), "--labels", str(labels), cwd=tmp_path)
+    proc = cli(
+        "views",
+        "--source",
+        str(WIKI),
+        "--start",
+        "2015-01-01",
+        "--end",
+        "2015-12-31",
+        "--step",
+        "7d",
+        "--out",
+        str(out),
+        "--labels",
+        str(labels),
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     want = expected_frame(WIKI, "views", "2015-01-01T00:00Z", "2015-12-31T00:00Z", pd.Timedelta(days=7))
-    back = FileSource(out).fetch("views", pd.Timestamp("2015-01-01T00:00Z"), pd.Timestamp("2015-12-31T00:00Z"),
-                                 pd.Timedelta(days=7))
+    back = FileSource(out).fetch(
+        "views", pd.Timestamp("2015-01-01T00:00Z"), pd.Timestamp("2015-12-31T00:00Z"), pd.Timedelta(days=7)
+    )
     pd.testing.assert_frame_equal(back.frame, want, check_dtype=False)
     assert not any("no time zone" in w for w in back.warnings)  # timestamps were written with Z
     text = out.read_text().splitlines()
@@ -95,18 +124,46 @@ def test_pull_to_csv_round_trip_through_the_file_source(tmp_path: Path) -> None:
 def test_pull_to_stdout_as_json_and_csv(tmp_path: Path) -> None:
     src = tmp_path / "s.csv"
     src.write_text("ds,y\n2020-01-01T00:00:00Z,1.5\n2020-01-01T00:01:00Z,NaN\n2020-01-01T00:02:00Z,3\n")
-    proc = cli("s", "--source", str(src), "--start", "2020-01-01", "--end", "2020-01-02", "--step", "1m",
-               "--format", "json", cwd=tmp_path)
+    proc = cli(
+        "s",
+        "--source",
+        str(src),
+        "--start",
+        "2020-01-01",
+        "--end",
+        "2020-01-02",
+        "--step",
+        "1m",
+        "--format",
+        "json",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == [
         {"unique_id": "s", "ds": "2020-01-01T00:00:00Z", "y": 1.5},
         {"unique_id": "s", "ds": "2020-01-01T00:01:00Z", "y": None},
         {"unique_id": "s", "ds": "2020-01-01T00:02:00Z", "y": 3.0},
     ]
-    proc = cli("s", "--source", str(src), "--start", "2020-01-01", "--end", "2020-01-02", "--step", "1m",
-               "--format", "csv", cwd=tmp_path)
-    assert proc.stdout.splitlines() == ["unique_id,ds,y", "s,2020-01-01T00:00:00Z,1.5", "s,2020-01-01T00:01:00Z,NaN",
-                                        "s,2020-01-01T00:02:00Z,3.0"]
+    proc = cli(
+        "s",
+        "--source",
+        str(src),
+        "--start",
+        "2020-01-01",
+        "--end",
+        "2020-01-02",
+        "--step",
+        "1m",
+        "--format",
+        "csv",
+        cwd=tmp_path,
+    )
+    assert proc.stdout.splitlines() == [
+        "unique_id,ds,y",
+        "s,2020-01-01T00:00:00Z,1.5",
+        "s,2020-01-01T00:01:00Z,NaN",
+        "s,2020-01-01T00:02:00Z,3.0",
+    ]
     proc = cli("s", "--source", str(src), "--start", "2020-01-01", "--end", "2020-01-02", "--step", "1m", cwd=tmp_path)
     assert proc.stdout.splitlines()[0].split() == ["unique_id", "ds", "(UTC)", "y"]
     assert proc.stdout.splitlines()[2].split() == ["s", "2020-01-01", "00:01:00", "NaN"]

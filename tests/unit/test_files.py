@@ -4,6 +4,7 @@ The oracle for values is an independent reading of the raw CSV with the csv
 module and datetime (no pandas), applying the documented rules by hand:
 sort by time, the last row of a duplicate timestamp wins, gaps stay gaps.
 """
+
 from __future__ import annotations
 
 import csv
@@ -64,8 +65,14 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 # -- real data ---------------------------------------------------------------------
 @pytest.mark.parametrize(
     "name",
-    ["ec2_network_in_5abac7.csv", "ec2_disk_write_bytes_1ef3de.csv", "elb_request_count_8c0756.csv",
-     "ec2_cpu_utilization_825cc2.csv", "rds_cpu_utilization_cc0c53.csv", "ec2_cpu_utilization_24ae8d.csv"],
+    [
+        "ec2_network_in_5abac7.csv",
+        "ec2_disk_write_bytes_1ef3de.csv",
+        "elb_request_count_8c0756.csv",
+        "ec2_cpu_utilization_825cc2.csv",
+        "rds_cpu_utilization_cc0c53.csv",
+        "ec2_cpu_utilization_24ae8d.csv",
+    ],
 )
 def test_nab_values_equal_an_independent_reading(name: str) -> None:
     path = NAB / name
@@ -179,31 +186,40 @@ def test_equal_or_finer_step_keeps_the_file_points_within_the_inclusive_range() 
 
 
 def test_bucket_with_only_nan_is_nan_and_empty_bucket_is_no_row(tmp_path: Path) -> None:
-    p = write(tmp_path, "s.csv", "ds,y\n2020-01-01T00:00:00Z,NaN\n2020-01-01T00:01:00Z,nan\n"
-              "2020-01-01T00:02:00Z,1\n2020-01-01T00:03:00Z,3\n2020-01-01T00:06:00Z,5\n")
+    p = write(
+        tmp_path,
+        "s.csv",
+        "ds,y\n2020-01-01T00:00:00Z,NaN\n2020-01-01T00:01:00Z,nan\n"
+        "2020-01-01T00:02:00Z,1\n2020-01-01T00:03:00Z,3\n2020-01-01T00:06:00Z,5\n",
+    )
     src = FileSource(p)
-    got = src.fetch("s", pd.Timestamp("2020-01-01", tz="UTC"), pd.Timestamp("2020-01-01 00:07", tz="UTC"),
-                    pd.Timedelta(minutes=2)).frame
+    got = src.fetch(
+        "s", pd.Timestamp("2020-01-01", tz="UTC"), pd.Timestamp("2020-01-01 00:07", tz="UTC"), pd.Timedelta(minutes=2)
+    ).frame
     assert got["ds"].dt.strftime("%H:%M").tolist() == ["00:00", "00:02", "00:06"]
     assert np.isnan(got["y"].iloc[0]) and got["y"].tolist()[1:] == [2.0, 5.0]
 
 
 # -- layouts --------------------------------------------------------------------------
 def test_canonical_csv_with_labels_and_several_series(tmp_path: Path) -> None:
-    p = write(tmp_path, "multi.csv",
-              "unique_id,ds,y,job,instance\n"
-              "b,2020-01-01T00:01:00Z,2,api,h2\n"
-              "a,2020-01-01T00:00:00+01:00,\"1.5\",api,h1\n"
-              "a,2019-12-31T23:01:00Z,7,api,h1\n"
-              "b,2020-01-01T00:00:00Z,1e3,api,\n")
+    p = write(
+        tmp_path,
+        "multi.csv",
+        "unique_id,ds,y,job,instance\n"
+        "b,2020-01-01T00:01:00Z,2,api,h2\n"
+        'a,2020-01-01T00:00:00+01:00,"1.5",api,h1\n'
+        "a,2019-12-31T23:01:00Z,7,api,h1\n"
+        "b,2020-01-01T00:00:00Z,1e3,api,\n",
+    )
     src = FileSource(p)
     assert src.series() == ("a", "b")
     assert src.span() == (pd.Timestamp("2019-12-31T23:00:00Z"), pd.Timestamp("2020-01-01T00:01:00Z"))
     a = src.fetch("a", *src.span(), pd.Timedelta(minutes=1))
     assert a.frame["ds"].tolist() == [pd.Timestamp("2019-12-31T23:00:00Z"), pd.Timestamp("2019-12-31T23:01:00Z")]
     assert a.frame["y"].tolist() == [1.5, 7.0]
-    assert a.labels.to_dict("records") == [{"unique_id": "a", "instance": "h1", "job": "api"}] or \
-        a.labels.to_dict("records") == [{"unique_id": "a", "job": "api", "instance": "h1"}]
+    assert a.labels.to_dict("records") == [{"unique_id": "a", "instance": "h1", "job": "api"}] or a.labels.to_dict(
+        "records"
+    ) == [{"unique_id": "a", "job": "api", "instance": "h1"}]
     b = src.fetch("b", *src.span(), pd.Timedelta(minutes=1))
     assert b.frame["y"].tolist() == [1000.0, 2.0]
     with pytest.raises(UnknownMetricError) as err:
@@ -214,14 +230,17 @@ def test_canonical_csv_with_labels_and_several_series(tmp_path: Path) -> None:
 
 def test_parquet_canonical_with_string_values_and_naive_datetimes(tmp_path: Path) -> None:
     p = tmp_path / "x.parquet"
-    pd.DataFrame({
-        "unique_id": ["s", "s", "s"],
-        "ds": pd.to_datetime(["2020-01-01 00:02", "2020-01-01 00:00", "2020-01-01 00:01"]),
-        "y": ["3", "1", " 2 "],
-        "env": ["prod", "prod", "prod"],
-    }).to_parquet(p, index=False)
-    got = FileSource(p, tz="Europe/Paris").fetch("s", pd.Timestamp("2019-12-31 22:00Z"),
-                                                  pd.Timestamp("2020-01-01 00:00Z"), pd.Timedelta(minutes=1))
+    pd.DataFrame(
+        {
+            "unique_id": ["s", "s", "s"],
+            "ds": pd.to_datetime(["2020-01-01 00:02", "2020-01-01 00:00", "2020-01-01 00:01"]),
+            "y": ["3", "1", " 2 "],
+            "env": ["prod", "prod", "prod"],
+        }
+    ).to_parquet(p, index=False)
+    got = FileSource(p, tz="Europe/Paris").fetch(
+        "s", pd.Timestamp("2019-12-31 22:00Z"), pd.Timestamp("2020-01-01 00:00Z"), pd.Timedelta(minutes=1)
+    )
     F.validate(got.frame)
     assert got.frame["y"].tolist() == [1.0, 2.0, 3.0]
     assert got.frame["ds"].iloc[0] == pd.Timestamp("2019-12-31 23:00Z")  # Paris is UTC+1 in winter
@@ -230,8 +249,12 @@ def test_parquet_canonical_with_string_values_and_naive_datetimes(tmp_path: Path
 
 def test_parquet_aware_numeric(tmp_path: Path) -> None:
     p = tmp_path / "y.pq"
-    pd.DataFrame({"timestamp": pd.date_range("2020-01-01", periods=3, freq="h", tz="Asia/Tokyo"),
-                  "value": np.array([1, 2, 3], dtype="int64")}).to_parquet(p, index=False)
+    pd.DataFrame(
+        {
+            "timestamp": pd.date_range("2020-01-01", periods=3, freq="h", tz="Asia/Tokyo"),
+            "value": np.array([1, 2, 3], dtype="int64"),
+        }
+    ).to_parquet(p, index=False)
     got = whole(FileSource(p, metric="tokyo"), step=pd.Timedelta(hours=1))
     assert got.frame["ds"].iloc[0] == pd.Timestamp("2019-12-31 15:00Z")
     assert got.frame["unique_id"].iloc[0] == "tokyo" and got.frame["y"].dtype == np.float64
@@ -245,8 +268,10 @@ def test_csv_gz_epoch_seconds_and_uppercase_header(tmp_path: Path) -> None:
     src = FileSource(p)
     got = whole(src, step=pd.Timedelta(minutes=1))
     assert got.frame["unique_id"].tolist() == ["load", "load"]
-    assert got.frame["ds"].tolist() == [pd.Timestamp(1600000000, unit="s", tz="UTC"),
-                                        pd.Timestamp(1600000060, unit="s", tz="UTC")]
+    assert got.frame["ds"].tolist() == [
+        pd.Timestamp(1600000000, unit="s", tz="UTC"),
+        pd.Timestamp(1600000060, unit="s", tz="UTC"),
+    ]
     assert got.warnings == ()
 
 

@@ -1,4 +1,5 @@
 """The data contract: validate accepts canonical frames and rejects everything else by name."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,11 +11,13 @@ from capacity.core.errors import FrameError
 
 
 def good() -> pd.DataFrame:
-    return pd.DataFrame({
-        "unique_id": pd.Series(["a", "a", "b"], dtype=object),
-        "ds": pd.to_datetime(["2026-01-01 00:00", "2026-01-01 00:01", "2026-01-01 00:00"], utc=True).as_unit("ns"),
-        "y": [1.0, np.nan, 3.0],
-    })
+    return pd.DataFrame(
+        {
+            "unique_id": pd.Series(["a", "a", "b"], dtype=object),
+            "ds": pd.to_datetime(["2026-01-01 00:00", "2026-01-01 00:01", "2026-01-01 00:00"], utc=True).as_unit("ns"),
+            "y": [1.0, np.nan, 3.0],
+        }
+    )
 
 
 def test_accepts_a_canonical_frame_and_returns_it_unchanged() -> None:

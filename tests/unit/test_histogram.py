@@ -1,5 +1,6 @@
 """capacity.metrics.histogram: the one histogram_quantile, against Prometheus' own rule written out
 as a scalar transcription of bucketQuantile (promql/quantile.go, Prometheus 2.x)."""
+
 from __future__ import annotations
 
 import math
@@ -69,12 +70,14 @@ def test_equals_prometheus_rule_bit_for_bit_on_random_histograms() -> None:
 
 def test_hand_worked() -> None:
     les = np.array([0.1, 0.25, 1.0, INF])
-    counts = np.array([
-        [10.0, 40.0, 100.0, 100.0],  # rank 95 in (0.25, 1]: 0.25 + 0.75 * 55/60
-        [0.0, 0.0, 0.0, 0.0],  # no observations
-        [0.0, 0.0, 10.0, 100.0],  # rank in +Inf: the largest finite bound
-        [50.0, 40.0, 45.0, 100.0],  # made monotonic: [50, 50, 50, 100] -> rank 95 in +Inf
-    ])
+    counts = np.array(
+        [
+            [10.0, 40.0, 100.0, 100.0],  # rank 95 in (0.25, 1]: 0.25 + 0.75 * 55/60
+            [0.0, 0.0, 0.0, 0.0],  # no observations
+            [0.0, 0.0, 10.0, 100.0],  # rank in +Inf: the largest finite bound
+            [50.0, 40.0, 45.0, 100.0],  # made monotonic: [50, 50, 50, 100] -> rank 95 in +Inf
+        ]
+    )
     got = histogram_quantile(0.95, les, counts)
     assert got[0] == 0.25 + 0.75 * (55 / 60)
     assert math.isnan(got[1])

@@ -1,4 +1,5 @@
 """OpenMetrics / VictoriaMetrics text writing, checked by reading it back and by promtool itself."""
+
 from __future__ import annotations
 
 import io
@@ -69,7 +70,10 @@ def test_openmetrics_text_reads_back_exactly():
     lines = text.splitlines()
     assert lines[-1] == "# EOF" and lines[0] == "# TYPE http_requests counter"
     assert [line for line in lines if line.startswith("# TYPE")] == [
-        "# TYPE http_requests counter", "# TYPE lat histogram", "# TYPE mem_bytes gauge", "# TYPE odd_gauge unknown"
+        "# TYPE http_requests counter",
+        "# TYPE lat histogram",
+        "# TYPE mem_bytes gauge",
+        "# TYPE odd_gauge unknown",
     ]
     # families are contiguous: once a family's TYPE line is passed, its samples follow before the next TYPE
     fam_of_line = []

@@ -1,6 +1,7 @@
 """The plain-http transport against a real loopback HTTP server with scripted behaviour:
 connection reuse, a connection the server dropped while idle, chunked and truncated bodies,
 compression, redirects (handed to requests), POST forms, timeouts."""
+
 from __future__ import annotations
 
 import gzip

@@ -3,6 +3,7 @@
 The CLI golden files were written by `capacity slo --month 2026-09` and `capacity alerts --month 2026-09`
 before the CLI's own Column/format_table system was folded into capacity.present.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,11 +21,18 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 def _episodes(alerts: list[str], series: list[str], peaks: list[float]) -> pd.DataFrame:
     n = len(alerts)
     start = pd.Timestamp("2026-09-03T15:06:00Z")
-    return pd.DataFrame({
-        "alert": alerts, "series": series, "priority": ["high"] * n, "severity": ["page"] * n,
-        "start": [start] * n, "end": [start + pd.Timedelta(minutes=21)] * n,
-        "duration_seconds": [1260.0] * n, "peak": peaks,
-    })
+    return pd.DataFrame(
+        {
+            "alert": alerts,
+            "series": series,
+            "priority": ["high"] * n,
+            "severity": ["page"] * n,
+            "start": [start] * n,
+            "end": [start + pd.Timedelta(minutes=21)] * n,
+            "duration_seconds": [1260.0] * n,
+            "peak": peaks,
+        }
+    )
 
 
 def _header_and_cells(html: str, column: int) -> tuple[str, list[str]]:
@@ -36,13 +44,13 @@ def _header_and_cells(html: str, column: int) -> tuple[str, list[str]]:
 
 
 def test_episode_peak_is_labelled_for_its_table_in_html() -> None:
-    alerts = _episodes(["HighErrorRate", "HighResponseTime"], ["error_ratio", "latency_mean_seconds"],
-                       [0.1218, 2.1666])
+    alerts = _episodes(["HighErrorRate", "HighResponseTime"], ["error_ratio", "latency_mean_seconds"], [0.1218, 2.1666])
     burn = _episodes(["error-rate:page-1h"], ["error-rate"], [14.43])
     cols = ["alert", "duration_seconds", "peak"]
 
-    alert_html = table_html(alerts, cols, specs=present.ALERT_EPISODES,
-                            units={"HighErrorRate": "ratio", "HighResponseTime": "seconds"})
+    alert_html = table_html(
+        alerts, cols, specs=present.ALERT_EPISODES, units={"HighErrorRate": "ratio", "HighResponseTime": "seconds"}
+    )
     header, cells = _header_and_cells(alert_html, 2)
     assert header == "Peak value" and cells == ["12.2%", "2.17 s"]  # each in its metric's unit
 
@@ -56,11 +64,22 @@ def test_episode_peak_is_labelled_for_its_table_in_html() -> None:
 
 
 def test_cli_and_html_tables_share_the_specs() -> None:
-    frame = pd.DataFrame({"objective": [0.99], "no_data_minutes": [252.0], "bad": [791639.0], "gone": [float("nan")],
-                          "rate": [float("inf")]})
-    specs = {"objective": present.Col("objective", "ratio_trim", 3),
-             "no_data_minutes": present.Col("no data", "minutes"), "bad": present.Col("bad", "count"),
-             "gone": present.Col("gone", "ratio"), "rate": present.Col("rate", "number")}
+    frame = pd.DataFrame(
+        {
+            "objective": [0.99],
+            "no_data_minutes": [252.0],
+            "bad": [791639.0],
+            "gone": [float("nan")],
+            "rate": [float("inf")],
+        }
+    )
+    specs = {
+        "objective": present.Col("objective", "ratio_trim", 3),
+        "no_data_minutes": present.Col("no data", "minutes"),
+        "bad": present.Col("bad", "count"),
+        "gone": present.Col("gone", "ratio"),
+        "rate": present.Col("rate", "number"),
+    }
     html = present.format_frame(frame, specs=specs)
     assert html.rows == [["99%", "4h 12m", "791,639", "–", "∞"]]
     header, row = text.table(frame, specs=specs).splitlines()
@@ -100,7 +119,8 @@ def test_present_never_imports_plotly_or_the_report_layer() -> None:
         path, is_pkg = mods[m]
         tree = ast.parse(path.read_text(encoding="utf-8"))
         outside = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names} | {
-            n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level}
+            n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level
+        }
         assert not {x for x in outside if x.split(".")[0] == "plotly"}, m
         todo.extend(_imports(m, path, is_pkg, mods))
     assert "capacity.present.text" in seen and not {m for m in seen if m.startswith("capacity.report")}

@@ -1,4 +1,5 @@
 """Pieces of the Prometheus source that need no server: grid cutting, answer parsing, naming."""
+
 from __future__ import annotations
 
 import json

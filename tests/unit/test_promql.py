@@ -1,4 +1,5 @@
 """PromQL selector construction, escaping and parsing."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,7 +18,7 @@ NASTY = [
     '"}',
     "a,b=c}",
     "ünïcødé ✓",
-    "{job=~\".*\"}",
+    '{job=~".*"}',
     "tab\there",
 ]
 
@@ -151,8 +152,8 @@ def test_complex_expressions_are_not_selectors(text):
         'up{job="api}',
         "up{job='api}",
         'up{job="api",',
-        'up{job=api}',
-        'up{job}',
+        "up{job=api}",
+        "up{job}",
         "{}",
         '{job=~".*"}',
         'up{__name__="up"}',

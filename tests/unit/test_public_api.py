@@ -1,4 +1,5 @@
 """The public surface of ``import capacity`` is pinned: a change here is a change users see."""
+
 from __future__ import annotations
 
 import inspect
@@ -7,11 +8,34 @@ import capacity
 
 EXPECTED = {
     "__version__",
-    "CapacityError", "ConfigError", "DataError", "FileFormatError", "FrameError", "QueryError",
-    "SourceError", "UnknownMetricError",
-    "Metric", "catalog", "errors", "frame", "pull", "history", "source", "app",
-    "slo", "default_spec", "load_spec", "slo_compliance", "alert_replay",
-    "forecast", "auto_forecast", "cross_validation", "evaluate", "growth_vs_plan", "time_to_threshold", "peak_load",
+    "CapacityError",
+    "ConfigError",
+    "DataError",
+    "FileFormatError",
+    "FrameError",
+    "QueryError",
+    "SourceError",
+    "UnknownMetricError",
+    "Metric",
+    "catalog",
+    "errors",
+    "frame",
+    "pull",
+    "history",
+    "source",
+    "app",
+    "slo",
+    "default_spec",
+    "load_spec",
+    "slo_compliance",
+    "alert_replay",
+    "forecast",
+    "auto_forecast",
+    "cross_validation",
+    "evaluate",
+    "growth_vs_plan",
+    "time_to_threshold",
+    "peak_load",
 }
 
 

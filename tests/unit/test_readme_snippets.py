@@ -1,4 +1,5 @@
 """The README's Python examples run exactly as written (on the bundled sample history)."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def _python_block_after(heading: str) -> str:
     text = README.read_text(encoding="utf-8")
-    section = text[text.index(heading):]
+    section = text[text.index(heading) :]
     match = re.search(r"```python\n(.*?)```", section, re.S)
     assert match, f"no python block after {heading!r}"
     return match.group(1)

@@ -1,4 +1,5 @@
 """capacity.sources.registry: which source a string names, and the optional capabilities of sources."""
+
 from __future__ import annotations
 
 import subprocess
@@ -43,8 +44,9 @@ class FakeSource:
     def span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
         return None
 
-    def fetch(self, metric: str, start: pd.Timestamp, end: pd.Timestamp, step: pd.Timedelta, *,
-              progress: Any = None) -> Pulled:
+    def fetch(
+        self, metric: str, start: pd.Timestamp, end: pd.Timestamp, step: pd.Timedelta, *, progress: Any = None
+    ) -> Pulled:
         self.asked.append(f"fetch {metric}")
         return Pulled.empty()
 
@@ -70,18 +72,21 @@ def csv_file(tmp_path: Path) -> Path:
 
 
 # -- kind ---------------------------------------------------------------------------
-@pytest.mark.parametrize("text,expected", [
-    ("sample", "sample"),
-    ("http://127.0.0.1:9090", "server"),
-    ("https://prom.example.org/prometheus", "server"),
-    ("HTTP://127.0.0.1:9090", "server"),
-    ("hTTpS://prom.example.org", "server"),
-    ("data/cpu.csv", "file"),
-    ("does/not/exist.parquet", "file"),  # kind opens nothing: a path need not exist
-    ("./sample", "file"),  # a file called sample needs a path
-    ("Sample", "file"),  # names are exact; only schemes ignore case
-    ("dir/a://b.csv", "file"),  # "://" after a "/" is part of a path
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("sample", "sample"),
+        ("http://127.0.0.1:9090", "server"),
+        ("https://prom.example.org/prometheus", "server"),
+        ("HTTP://127.0.0.1:9090", "server"),
+        ("hTTpS://prom.example.org", "server"),
+        ("data/cpu.csv", "file"),
+        ("does/not/exist.parquet", "file"),  # kind opens nothing: a path need not exist
+        ("./sample", "file"),  # a file called sample needs a path
+        ("Sample", "file"),  # names are exact; only schemes ignore case
+        ("dir/a://b.csv", "file"),  # "://" after a "/" is part of a path
+    ],
+)
 def test_kind(text: str, expected: str) -> None:
     assert kind(text) == expected
 
@@ -177,12 +182,15 @@ def test_a_ready_source_is_returned_as_is_and_other_objects_are_refused() -> Non
 
 
 # -- messages never echo credentials ------------------------------------------------------
-@pytest.mark.parametrize("text", [
-    "ftp://alice:s3cret@example.org/x?token=t0ken",
-    "gopher://alice:s3cret@example.org",
-    "alice:s3cret@example.org:9090",  # scheme forgotten
-    "alice:s3/cret@example.org/x.csv",  # an unencoded / in the password
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ftp://alice:s3cret@example.org/x?token=t0ken",
+        "gopher://alice:s3cret@example.org",
+        "alice:s3cret@example.org:9090",  # scheme forgotten
+        "alice:s3/cret@example.org/x.csv",  # an unencoded / in the password
+    ],
+)
 def test_messages_never_echo_credentials(text: str) -> None:
     with pytest.raises(ConfigError) as err:
         resolve(text)
@@ -197,15 +205,18 @@ def test_http_credentials_are_refused_without_echoing_them() -> None:
     assert "s3cret" not in str(err.value) and "alice" not in str(err.value)
 
 
-@pytest.mark.parametrize("text,shown", [
-    ("http://127.0.0.1:9090/prom", "http://127.0.0.1:9090/prom"),
-    ("https://u:p@host:443/a?x=1#f", "https://***@host:443/a"),
-    ("https://u:p?#@host/a", "https://***@host/a"),
-    ("HTTP://u@host", "HTTP://***@host"),
-    ("u:p@host", "***@host"),
-    ("data/me@home.csv", "data/me@home.csv"),  # a path, not user info
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text,shown",
+    [
+        ("http://127.0.0.1:9090/prom", "http://127.0.0.1:9090/prom"),
+        ("https://u:p@host:443/a?x=1#f", "https://***@host:443/a"),
+        ("https://u:p?#@host/a", "https://***@host/a"),
+        ("HTTP://u@host", "HTTP://***@host"),
+        ("u:p@host", "***@host"),
+        ("data/me@home.csv", "data/me@home.csv"),  # a path, not user info
+        ("", ""),
+    ],
+)
 def test_redact(text: str, shown: str) -> None:
     assert redact(text) == shown
 
@@ -224,12 +235,15 @@ def test_a_taken_key_is_refused_unless_replaced(fake_scheme: str) -> None:
     assert resolve("fake://x").text == "other"
 
 
-@pytest.mark.parametrize("bad", [
-    dict(kind="remote", schemes=("x1",)),  # not a kind
-    dict(kind="server"),  # registers nothing
-    dict(kind="server", schemes=("1x",)),  # not a scheme
-    dict(kind="sample", names=("a://b",)),  # not a name
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(kind="remote", schemes=("x1",)),  # not a kind
+        dict(kind="server"),  # registers nothing
+        dict(kind="server", schemes=("1x",)),  # not a scheme
+        dict(kind="sample", names=("a://b",)),  # not a name
+    ],
+)
 def test_bad_registrations_are_refused(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         register(open_fake, **bad)

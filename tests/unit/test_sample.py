@@ -3,6 +3,7 @@
 Expected numbers come from the design (growth rates, runbook thresholds) and
 from hand-worked PromQL semantics, never from the generator's own output.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -252,9 +253,20 @@ def test_september_incident_crosses_runbook_threshold(src, metric, above, thresh
 def test_incident_table_lists_one_of_each_kind_in_september():
     table = sample.incidents()
     sept = table[(table["start"] >= "2026-09-01") & (table["end"] <= "2026-10-01")]
-    assert {"outage", "error_spike", "latency_regression", "latency_severe", "memory_pressure", "cpu_saturation",
-            "cache_flush", "disk_filling", "slow_queries", "upload_failures", "backup_failure",
-            "tls_late_renewal"} <= set(sept["kind"])
+    assert {
+        "outage",
+        "error_spike",
+        "latency_regression",
+        "latency_severe",
+        "memory_pressure",
+        "cpu_saturation",
+        "cache_flush",
+        "disk_filling",
+        "slow_queries",
+        "upload_failures",
+        "backup_failure",
+        "tls_late_renewal",
+    } <= set(sept["kind"])
     assert (table["end"] > table["start"]).all() and str(table["start"].dt.tz) == "UTC"
 
 

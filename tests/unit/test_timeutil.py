@@ -1,4 +1,5 @@
 """parse_time / parse_duration / format_duration edge cases."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,16 +13,46 @@ from capacity.core.timeutil import format_duration, now, parse_duration, parse_t
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("90d", 90 * 86400), ("1h30m", 5400), ("5m", 300), ("30s", 30), ("1w", 604800), ("300", 300),
-     ("1.5h", 5400), ("250ms", 0.25), ("1m30s", 90), (" 2h ", 7200), (60, 60), (0.5, 0.5),
-     (dt.timedelta(minutes=2), 120), (pd.Timedelta(hours=3), 10800)],
+    [
+        ("90d", 90 * 86400),
+        ("1h30m", 5400),
+        ("5m", 300),
+        ("30s", 30),
+        ("1w", 604800),
+        ("300", 300),
+        ("1.5h", 5400),
+        ("250ms", 0.25),
+        ("1m30s", 90),
+        (" 2h ", 7200),
+        (60, 60),
+        (0.5, 0.5),
+        (dt.timedelta(minutes=2), 120),
+        (pd.Timedelta(hours=3), 10800),
+    ],
 )
 def test_parse_duration(text: object, seconds: float) -> None:
     assert parse_duration(text).total_seconds() == seconds  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("text", ["", "0", "-5", "5x", "h", "1h 30m", "P1D", "1mo", 0, -3, float("nan"),
-                                  float("inf"), pd.Timedelta(0), dt.timedelta(seconds=-1)])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "0",
+        "-5",
+        "5x",
+        "h",
+        "1h 30m",
+        "P1D",
+        "1mo",
+        0,
+        -3,
+        float("nan"),
+        float("inf"),
+        pd.Timedelta(0),
+        dt.timedelta(seconds=-1),
+    ],
+)
 def test_parse_duration_rejects(text: object) -> None:
     with pytest.raises(ConfigError) as err:
         parse_duration(text, field="--step")  # type: ignore[arg-type]
@@ -31,14 +62,16 @@ def test_parse_duration_rejects(text: object) -> None:
 
 @pytest.mark.parametrize(
     ("text", "iso"),
-    [("2026-10-01T00:00:00Z", "2026-10-01T00:00:00+00:00"),
-     ("2026-10-01T02:30:00+02:00", "2026-10-01T00:30:00+00:00"),
-     ("2026-10-01T00:00:00.250Z", "2026-10-01T00:00:00.250000+00:00"),
-     ("2026-10-01", "2026-10-01T00:00:00+00:00"),
-     ("1700000000", "2023-11-14T22:13:20+00:00"),
-     (1700000000, "2023-11-14T22:13:20+00:00"),
-     (dt.datetime(2026, 1, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=-5))), "2026-01-01T17:00:00+00:00"),
-     (pd.Timestamp("2026-01-01 12:00"), "2026-01-01T12:00:00+00:00")],
+    [
+        ("2026-10-01T00:00:00Z", "2026-10-01T00:00:00+00:00"),
+        ("2026-10-01T02:30:00+02:00", "2026-10-01T00:30:00+00:00"),
+        ("2026-10-01T00:00:00.250Z", "2026-10-01T00:00:00.250000+00:00"),
+        ("2026-10-01", "2026-10-01T00:00:00+00:00"),
+        ("1700000000", "2023-11-14T22:13:20+00:00"),
+        (1700000000, "2023-11-14T22:13:20+00:00"),
+        (dt.datetime(2026, 1, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=-5))), "2026-01-01T17:00:00+00:00"),
+        (pd.Timestamp("2026-01-01 12:00"), "2026-01-01T12:00:00+00:00"),
+    ],
 )
 def test_parse_time(text: object, iso: str) -> None:
     ts = parse_time(text)  # type: ignore[arg-type]
@@ -63,8 +96,22 @@ def test_now_minus_a_duration_is_read_at_call_time() -> None:
     assert before <= now()
 
 
-@pytest.mark.parametrize("text", ["yesterday", "", "2026-02-30", "2026-13-01", "now-", "now-7x", "now+1d",
-                                  float("nan"), float("inf"), "99999999999", "3000-01-01"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yesterday",
+        "",
+        "2026-02-30",
+        "2026-13-01",
+        "now-",
+        "now-7x",
+        "now+1d",
+        float("nan"),
+        float("inf"),
+        "99999999999",
+        "3000-01-01",
+    ],
+)
 def test_parse_time_rejects_with_the_field_name(text: object) -> None:
     with pytest.raises(ConfigError) as err:
         parse_time(text, field="--start")  # type: ignore[arg-type]
@@ -77,8 +124,9 @@ def test_a_local_time_skipped_by_dst_is_rejected() -> None:
         parse_time("2026-03-29 02:30", tz="Europe/Paris")
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(300, "5m"), (3600, "1h"), (86400 * 3, "3d"), (90, "90s"),
-                                               (604800, "1w"), (5400, "90m")])
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(300, "5m"), (3600, "1h"), (86400 * 3, "3d"), (90, "90s"), (604800, "1w"), (5400, "90m")]
+)
 def test_format_duration_round_trips(seconds: int, text: str) -> None:
     td = pd.Timedelta(seconds=seconds)
     assert format_duration(td) == text

@@ -1,5 +1,6 @@
 """The requests transport and the test transport against real loopback sockets: TLS errors,
 timeouts, cookies, compression; faults injected in front of either production transport."""
+
 from __future__ import annotations
 
 import gzip

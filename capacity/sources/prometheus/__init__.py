@@ -1,4 +1,5 @@
 """Any server speaking Prometheus' HTTP API: chunked, concurrent, retried, authenticated, cached."""
+
 from ..registry import register
 from .source import PrometheusSource
 

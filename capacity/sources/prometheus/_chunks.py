@@ -4,6 +4,7 @@ All times are int64 nanoseconds since the epoch. A *grid* is the points
 ``start + k*step`` for ``k = 0 .. n-1`` (the last one ``<= end``). Intervals
 are closed ``(first_point, last_point)`` pairs on one grid.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ Retried: HTTP 5xx and 429, timeouts, refused/dropped/cut-short connections.
 Not retried: 4xx (a bad query is a QueryError carrying the query), TLS errors.
 No message names a credential: the URL shown is the public one (no user info).
 """
+
 from __future__ import annotations
 
 import email.utils

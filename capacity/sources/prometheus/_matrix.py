@@ -9,6 +9,7 @@ by Arrow. Both give correctly rounded floats, ``NaN``/``+Inf`` included. Any
 answer that does not have exactly the expected shape is read with ``json``
 instead, so a fast path can only be faster.
 """
+
 from __future__ import annotations
 
 import json

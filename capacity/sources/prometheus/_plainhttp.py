@@ -8,6 +8,7 @@ deflate are decoded; a redirect hands this request and every later one to the
 No proxies, no cookies: :func:`~capacity.sources.prometheus._http.open_transport`
 picks requests for those.
 """
+
 from __future__ import annotations
 
 import functools
@@ -90,8 +91,16 @@ class PlainTransport:
                 return
         conn.close()
 
-    def _exchange(self, host: str, port: int, method: str, target: str, body: bytes | None,
-                  headers: Mapping[str, str], timeout: float) -> tuple[http.client.HTTPResponse, bytes]:
+    def _exchange(
+        self,
+        host: str,
+        port: int,
+        method: str,
+        target: str,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        timeout: float,
+    ) -> tuple[http.client.HTTPResponse, bytes]:
         """One request on a kept-alive connection (a stale one is replaced), its whole body read."""
         while True:
             conn, reused = self._take(host, port, timeout)

@@ -1,6 +1,7 @@
 """The transport for everything :class:`~capacity.sources.prometheus._plainhttp.PlainTransport`
 does not do: https (CA bundles, ``verify``), proxies from the environment, cookies,
 caller-made sessions, auth objects that sign each request, redirects."""
+
 from __future__ import annotations
 
 import http.client
@@ -24,8 +25,14 @@ class RequestsTransport:
     (the client retries). ``auth``: applied to each request (with redirects as requests
     does). ``verify``: True, False or a CA bundle path (True leaves the session's own)."""
 
-    def __init__(self, session: requests.Session | None = None, *, auth: AuthBase | None = None,
-                 verify: bool | str = True, size: int = 10) -> None:
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        *,
+        auth: AuthBase | None = None,
+        verify: bool | str = True,
+        size: int = 10,
+    ) -> None:
         if session is None:
             session = requests.Session()
             adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(10, size), max_retries=Retry(0, read=False))

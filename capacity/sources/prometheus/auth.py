@@ -14,6 +14,7 @@
 Never from command-line arguments or notebook parameters. Secrets never
 appear in ``repr()``, error messages, cache files or cache keys.
 """
+
 from __future__ import annotations
 
 import os

@@ -9,6 +9,7 @@ previous file whole. Location: ``cache_dir``, else ``$CAPACITY_CACHE_DIR``,
 else ``~/.cache/capacity/pulls``. Keys hold no credentials: the server is its
 public URL (no user info, no query string) plus tenant header values.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -10,6 +10,7 @@ duplicate and no missing step, and kept in the on-disk cache (only missing
 pieces are fetched next time). Credentials come from the environment
 (:mod:`capacity.sources.auth`).
 """
+
 from __future__ import annotations
 
 import difflib

@@ -12,6 +12,7 @@ Implementations: :class:`~capacity.sources.prometheus._plainhttp.PlainTransport`
 custom sessions and auth objects, redirects) and, for tests,
 :class:`capacity.testing.faults.FaultTransport` (wraps either, injects faults).
 """
+
 from __future__ import annotations
 
 import http.client

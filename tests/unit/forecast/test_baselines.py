@@ -1,4 +1,5 @@
 """Baselines against hand-computed values (fpp3 section 5.2 and 5.5 formulas)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """``capacity forecast`` and ``capacity backtest`` on a user's own CSV."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,21 @@ def one_series_csv(tmp_path: Path) -> Path:
 
 
 def test_forecast_json_on_a_one_series_file(one_series_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rc = main(["forecast", "--source", str(one_series_csv), "--horizon", "14d", "--models", "drift,naive",
-               "--format", "json", "--jobs", "1"])
+    rc = main(
+        [
+            "forecast",
+            "--source",
+            str(one_series_csv),
+            "--horizon",
+            "14d",
+            "--models",
+            "drift,naive",
+            "--format",
+            "json",
+            "--jobs",
+            "1",
+        ]
+    )
     assert rc == 0
     records = json.loads(capsys.readouterr().out)
     assert len(records) == 28 and {r["model"] for r in records} == {"drift", "naive"}
@@ -35,8 +49,23 @@ def test_forecast_json_on_a_one_series_file(one_series_csv: Path, capsys: pytest
 
 
 def test_backtest_marks_the_chosen_model(one_series_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rc = main(["backtest", "--source", str(one_series_csv), "--horizon", "7d", "--windows", "3",
-               "--models", "naive,drift", "--format", "json", "--jobs", "1"])
+    rc = main(
+        [
+            "backtest",
+            "--source",
+            str(one_series_csv),
+            "--horizon",
+            "7d",
+            "--windows",
+            "3",
+            "--models",
+            "naive,drift",
+            "--format",
+            "json",
+            "--jobs",
+            "1",
+        ]
+    )
     assert rc == 0
     rows = {r["model"]: r for r in json.loads(capsys.readouterr().out)}
     assert set(rows) == {"naive", "drift"}

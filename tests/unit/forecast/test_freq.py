@@ -15,8 +15,16 @@ def test_infer_step_takes_the_most_common_gap_despite_holes() -> None:
 
 @pytest.mark.parametrize(
     ("step", "n", "expected"),
-    [("1h", 24 * 30, (24, 168)), ("1h", 24 * 10, (24,)), ("1D", 730, (7,)), ("1D", 1200, (7, 365)), ("1D", 10, ()),
-     ("7D", 200, (52,)), ("5min", 288 * 3, (288,)), ("30D", 40, (12,))],
+    [
+        ("1h", 24 * 30, (24, 168)),
+        ("1h", 24 * 10, (24,)),
+        ("1D", 730, (7,)),
+        ("1D", 1200, (7, 365)),
+        ("1D", 10, ()),
+        ("7D", 200, (52,)),
+        ("5min", 288 * 3, (288,)),
+        ("30D", 40, (12,)),
+    ],
 )
 def test_seasonal_periods(step: str, n: int, expected: tuple[int, ...]) -> None:
     assert seasonal_periods(pd.Timedelta(step), n) == expected

@@ -1,4 +1,5 @@
 """statsmodels wrappers: closed-form ETS intervals against statsmodels' own get_prediction, guards, bounds."""
+
 from __future__ import annotations
 
 import warnings

@@ -1,4 +1,5 @@
 """forecast / cross_validation / evaluate over the canonical frame."""
+
 from __future__ import annotations
 
 import warnings

@@ -1,4 +1,5 @@
 """Growth vs plan, time to threshold, peak load on series whose true answers are known analytically."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -73,11 +74,15 @@ def test_time_to_threshold_statuses_and_dates() -> None:
     t = np.arange(N)
     disk = 0.6 - 0.001 * t + rng.normal(0, 0.002, N)  # 0.174 at the end; 0.10 at t = 500
     db = 8e10 + 1e8 * t  # 1.226e11 at the end, volume 1.5e11: crossed at t = 700
-    frame = pd.concat([
-        _s("disk_free_ratio", disk), _s("memory_utilization", np.full(N, 0.95)),
-        _s("cpu_utilization", 0.4 + rng.normal(0, 0.01, N)),
-        _s("db_size_bytes", db), _s("db_volume_bytes", np.full(N, 1.5e11)),
-    ])
+    frame = pd.concat(
+        [
+            _s("disk_free_ratio", disk),
+            _s("memory_utilization", np.full(N, 0.95)),
+            _s("cpu_utilization", 0.4 + rng.normal(0, 0.01, N)),
+            _s("db_size_bytes", db),
+            _s("db_volume_bytes", np.full(N, 1.5e11)),
+        ]
+    )
     out = _thresholds(frame)
     disk_row = out.loc["disk"]
     assert disk_row["status"] == "crosses within horizon"
@@ -104,8 +109,9 @@ def test_peak_load_in_business_hours() -> None:
     ds = pd.date_range("2026-06-01", periods=24 * 60, freq="h", tz="UTC").as_unit("ns")
     local = ds.tz_convert("America/New_York").hour
     y = 100 + 100 * ((local >= 9) & (local < 18)) + 20 * (local == 14) + rng.normal(0, 2, len(ds))
-    out = peak_load(pd.DataFrame({"unique_id": "request_rate", "ds": ds, "y": y}), "7d",
-                    models=["seasonal_naive", "stl_ets"]).iloc[0]
+    out = peak_load(
+        pd.DataFrame({"unique_id": "request_rate", "ds": ds, "y": y}), "7d", models=["seasonal_naive", "stl_ets"]
+    ).iloc[0]
     average = 100 + 100 * 9 / 24 + 20 / 24
     assert out["average"] == pytest.approx(average, rel=0.01)
     assert out["peak_hour"] == 14 and out["peak_in_business_hours"]

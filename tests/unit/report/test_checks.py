@@ -1,4 +1,5 @@
 """Bad parameter values are refused before a kernel starts, naming the parameter."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,10 +9,20 @@ from capacity.report.checks import check_values
 from capacity.report.render import render
 
 
-@pytest.mark.parametrize("name,value", [
-    ("quarter", "2026Q9"), ("window", "2026-13"), ("source", "no-such-file.csv"), ("tz", "Mars/Olympus"),
-    ("step", "0s"), ("every", "often"), ("end", "yesterday-ish"), ("horizon_days", 0), ("days", -3),
-])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("quarter", "2026Q9"),
+        ("window", "2026-13"),
+        ("source", "no-such-file.csv"),
+        ("tz", "Mars/Olympus"),
+        ("step", "0s"),
+        ("every", "often"),
+        ("end", "yesterday-ish"),
+        ("horizon_days", 0),
+        ("days", -3),
+    ],
+)
 def test_bad_values_name_the_parameter(name, value):
     with pytest.raises(ParameterError) as info:
         check_values({name: value}, notebook="nb")
@@ -19,11 +30,24 @@ def test_bad_values_name_the_parameter(name, value):
     assert f"parameter {name}=" in str(info.value)
 
 
-@pytest.mark.parametrize("name,value", [
-    ("quarter", "latest"), ("quarter", "2026Q3"), ("window", "30d"), ("window", "2026-09"), ("window", "2026Q3"),
-    ("source", "sample"), ("source", "http://127.0.0.1:9"), ("tz", "Europe/Paris"), ("step", "1h"), ("end", None),
-    ("end", "2026-09-30"), ("horizon_days", 90), ("heatmap_metric", "anything: not checked here"),
-])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("quarter", "latest"),
+        ("quarter", "2026Q3"),
+        ("window", "30d"),
+        ("window", "2026-09"),
+        ("window", "2026Q3"),
+        ("source", "sample"),
+        ("source", "http://127.0.0.1:9"),
+        ("tz", "Europe/Paris"),
+        ("step", "1h"),
+        ("end", None),
+        ("end", "2026-09-30"),
+        ("horizon_days", 90),
+        ("heatmap_metric", "anything: not checked here"),
+    ],
+)
 def test_good_values_pass(name, value):
     check_values({name: value}, notebook="nb")
 

@@ -1,4 +1,5 @@
 """``capacity forecast --ci`` on the bundled history, run as CI would run it."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,12 @@ pytestmark = pytest.mark.slow
 
 
 def _ci(tmp_path, *args):
-    return subprocess.run([sys.executable, "-m", "capacity", "forecast", "--ci", *args, "--ci-dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "capacity", "forecast", "--ci", *args, "--ci-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def _straight_line_crossing_days(level: float, end: str = "2026-10-01") -> float:

@@ -1,4 +1,5 @@
 """History summary and growth, checked against values built by hand."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -42,4 +43,4 @@ def test_growth_compares_edge_medians_and_scales_to_a_quarter():
     h = half.set_index("series").loc["users"]
     assert h["pct"] == pytest.approx(-95.0)
     # 45.5 days between edge centres is half a quarter: the ratio compounds to 0.05 ** 2 per quarter
-    assert h["pct_per_quarter"] == pytest.approx((0.05 ** 2 - 1) * 100)
+    assert h["pct_per_quarter"] == pytest.approx((0.05**2 - 1) * 100)

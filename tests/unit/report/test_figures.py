@@ -1,4 +1,5 @@
 """Figures: titled, with units, readable without colour, built from tidy frames."""
+
 from __future__ import annotations
 
 import struct
@@ -11,7 +12,7 @@ from capacity.core import frame as cf
 from capacity.core.errors import DataError
 from capacity.report import figures, table_html, write_png
 
-EVIL = '<b>x</b><script>alert(1)</script>|*_[y](http://e)'
+EVIL = "<b>x</b><script>alert(1)</script>|*_[y](http://e)"
 
 
 def _two_series():
@@ -57,8 +58,9 @@ def test_heatmap_places_values_by_local_hour_and_weekday_across_dst():
 
 def test_compliance_marks_points_under_target_with_markers():
     ds = pd.date_range("2026-07-01", periods=5, freq="D", tz="UTC")
-    frame = pd.DataFrame({"slo": "error-rate", "ds": ds, "compliance": [0.999, 0.995, 0.98, 0.991, 0.9995],
-                          "target": 0.99})
+    frame = pd.DataFrame(
+        {"slo": "error-rate", "ds": ds, "compliance": [0.999, 0.995, 0.98, 0.991, 0.9995], "target": 0.99}
+    )
     fig = figures.compliance_over_time(frame)
     under = [t for t in fig.data if t.mode == "markers"]
     assert len(under) == 1 and list(under[0].y) == pytest.approx([98.0])
@@ -76,12 +78,15 @@ def test_budget_burndown_has_zero_line():
 
 
 def test_timelines_use_patterns_per_severity_and_exact_durations():
-    eps = pd.DataFrame({
-        "slo": ["error-rate", "latency", "error-rate"],
-        "start": pd.to_datetime(["2026-07-01 00:00", "2026-07-02 00:00", "2026-07-03 00:00"], utc=True),
-        "end": pd.to_datetime(["2026-07-01 02:00", "2026-07-02 00:30", "2026-07-03 06:00"], utc=True),
-        "severity": ["page", "ticket", "page"], "burn_rate": [14.4, 3.0, 15.0],
-    })
+    eps = pd.DataFrame(
+        {
+            "slo": ["error-rate", "latency", "error-rate"],
+            "start": pd.to_datetime(["2026-07-01 00:00", "2026-07-02 00:00", "2026-07-03 00:00"], utc=True),
+            "end": pd.to_datetime(["2026-07-01 02:00", "2026-07-02 00:30", "2026-07-03 06:00"], utc=True),
+            "severity": ["page", "ticket", "page"],
+            "burn_rate": [14.4, 3.0, 15.0],
+        }
+    )
     fig = figures.burn_rate_episodes(eps)
     assert [t.name for t in fig.data] == ["page", "ticket"]
     assert fig.data[0].marker.pattern.shape != fig.data[1].marker.pattern.shape
@@ -110,8 +115,14 @@ def test_fan_chart_bands_and_threshold():
 
 
 def test_time_to_threshold_caps_at_horizon_and_labels():
-    table = pd.DataFrame({"name": ["disk", "db", EVIL], "days": [30.0, np.nan, 120.0],
-                          "days_lo": [20.0, np.nan, 90.0], "days_hi": [45.0, np.nan, 200.0]})
+    table = pd.DataFrame(
+        {
+            "name": ["disk", "db", EVIL],
+            "days": [30.0, np.nan, 120.0],
+            "days_lo": [20.0, np.nan, 90.0],
+            "days_hi": [45.0, np.nan, 200.0],
+        }
+    )
     fig = figures.time_to_threshold(table, horizon_days=90)
     bar = fig.data[0]
     assert list(bar.x) == [30.0, 90.0, 90.0]
@@ -135,8 +146,12 @@ def test_png_export_with_system_chromium(tmp_path):
 
 
 def test_table_html_shows_times_readably():
-    t = pd.DataFrame({"day": pd.to_datetime(["2026-10-25", None], utc=True),
-                      "at": pd.to_datetime(["2026-10-25 14:10", "2026-10-26 00:00"], utc=True)})
+    t = pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2026-10-25", None], utc=True),
+            "at": pd.to_datetime(["2026-10-25 14:10", "2026-10-26 00:00"], utc=True),
+        }
+    )
     out = table_html(t)
     assert "<td>2026-10-25</td>" in out and "<td>2026-10-25 14:10 UTC</td>" in out
     assert "<td>2026-10-26 00:00 UTC</td>" in out and "<td>–</td>" in out
@@ -156,8 +171,9 @@ def test_ci_png_export_writes_files_and_bounds_a_hung_browser(tmp_path):
 
 
 def test_time_to_threshold_labels_clear_of_bars_and_whiskers():
-    table = pd.DataFrame({"name": ["disk", "db"], "days": [30.0, np.nan], "days_lo": [20.0, np.nan],
-                          "days_hi": [45.0, np.nan]})
+    table = pd.DataFrame(
+        {"name": ["disk", "db"], "days": [30.0, np.nan], "days_lo": [20.0, np.nan], "days_hi": [45.0, np.nan]}
+    )
     fig = figures.time_to_threshold(table, horizon_days=90)
     at = {a.text: a for a in fig.layout.annotations}
     label = at["30 d (95%: 20 to 45 d)"]
@@ -168,15 +184,24 @@ def test_time_to_threshold_labels_clear_of_bars_and_whiskers():
 
 def test_unit_axes_use_si_bytes_and_percent_and_heatmap_label_sits_above_the_grid():
     hist = pd.DataFrame({"ds": pd.date_range("2026-09-01", periods=3, freq="D", tz="UTC"), "y": [1e11, 2e11, 3e11]})
-    fc = pd.DataFrame({"ds": pd.date_range("2026-09-04", periods=2, freq="D", tz="UTC"), "mean": [4e11, 5e11],
-                       "lo-80": [3e11, 4e11], "hi-80": [5e11, 6e11], "lo-95": [2e11, 3e11], "hi-95": [6e11, 7e11]})
+    fc = pd.DataFrame(
+        {
+            "ds": pd.date_range("2026-09-04", periods=2, freq="D", tz="UTC"),
+            "mean": [4e11, 5e11],
+            "lo-80": [3e11, 4e11],
+            "hi-80": [5e11, 6e11],
+            "lo-95": [2e11, 3e11],
+            "hi-95": [6e11, 7e11],
+        }
+    )
     fig = figures.fan_chart(hist, fc, title="db", unit="bytes", threshold=6e11, threshold_label="volume")
     assert fig.layout.yaxis.tickformat == "~s" and fig.layout.yaxis.ticksuffix == "B"  # 200GB, not 200B
     assert any(a.text == "volume: 600 GB" for a in fig.layout.annotations)
     ratio = figures.series_lines(_two_series(), title="cpu", unit="ratio")
     assert ratio.layout.yaxis.tickformat.endswith("%")
-    frame = pd.DataFrame({"unique_id": "x", "ds": pd.date_range("2026-10-05", periods=7 * 24, freq="h", tz="UTC"),
-                          "y": 1.0})
+    frame = pd.DataFrame(
+        {"unique_id": "x", "ds": pd.date_range("2026-10-05", periods=7 * 24, freq="h", tz="UTC"), "y": 1.0}
+    )
     heat = figures.business_hours_heatmap(frame, title="load", unit="1/s", tz="UTC")
     label = [a for a in heat.layout.annotations if "business hours" in a.text][0]
     assert label.y == -0.5 and label.yanchor == "bottom"  # the top edge of the reversed grid, outside the cells
@@ -184,8 +209,12 @@ def test_unit_axes_use_si_bytes_and_percent_and_heatmap_label_sits_above_the_gri
 
 def test_compliance_targets_labelled_once_outside_the_lines():
     ds = pd.date_range("2026-09-01", periods=3, freq="D", tz="UTC")
-    frame = pd.concat([pd.DataFrame({"slo": s, "ds": ds, "compliance": 0.995, "target": t})
-                       for s, t in (("a", 0.99), ("b", 0.99), ("c", 0.95))])
+    frame = pd.concat(
+        [
+            pd.DataFrame({"slo": s, "ds": ds, "compliance": 0.995, "target": t})
+            for s, t in (("a", 0.99), ("b", 0.99), ("c", 0.95))
+        ]
+    )
     fig = figures.compliance_over_time(frame)
     labels = sorted(a.text for a in fig.layout.annotations if a.text.startswith("target"))
     assert labels == ["target 95%", "target 99%"]
@@ -194,14 +223,21 @@ def test_compliance_targets_labelled_once_outside_the_lines():
 
 def test_time_axes_in_the_report_zone_keep_exact_durations():
     tz = "America/New_York"
-    frame = pd.DataFrame({"unique_id": "x", "ds": pd.to_datetime(["2026-09-03 15:06", "2026-09-03 16:06"], utc=True),
-                          "y": [1.0, 2.0]})
+    frame = pd.DataFrame(
+        {"unique_id": "x", "ds": pd.to_datetime(["2026-09-03 15:06", "2026-09-03 16:06"], utc=True), "y": [1.0, 2.0]}
+    )
     fig = figures.series_lines(frame, title="x", unit="1/s", tz=tz)
     assert list(pd.to_datetime(fig.data[0].x)) == [pd.Timestamp("2026-09-03 11:06"), pd.Timestamp("2026-09-03 12:06")]
     assert fig.layout.xaxis.title.text == "time (America/New_York)"
     # an alert across the November DST change: bar starts at local wall time, lasts the real 3 hours
-    eps = pd.DataFrame({"alert": ["A"], "start": [pd.Timestamp("2026-11-01 05:00", tz="UTC")],
-                        "end": [pd.Timestamp("2026-11-01 08:00", tz="UTC")], "severity": ["high"]})
+    eps = pd.DataFrame(
+        {
+            "alert": ["A"],
+            "start": [pd.Timestamp("2026-11-01 05:00", tz="UTC")],
+            "end": [pd.Timestamp("2026-11-01 08:00", tz="UTC")],
+            "severity": ["high"],
+        }
+    )
     gantt = figures.alert_timeline(eps, tz=tz)
     assert pd.Timestamp(gantt.data[0].base[0]) == pd.Timestamp("2026-11-01 01:00")  # 01:00 EDT
     assert list(gantt.data[0].x) == [3 * 3600e3]

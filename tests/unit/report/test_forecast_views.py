@@ -1,4 +1,5 @@
 """Daily extremes, methodology and dated recommendations from hand-made forecast frames."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,27 +23,85 @@ def test_daily_extreme_takes_each_days_worst_hour():
 
 
 def _ttt():
-    return pd.DataFrame([
-        {"threshold": "disk", "metric": "disk_free_ratio", "text": "Disk below 10%", "status": "crosses within horizon",
-         "level": 0.1, "last": 0.14, "last_ds": T("2026-10-01"), "earliest": T("2026-10-05"),
-         "most_likely": T("2026-10-25"), "latest": pd.NaT},
-        {"threshold": "cpu", "metric": "cpu_utilization", "text": "CPU above 80%", "status": "not within horizon",
-         "level": 0.8, "last": 0.3, "last_ds": T("2026-10-01"), "earliest": pd.NaT, "most_likely": pd.NaT,
-         "latest": pd.NaT},
-        {"threshold": "memory", "metric": "memory_utilization", "text": "Memory above 90%", "status": "already crossed",
-         "level": 0.9, "last": 0.93, "last_ds": T("2026-10-01"), "earliest": pd.NaT, "most_likely": pd.NaT,
-         "latest": pd.NaT},
-        {"threshold": "db_size", "metric": "db_size_bytes", "text": "DB reaches volume",
-         "status": "may cross within horizon", "level": 1e12, "last": 8e11, "last_ds": T("2026-10-01"),
-         "earliest": T("2026-12-01"), "most_likely": pd.NaT, "latest": pd.NaT},
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "threshold": "disk",
+                "metric": "disk_free_ratio",
+                "text": "Disk below 10%",
+                "status": "crosses within horizon",
+                "level": 0.1,
+                "last": 0.14,
+                "last_ds": T("2026-10-01"),
+                "earliest": T("2026-10-05"),
+                "most_likely": T("2026-10-25"),
+                "latest": pd.NaT,
+            },
+            {
+                "threshold": "cpu",
+                "metric": "cpu_utilization",
+                "text": "CPU above 80%",
+                "status": "not within horizon",
+                "level": 0.8,
+                "last": 0.3,
+                "last_ds": T("2026-10-01"),
+                "earliest": pd.NaT,
+                "most_likely": pd.NaT,
+                "latest": pd.NaT,
+            },
+            {
+                "threshold": "memory",
+                "metric": "memory_utilization",
+                "text": "Memory above 90%",
+                "status": "already crossed",
+                "level": 0.9,
+                "last": 0.93,
+                "last_ds": T("2026-10-01"),
+                "earliest": pd.NaT,
+                "most_likely": pd.NaT,
+                "latest": pd.NaT,
+            },
+            {
+                "threshold": "db_size",
+                "metric": "db_size_bytes",
+                "text": "DB reaches volume",
+                "status": "may cross within horizon",
+                "level": 1e12,
+                "last": 8e11,
+                "last_ds": T("2026-10-01"),
+                "earliest": T("2026-12-01"),
+                "most_likely": pd.NaT,
+                "latest": pd.NaT,
+            },
+        ]
+    )
 
 
 def test_recommendations_are_dated_and_ordered_by_urgency():
-    growth = pd.DataFrame([{"rule": "users", "text": "Plan for 50% user growth quarterly", "verdict": "plan too tight",
-                            "growth": 0.65, "growth_lo_95": 0.6, "growth_hi_95": 0.7, "plan": 0.5, "p_exceed": 0.99},
-                           {"rule": "database", "text": "db", "verdict": "plan covers the forecast", "growth": 0.6,
-                            "growth_lo_95": 0.5, "growth_hi_95": 0.7, "plan": 1.0, "p_exceed": 0.0}])
+    growth = pd.DataFrame(
+        [
+            {
+                "rule": "users",
+                "text": "Plan for 50% user growth quarterly",
+                "verdict": "plan too tight",
+                "growth": 0.65,
+                "growth_lo_95": 0.6,
+                "growth_hi_95": 0.7,
+                "plan": 0.5,
+                "p_exceed": 0.99,
+            },
+            {
+                "rule": "database",
+                "text": "db",
+                "verdict": "plan covers the forecast",
+                "growth": 0.6,
+                "growth_lo_95": 0.5,
+                "growth_hi_95": 0.7,
+                "plan": 1.0,
+                "p_exceed": 0.0,
+            },
+        ]
+    )
     rec = recommendations(_ttt(), growth)
     assert list(rec["priority"]) == [1, 2, 2, 3]
     assert rec.loc[0, "action"] == "Add memory or nodes to the cluster now"

@@ -1,4 +1,5 @@
 """The presentation layer: values worked out by hand from the conventions in capacity.present."""
+
 from __future__ import annotations
 
 import math
@@ -13,38 +14,55 @@ from capacity.report import table_html, table_text
 EVIL = '<script>alert("x")</script><b>bold</b>'
 
 
-@pytest.mark.parametrize("value,text", [
-    (1.994195e11, "199.4 GB"),        # SI: 1 GB = 10**9 B
-    (4.442e12, "4.442 TB"),
-    (1e9, "1 GB"),
-    (512, "512 B"),
-    (999_960, "1 MB"),                # 999.96 kB would print as "1,000 kB"
-    (-2.282e10, "-22.82 GB"),
-    (0, "0 B"),
-])
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (1.994195e11, "199.4 GB"),  # SI: 1 GB = 10**9 B
+        (4.442e12, "4.442 TB"),
+        (1e9, "1 GB"),
+        (512, "512 B"),
+        (999_960, "1 MB"),  # 999.96 kB would print as "1,000 kB"
+        (-2.282e10, "-22.82 GB"),
+        (0, "0 B"),
+    ],
+)
 def test_bytes_are_si_decimal(value, text):
     assert f.bytes_si(value) == text
 
 
-@pytest.mark.parametrize("value,text", [
-    (0.6447, "+64.5%"), (-0.03, "-3.0%"), (0.0, "0.0%"), (-0.00001, "0.0%"), (1.0, "+100.0%"),
-])
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (0.6447, "+64.5%"),
+        (-0.03, "-3.0%"),
+        (0.0, "0.0%"),
+        (-0.00001, "0.0%"),
+        (1.0, "+100.0%"),
+    ],
+)
 def test_growth_is_signed(value, text):
     assert f.growth(value) == text
 
 
 def test_percent_never_rounds_a_partial_share_to_its_bounds():
-    assert f.percent(0.99995, 2) == ">99.99%"      # would round to 100.00%
+    assert f.percent(0.99995, 2) == ">99.99%"  # would round to 100.00%
     assert f.percent(0.00001, 1) == "<0.1%"
     assert f.percent(1.0, 2) == "100.00%" and f.percent(0.0, 1) == "0.0%"
-    assert f.percent(1.178, 1) == "117.8%"          # budget used beyond 100%
+    assert f.percent(1.178, 1) == "117.8%"  # budget used beyond 100%
     assert f.percent(0.99, 2, trim=True) == "99%"
 
 
-@pytest.mark.parametrize("seconds,text", [
-    (86400 + 2 * 3600 + 16 * 60, "1d 2h 16m"), (0.3833 * 3600, "23m"), (45, "45s"), (3600 + 300, "1h 5m"),
-    (7200, "2h"), (0, "0s"),
-])
+@pytest.mark.parametrize(
+    "seconds,text",
+    [
+        (86400 + 2 * 3600 + 16 * 60, "1d 2h 16m"),
+        (0.3833 * 3600, "23m"),
+        (45, "45s"),
+        (3600 + 300, "1h 5m"),
+        (7200, "2h"),
+        (0, "0s"),
+    ],
+)
 def test_durations(seconds, text):
     assert f.duration(seconds) == text
 
@@ -81,12 +99,23 @@ def test_times_in_the_report_zone():
 
 
 def test_format_frame_headers_units_and_full_precision_kept():
-    frame = pd.DataFrame({"slo": ["error-rate", "cpu"], "compliance": [0.996778, 0.8822], "met": [True, False],
-                          "budget_consumed": [0.3222, 1.178], "coverage": [0.999879, 1.0],
-                          "metric": ["db_size_bytes", "disk_free_ratio"], "level": [2.684e11, 0.1]})
+    frame = pd.DataFrame(
+        {
+            "slo": ["error-rate", "cpu"],
+            "compliance": [0.996778, 0.8822],
+            "met": [True, False],
+            "budget_consumed": [0.3222, 1.178],
+            "coverage": [0.999879, 1.0],
+            "metric": ["db_size_bytes", "disk_free_ratio"],
+            "level": [2.684e11, 0.1],
+        }
+    )
     before = frame.copy()
-    t = f.format_frame(frame, ["slo", "compliance", "met", "budget_consumed", "coverage", "level"],
-                       units={"db_size_bytes": "bytes", "disk_free_ratio": "ratio"})
+    t = f.format_frame(
+        frame,
+        ["slo", "compliance", "met", "budget_consumed", "coverage", "level"],
+        units={"db_size_bytes": "bytes", "disk_free_ratio": "ratio"},
+    )
     assert t.headers == ["SLO", "Compliance", "Result", "Budget used", "Data coverage", "Threshold"]
     assert t.rows[0] == ["error-rate", "99.68%", "✓ met", "32.2%", "99.99%", "268.4 GB"]
     assert t.rows[1] == ["cpu", "88.22%", "✗ missed", "117.8%", "100.00%", "10.0%"]

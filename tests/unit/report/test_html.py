@@ -1,4 +1,5 @@
 """HTML export details and atomic writes."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,10 @@ from capacity.report.html import export_html
 def _executed():
     nb = nbformat.v4.new_notebook()
     code = nbformat.v4.new_code_cell("print('hi')")
-    code.outputs = [nbformat.v4.new_output("stream", name="stdout", text="visible-stdout\n"),
-                    nbformat.v4.new_output("stream", name="stderr", text="noisy-warning\n")]
+    code.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="visible-stdout\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="noisy-warning\n"),
+    ]
     removed = nbformat.v4.new_code_cell("secret_cell()")
     removed.metadata["tags"] = ["remove"]
     removed.outputs = [nbformat.v4.new_output("stream", name="stdout", text="removed-output\n")]

@@ -1,4 +1,5 @@
 """The parameters cell is read as declared, and user values are checked against it."""
+
 from __future__ import annotations
 
 import nbformat
@@ -7,7 +8,7 @@ import pytest
 from capacity.core.errors import ParameterError
 from capacity.report.params import check_parameters, parse_assignments, parse_cli_pairs, read_parameters
 
-CELL = '''
+CELL = """
 quarter = "latest"  # the quarter
 horizon_days: int = 90
 ratio = 0.5
@@ -15,7 +16,7 @@ flag = False
 metrics = ["a", "b"]
 slo: str | None = None
 maybe = None
-'''
+"""
 
 
 @pytest.fixture()
@@ -25,33 +26,48 @@ def declared():
 
 def test_declared_types_come_from_annotation_or_default(declared):
     assert {n: p.types for n, p in declared.items()} == {
-        "quarter": ("str",), "horizon_days": ("int",), "ratio": ("float",), "flag": ("bool",),
-        "metrics": ("list",), "slo": ("str", "None"), "maybe": ("str", "None"),
+        "quarter": ("str",),
+        "horizon_days": ("int",),
+        "ratio": ("float",),
+        "flag": ("bool",),
+        "metrics": ("list",),
+        "slo": ("str", "None"),
+        "maybe": ("str", "None"),
     }
     assert declared["quarter"].help == "the quarter"
     assert declared["metrics"].default == ["a", "b"]
 
 
-@pytest.mark.parametrize(("name", "text", "expected"), [
-    ("horizon_days", "30", 30),
-    ("ratio", "2", 2.0),
-    ("ratio", "0.25", 0.25),
-    ("flag", "yes", True),
-    ("flag", "False", False),
-    ("metrics", '["x"]', ["x"]),
-    ("slo", "none", None),
-    ("slo", "error-rate", "error-rate"),
-    ("quarter", "2026Q3", "2026Q3"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("horizon_days", "30", 30),
+        ("ratio", "2", 2.0),
+        ("ratio", "0.25", 0.25),
+        ("flag", "yes", True),
+        ("flag", "False", False),
+        ("metrics", '["x"]', ["x"]),
+        ("slo", "none", None),
+        ("slo", "error-rate", "error-rate"),
+        ("quarter", "2026Q3", "2026Q3"),
+    ],
+)
 def test_command_line_strings_convert_to_the_declared_type(declared, name, text, expected):
     got = check_parameters(declared, {name: text}, notebook="nb", from_text=[name])[name]
     assert got == expected and type(got) is type(expected)
 
 
-@pytest.mark.parametrize(("name", "text"), [
-    ("horizon_days", "ninety"), ("horizon_days", "1.5"), ("ratio", "half"), ("flag", "maybe"), ("metrics", "a,b"),
-    ("metrics", '{"a": 1}'),
-])
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("horizon_days", "ninety"),
+        ("horizon_days", "1.5"),
+        ("ratio", "half"),
+        ("flag", "maybe"),
+        ("metrics", "a,b"),
+        ("metrics", '{"a": 1}'),
+    ],
+)
 def test_ill_typed_command_line_value_names_the_parameter(declared, name, text):
     with pytest.raises(ParameterError) as info:
         check_parameters(declared, {name: text}, notebook="nb", from_text=[name])
@@ -59,10 +75,17 @@ def test_ill_typed_command_line_value_names_the_parameter(declared, name, text):
     assert repr(name) in str(info.value) and repr(text) in str(info.value)
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("horizon_days", True), ("horizon_days", 1.5), ("horizon_days", "30"), ("flag", 1), ("quarter", 3),
-    ("metrics", ("a",)),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("horizon_days", True),
+        ("horizon_days", 1.5),
+        ("horizon_days", "30"),
+        ("flag", 1),
+        ("quarter", 3),
+        ("metrics", ("a",)),
+    ],
+)
 def test_ill_typed_python_value_names_the_parameter(declared, name, value):
     with pytest.raises(ParameterError) as info:
         check_parameters(declared, {name: value}, notebook="nb")

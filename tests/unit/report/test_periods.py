@@ -1,4 +1,5 @@
 """Which quarter a report covers, in the platform's time zone."""
+
 from __future__ import annotations
 
 import pandas as pd

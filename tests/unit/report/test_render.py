@@ -1,4 +1,5 @@
 """render() executes real notebooks with papermill on this interpreter's kernel."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Rolling compliance and budget burn-down, against counts made by hand."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,11 +10,22 @@ from capacity.core import frame as cf
 from capacity.report.slo_views import budget_burndown, checkpoints, rolling_compliance
 from capacity.slo import parse_spec
 
-SPEC = parse_spec({
-    "apiVersion": "capacity/v1", "kind": "SLOSpec", "step": "1h",
-    "slos": [{"name": "cpu", "objective": 0.9, "window": "2d",
-              "sli": {"kind": "gauge_range", "metric": "cpu", "lower": 0.3, "upper": 0.6}}],
-}, file="test")
+SPEC = parse_spec(
+    {
+        "apiVersion": "capacity/v1",
+        "kind": "SLOSpec",
+        "step": "1h",
+        "slos": [
+            {
+                "name": "cpu",
+                "objective": 0.9,
+                "window": "2d",
+                "sli": {"kind": "gauge_range", "metric": "cpu", "lower": 0.3, "upper": 0.6},
+            }
+        ],
+    },
+    file="test",
+)
 DS = pd.date_range("2026-07-01", periods=24 * 10 + 1, freq="h", tz="UTC")
 BAD = slice(24 * 5, 24 * 5 + 6)  # 2026-07-06 00:00 .. 05:00 out of range: six bad hours
 
@@ -27,7 +39,10 @@ def _data():
 def test_checkpoints_end_exactly_at_end():
     s = pd.Timestamp("2026-07-01", tz="UTC")
     assert list(checkpoints(s, s + pd.Timedelta(hours=60), "1d")) == [
-        s + pd.Timedelta(days=1), s + pd.Timedelta(days=2), s + pd.Timedelta(hours=60)]
+        s + pd.Timedelta(days=1),
+        s + pd.Timedelta(days=2),
+        s + pd.Timedelta(hours=60),
+    ]
 
 
 def test_rolling_compliance_counts_bad_hours_in_each_window():
@@ -70,13 +85,15 @@ def test_incidents_merge_overlapping_and_close_episodes():
     from capacity.report.slo_views import incidents, timeline_episodes
 
     t = lambda s: pd.Timestamp(f"2026-09-03 {s}", tz="UTC")  # noqa: E731
-    ep = pd.DataFrame({
-        "alert": ["HighErrorRate", "ServiceDown", "HighCPUUsage", "HighMemoryUsage", "HighErrorRate"],
-        "priority": ["high", "high", "low", "high", "high"],
-        "start": [t("15:00"), t("15:20"), t("15:10"), t("15:40"), t("18:00")],
-        "end": [t("15:25"), t("15:30"), t("16:00"), t("15:50"), t("18:05")],
-        "duration_seconds": [1500.0, 600.0, 3000.0, 600.0, 300.0],
-    })
+    ep = pd.DataFrame(
+        {
+            "alert": ["HighErrorRate", "ServiceDown", "HighCPUUsage", "HighMemoryUsage", "HighErrorRate"],
+            "priority": ["high", "high", "low", "high", "high"],
+            "start": [t("15:00"), t("15:20"), t("15:10"), t("15:40"), t("18:00")],
+            "end": [t("15:25"), t("15:30"), t("16:00"), t("15:50"), t("18:05")],
+            "duration_seconds": [1500.0, 600.0, 3000.0, 600.0, 300.0],
+        }
+    )
     inc = incidents(ep)
     # 15:00-15:25 and 15:20-15:30 overlap; 15:40 starts 10 min after 15:30 (within 15 min); 18:00 is apart
     assert len(inc) == 2
@@ -90,8 +107,13 @@ def test_incidents_merge_overlapping_and_close_episodes():
 def test_by_priority_puts_the_most_urgent_first_and_keeps_rows():
     from capacity.report.slo_views import by_priority
 
-    t = pd.DataFrame({"priority": ["low", "high", "medium", "weird", "high"], "alert": list("abcde"),
-                      "firing_seconds": [5.0, 10.0, 7.0, 1.0, 99.0]})
+    t = pd.DataFrame(
+        {
+            "priority": ["low", "high", "medium", "weird", "high"],
+            "alert": list("abcde"),
+            "firing_seconds": [5.0, 10.0, 7.0, 1.0, 99.0],
+        }
+    )
     out = by_priority(t, then=["firing_seconds"])
     assert list(out["alert"]) == ["e", "b", "c", "a", "d"]
     assert sorted(map(tuple, out.to_numpy().tolist())) == sorted(map(tuple, t.to_numpy().tolist()))

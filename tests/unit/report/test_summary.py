@@ -1,4 +1,5 @@
 """CI summary: verdict, exit code, Markdown and JSON, escaping checked by a Markdown renderer."""
+
 from __future__ import annotations
 
 import html
@@ -20,14 +21,16 @@ NaT = pd.NaT
 
 
 def _table(**over):
-    t = pd.DataFrame({
-        "name": ["db_size_bytes", "users_total", "file_storage_bytes", EVIL],
-        "threshold": [1e12, 5e6, 2e12, 0.1],
-        "unit": ["bytes", "users", "bytes", "ratio"],
-        "last": [6e11, 1e6, 1.2e12, 0.4],
-        "crossing": [AS_OF + pd.Timedelta(days=40), NaT, AS_OF + H + pd.Timedelta(hours=10), NaT],
-        "crossing_early": [AS_OF + pd.Timedelta(days=25), NaT, AS_OF + pd.Timedelta(days=70), NaT],
-    })
+    t = pd.DataFrame(
+        {
+            "name": ["db_size_bytes", "users_total", "file_storage_bytes", EVIL],
+            "threshold": [1e12, 5e6, 2e12, 0.1],
+            "unit": ["bytes", "users", "bytes", "ratio"],
+            "last": [6e11, 1e6, 1.2e12, 0.4],
+            "crossing": [AS_OF + pd.Timedelta(days=40), NaT, AS_OF + H + pd.Timedelta(hours=10), NaT],
+            "crossing_early": [AS_OF + pd.Timedelta(days=25), NaT, AS_OF + pd.Timedelta(days=70), NaT],
+        }
+    )
     for k, v in over.items():
         t[k] = v
     return t
@@ -51,8 +54,9 @@ def test_horizon_edge_is_inclusive_and_not_rounded():
     at_edge = summarize(_table(crossing=[AS_OF + H, NaT, NaT, NaT]), as_of=AS_OF, horizon=H, source="s")
     assert at_edge.crossed == ["db_size_bytes"]
     # 90.4 days would round to 90 but is after the horizon
-    past = summarize(_table(crossing=[AS_OF + H + pd.Timedelta(days=0.4), NaT, NaT, NaT]), as_of=AS_OF, horizon=H,
-                     source="s")
+    past = summarize(
+        _table(crossing=[AS_OF + H + pd.Timedelta(days=0.4), NaT, NaT, NaT]), as_of=AS_OF, horizon=H, source="s"
+    )
     assert past.crossed == [] and exit_code(past) == 0
 
 

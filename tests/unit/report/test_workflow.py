@@ -1,4 +1,5 @@
 """The shipped CI workflow passes actionlint and zizmor (offline), and keeps secrets in env."""
+
 from __future__ import annotations
 
 import shutil
@@ -35,10 +36,14 @@ def test_zizmor_offline_finds_nothing():
 
 
 def test_the_linters_do_catch_a_bad_workflow(tmp_path):
-    bad = WORKFLOW.read_text().replace(
-        'capacity forecast --ci --horizon 90d --source "$PROMETHEUS_URL"',
-        'capacity forecast --ci --horizon 90d --source "${{ github.event.head_commit.message }}"',
-    ).replace("runs-on: ubuntu-24.04", "runs-on: ubuntu-24.04\n    timeout-minutes: many")
+    bad = (
+        WORKFLOW.read_text()
+        .replace(
+            'capacity forecast --ci --horizon 90d --source "$PROMETHEUS_URL"',
+            'capacity forecast --ci --horizon 90d --source "${{ github.event.head_commit.message }}"',
+        )
+        .replace("runs-on: ubuntu-24.04", "runs-on: ubuntu-24.04\n    timeout-minutes: many")
+    )
     path = tmp_path / ".github" / "workflows" / "bad.yml"
     path.parent.mkdir(parents=True)
     path.write_text(bad)

@@ -1,4 +1,5 @@
 """Small hand-built canonical frames for the SLO unit tests."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,5 +1,6 @@
 """Per-SLO ``alerting: {burn_rate: page|ticket|none}``: validated at load time and
 honoured the same way by the burn-alert replay and the generated rules."""
+
 from __future__ import annotations
 
 import numpy as np

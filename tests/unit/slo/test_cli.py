@@ -1,4 +1,5 @@
 """The slo / alerts / rules commands end to end on a CSV file source."""
+
 from __future__ import annotations
 
 import json
@@ -20,10 +21,10 @@ def files(tmp_path):
     ds = pd.date_range(T0, periods=N, freq="1min")
     req = np.arange(N) * 100.0  # 100 requests a minute
     bad_inc = np.zeros(N)
-    bad_inc[1440 + 60: 1440 + 120] = 50.0  # day 2, 01:00-02:00 UTC: 50% errors for an hour
+    bad_inc[1440 + 60 : 1440 + 120] = 50.0  # day 2, 01:00-02:00 UTC: 50% errors for an hour
     bad = np.cumsum(bad_inc)
     mem = np.full(N, 0.5)
-    mem[1440 + 600: 1440 + 630] = 0.95  # 30 minutes above 90%
+    mem[1440 + 600 : 1440 + 630] = 0.95  # 30 minutes above 90%
     frame = F.concat(
         [F.from_arrays("req_total", ds, req), F.from_arrays("bad_total", ds, bad), F.from_arrays("mem", ds, mem)]
     )

@@ -1,4 +1,5 @@
 """One load() for every spec format, from a file or from YAML text."""
+
 import pytest
 
 from capacity.core.errors import SpecError

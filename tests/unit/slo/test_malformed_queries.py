@@ -3,6 +3,7 @@
 It used to escape from the loader as QueryError ("the server rejected the
 query"), naming neither the file nor the SLO.
 """
+
 import pytest
 
 from capacity.core.errors import ConfigError, SpecError

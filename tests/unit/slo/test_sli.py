@@ -57,11 +57,13 @@ def test_count_below_interpolates_like_histogram_quantile():
 
 def test_histogram_quantile_matches_prometheus_rules():
     bounds = np.array([0.1, 0.25, 1.0, math.inf])
-    counts = np.array([
-        [10.0, 40.0, 100.0, 100.0],  # rank 95 in (0.25, 1.0]: 0.25 + 0.75 * 55/60
-        [0.0, 0.0, 0.0, 0.0],  # no traffic -> NaN
-        [0.0, 0.0, 10.0, 100.0],  # in +Inf bucket -> largest finite bound
-    ])
+    counts = np.array(
+        [
+            [10.0, 40.0, 100.0, 100.0],  # rank 95 in (0.25, 1.0]: 0.25 + 0.75 * 55/60
+            [0.0, 0.0, 0.0, 0.0],  # no traffic -> NaN
+            [0.0, 0.0, 10.0, 100.0],  # in +Inf bucket -> largest finite bound
+        ]
+    )
     q = histogram_quantile(0.95, bounds, counts)
     assert q[0] == pytest.approx(0.25 + 0.75 * 55 / 60)
     assert math.isnan(q[1])
@@ -120,8 +122,13 @@ def test_select_matches_labels_and_ignores_unused_categories():
     from capacity.slo.sli import select
 
     f = frames(series('r{status="2xx"}', [0, 1, 2]), series('r{status="5xx"}', [0, 1, 3]), series("other", [5, 6, 7]))
-    labels = F.labels_table({'r{status="2xx"}': {"__name__": "r", "status": "2xx"},
-                             'r{status="5xx"}': {"__name__": "r", "status": "5xx"}, "other": {"__name__": "other"}})
+    labels = F.labels_table(
+        {
+            'r{status="2xx"}': {"__name__": "r", "status": "2xx"},
+            'r{status="5xx"}': {"__name__": "r", "status": "5xx"},
+            "other": {"__name__": "other"},
+        }
+    )
     got = select(f, labels, 'r{status="5xx"}')
     assert set(got.unique_id) == {'r{status="5xx"}'}
     f_cat = f.assign(unique_id=f.unique_id.astype("category"))
