@@ -20,8 +20,11 @@ from ..core.timeutil import parse_duration
 from ..forecasting import auto_forecast, cross_validation, evaluate
 from ..forecasting import forecast as _forecast
 from ..forecasting.freq import horizon_steps, infer_step
+from ..forecasting.planning import time_to_threshold
+from ..forecasting.thresholds import daily_extreme, threshold_metrics
 from ..metrics.catalog import Catalog
-from ..report.ci import CiResult, ci_report, threshold_metrics
+from ..report.ci import CiResult, Fan, write_ci
+from ..report.summary import from_time_to_threshold, no_data, summarize
 from ..sources import Source, resolve
 from .history import History, forecast_history, time_range
 from .project import Project
@@ -210,13 +213,21 @@ def forecast_ci(
         command="forecast --ci",
     )
     units: Mapping[str, str] = {m: proj.catalog[m].unit for m in metrics if m in proj.catalog}
-    return ci_report(
-        hist.frame,
-        horizon=h,
-        source=hist.source,
-        out_dir=out_dir,
-        units=units,
-        rules=proj.rules,
-        charts=charts,
-        forecast_options={"bounds": bounds_for(metrics, proj.catalog), "n_windows": windows},
+    frame = hist.frame
+    options: dict[str, Any] = {"bounds": bounds_for(metrics, proj.catalog), "n_windows": windows}
+    ttt = time_to_threshold(frame, h, rules=proj.rules, **options)
+    summary = summarize(
+        from_time_to_threshold(ttt, units), as_of=pd.Timestamp(frame["ds"].max()), horizon=h, source=hist.source
     )
+    fans = []
+    by_rule = {t.name: t for t in proj.rules.thresholds}
+    table = summary.table
+    row: Any  # a row of the summary table: a record of mixed columns
+    for row in table[table["within"] | table["within_early"]].itertuples(index=False):
+        rule = by_rule.get(row.rule)
+        if rule is None or not charts:
+            continue
+        daily = daily_extreme(frame, rule.metric, rule.direction)
+        fc, _ = auto_forecast(daily, h, executor="serial", **options)
+        fans.append(Fan(row.name, rule, float(row.threshold), daily, fc))
+    return write_ci(summary, fans, horizon=h, out_dir=out_dir, units=units, missing=no_data(ttt), charts=charts)

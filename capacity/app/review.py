@@ -17,12 +17,12 @@ import pandas as pd
 from ..core.windows import Period, Window, report_quarter
 from ..forecasting.peak import peak_load
 from ..forecasting.planning import growth_vs_plan, time_to_threshold
+from ..forecasting.thresholds import threshold_forecasts, threshold_metrics
 from ..report import digest
 from ..report import forecast_views as fv
 from ..report import slo_views as sv
-from ..report.ci import threshold_metrics
 from ..report.summary import CiSummary, from_time_to_threshold, summarize
-from ..slo import engine
+from ..slo import engine, overtime
 from ..slo.alerts import summarize as alert_summary
 from ..sources import Source, resolve
 from .forecast import bounds_for
@@ -129,8 +129,8 @@ def slo(d: Data) -> Slo:
     return Slo(
         window,
         table,
-        sv.rolling_compliance(spec, d.slo_data, p.data_start, p.data_end),
-        sv.budget_burndown(spec, d.slo_data, p.data_start, p.data_end),
+        overtime.rolling_compliance(spec, d.slo_data, p.data_start, p.data_end),
+        overtime.budget_burndown(spec, d.slo_data, p.data_start, p.data_end),
         engine.replay_burn_alerts(spec, d.slo_data, p.data_start, p.data_end),
         alerts,
         summary,
@@ -173,7 +173,7 @@ def thresholds(hourly: pd.DataFrame, horizon: Any, *, source: str = "", project:
             "days_hi": _days(ttt["last_ds"], ttt["latest"]),
         }
     )
-    hist, fc, choice = fv.threshold_forecasts(hourly, h, proj.rules, bounds=bounds)
+    hist, fc, choice = threshold_forecasts(hourly, h, proj.rules, bounds=bounds)
     verdict = summarize(from_time_to_threshold(ttt, units), as_of=hourly["ds"].max(), horizon=h, source=source)
     return Thresholds(ttt, days, hist, fc, choice, verdict, units)
 

@@ -17,7 +17,7 @@ import pandas as pd
 from ..core.errors import ConfigError
 from ..core.timeutil import format_time
 from ..core.windows import Window, check_tz, month, parse_window, quarter, rolling, to_date
-from ..slo import engine
+from ..slo import engine, overtime
 from ..slo.spec import SLO, Spec
 from ..sources import Progress, Source, fetch_all, resolve
 from .history import default_end
@@ -36,7 +36,6 @@ __all__ = [
     "own_window",
     "plan",
     "spec_of",
-    "window",
 ]
 
 SpecLike = "Spec | str | os.PathLike[str] | None"
@@ -137,11 +136,6 @@ def fetch(
             notes.append(f"no data for {q!r} in {format_time(lo)} .. {format_time(end)} from {src.name}")
         data[q] = got.frame
     return data, tuple(notes)
-
-
-def window(text: str | pd.Timedelta, *, source: Any = "sample", end: Any = None, tz: str = "UTC") -> Window:
-    """The window grammar (``30d`` ending at ``end``, ``2026-09``, ``2026Q3`` in ``tz``) against a source's end."""
-    return parse_window(text, default_end(resolve(source), end), tz)
 
 
 def history_for(
@@ -252,3 +246,48 @@ def alert_replay(
     eps = pd.concat(nonempty, ignore_index=True) if nonempty else parts[0]
     eps = eps[eps["start"] <= stop].sort_values(["start", "alert", "series"], kind="stable").reset_index(drop=True)
     return SloResult(eps, tuple(ws), notes)
+
+
+@dataclass(frozen=True)
+class WindowReport:
+    """Everything the SLO compliance report shows for one window."""
+
+    spec: Spec
+    window: Window
+    slos: tuple[str, ...]
+    compliance: pd.DataFrame
+    rolling: pd.DataFrame  # each SLO over its own rolling window at each checkpoint
+    burndown: pd.DataFrame  # the window's error budget left at each checkpoint
+    burn_episodes: pd.DataFrame  # multiwindow burn-rate alert episodes
+    warnings: tuple[str, ...] = field(default=())
+
+
+def window_report(
+    *,
+    source: Any = "sample",
+    spec: Any = None,
+    window: str | pd.Timedelta = "30d",
+    end: Any = None,
+    slos: Sequence[str] | None = None,
+    every: str | pd.Timedelta = "1d",
+    project: Project | None = None,
+    progress: Progress | None = None,
+) -> WindowReport:
+    """Compliance, compliance over time, budget burn-down and burn-rate episodes of ``slos`` (all by
+    default) over one window (the window grammar: ``30d`` ending at ``end``, ``2026-09``, ``2026Q3``
+    in the spec's time zone), with ``every`` between the points of the over-time series."""
+    sp = spec_of(spec, project)
+    src = resolve(source)
+    w = parse_window(window, default_end(src, end), sp.tz)
+    names = tuple(slos) if slos else tuple(s.name for s in sp.slos)
+    data, notes = history_for(sp, src, w, names, progress=progress)
+    return WindowReport(
+        sp,
+        w,
+        names,
+        engine.compliance(sp, data, [w], list(names)),
+        overtime.rolling_compliance(sp, data, w.start, w.end, every=every, slos=names),
+        overtime.budget_burndown(sp, data, w.start, w.end, every=every, slos=names),
+        engine.replay_burn_alerts(sp, data, w.start, w.end, list(names)),
+        notes,
+    )

@@ -4,9 +4,12 @@
   a self-contained HTML page (:mod:`.render`, :mod:`.html`);
 - :func:`read_parameters` reads a notebook's ``parameters`` cell (:mod:`.params`);
 - :mod:`.figures` builds plotly figures from tidy frames; :mod:`.output`
-  shows them in notebooks and writes PNGs; :mod:`.format` is how every
+  shows them in notebooks and writes PNGs; :mod:`capacity.present` is how every
   table shows its values (units, percentages, durations, times; display only);
-- :mod:`.summary` writes the CI capacity-forecast Markdown and JSON.
+- :mod:`.slo_views` and :mod:`.forecast_views` reshape results for tables and charts;
+- :mod:`.summary` and :mod:`.ci` write the CI capacity-forecast Markdown, JSON and PNGs.
+
+Nothing here computes a number: the use cases (:mod:`capacity.app`) do, and this shows them.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """``capacity forecast --ci``: the capacity forecast as files a CI job publishes.
 
-:func:`ci_report` takes a history frame (catalog names as ``unique_id``),
-asks :func:`capacity.forecast.planning.time_to_threshold` when each planning
-threshold is crossed, and writes into ``out_dir`` (atomically):
+:func:`write_ci` takes the verdict :func:`capacity.app.forecast.forecast_ci`
+computed (when each planning threshold is crossed, and the forecasts behind the
+thresholds at risk) and writes into ``out_dir`` (atomically):
 
 - ``capacity-forecast.md``: GitHub-flavoured Markdown for a job summary or a
   pull-request comment, with PNG charts beside it
@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,9 @@ import pandas as pd
 
 from ..core.errors import ReportError
 from ..core.files import write_atomic
-from .forecast_views import daily_extreme
-from .summary import CiSummary, from_time_to_threshold, no_data, summarize, to_json, to_markdown
+from .summary import CiSummary, to_json, to_markdown
 
-__all__ = ["CiResult", "threshold_metrics", "ci_report", "write_pngs", "MARKDOWN", "JSON"]
+__all__ = ["JSON", "MARKDOWN", "CiResult", "Fan", "write_ci", "write_pngs"]
 
 MARKDOWN, JSON = "capacity-forecast.md", "capacity-forecast.json"
 
@@ -45,49 +44,39 @@ class CiResult:
     no_data: tuple[str, ...]
 
 
-def threshold_metrics(rules: Any = None) -> list[str]:
-    """Catalog names the planning thresholds read (their metric and the series they are relative to)."""
-    from ..forecasting.rules import load_rules
-
-    r = rules or load_rules()
-    names = [t.metric for t in r.thresholds] + [t.relative_to for t in r.thresholds if t.relative_to]
-    return list(dict.fromkeys(names))
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "chart"
 
 
+@dataclass(frozen=True)
+class Fan:
+    """One threshold's fan chart: its daily history and forecast, the level and the rule behind it."""
+
+    name: str  # the summary row's name (``Disk space below 10% free (disk)``)
+    rule: Any  # capacity.forecasting.rules.Threshold
+    level: float
+    history: pd.DataFrame
+    forecast: pd.DataFrame
+
+
 def _charts(
-    frame: pd.DataFrame,
-    summary: CiSummary,
-    horizon: pd.Timedelta,
-    units: Mapping[str, str],
-    rules: Any,
-    forecast_options: Mapping[str, Any],
+    summary: CiSummary, fans: Sequence[Fan], horizon: pd.Timedelta, units: Mapping[str, str]
 ) -> list[tuple[str, Any]]:
-    from ..forecasting import auto_forecast
     from . import figures
 
-    by_rule = {t.name: t for t in rules.thresholds}
     out: list[tuple[str, Any]] = []
-    t = summary.table
-    row: Any  # a row of the summary table: a record of mixed columns
-    for row in t[t["within"] | t["within_early"]].itertuples(index=False):
-        rule = by_rule.get(row.rule)
-        if rule is None:
-            continue
-        hist = daily_extreme(frame, rule.metric, rule.direction)
-        fc, _ = auto_forecast(hist, horizon, executor="serial", **forecast_options)
+    for fan in fans:
+        rule = fan.rule
         fig = figures.fan_chart(
-            hist.tail(180),
-            fc,
+            fan.history.tail(180),
+            fan.forecast,
             title=f"{rule.text}: {rule.metric}, daily {('min' if rule.direction == 'below' else 'max')}",
             unit=units.get(rule.metric, ""),
-            threshold=float(row.threshold),
+            threshold=fan.level,
             threshold_label=rule.name,
         )
-        out.append((row.name, (f"capacity-forecast-{_slug(rule.name)}.png", fig)))
+        out.append((fan.name, (f"capacity-forecast-{_slug(rule.name)}.png", fig)))
+    t = summary.table
     ttt = pd.DataFrame({"name": t["name"], "days": t["days"], "days_lo": t["days_early"], "days_hi": t["days"]})
     days = horizon / pd.Timedelta(days=1)
     out.append(
@@ -157,33 +146,23 @@ def write_pngs(items: list[tuple[str, tuple[str, Any]]], out_dir: Path, *, timeo
     return finals
 
 
-def ci_report(
-    frame: pd.DataFrame,
+def write_ci(
+    summary: CiSummary,
+    fans: Sequence[Fan],
     *,
     horizon: pd.Timedelta,
-    source: str,
     out_dir: str | os.PathLike[str] = "reports",
     units: Mapping[str, str] | None = None,
-    rules: Any = None,
+    missing: Sequence[str] = (),
     charts: bool = True,
-    forecast_options: Mapping[str, Any] | None = None,
 ) -> CiResult:
-    """Forecast the planning thresholds over ``horizon`` and write the Markdown, JSON and charts."""
-    from ..forecasting.planning import time_to_threshold
-    from ..forecasting.rules import load_rules
-
-    rules = rules or load_rules()
-    opts = dict(forecast_options or {})
-    units = dict(units or {})
-    ttt = time_to_threshold(frame, horizon, rules=rules, **opts)
-    as_of = pd.Timestamp(frame["ds"].max())
-    summary = summarize(from_time_to_threshold(ttt, units), as_of=as_of, horizon=horizon, source=source)
+    """Write the CI verdict (computed by :func:`capacity.app.forecast.forecast_ci`) as Markdown,
+    JSON and PNG charts into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    items = _charts(frame, summary, horizon, units, rules, opts) if charts else []
+    items = _charts(summary, fans, horizon, dict(units or {})) if charts else []
     pngs = write_pngs(items, out)
     md = to_markdown(summary, {name: file for name, (file, _) in items})
-    missing = no_data(ttt)
     if missing:
         md += f"\nNo data for: {', '.join(missing)}.\n"
     json_path = write_atomic(out / JSON, to_json(summary))

@@ -53,7 +53,7 @@ def table_html(
     tz: str = "UTC",
     units: Mapping[str, str] | None = None,
 ) -> str:
-    """A frame as an escaped HTML table with human headers and values shown by :mod:`.format`
+    """A frame as an escaped HTML table with human headers and values shown by :mod:`capacity.present`
     (label values with markup show as text; numbers align right)."""
     t = format_frame(frame, columns, specs=specs, tz=tz, units=units)
     cls = [_NUM if r else (_WRAP if any(len(row[i]) > 40 for row in t.rows) else "") for i, r in enumerate(t.right)]

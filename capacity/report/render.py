@@ -217,7 +217,7 @@ def _refuse_secrets_in_urls(values: Mapping[str, Any], nb_name: str) -> None:
     from ..sources.prometheus.auth import public_url
 
     for name, value in values.items():
-        if isinstance(value, str) and value.strip().startswith(("http://", "https://")):
+        if isinstance(value, str) and value.strip().lower().startswith(("http://", "https://")):
             try:
                 public_url(value)
             except ConfigError as exc:

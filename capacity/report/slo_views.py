@@ -1,7 +1,6 @@
-"""SLO results shaped for the report's charts, on top of :mod:`capacity.slo`.
+"""Alert episodes shaped for the report's tables and charts: priority order, incidents, timelines.
 
-Pure: the SLO engine's tidy frames in, chart-ready tidy frames out (the data is
-fetched by :func:`capacity.app.slo.fetch`).
+Pure reshaping of the SLO engine's tidy frames (the numbers come from :mod:`capacity.slo`).
 """
 
 from __future__ import annotations
@@ -9,15 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..core.timeutil import parse_duration
-from ..core.windows import Window, rolling
-from ..slo import engine
-from ..slo.spec import Spec
 
-__all__ = ["rolling_compliance", "budget_burndown", "checkpoints", "by_priority"]
+__all__ = ["by_priority", "incidents", "timeline_episodes"]
 
 PRIORITIES = ("critical", "high", "page", "medium", "ticket", "low", "info")
 
@@ -35,77 +30,6 @@ def by_priority(
     cols = ["_rank", "_name", *then]
     asc = [True, True, *[False] * len(then)]
     return tmp.sort_values(cols, ascending=asc, kind="stable").drop(columns=["_rank", "_name"]).reset_index(drop=True)
-
-
-def checkpoints(start: pd.Timestamp, end: pd.Timestamp, every: str | pd.Timedelta = "1d") -> pd.DatetimeIndex:
-    """``start + every, start + 2 every, ...`` up to ``end``, and ``end`` itself."""
-    step = parse_duration(every, field="every")
-    times = pd.date_range(start + step, end, freq=step)
-    if len(times) == 0 or times[-1] != end:
-        times = pd.DatetimeIndex(times.append(pd.DatetimeIndex([end])))
-    return times
-
-
-def rolling_compliance(
-    spec: Spec,
-    data: dict[str, pd.DataFrame],
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    *,
-    every: str | pd.Timedelta = "1d",
-    slos: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Each SLO's compliance over its own rolling window (``30d``...) ending at each checkpoint.
-
-    Columns ``slo, ds, window, compliance, target, met, coverage``. Data must reach back one SLO
-    window before ``start``; a window without data has NaN compliance.
-    """
-    times = checkpoints(start, end, every)
-    parts = []
-    for slo in [spec.slo(n) for n in slos] if slos else spec.slos:
-        windows: list[Window] = [rolling(slo.window, t) for t in times]
-        got = engine.compliance(spec, data, windows, [slo.name])
-        parts.append(
-            pd.DataFrame(
-                {
-                    "slo": slo.name,
-                    "ds": got["end"].to_numpy(),
-                    "window": got["window"].str.split(" ").str[0].to_numpy(),
-                    "compliance": got["compliance"].to_numpy(dtype=float),
-                    "target": slo.objective,
-                    "met": got["met"].to_numpy(),
-                    "coverage": got["coverage"].to_numpy(dtype=float),
-                }
-            )
-        )
-    cols = ["slo", "ds", "window", "compliance", "target", "met", "coverage"]
-    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
-
-
-def budget_burndown(
-    spec: Spec,
-    data: dict[str, pd.DataFrame],
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    *,
-    every: str | pd.Timedelta = "1d",
-    slos: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """How much of the period's error budget is left at each checkpoint.
-
-    The budget is the whole period's: ``allowed_bad = (1 - objective) x total`` over
-    ``(start, end]``; at time t, ``budget_remaining = 1 - bad(start, t] / allowed_bad``
-    (negative once overspent). Columns ``slo, ds, bad, allowed_bad, budget_remaining``.
-    """
-    times = checkpoints(start, end, every)
-    windows = [Window(f"to {t.isoformat()}", start, t, "cumulative") for t in times]
-    got = engine.compliance(spec, data, windows, list(slos) if slos else None)
-    out = got[["slo", "end", "bad"]].rename(columns={"end": "ds"})
-    full = got[got["end"] == end].set_index("slo")["allowed_bad"]
-    out["allowed_bad"] = out["slo"].map(full).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["budget_remaining"] = np.where(out["allowed_bad"] > 0, 1.0 - out["bad"] / out["allowed_bad"], np.nan)
-    return out[["slo", "ds", "bad", "allowed_bad", "budget_remaining"]].reset_index(drop=True)
 
 
 def incidents(

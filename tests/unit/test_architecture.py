@@ -103,3 +103,18 @@ def test_notebooks_import_only_the_public_packages() -> None:
                 for name in names:
                     if name.startswith("capacity"):
                         assert name in allowed, f"{nb.name} imports {name}"
+
+
+def test_reports_present_and_compute_nothing() -> None:
+    """report/ shows results: it never calls the forecasting pipeline or the SLO engine itself."""
+    mods = _modules()
+    for m, (p, pkg) in mods.items():
+        if m.startswith("capacity.report"):
+            bad = {
+                n
+                for n in _imports(m, p, pkg, mods)
+                if n.startswith(
+                    ("capacity.forecasting", "capacity.slo.engine", "capacity.slo.overtime", "capacity.app")
+                )
+            }
+            assert not bad, f"{m} imports {sorted(bad)}"

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from capacity.core import frame as cf
-from capacity.report.forecast_views import daily_extreme, methodology, recommendations
+from capacity.forecasting.thresholds import daily_extreme
+from capacity.report.forecast_views import methodology, recommendations
 
 T = lambda s: pd.Timestamp(s, tz="UTC")  # noqa: E731
 

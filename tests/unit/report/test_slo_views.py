@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from capacity.core import frame as cf
-from capacity.report.slo_views import budget_burndown, checkpoints, rolling_compliance
 from capacity.slo import parse_spec
+from capacity.slo.overtime import budget_burndown, checkpoints, rolling_compliance
 
 SPEC = parse_spec(
     {

@@ -1,0 +1,64 @@
+"""The planning thresholds' series: what each threshold is checked on (each UTC day's worst value)
+and its forecast. Pure: a canonical frame in, canonical frames out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from ..core import frame as _frame
+from .pipeline import auto_forecast
+from .rules import Planning, load_rules
+
+__all__ = ["daily_extreme", "threshold_forecasts", "threshold_history", "threshold_metrics"]
+
+
+def threshold_metrics(rules: Planning | None = None) -> list[str]:
+    """Catalog names the planning thresholds read (their metric and the series they are relative to)."""
+    r = rules or load_rules()
+    names = [t.metric for t in r.thresholds] + [t.relative_to for t in r.thresholds if t.relative_to]
+    return list(dict.fromkeys(names))
+
+
+def daily_extreme(frame: pd.DataFrame, metric: str, direction: str, *, name: str | None = None) -> pd.DataFrame:
+    """The series a threshold is checked on: each UTC day's max (min for ``direction="below"``).
+
+    The same reduction :func:`capacity.forecasting.planning.time_to_threshold` makes: capacity is
+    sized for the worst hour. ``name`` becomes the ``unique_id`` (default: the metric).
+    """
+    sub = frame[frame["unique_id"] == metric].set_index("ds")["y"]
+    daily = sub.resample("1D").agg("min" if direction == "below" else "max").dropna()
+    return pd.DataFrame({"unique_id": name or metric, "ds": daily.index, "y": daily.to_numpy(dtype=float)})
+
+
+def threshold_history(frame: pd.DataFrame, rules: Any) -> pd.DataFrame:
+    """One daily series per threshold rule, ``unique_id`` = the rule's name (canonical frame)."""
+    parts = [
+        daily_extreme(frame, t.metric, t.direction, name=t.name)
+        for t in rules.thresholds
+        if (frame["unique_id"] == t.metric).any()
+    ]
+    return _frame.concat(parts)
+
+
+def threshold_forecasts(
+    frame: pd.DataFrame,
+    horizon: Any,
+    rules: Any = None,
+    *,
+    bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
+    **options: Any,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Forecast each threshold's daily series: ``(history, forecast, choice)`` keyed by rule name.
+
+    ``bounds`` maps *metric* names to physical bounds (catalog ``lower``/``upper``).
+    """
+
+    r = rules or load_rules()
+    hist = threshold_history(frame, r)
+    by_rule = {t.name: (bounds or {}).get(t.metric) for t in r.thresholds}
+    b = {k: v for k, v in by_rule.items() if v is not None} or None
+    fc, choice = auto_forecast(hist, horizon, bounds=b, **options)
+    return hist, fc, choice
