@@ -18,7 +18,7 @@ from .app import history as _history
 from .app import slo as _slo
 from .core.errors import ConfigError, SourceWarning
 from .core.windows import calendar_kind
-from .slo.spec import Spec
+from .slo.model import Spec
 from .sources import Progress, Source
 
 __all__ = ["alert_replay", "history", "pull", "slo_compliance"]

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 
 from ..forecasting.rules import Planning, load_rules
 from ..metrics.catalog import Catalog, catalog
-from ..slo.spec import Spec, default_spec, load_spec
+from ..slo.loader import default_spec, load_spec
+from ..slo.model import Spec
 
 __all__ = ["Project", "current"]
 

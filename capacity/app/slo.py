@@ -18,7 +18,7 @@ from ..core.errors import ConfigError
 from ..core.timeutil import format_time
 from ..core.windows import Window, check_tz, month, parse_window, quarter, rolling, to_date
 from ..slo import engine, overtime
-from ..slo.spec import SLO, Spec
+from ..slo.model import SLO, Spec
 from ..sources import Progress, Source, fetch_all, resolve
 from .history import default_end
 from .project import Project

@@ -12,7 +12,7 @@ from ..app import slo as app_slo
 from ..core.timeutil import format_time
 from ..metrics.catalog import catalog
 from ..slo import alerts as _alerts
-from ..slo.spec import Spec
+from ..slo.model import Spec
 from ._common import emit, output_format, print_warnings, progress_bar, warn
 from .slo import calendar_tz, finish_spec_command, source_for, spec_command, spec_from_args, window_options
 

@@ -9,7 +9,7 @@ from typing import Any
 from ..app import slo as app_slo
 from ..core.windows import check_tz
 from ..present import Col
-from ..slo.spec import Spec
+from ..slo.model import Spec
 from ..sources import Source
 from ._common import (
     add_format_args,

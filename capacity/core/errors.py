@@ -81,10 +81,10 @@ class QueryError(SourceError):
 class PromQLSyntaxError(ConfigError, QueryError):
     """A malformed PromQL selector, found before any server saw it (``query``).
 
-    A configuration error: the text comes from a spec, catalog or option.
-    It is also a :class:`QueryError` for callers that still catch that
-    (the catalog loader, the sample source); that base goes once they catch
-    ConfigError.
+    A configuration error (the text comes from a spec, catalog or option) and a
+    :class:`QueryError`, as a server's refusal of the same text would be: code
+    that catches QueryError around a pull sees it whether the bundled sample or
+    a real server found the mistake.
     """
 
 

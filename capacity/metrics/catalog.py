@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ..core.errors import ConfigError, QueryError, UnknownMetricError
+from ..core.errors import ConfigError, PromQLSyntaxError, UnknownMetricError
 from ..core.timeutil import format_duration, parse_duration
 from .promql import parse_selector
 
@@ -193,7 +193,7 @@ def _entry(file: str, name: str, raw: Mapping[str, Any], base: Metric | None) ->
         raise _err(file, name, "lower", f"lower bound {vals['lower']} is above upper bound {vals['upper']}")
     try:
         parse_selector(vals["query"])  # a malformed plain selector is caught here, not at the server
-    except QueryError as exc:
+    except PromQLSyntaxError as exc:
         raise _err(file, name, "query", str(exc)) from exc
     return Metric(**vals)
 

@@ -3,7 +3,7 @@ import pandas as pd
 
 from capacity.slo.alerts import episodes, summarize
 from capacity.slo.engine import replay_alerts
-from capacity.slo.spec import AlertRule, Query, Spec
+from capacity.slo.model import AlertRule, Query, Spec
 
 from ._frames import T0, series
 

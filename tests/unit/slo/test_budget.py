@@ -7,8 +7,8 @@ import pytest
 from capacity.core.windows import Window
 from capacity.slo.budget import compliance_table
 from capacity.slo.engine import burn_rate_series, compliance
+from capacity.slo.model import SLI, SLO, Query, Spec
 from capacity.slo.sli import Events, Grid
-from capacity.slo.spec import SLI, SLO, Query, Spec
 
 from ._frames import T0, series
 

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from capacity.core.errors import DataError
+from capacity.slo.model import SLI, Query
 from capacity.slo.sli import Grid, count_below, counter_increments, histogram_quantile, sli_events
-from capacity.slo.spec import SLI, Query
 
 from ._frames import T0, frames, series
 
