@@ -102,7 +102,17 @@ def pull(
     return (got.frame, got.labels) if labels else got.frame
 
 
-def _one_window(window: str | pd.Timedelta | None, month: str | None, quarter: str | None) -> None:
+def _request(
+    source: str | os.PathLike[str] | Source,
+    spec: Spec | str | os.PathLike[str] | None,
+    names: list[str] | None,
+    window: str | pd.Timedelta | None,
+    end: str | pd.Timestamp | float | None,
+    month: str | None,
+    quarter: str | None,
+    tz: str | None,
+) -> _slo.Request:
+    """The use cases' request for one window kind at a time (``window``, ``month`` or ``quarter``)."""
     if sum(x is not None for x in (window, month, quarter)) > 1:
         raise ConfigError("give one of window, month or quarter", field="window")
     kind = calendar_kind(window) if isinstance(window, str) else None
@@ -112,6 +122,8 @@ def _one_window(window: str | pd.Timedelta | None, month: str | None, quarter: s
             "(window= is a rolling length such as '30d')",
             field="window",
         )
+    windows = _slo.Windows(window, (month,) if month else (), (quarter,) if quarter else (), end, tz)
+    return _slo.Request(source, spec, names, windows)
 
 
 def slo_compliance(
@@ -133,17 +145,7 @@ def slo_compliance(
     none: each SLO over its own window (its ``window``, or its calendar month/quarter to date)
     ending at ``end`` (default: the end of the source's data, else now), as ``capacity slo`` does.
     """
-    _one_window(window, month, quarter)
-    got = _slo.compliance(
-        source=source,
-        spec=spec,
-        slos=list(slos) if slos else None,
-        window=window,
-        months=[month] if month else [],
-        quarters=[quarter] if quarter else [],
-        end=end,
-        tz=tz,
-    )
+    got = _slo.compliance(_request(source, spec, list(slos) if slos else None, window, end, month, quarter, tz))
     _warn(got.warnings)
     return got.table
 
@@ -162,16 +164,6 @@ def alert_replay(
     """Every firing episode of the spec's (runbook) alerts over one window (default: the 30 days
     ending at ``end``), replayed with Prometheus ``for:`` semantics after a warm-up of the longest
     ``for:`` before the window; ``burn=True`` adds the SLOs' multiwindow burn-rate alerts."""
-    _one_window(window, month, quarter)
-    got = _slo.alert_replay(
-        source=source,
-        spec=spec,
-        burn=burn,
-        window=window,
-        months=[month] if month else [],
-        quarters=[quarter] if quarter else [],
-        end=end,
-        tz=tz,
-    )
+    got = _slo.alert_replay(_request(source, spec, None, window, end, month, quarter, tz), burn=burn)
     _warn(got.warnings)
     return got.table

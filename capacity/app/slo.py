@@ -1,9 +1,10 @@
 """SLO use cases: which windows, which data, then the pure engine.
 
-Window planning lives here once: explicit windows (``window`` in the window grammar ``30d`` /
-``2026-09`` / ``2026Q3``, plus any ``months`` and ``quarters``) score every SLO asked for; with
-none, each SLO is scored over its own window (rolling, or its calendar month/quarter to date)
-ending at ``end`` (default: the end of the source's data, else now).
+Each use case takes a :class:`Request` (source, spec, names, :class:`Windows`, project). Window
+planning lives here once: explicit windows (``window`` in the window grammar ``30d`` / ``2026-09`` /
+``2026Q3``, plus any ``months`` and ``quarters``) score every SLO asked for; with none, each SLO is
+scored over its own window (rolling, or its calendar month/quarter to date) ending at ``end``
+(default: the end of the source's data, else now).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 
 from ..core.errors import ConfigError
 from ..core.timeutil import format_time
-from ..core.windows import Window, check_tz, month, parse_window, quarter, rolling, to_date
+from ..core.windows import Window, calendar_kind, check_tz, month, parse_window, quarter, rolling, to_date
 from ..slo import engine, overtime
 from ..slo.model import SLO, Spec
 from ..sources import Progress, Source, fetch_all, resolve
@@ -28,6 +29,10 @@ __all__ = [
     "AlertResult",
     "SloResult",
     "Plan",
+    "Request",
+    "Windows",
+    "WindowReport",
+    "window_report",
     "alert_replay",
     "burn_rates",
     "compliance",
@@ -38,7 +43,6 @@ __all__ = [
     "spec_of",
 ]
 
-SpecLike = "Spec | str | os.PathLike[str] | None"
 #: windows and the SLOs scored over them
 Plan = list[tuple[list[Window], list[str]]]
 
@@ -67,46 +71,61 @@ def own_window(slo: SLO, end: pd.Timestamp) -> Window:
     return to_date(slo.calendar, end, dict(slo.labels).get("tz", "UTC"))
 
 
-def _explicit(
-    spec: Spec, src: Source, *, window: Any, months: Sequence[str], quarters: Sequence[str], end: Any, tz: str
-) -> list[Window]:
-    out = [month(m, tz) for m in months] + [quarter(q, tz) for q in quarters]
-    if window is not None:
-        is_rolling = (
-            not isinstance(window, str) or parse_window(window, pd.Timestamp(0, tz="UTC"), tz).kind == "rolling"
+@dataclass(frozen=True)
+class Windows:
+    """Which windows to score, as data: ``window`` in the window grammar (``30d`` ending at ``end``,
+    ``2026-09``, ``2026Q3``), calendar ``months`` and ``quarters``, all in ``tz`` (None: the spec's).
+    None of them: each SLO's own window ending at ``end``."""
+
+    window: str | pd.Timedelta | None = None
+    months: tuple[str, ...] = ()
+    quarters: tuple[str, ...] = ()
+    end: Any = None
+    tz: str | None = None
+
+    def explicit(self, spec: Spec, src: Source) -> list[Window]:
+        """The windows named, in order (rolling first), or [] when none is."""
+        tz = check_tz(self.tz) if self.tz is not None else spec.tz
+        out = [month(m, tz) for m in self.months] + [quarter(q, tz) for q in self.quarters]
+        rolling_asked = self.window is not None and (
+            not isinstance(self.window, str) or calendar_kind(self.window) is None
         )
-        if not is_rolling and end is not None:
+        if self.end is not None and not rolling_asked and (self.window is not None or out):
             raise ConfigError("end applies to a rolling window, not to a month or quarter", field="end")
-        out.insert(0, parse_window(window, default_end(src, end) if is_rolling else None, tz))
-    elif out and end is not None:
-        raise ConfigError("end applies to a rolling window, not to a month or quarter", field="end")
-    return out
+        if self.window is not None:
+            out.insert(0, parse_window(self.window, default_end(src, self.end) if rolling_asked else None, tz))
+        return out
 
 
-def plan(
-    spec: Spec,
-    src: Source,
-    slos: Sequence[str] | None = None,
-    *,
-    window: Any = None,
-    months: Sequence[str] = (),
-    quarters: Sequence[str] = (),
-    end: Any = None,
-    tz: str | None = None,
-) -> Plan:
-    """Which windows score which SLOs (see the module docstring); ``tz`` defaults to the spec's."""
-    zone = check_tz(tz) if tz is not None else spec.tz
+@dataclass(frozen=True)
+class Request:
+    """What an SLO use case works on: a source, a spec (a Spec, a capacity/v1 or OpenSLO path, None:
+    the project's), the SLOs or alerts named (None: all), the windows, and the project."""
+
+    source: Any = "sample"
+    spec: Any = None
+    names: Sequence[str] | None = None
+    windows: Windows = field(default_factory=Windows)
+    project: Project | None = None
+
+    def resolved(self) -> tuple[Spec, Source]:
+        return spec_of(self.spec, self.project), resolve(self.source)
+
+
+def plan(spec: Spec, src: Source, slos: Sequence[str] | None = None, windows: Windows | None = None) -> Plan:
+    """Which windows score which SLOs (see the module docstring)."""
     chosen = [s.name for s in (spec.slo(n) for n in slos)] if slos else [s.name for s in spec.slos]
     if not chosen:
         raise ConfigError(f"{spec.source}: the spec has no SLO", field="slos")
-    explicit = _explicit(spec, src, window=window, months=list(months), quarters=list(quarters), end=end, tz=zone)
+    w = windows or Windows()
+    explicit = w.explicit(spec, src)
     if explicit:
         return [(explicit, chosen)]
-    stop = default_end(src, end)
+    stop = default_end(src, w.end)
     groups: dict[Window, list[str]] = {}
     for name in chosen:
         groups.setdefault(own_window(spec.slo(name), stop), []).append(name)
-    return [([w], names) for w, names in groups.items()]
+    return [([win], names) for win, names in groups.items()]
 
 
 def fetch(
@@ -160,23 +179,10 @@ def _load(
     return fetch(spec, src, queries, start, end, progress=progress)
 
 
-def compliance(
-    *,
-    source: Any = "sample",
-    spec: Any = None,
-    slos: Sequence[str] | None = None,
-    window: Any = None,
-    months: Sequence[str] = (),
-    quarters: Sequence[str] = (),
-    end: Any = None,
-    tz: str | None = None,
-    project: Project | None = None,
-    progress: Progress | None = None,
-) -> SloResult:
+def compliance(req: Request, *, progress: Progress | None = None) -> SloResult:
     """Compliance and error budget of each SLO over the planned windows (``capacity.slo.COMPLIANCE_COLUMNS``)."""
-    sp = spec_of(spec, project)
-    src = resolve(source)
-    steps = plan(sp, src, slos, window=window, months=months, quarters=quarters, end=end, tz=tz)
+    sp, src = req.resolved()
+    steps = plan(sp, src, req.names, req.windows)
     names = sorted({n for _, ns in steps for n in ns}, key=[s.name for s in sp.slos].index)
     windows = [w for ws, _ in steps for w in ws]
     data, notes = _load(sp, src, sp.query_texts(names), windows, warm=False, progress=progress)
@@ -184,59 +190,29 @@ def compliance(
     return SloResult(table, tuple(windows), notes)
 
 
-def burn_rates(
-    *,
-    source: Any = "sample",
-    spec: Any = None,
-    slos: Sequence[str] | None = None,
-    window: Any = None,
-    months: Sequence[str] = (),
-    quarters: Sequence[str] = (),
-    end: Any = None,
-    tz: str | None = None,
-    project: Project | None = None,
-    progress: Progress | None = None,
-) -> SloResult:
+def burn_rates(req: Request, *, progress: Progress | None = None) -> SloResult:
     """The burn-rate series (every window of the burn-rate table) of each SLO over the first planned window."""
-    sp = spec_of(spec, project)
-    src = resolve(source)
-    steps = plan(sp, src, slos, window=window, months=months, quarters=quarters, end=end, tz=tz)
+    sp, src = req.resolved()
+    steps = plan(sp, src, req.names, req.windows)
     names = [n for _, ns in steps for n in ns]
     first = steps[0][0][0]
     data, notes = _load(sp, src, sp.query_texts(names), [first], warm=True, progress=progress)
     return SloResult(engine.burn_rate_series(sp, data, first.start, first.end, names), (first,), notes)
 
 
-def alert_replay(
-    *,
-    source: Any = "sample",
-    spec: Any = None,
-    alerts: Sequence[str] | None = None,
-    burn: bool = False,
-    window: Any = None,
-    months: Sequence[str] = (),
-    quarters: Sequence[str] = (),
-    end: Any = None,
-    tz: str | None = None,
-    project: Project | None = None,
-    progress: Progress | None = None,
-) -> SloResult:
-    """Every firing episode of the spec's alerts (and, with ``burn``, of its SLOs' multiwindow burn-rate
-    alerts) over the windows (default: 30 days ending at ``end``), replayed with ``for:`` semantics after
-    a warm-up of the longest ``for:`` / burn window before the first window."""
-    sp = spec_of(spec, project)
-    names = list(dict.fromkeys(alerts or []))
+def alert_replay(req: Request, *, burn: bool = False, progress: Progress | None = None) -> SloResult:
+    """Every firing episode of the spec's alerts named in ``req.names`` (all by default) and, with
+    ``burn``, of its SLOs' multiwindow burn-rate alerts, over the windows (default: 30 days ending at
+    ``end``), replayed with ``for:`` semantics after a warm-up of the longest ``for:`` / burn window."""
+    sp, src = req.resolved()
+    names = list(dict.fromkeys(req.names or []))
     known = {a.name for a in sp.alerts}
     bad = [n for n in names if n not in known]
     if bad:
         raise ConfigError(
             f"alert: no alert named {bad[0]!r} in {sp.source} (have: {', '.join(sorted(known))})", field="alert"
         )
-    src = resolve(source)
-    zone = check_tz(tz) if tz is not None else sp.tz
-    ws = _explicit(sp, src, window=window, months=list(months), quarters=list(quarters), end=end, tz=zone) or [
-        rolling("30d", default_end(src, end))
-    ]
+    ws = req.windows.explicit(sp, src) or [rolling("30d", default_end(src, req.windows.end))]
     start, stop = min(w.start for w in ws), max(w.end for w in ws)
     data, notes = _load(sp, src, sp.query_texts(None if burn else (), names or None), ws, warm=True, progress=progress)
     parts = [engine.replay_alerts(sp, data, start, stop, names or None)]
@@ -263,23 +239,18 @@ class WindowReport:
 
 
 def window_report(
+    req: Request,
     *,
-    source: Any = "sample",
-    spec: Any = None,
     window: str | pd.Timedelta = "30d",
-    end: Any = None,
-    slos: Sequence[str] | None = None,
     every: str | pd.Timedelta = "1d",
-    project: Project | None = None,
     progress: Progress | None = None,
 ) -> WindowReport:
-    """Compliance, compliance over time, budget burn-down and burn-rate episodes of ``slos`` (all by
-    default) over one window (the window grammar: ``30d`` ending at ``end``, ``2026-09``, ``2026Q3``
-    in the spec's time zone), with ``every`` between the points of the over-time series."""
-    sp = spec_of(spec, project)
-    src = resolve(source)
-    w = parse_window(window, default_end(src, end), sp.tz)
-    names = tuple(slos) if slos else tuple(s.name for s in sp.slos)
+    """Compliance, compliance over time, budget burn-down and burn-rate episodes of the SLOs named
+    (all by default) over one ``window`` (the window grammar: ``30d`` ending at ``req.windows.end``,
+    ``2026-09``, ``2026Q3`` in the spec's time zone), ``every`` between the points over time."""
+    sp, src = req.resolved()
+    w = parse_window(window, default_end(src, req.windows.end), sp.tz)
+    names = tuple(req.names) if req.names else tuple(s.name for s in sp.slos)
     data, notes = history_for(sp, src, w, names, progress=progress)
     return WindowReport(
         sp,

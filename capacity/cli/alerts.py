@@ -14,7 +14,7 @@ from ..metrics.catalog import catalog
 from ..slo import alerts as _alerts
 from ..slo.model import Spec
 from ._common import emit, output_format, print_warnings, progress_bar, warn
-from .slo import calendar_tz, finish_spec_command, source_for, spec_command, spec_from_args, window_options
+from .slo import calendar_tz, finish_spec_command, request_from_args, spec_command, spec_from_args
 
 EXAMPLES = """\
 examples:
@@ -84,15 +84,7 @@ def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     tz = calendar_tz(args, spec)
     with progress_bar(args.progress, desc="alerts") as bar:
-        got = app_slo.alert_replay(
-            source=source_for(args),
-            spec=spec,
-            alerts=args.alert,
-            burn=args.burn,
-            tz=tz,
-            progress=bar,
-            **window_options(args),
-        )
+        got = app_slo.alert_replay(request_from_args(args, spec, args.alert), burn=args.burn, progress=bar)
     print_warnings("alerts", got.warnings)
     eps = got.table
     if args.summary:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
 
 from ..app import slo as app_slo
 from ..core.windows import check_tz
@@ -107,9 +106,12 @@ def source_for(args: argparse.Namespace) -> Source:
     return source_from_args(args, tz_reaches_files_only=True)
 
 
-def window_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The window options of a spec command, as the use cases take them."""
-    return {"window": args.window, "months": args.month or [], "quarters": args.quarter or [], "end": args.end}
+def request_from_args(args: argparse.Namespace, spec: Spec, names: list[str] | None) -> app_slo.Request:
+    """The use cases' request: --source, the spec, the names asked for and the window options."""
+    windows = app_slo.Windows(
+        args.window, tuple(args.month or ()), tuple(args.quarter or ()), args.end, calendar_tz(args, spec)
+    )
+    return app_slo.Request(source_for(args), spec, names, windows)
 
 
 def spec_command(
@@ -153,18 +155,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
 def run(args: argparse.Namespace) -> int:
     output_format(args)
     spec = spec_from_args(args)
-    common: dict[str, Any] = dict(
-        source=source_for(args),
-        spec=spec,
-        slos=list(dict.fromkeys(args.slo or [])) or None,
-        tz=calendar_tz(args, spec),
-        **window_options(args),
-    )
+    req = request_from_args(args, spec, list(dict.fromkeys(args.slo or [])) or None)
     with progress_bar(args.progress, desc="slo") as bar:
-        if args.burn_rates:
-            got = app_slo.burn_rates(**common, progress=bar)
-        else:
-            got = app_slo.compliance(**common, progress=bar)
+        use_case = app_slo.burn_rates if args.burn_rates else app_slo.compliance
+        got = use_case(req, progress=bar)
     print_warnings("slo", got.warnings)
     if args.burn_rates:
         emit(got.table, args, specs=BURN_RATE_DISPLAY)
