@@ -52,6 +52,11 @@ def _need(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
         raise DataError(f"{what}: missing column(s) {', '.join(missing)}", column=missing[0])
 
 
+def _add_line(fig: go.Figure, i: int, x: pd.Series, y: pd.Series, name: object, **more: object) -> None:
+    """The ``i``-th series of ``fig`` as a line in the house style (:func:`trace_style`)."""
+    fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=esc(name), line=trace_style(i)["line"], **more))
+
+
 def series_lines(
     frame: pd.DataFrame,
     *,
@@ -71,16 +76,7 @@ def series_lines(
     ids = list(dict.fromkeys(frame["unique_id"]))
     for i, uid in enumerate(ids[:max_series]):
         part = frame[frame["unique_id"] == uid]
-        style = trace_style(i)
-        fig.add_trace(
-            go.Scatter(
-                x=_wall(part["ds"], tz),
-                y=part["y"],
-                mode="lines",
-                name=esc((names or {}).get(uid, uid)),
-                line=style["line"],
-            )
-        )
+        _add_line(fig, i, _wall(part["ds"], tz), part["y"], (names or {}).get(uid, uid))
     more = f" (first {max_series} of {len(ids)} series)" if len(ids) > max_series else ""
     return unit_axis(layout(fig, title=title + more, y_title=unit, x_title=_time_title(tz)), unit)
 
@@ -171,17 +167,7 @@ def compliance_over_time(
     fig = go.Figure()
     targets: set[float] = set()
     for i, (slo, part) in enumerate(frame.groupby(slo_col, sort=True)):
-        style = trace_style(i)
-        fig.add_trace(
-            go.Scatter(
-                x=_wall(part[ds_col], tz),
-                y=100 * part[value_col],
-                mode="lines",
-                name=esc(slo),
-                line=style["line"],
-                legendgroup=str(i),
-            )
-        )
+        _add_line(fig, i, _wall(part[ds_col], tz), 100 * part[value_col], slo, legendgroup=str(i))
         target = float(part[target_col].iloc[-1])
         fig.add_trace(
             go.Scatter(
@@ -204,7 +190,7 @@ def compliance_over_time(
                     mode="markers",
                     legendgroup=str(i),
                     name=f"{esc(slo)} under target",
-                    marker={"symbol": "x", "size": 9, "color": style["line"]["color"]},
+                    marker={"symbol": "x", "size": 9, "color": trace_style(i)["line"]["color"]},
                 )
             )
     layout(fig, title=title, y_title="compliance (%)", x_title=_time_title(tz))
@@ -240,12 +226,7 @@ def budget_burndown(
     _need(frame, (slo_col, ds_col, value_col), "budget_burndown")
     fig = go.Figure()
     for i, (slo, part) in enumerate(frame.groupby(slo_col, sort=True)):
-        style = trace_style(i)
-        fig.add_trace(
-            go.Scatter(
-                x=_wall(part[ds_col], tz), y=100 * part[value_col], mode="lines", name=esc(slo), line=style["line"]
-            )
-        )
+        _add_line(fig, i, _wall(part[ds_col], tz), 100 * part[value_col], slo)
     fig.add_hline(
         y=0,
         line={"color": THRESHOLD_COLOUR, "dash": "dash", "width": 1.5},
@@ -256,19 +237,13 @@ def budget_burndown(
 
 
 def _gantt(
-    frame: pd.DataFrame,
-    *,
-    row_col: str,
-    start_col: str,
-    end_col: str,
-    group_col: str | None,
-    text_col: str | None,
-    title: str,
-    y_title: str,
-    tz: str = "UTC",
+    frame: pd.DataFrame, columns: tuple[str, str, str, str], text_col: str | None, title: str, y_title: str, tz: str
 ) -> go.Figure:
+    """One bar per row of ``frame`` from its start to its end time; ``columns``: the (row, start, end, group)
+    columns (a group is a colour and fill pattern); ``text_col``: text inside the bars, or None."""
+    row_col, start_col, end_col, group_col = columns
     fig = go.Figure()
-    groups = [(None, frame)] if group_col is None else list(frame.groupby(group_col, sort=True))
+    groups = list(frame.groupby(group_col, sort=True))
     patterns = ("", "/", "x", ".", "\\", "+", "-", "|")
     rows = list(dict.fromkeys(frame[row_col].astype(str)))
     for i, (group, part) in enumerate(groups):
@@ -282,7 +257,7 @@ def _gantt(
                 x=duration_ms,
                 y=[esc(r) for r in part[row_col].astype(str)],
                 orientation="h",
-                name=esc(group) if group is not None else "episode",
+                name=esc(group),
                 text=text,
                 textposition="inside",
                 marker={
@@ -326,23 +301,14 @@ def burn_rate_episodes(
     ``frame``: ``slo, start, end, severity`` (and ``burn_rate``, shown as text).
     Severities differ by colour *and* fill pattern.
     """
-    _need(frame, (slo_col, start_col, end_col, severity_col), "burn_rate_episodes")
+    columns = (slo_col, start_col, end_col, severity_col)
+    _need(frame, columns, "burn_rate_episodes")
     data = frame.copy()
     text_col = None
     if rate_col and rate_col in data.columns:
         data["_text"] = [f"{r:.1f}x" if pd.notna(r) else "" for r in data[rate_col]]
         text_col = "_text"
-    return _gantt(
-        data,
-        row_col=slo_col,
-        start_col=start_col,
-        end_col=end_col,
-        group_col=severity_col,
-        text_col=text_col,
-        title=title,
-        y_title=y_title,
-        tz=tz,
-    )
+    return _gantt(data, columns, text_col, title, y_title, tz)
 
 
 def alert_timeline(
@@ -359,18 +325,9 @@ def alert_timeline(
 
     ``frame``: ``alert, start, end, severity``.
     """
-    _need(frame, (alert_col, start_col, end_col, severity_col), "alert_timeline")
-    return _gantt(
-        frame,
-        row_col=alert_col,
-        start_col=start_col,
-        end_col=end_col,
-        group_col=severity_col,
-        text_col=None,
-        title=title,
-        y_title="alert",
-        tz=tz,
-    )
+    columns = (alert_col, start_col, end_col, severity_col)
+    _need(frame, columns, "alert_timeline")
+    return _gantt(frame, columns, None, title, "alert", tz)
 
 
 def fan_chart(
@@ -399,27 +356,16 @@ def fan_chart(
         )
     )
     for level, alpha in (("95", 0.18), ("80", 0.35)):
+        # the band: its upper edge, then the lower edge filled up to it; both edges invisible
+        edge = {"x": forecast["ds"], "mode": "lines", "line": {"width": 0}, "legendgroup": level}
+        fig.add_trace(go.Scatter(y=forecast[f"hi-{level}"], showlegend=False, hoverinfo="skip", **edge))
         fig.add_trace(
             go.Scatter(
-                x=forecast["ds"],
-                y=forecast[f"hi-{level}"],
-                mode="lines",
-                line={"width": 0},
-                showlegend=False,
-                hoverinfo="skip",
-                legendgroup=level,
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=forecast["ds"],
                 y=forecast[f"lo-{level}"],
-                mode="lines",
-                line={"width": 0},
                 fill="tonexty",
                 fillcolor=f"rgba(0,114,178,{alpha})",
                 name=f"{level}% interval",
-                legendgroup=level,
+                **edge,
             )
         )
     fig.add_trace(
