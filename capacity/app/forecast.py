@@ -30,7 +30,16 @@ from .history import History, forecast_history, time_range
 from .project import Project
 from .project import resolve as resolve_project
 
-__all__ = ["ForecastResult", "backtest", "bounds_for", "forecast", "forecast_ci", "threshold_history"]
+__all__ = [
+    "ForecastResult",
+    "Inputs",
+    "Models",
+    "backtest",
+    "bounds_for",
+    "forecast",
+    "forecast_ci",
+    "threshold_history",
+]
 
 Bounds = dict[str, tuple[float | None, float | None]]
 
@@ -55,43 +64,67 @@ def bounds_for(metrics: Sequence[str], catalog: Catalog) -> Bounds | None:
     return out or None
 
 
-def forecast(
-    metrics: Sequence[str] = (),
-    *,
-    source: str | os.PathLike[str] | Source = "sample",
-    horizon: Any,
-    models: str | Sequence[str] = "auto",
-    windows: int = 3,
-    season: tuple[int, ...] | None = None,
-    executor: Any = None,
-    thorough: bool = False,
-    start: Any = None,
-    end: Any = None,
-    step: Any = None,
-    project: Project | None = None,
-    fields: tuple[str, str] = ("start", "end"),
-) -> ForecastResult:
-    """Forecast ``metrics`` (or the only series of a file) ``horizon`` ahead; the model is chosen per
-    series by backtest (``models="auto"``; ``thorough`` chooses among every model) unless named."""
+@dataclass(frozen=True)
+class Inputs:
+    """The history a forecast learns from: ``metrics`` (or the only series of a file source) from
+    ``source`` over ``start..end`` on ``step`` (the rules of :func:`capacity.app.history.forecast_history`).
+    ``fields`` names start and end in messages (``--start``/``--end`` for the CLI)."""
+
+    metrics: Sequence[str] = ()
+    source: str | os.PathLike[str] | Source = "sample"
+    start: Any = None
+    end: Any = None
+    step: Any = None
+    project: Project | None = None
+    fields: tuple[str, str] = ("start", "end")
+
+    def history(self, horizon: pd.Timedelta, command: str, metrics: Sequence[str] | None = None) -> History:
+        return forecast_history(
+            self.metrics if metrics is None else metrics,
+            source=self.source,
+            horizon=horizon,
+            start=self.start,
+            end=self.end,
+            step=self.step,
+            project=resolve_project(self.project),
+            fields=self.fields,
+            command=command,
+        )
+
+
+@dataclass(frozen=True)
+class Models:
+    """Which models and how they are chosen: ``models`` ("auto", "all" or aliases), ``windows`` backtest
+    windows, seasonal periods (``season``, default inferred), the ``executor`` (None: auto)."""
+
+    models: str | Sequence[str] = "auto"
+    windows: int = 3
+    season: tuple[int, ...] | None = None
+    executor: Any = None
+
+    def __post_init__(self) -> None:
+        if self.windows < 1:
+            raise ConfigError(f"windows must be at least 1, got {self.windows}", field="windows")
+
+
+def forecast(inputs: Inputs, horizon: Any, models: Models | None = None, *, thorough: bool = False) -> ForecastResult:
+    """Forecast the inputs ``horizon`` ahead; the model is chosen per series by backtest
+    (``models.models="auto"``; ``thorough`` chooses among every model) unless named."""
     h = parse_duration(horizon, field="horizon")
-    if windows < 1:
-        raise ConfigError(f"windows must be at least 1, got {windows}", field="windows")
-    if thorough and models != "auto":
+    m = models or Models()
+    if thorough and m.models != "auto":
         raise ConfigError(
             "thorough (--thorough) chooses among every model; leave out models (--models)", field="thorough"
         )
-    proj = resolve_project(project)
-    hist = forecast_history(
-        metrics, source=source, horizon=h, start=start, end=end, step=step, project=proj, fields=fields
-    )
-    common: dict[str, Any] = dict(
-        season=season, bounds=bounds_for(list(hist.frame["unique_id"].unique()), proj.catalog), executor=executor
-    )
+    hist = inputs.history(h, "forecast")
+    catalog = resolve_project(inputs.project).catalog
+    bounds = bounds_for(list(hist.frame["unique_id"].unique()), catalog)
+    common: dict[str, Any] = dict(season=m.season, bounds=bounds, executor=m.executor)
     choice = None
-    if models == "auto" or thorough:
-        fc, choice = auto_forecast(hist.frame, h, models="all" if thorough else "auto", n_windows=windows, **common)
+    if m.models == "auto" or thorough:
+        fc, choice = auto_forecast(hist.frame, h, models="all" if thorough else "auto", n_windows=m.windows, **common)
     else:
-        fc = _forecast(hist.frame, h, models=models, **common)
+        fc = _forecast(hist.frame, h, models=m.models, **common)
     notes = [
         f"{uid}: {note}"
         for uid, note in fc.drop_duplicates("unique_id")[["unique_id", "note"]].itertuples(index=False)
@@ -101,55 +134,31 @@ def forecast(
 
 
 def backtest(
-    metrics: Sequence[str] = (),
-    *,
-    source: str | os.PathLike[str] | Source = "sample",
-    horizon: Any,
-    windows: int = 3,
-    step_size: Any = None,
-    models: str | Sequence[str] = "auto",
-    refit: bool = False,
-    season: tuple[int, ...] | None = None,
-    executor: Any = None,
-    start: Any = None,
-    end: Any = None,
-    step: Any = None,
-    project: Project | None = None,
-    fields: tuple[str, str] = ("start", "end"),
+    inputs: Inputs, horizon: Any, models: Models | None = None, *, step_size: Any = None, refit: bool = False
 ) -> tuple[pd.DataFrame, History]:
     """How each model would have done: one row per series and model (MASE, sMAPE, coverage, Winkler),
-    ``chosen`` marking the lowest MASE among models that never failed."""
+    ``chosen`` marking the lowest MASE among models that never failed; origins ``step_size`` apart
+    (default: the horizon)."""
     h = parse_duration(horizon, field="horizon")
-    if windows < 1:
-        raise ConfigError(f"windows must be at least 1, got {windows}", field="windows")
+    m = models or Models()
     size_td = parse_duration(step_size, field="step-size") if step_size is not None else None
-    proj = resolve_project(project)
-    hist = forecast_history(
-        metrics,
-        source=source,
-        horizon=h,
-        start=start,
-        end=end,
-        step=step,
-        project=proj,
-        fields=fields,
-        command="backtest",
-    )
+    hist = inputs.history(h, "backtest")
     frame = hist.frame
     size = None
     if size_td is not None:
         first = frame["unique_id"].iloc[0]
         size = horizon_steps(size_td, infer_step(frame["ds"][frame["unique_id"] == first]))
+    catalog = resolve_project(inputs.project).catalog
     cv = cross_validation(
         frame,
         h,
-        windows,
+        m.windows,
         size,
-        models=models,
+        models=m.models,
         refit=refit,
-        season=season,
-        bounds=bounds_for(list(frame["unique_id"].unique()), proj.catalog),
-        executor=executor,
+        season=m.season,
+        bounds=bounds_for(list(frame["unique_id"].unique()), catalog),
+        executor=m.executor,
     )
     table = evaluate(cv)
     ok = table["mase"].notna()
@@ -184,34 +193,19 @@ def threshold_history(
 
 
 def forecast_ci(
-    *,
-    source: str | os.PathLike[str] | Source = "sample",
+    inputs: Inputs,
     horizon: Any,
+    *,
     out_dir: str | os.PathLike[str] = "reports",
     windows: int = 3,
-    start: Any = None,
-    end: Any = None,
-    step: Any = "1h",
     charts: bool = True,
-    project: Project | None = None,
-    fields: tuple[str, str] = ("start", "end"),
 ) -> CiResult:
-    """The planning thresholds forecast ``horizon`` ahead, written as CI files into ``out_dir``
-    (``capacity-forecast.md`` + PNG charts, ``capacity-forecast.json``)."""
+    """The planning thresholds (their metrics, whatever ``inputs.metrics`` says) forecast ``horizon``
+    ahead, written as CI files into ``out_dir`` (``capacity-forecast.md`` + PNG charts, ``.json``)."""
     h = parse_duration(horizon, field="horizon")
-    proj = resolve_project(project)
+    proj = resolve_project(inputs.project)
     metrics = threshold_metrics(proj.rules)
-    hist = forecast_history(
-        metrics,
-        source=source,
-        horizon=h,
-        start=start,
-        end=end,
-        step=step,
-        project=proj,
-        fields=fields,
-        command="forecast --ci",
-    )
+    hist = inputs.history(h, "forecast --ci", metrics)
     units: Mapping[str, str] = {m: proj.catalog[m].unit for m in metrics if m in proj.catalog}
     frame = hist.frame
     options: dict[str, Any] = {"bounds": bounds_for(metrics, proj.catalog), "n_windows": windows}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..app import forecast as app_forecast
-from ._common import RANGE_FIELDS, duration, emit, output_format, source_from_args
-from .forecast import add_model_args, executor_arg, finish_history_command, models_arg, season_arg, windows_arg
+from ._common import duration, emit, output_format
+from .forecast import finish_history_command, history_command, inputs_from_args, models_from_args
 
 EXAMPLES = """\
 examples:
@@ -21,20 +21,13 @@ windows, and chosen (the lowest MASE among models that never failed, as 'capacit
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    p = sub.add_parser(
+    p = history_command(
+        sub,
         "backtest",
         help="rolling-origin backtest: MASE, sMAPE, interval coverage per model",
         description="Backtest every model on a series' history from several origins.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "metrics",
-        nargs="*",
-        metavar="METRIC",
-        help="catalog name or series of a file source (optional when the file holds one series)",
-    )
-    add_model_args(p, windows_default=3)
     p.add_argument("--step-size", metavar="D", help="distance between origins (default: the horizon)")
     p.add_argument(
         "--refit",
@@ -47,20 +40,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
 
 def run(args: argparse.Namespace) -> int:
     output_format(args)
+    horizon = duration(args.horizon, "--horizon")
+    size = duration(args.step_size, "--step-size")
     table, _ = app_forecast.backtest(
-        args.metrics,
-        source=source_from_args(args),
-        horizon=duration(args.horizon, "--horizon"),
-        windows=windows_arg(args.windows),
-        step_size=duration(args.step_size, "--step-size"),
-        models=models_arg(args.models),
-        refit=args.refit,
-        season=season_arg(args.season),
-        executor=executor_arg(args.jobs),
-        start=args.start,
-        end=args.end,
-        step=duration(args.step, "--step"),
-        fields=RANGE_FIELDS,
+        inputs_from_args(args), horizon, models_from_args(args), step_size=size, refit=args.refit
     )
     emit(table, args)
     return 0

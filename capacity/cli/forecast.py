@@ -102,6 +102,24 @@ def executor_arg(text: str | None) -> Any:
     return "serial" if n == 1 else n
 
 
+def history_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, *, help: str, description: str, epilog: str
+) -> argparse.ArgumentParser:
+    """A forecasting command's parser with METRIC... and the model options; finish it with
+    :func:`finish_history_command`."""
+    p = sub.add_parser(
+        name, help=help, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "metrics",
+        nargs="*",
+        metavar="METRIC",
+        help="catalog name or series of a file source (optional when the file holds one series)",
+    )
+    add_model_args(p, windows_default=3)
+    return p
+
+
 def finish_history_command(
     p: argparse.ArgumentParser, run: Callable[[argparse.Namespace], int]
 ) -> argparse.ArgumentParser:
@@ -114,21 +132,14 @@ def finish_history_command(
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    p = sub.add_parser(
+    p = history_command(
+        sub,
         "forecast",
         help="forecast series with intervals; model chosen per series by backtest",
         description="Forecast series with 80%/95% intervals; the model is chosen per series by a "
         "rolling-origin backtest.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "metrics",
-        nargs="*",
-        metavar="METRIC",
-        help="catalog name or series of a file source (optional when the file holds one series)",
-    )
-    add_model_args(p, windows_default=3)
     p.add_argument("--explain", action="store_true", help="print the model choice per series on stderr")
     p.add_argument(
         "--thorough",
@@ -145,24 +156,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     return finish_history_command(p, run)
 
 
+def inputs_from_args(args: argparse.Namespace, *, step: str | None = None) -> app_forecast.Inputs:
+    """The history options (METRIC..., --source, --start, --end, --step) as the use cases take them."""
+    step_text = args.step or step
+    return app_forecast.Inputs(
+        args.metrics, source_from_args(args), args.start, args.end, duration(step_text, "--step"), fields=RANGE_FIELDS
+    )
+
+
+def models_from_args(args: argparse.Namespace) -> app_forecast.Models:
+    """--models, --windows, --season and --jobs as the use cases take them."""
+    return app_forecast.Models(
+        models_arg(args.models), windows_arg(args.windows), season_arg(args.season), executor_arg(args.jobs)
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     if args.ci:
         return run_ci(args)
     output_format(args)  # check --out/--format before any work
-    got = app_forecast.forecast(
-        args.metrics,
-        source=source_from_args(args),
-        horizon=duration(args.horizon, "--horizon"),
-        models=models_arg(args.models),
-        windows=windows_arg(args.windows),
-        season=season_arg(args.season),
-        executor=executor_arg(args.jobs),
-        thorough=args.thorough,
-        start=args.start,
-        end=args.end,
-        step=duration(args.step, "--step"),
-        fields=RANGE_FIELDS,
-    )
+    horizon = duration(args.horizon, "--horizon")
+    got = app_forecast.forecast(inputs_from_args(args), horizon, models_from_args(args), thorough=args.thorough)
     if args.explain and got.choice is not None:
         cols = [
             "unique_id",
@@ -194,20 +208,14 @@ def run_ci(args: argparse.Namespace) -> int:
         raise ConfigError(
             "forecast --ci: the metrics come from the planning thresholds; give no METRIC", field="metrics"
         )
-    result = app_forecast.forecast_ci(
-        source=source_from_args(args),
-        horizon=duration(args.horizon, "--horizon"),
-        out_dir=args.ci_dir,
-        windows=windows_arg(args.windows),
-        start=args.start,
-        end=args.end,
-        step=duration(args.step or "1h", "--step"),
-        fields=RANGE_FIELDS,
-    )
+    # hourly history: thresholds are checked on each day's worst hour
+    inputs = inputs_from_args(args, step="1h")
+    horizon = duration(args.horizon, "--horizon")
+    result = app_forecast.forecast_ci(inputs, horizon, out_dir=args.ci_dir, windows=windows_arg(args.windows))
     for path in (result.markdown, result.json, *result.charts):
         print(f"wrote {path}")
-    table = result.summary.table
-    for row in table[table["within"]].itertuples(index=False):
+    verdict = result.summary.table
+    for row in verdict[verdict["within"]].itertuples(index=False):
         print(
             f"capacity forecast: threshold crossed within {args.horizon}: {row.name} on {row.crossing:%Y-%m-%d}",
             file=sys.stderr,

@@ -103,7 +103,8 @@ def test_alert_windows_agree(capsys: pytest.CaptureFixture[str]) -> None:
 def test_forecast_agrees(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["users_total", "--horizon", "7d", "--start", "2026-06-01", "--models", "naive,drift"]
     cli = _cli_json(capsys, "forecast", *args)
-    got = capacity.app.forecast.forecast(["users_total"], horizon="7d", start="2026-06-01", models=["naive", "drift"])
+    fc = capacity.app.forecast
+    got = fc.forecast(fc.Inputs(["users_total"], start="2026-06-01"), "7d", fc.Models(["naive", "drift"]))
     assert cli["mean"].to_numpy() == pytest.approx(got.forecast["mean"].to_numpy(), rel=1e-12)
     assert [pd.Timestamp(t) for t in cli["ds"]] == list(got.forecast["ds"])
 
