@@ -34,13 +34,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
     "MISSING",
+    "TableOptions",
     "Col",
     "COLUMNS",
     "KINDS",
@@ -452,6 +453,14 @@ def cells(
         return [in_unit(v, u, compact=compact) for v, u in zip(s, per_row, strict=True)], True
     fmt, is_right = KINDS.get(kind, KINDS["text"])
     return [fmt(v, col.digits) for v in s], is_right
+
+
+class TableOptions(TypedDict, total=False):
+    """The keyword options of :func:`format_frame`, for functions that pass them on (the report's tables)."""
+
+    specs: Mapping[str, Col | str] | None
+    tz: str
+    units: Mapping[str, str] | None
 
 
 def format_frame(

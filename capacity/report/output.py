@@ -11,14 +11,14 @@ from __future__ import annotations
 import html as _html
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Unpack
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..present import Col, format_frame
+from ..present import TableOptions, format_frame
 
 __all__ = ["figure_html", "show", "table_html", "table_text", "show_table", "write_png", "find_chromium"]
 
@@ -45,17 +45,11 @@ def show(fig: go.Figure) -> None:
     display({"text/html": figure_html(fig), "text/plain": f"<figure: {fig.layout.title.text or 'untitled'}>"}, raw=True)
 
 
-def table_html(
-    frame: pd.DataFrame,
-    columns: Sequence[str] | None = None,
-    *,
-    specs: Mapping[str, Col | str] | None = None,
-    tz: str = "UTC",
-    units: Mapping[str, str] | None = None,
-) -> str:
+def table_html(frame: pd.DataFrame, columns: Sequence[str] | None = None, **options: Unpack[TableOptions]) -> str:
     """A frame as an escaped HTML table with human headers and values shown by :mod:`capacity.present`
-    (label values with markup show as text; numbers align right)."""
-    t = format_frame(frame, columns, specs=specs, tz=tz, units=units)
+    (label values with markup show as text; numbers align right). ``options`` (``specs``, ``tz``,
+    ``units``): as :func:`capacity.present.format_frame`."""
+    t = format_frame(frame, columns, **options)
     cls = [_NUM if r else (_WRAP if any(len(row[i]) > 40 for row in t.rows) else "") for i, r in enumerate(t.right)]
     head = "".join(f"<th{_NUM if r else ''}>{_esc(h)}</th>" for h, r in zip(t.headers, t.right, strict=False))
     body = "".join(
@@ -64,16 +58,9 @@ def table_html(
     return f'<table class="cap-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>'
 
 
-def table_text(
-    frame: pd.DataFrame,
-    columns: Sequence[str] | None = None,
-    *,
-    specs: Mapping[str, Col | str] | None = None,
-    tz: str = "UTC",
-    units: Mapping[str, str] | None = None,
-) -> str:
-    """The same table as aligned plain text."""
-    t = format_frame(frame, columns, specs=specs, tz=tz, units=units)
+def table_text(frame: pd.DataFrame, columns: Sequence[str] | None = None, **options: Unpack[TableOptions]) -> str:
+    """The same table as aligned plain text (see :func:`table_html`)."""
+    t = format_frame(frame, columns, **options)
     widths = [max([len(h)] + [len(r[i]) for r in t.rows]) for i, h in enumerate(t.headers)]
 
     def line(values: list[str]) -> str:
@@ -84,12 +71,12 @@ def table_text(
     return "\n".join([line(t.headers)] + [line(r) for r in t.rows]) if t.rows else "(no rows)"
 
 
-def show_table(frame: pd.DataFrame, columns: Sequence[str] | None = None, **kwargs: Any) -> None:
+def show_table(frame: pd.DataFrame, columns: Sequence[str] | None = None, **options: Unpack[TableOptions]) -> None:
     """Display a frame as an escaped HTML table, with a plain-text fallback (see :func:`table_html`)."""
     from IPython.display import display
 
     display(
-        {"text/html": table_html(frame, columns, **kwargs), "text/plain": table_text(frame, columns, **kwargs)},
+        {"text/html": table_html(frame, columns, **options), "text/plain": table_text(frame, columns, **options)},
         raw=True,
     )
 
