@@ -34,7 +34,7 @@ from ..sources.prometheus._http import open_transport
 from ..sources.prometheus.auth import from_env
 from ..sources.prometheus.transport import Answer, Method, Transport
 
-__all__ = ["Action", "FaultTransport", "Reply", "Sent", "WRONG_SHAPE", "WARNING"]
+__all__ = ["Action", "FaultTransport", "Reply", "Rule", "Sent", "WRONG_SHAPE", "WARNING"]
 
 ERROR_BODY = json.dumps({"status": "error", "errorType": "internal", "error": "injected fault"}).encode()
 WARNING = "injected: remote store unavailable, results may be partial"
@@ -55,6 +55,8 @@ WRONG_SHAPE = Reply(
 )
 
 Action = str | Reply
+#: the action for a request (url, params) once the script is spent; None: ``"pass"``
+Rule = Callable[[str, Mapping[str, str]], Action | None]
 _ACTIONS = frozenset(("pass", "warn", "truncate", "hang", "refuse"))
 
 
@@ -79,12 +81,7 @@ class FaultTransport:
     """A :class:`~capacity.sources.prometheus.transport.Transport` that injects the faults
     of ``script`` (then of ``rule``) in front of ``inner``. ``sent``: every request, in order."""
 
-    def __init__(
-        self,
-        inner: Transport,
-        script: Iterable[Action] = (),
-        rule: Callable[[str, Mapping[str, str]], Action | None] | None = None,
-    ) -> None:
+    def __init__(self, inner: Transport, script: Iterable[Action] = (), rule: Rule | None = None) -> None:
         self.inner = inner
         self.script = list(script)
         self.rule = rule
@@ -93,12 +90,7 @@ class FaultTransport:
         self._hang: socket.socket | None = None
 
     @classmethod
-    def around(
-        cls,
-        url: str,
-        script: Iterable[Action] = (),
-        rule: Callable[[str, Mapping[str, str]], Action | None] | None = None,
-    ) -> FaultTransport:
+    def around(cls, url: str, script: Iterable[Action] = (), rule: Rule | None = None) -> FaultTransport:
         """Faults in front of the transport a source for ``url`` would pick itself."""
         return cls(open_transport(url, from_env()), script, rule)
 

@@ -229,19 +229,12 @@ class Client:
             n = retrying.statistics.get("attempt_number", self.retries + 1)
             if stop is not None and stop.is_set():
                 raise Aborted() from None
+            error: type[ConnectionFailed | RetriesExhausted]
             if exc.connection:
-                raise ConnectionFailed(
-                    f"cannot reach {self.url}: {exc.reason} (gave up after {n} attempt{'s' if n > 1 else ''})",
-                    url=self.url,
-                    attempts=n,
-                    status=exc.status,
-                    query=query,
-                ) from None
-            raise RetriesExhausted(
-                f"{self.url} kept failing for query {query!r}: {exc.reason} (gave up after {n} attempts)",
-                url=self.url,
-                attempts=n,
-                status=exc.status,
-                query=query,
-            ) from None
+                error = ConnectionFailed
+                message = f"cannot reach {self.url}: {exc.reason} (gave up after {n} attempt{'s' if n > 1 else ''})"
+            else:
+                error = RetriesExhausted
+                message = f"{self.url} kept failing for query {query!r}: {exc.reason} (gave up after {n} attempts)"
+            raise error(message, url=self.url, attempts=n, status=exc.status, query=query) from None
         raise AssertionError("unreachable")  # pragma: no cover
