@@ -24,33 +24,32 @@ class Incident:
     description: str
 
 
-def _i(kind: str, start: str, end: str, description: str) -> Incident:
-    return Incident(kind, pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC"), description)
-
-
-INCIDENTS: tuple[Incident, ...] = (
+#: (kind, start, end, description), UTC
+_INCIDENT_ROWS: tuple[tuple[str, str, str, str], ...] = (
     # earlier history
-    _i("error_spike", "2025-11-28 18:00", "2025-11-28 18:20", "Black-Friday overload: 8% of requests answer 5xx"),
-    _i("outage", "2026-01-14 16:02", "2026-01-14 16:12", "API down 10 minutes after a bad config push"),
-    _i("slow_queries", "2026-02-18 14:30", "2026-02-18 14:50", "missing index after a migration: statements over 5 s"),
-    _i("upload_failures", "2026-03-12 17:00", "2026-03-12 17:40", "S3 throttling: 15% of uploads fail"),
-    _i("latency_regression", "2026-05-06 14:00", "2026-05-06 16:00", "slow serializer release: p95 about 0.6 s"),
+    ("error_spike", "2025-11-28 18:00", "2025-11-28 18:20", "Black-Friday overload: 8% of requests answer 5xx"),
+    ("outage", "2026-01-14 16:02", "2026-01-14 16:12", "API down 10 minutes after a bad config push"),
+    ("slow_queries", "2026-02-18 14:30", "2026-02-18 14:50", "missing index after a migration: statements over 5 s"),
+    ("upload_failures", "2026-03-12 17:00", "2026-03-12 17:40", "S3 throttling: 15% of uploads fail"),
+    ("latency_regression", "2026-05-06 14:00", "2026-05-06 16:00", "slow serializer release: p95 about 0.6 s"),
     # September 2026: one of each
-    _i("error_spike", "2026-09-03 15:00", "2026-09-03 15:25", "bad deploy: 12% of requests answer 5xx"),
-    _i("outage", "2026-09-08 14:10", "2026-09-08 14:30", "API down 20 minutes (up == 0, no requests)"),
-    _i(
-        "memory_pressure", "2026-09-10 12:40", "2026-09-10 13:25", "memory leak: node memory above 90% from about 12:55"
-    ),
-    _i("backup_failure", "2026-09-12 02:00", "2026-09-13 02:00", "nightly postgres-backup job failed"),
-    _i("tls_late_renewal", "2026-09-13 12:00", "2026-09-15 10:00", "certificate renewal stuck: under 7 days to expiry"),
-    _i("latency_regression", "2026-09-15 13:00", "2026-09-15 19:00", "ORM regression: p95 about 0.65 s for six hours"),
-    _i("latency_severe", "2026-09-15 16:00", "2026-09-15 16:30", "lock contention: mean latency above 2 s"),
-    _i("slow_queries", "2026-09-15 15:55", "2026-09-15 16:35", "lock contention: statements over 5 s"),
-    _i("cache_flush", "2026-09-17 12:00", "2026-09-17 12:20", "Redis restarted empty: miss ratio about 85%"),
-    _i("upload_failures", "2026-09-19 15:00", "2026-09-19 16:30", "S3 throttling: 25% of uploads fail"),
-    _i("cpu_saturation", "2026-09-22 14:00", "2026-09-22 15:00", "report batch job: CPU about 88%"),
-    _i("disk_filling", "2026-09-24 02:00", "2026-09-25 10:00", "debug logging fills / below 10% free from about 07:30"),
-    _i("replication_lag", "2026-09-26 02:10", "2026-09-26 02:40", "bulk data migration: replica lag up to 3 minutes"),
+    ("error_spike", "2026-09-03 15:00", "2026-09-03 15:25", "bad deploy: 12% of requests answer 5xx"),
+    ("outage", "2026-09-08 14:10", "2026-09-08 14:30", "API down 20 minutes (up == 0, no requests)"),
+    ("memory_pressure", "2026-09-10 12:40", "2026-09-10 13:25", "memory leak: node memory above 90% from about 12:55"),
+    ("backup_failure", "2026-09-12 02:00", "2026-09-13 02:00", "nightly postgres-backup job failed"),
+    ("tls_late_renewal", "2026-09-13 12:00", "2026-09-15 10:00", "certificate renewal stuck: under 7 days to expiry"),
+    ("latency_regression", "2026-09-15 13:00", "2026-09-15 19:00", "ORM regression: p95 about 0.65 s for six hours"),
+    ("latency_severe", "2026-09-15 16:00", "2026-09-15 16:30", "lock contention: mean latency above 2 s"),
+    ("slow_queries", "2026-09-15 15:55", "2026-09-15 16:35", "lock contention: statements over 5 s"),
+    ("cache_flush", "2026-09-17 12:00", "2026-09-17 12:20", "Redis restarted empty: miss ratio about 85%"),
+    ("upload_failures", "2026-09-19 15:00", "2026-09-19 16:30", "S3 throttling: 25% of uploads fail"),
+    ("cpu_saturation", "2026-09-22 14:00", "2026-09-22 15:00", "report batch job: CPU about 88%"),
+    ("disk_filling", "2026-09-24 02:00", "2026-09-25 10:00", "debug logging fills / below 10% free from about 07:30"),
+    ("replication_lag", "2026-09-26 02:10", "2026-09-26 02:40", "bulk data migration: replica lag up to 3 minutes"),
+)
+INCIDENTS: tuple[Incident, ...] = tuple(
+    Incident(kind, pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC"), description)
+    for kind, start, end, description in _INCIDENT_ROWS
 )
 
 #: Prometheus itself down: every series missing (start, minutes)
