@@ -67,15 +67,21 @@ static inline void eights(const char **pp, const char *end, uint64_t *m)
 static inline void eights(const char **pp, const char *end, uint64_t *m) { (void)pp; (void)end; (void)m; }
 #endif
 
+/* Steps *pp over a leading '-'; returns 1 when there was one. */
+static inline int minus_sign(const char **pp, const char *end)
+{
+    if (*pp < end && **pp == '-') {
+        (*pp)++;
+        return 1;
+    }
+    return 0;
+}
+
 /* Time in seconds with at most 3 decimals -> ns. Returns 0 on failure. */
 static int read_time(const char **pp, const char *end, int64_t *out)
 {
     const char *p = *pp;
-    int neg = 0;
-    if (p < end && *p == '-') {
-        neg = 1;
-        p++;
-    }
+    int neg = minus_sign(&p, end);
     const char *d0 = p;
     uint64_t first = 0;
     eights(&p, p + (end - p < 8 ? end - p : 8), &first); /* at most eight digits here: no overflow */
@@ -192,11 +198,7 @@ static int read_value(const char *s, Py_ssize_t n, double *out)
  * one pass; sets *q to the closing quote. Returns 0 (nothing written) for anything else. */
 static inline int quick_value(const char *p, const char *end, const char **q, double *out)
 {
-    int neg = 0;
-    if (p < end && *p == '-') {
-        neg = 1;
-        p++;
-    }
+    int neg = minus_sign(&p, end);
     const char *d0 = p;
     uint64_t m = 0;
     eights(&p, end, &m);
