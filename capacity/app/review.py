@@ -123,14 +123,15 @@ def slo(d: Data) -> Slo:
     """Score the project's SLOs and replay its alerts over the review's quarter."""
     spec, p = d.project.spec, d.period
     window = Window(p.label, p.data_start, p.data_end, "quarter")
+    times = overtime.checkpoints(p.data_start, p.data_end)
     table = engine.compliance(spec, d.slo_data, [window])
     alerts = engine.replay_alerts(spec, d.slo_data, p.data_start, p.data_end)
     summary = sv.by_priority(alert_summary(alerts, tz=d.tz, by="quarter"), then=["firing_seconds"])
     return Slo(
         window,
         table,
-        overtime.rolling_compliance(spec, d.slo_data, p.data_start, p.data_end),
-        overtime.budget_burndown(spec, d.slo_data, p.data_start, p.data_end),
+        overtime.rolling_compliance(spec, d.slo_data, times),
+        overtime.budget_burndown(spec, d.slo_data, p.data_start, times),
         engine.replay_burn_alerts(spec, d.slo_data, p.data_start, p.data_end),
         alerts,
         summary,

@@ -252,13 +252,14 @@ def window_report(
     w = parse_window(window, default_end(src, req.windows.end), sp.tz)
     names = tuple(req.names) if req.names else tuple(s.name for s in sp.slos)
     data, notes = history_for(sp, src, w, names, progress=progress)
+    times = overtime.checkpoints(w.start, w.end, every)
     return WindowReport(
         sp,
         w,
         names,
         engine.compliance(sp, data, [w], list(names)),
-        overtime.rolling_compliance(sp, data, w.start, w.end, every=every, slos=names),
-        overtime.budget_burndown(sp, data, w.start, w.end, every=every, slos=names),
+        overtime.rolling_compliance(sp, data, times, names),
+        overtime.budget_burndown(sp, data, w.start, times, names),
         engine.replay_burn_alerts(sp, data, w.start, w.end, list(names)),
         notes,
     )

@@ -15,6 +15,9 @@ from .model import Spec
 
 __all__ = ["budget_burndown", "checkpoints", "rolling_compliance"]
 
+Data = dict[str, pd.DataFrame]
+Names = Sequence[str] | None
+
 
 def checkpoints(start: pd.Timestamp, end: pd.Timestamp, every: str | pd.Timedelta = "1d") -> pd.DatetimeIndex:
     """``start + every, start + 2 every, ...`` up to ``end``, and ``end`` itself."""
@@ -25,21 +28,13 @@ def checkpoints(start: pd.Timestamp, end: pd.Timestamp, every: str | pd.Timedelt
     return times
 
 
-def rolling_compliance(
-    spec: Spec,
-    data: dict[str, pd.DataFrame],
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    *,
-    every: str | pd.Timedelta = "1d",
-    slos: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Each SLO's compliance over its own rolling window (``30d``...) ending at each checkpoint.
+def rolling_compliance(spec: Spec, data: Data, times: pd.DatetimeIndex, slos: Names = None) -> pd.DataFrame:
+    """Each SLO's compliance over its own rolling window (``30d``...) ending at each of ``times``
+    (:func:`checkpoints`).
 
     Columns ``slo, ds, window, compliance, target, met, coverage``. Data must reach back one SLO
-    window before ``start``; a window without data has NaN compliance.
+    window before the first time; a window without data has NaN compliance.
     """
-    times = checkpoints(start, end, every)
     parts = []
     for slo in [spec.slo(n) for n in slos] if slos else spec.slos:
         windows: list[Window] = [rolling(slo.window, t) for t in times]
@@ -62,21 +57,15 @@ def rolling_compliance(
 
 
 def budget_burndown(
-    spec: Spec,
-    data: dict[str, pd.DataFrame],
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    *,
-    every: str | pd.Timedelta = "1d",
-    slos: Sequence[str] | None = None,
+    spec: Spec, data: Data, start: pd.Timestamp, times: pd.DatetimeIndex, slos: Names = None
 ) -> pd.DataFrame:
-    """How much of the period's error budget is left at each checkpoint.
+    """How much of the error budget of the period ``(start, times[-1]]`` is left at each of ``times``.
 
     The budget is the whole period's: ``allowed_bad = (1 - objective) x total`` over
     ``(start, end]``; at time t, ``budget_remaining = 1 - bad(start, t] / allowed_bad``
     (negative once overspent). Columns ``slo, ds, bad, allowed_bad, budget_remaining``.
     """
-    times = checkpoints(start, end, every)
+    end = times[-1]
     windows = [Window(f"to {t.isoformat()}", start, t, "cumulative") for t in times]
     got = engine.compliance(spec, data, windows, list(slos) if slos else None)
     out = got[["slo", "end", "bad"]].rename(columns={"end": "ds"})

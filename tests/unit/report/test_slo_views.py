@@ -47,7 +47,7 @@ def test_checkpoints_end_exactly_at_end():
 
 def test_rolling_compliance_counts_bad_hours_in_each_window():
     start, end = DS[0] + pd.Timedelta(days=2), DS[-1]
-    out = rolling_compliance(SPEC, _data(), start, end).set_index("ds")
+    out = rolling_compliance(SPEC, _data(), checkpoints(start, end)).set_index("ds")
     assert (out["target"] == 0.9).all() and (out["window"] == "2d").all()
     # a window is (t - 2d, t]: 48 hourly samples; bad samples at 07-06 00:00..05:00
     day = lambda d: pd.Timestamp(f"2026-07-{d:02d}", tz="UTC")  # noqa: E731
@@ -61,7 +61,7 @@ def test_rolling_compliance_counts_bad_hours_in_each_window():
 
 def test_budget_burndown_uses_the_whole_periods_budget():
     start, end = DS[0] + pd.Timedelta(days=2), DS[-1]
-    out = budget_burndown(SPEC, _data(), start, end)
+    out = budget_burndown(SPEC, _data(), start, checkpoints(start, end))
     total = (end - start) / pd.Timedelta(hours=1)  # 192 hourly samples in (start, end]
     assert out["allowed_bad"].iloc[0] == pytest.approx(0.1 * total)
     remaining = out.set_index("ds")["budget_remaining"]
