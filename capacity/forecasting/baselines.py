@@ -8,7 +8,7 @@ one-step in-sample errors.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -22,69 +22,76 @@ def _sd(resid: np.ndarray) -> float:
     return float(np.sqrt(np.mean(resid**2)))
 
 
-@dataclass(frozen=True)
-class Naive:
-    alias: str = "naive"
+class _Baseline:
+    """A point forecast with normal intervals: subclasses give the mean and standard deviation per step."""
+
+    alias: str
+    #: the fewest points of history the model needs
+    min_points: ClassVar[int]
 
     def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
-        return len(y) >= 2
+        return len(y) >= self.min_points
 
     def predict(
         self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
     ) -> Prediction:
-        sd = _sd(np.diff(y))
-        steps = np.arange(1, h + 1)
-        return normal_prediction(np.full(h, y[-1]), sd * np.sqrt(steps), levels)
+        mean, sd = self.mean_sd(y, h, periods)
+        return normal_prediction(mean, sd, levels)
+
+    def mean_sd(self, y: np.ndarray, h: int, periods: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The forecast mean and its standard deviation, ``h`` steps each."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
-class SeasonalNaive:
+class Naive(_Baseline):
+    alias: str = "naive"
+    min_points = 2
+
+    def mean_sd(self, y: np.ndarray, h: int, periods: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        sd = _sd(np.diff(y))
+        steps = np.arange(1, h + 1)
+        return np.full(h, y[-1]), sd * np.sqrt(steps)
+
+
+@dataclass(frozen=True)
+class SeasonalNaive(_Baseline):
     alias: str = "seasonal_naive"
 
     def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
         return len(y) >= primary(periods) + 2
 
-    def predict(
-        self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
-    ) -> Prediction:
+    def mean_sd(self, y: np.ndarray, h: int, periods: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
         m = primary(periods)
         steps = np.arange(1, h + 1)
         last_cycle = y[-m:]
         mean = last_cycle[(steps - 1) % m]
         sd = _sd(y[m:] - y[:-m])
         k = (steps - 1) // m + 1
-        return normal_prediction(mean, sd * np.sqrt(k), levels)
+        return mean, sd * np.sqrt(k)
 
 
 @dataclass(frozen=True)
-class Drift:
+class Drift(_Baseline):
     alias: str = "drift"
+    min_points = 3
 
-    def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
-        return len(y) >= 3
-
-    def predict(
-        self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
-    ) -> Prediction:
+    def mean_sd(self, y: np.ndarray, h: int, periods: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
         n = len(y)
         slope = (y[-1] - y[0]) / (n - 1)
         steps = np.arange(1, h + 1)
         sd = _sd(np.diff(y) - slope)
-        return normal_prediction(y[-1] + slope * steps, sd * np.sqrt(steps * (1 + steps / (n - 1))), levels)
+        return y[-1] + slope * steps, sd * np.sqrt(steps * (1 + steps / (n - 1)))
 
 
 @dataclass(frozen=True)
-class LinearTrend:
+class LinearTrend(_Baseline):
     """Least-squares line through the history, extrapolated: what PromQL ``predict_linear`` does."""
 
     alias: str = "linear_trend"
+    min_points = 3
 
-    def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
-        return len(y) >= 3
-
-    def predict(
-        self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
-    ) -> Prediction:
+    def mean_sd(self, y: np.ndarray, h: int, periods: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
         n = len(y)
         t = np.arange(n, dtype="float64")
         tbar = t.mean()
@@ -95,7 +102,7 @@ class LinearTrend:
         s = float(np.sqrt((resid**2).sum() / max(n - 2, 1)))
         tf = np.arange(n, n + h, dtype="float64")
         se = s * np.sqrt(1 + 1 / n + (tf - tbar) ** 2 / sxx)
-        return normal_prediction(intercept + slope * tf, se, levels)
+        return intercept + slope * tf, se
 
 
 BASELINES: tuple[str, ...] = ("naive", "seasonal_naive", "drift", "linear_trend")
