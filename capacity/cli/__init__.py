@@ -1,8 +1,9 @@
 """The ``capacity`` command: a thin layer over the library.
 
 Each subcommand lives in its own module ``capacity.cli.<name>`` exposing
-``register(subparsers) -> argparse.ArgumentParser`` (which sets
-``func=run`` as a default) and ``run(args) -> int``. Library errors
+``HELP``, ``DESCRIPTION`` and ``EXAMPLES`` (the ``--help`` texts),
+``add_arguments(parser)`` and ``run(args) -> int``; :func:`build_parser`
+registers them by name. Library errors
 (:class:`capacity.errors.CapacityError`) become one line on stderr and exit
 code 2; no traceback is shown for them.
 """
@@ -50,7 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"{__name__}.{name}")
-        module.register(sub)
+        p = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=module.DESCRIPTION,
+            epilog=module.EXAMPLES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(p)
+        p.set_defaults(func=module.run)
     return parser
 
 

@@ -14,7 +14,7 @@ from ..metrics.catalog import catalog
 from ..slo import alerts as _alerts
 from ..slo.model import Spec
 from ._common import emit, output_format, print_warnings, progress_bar, warn
-from .slo import calendar_tz, finish_spec_command, request_from_args, spec_command, spec_from_args
+from .slo import add_spec_args, add_spec_tail, calendar_tz, request_from_args, spec_from_args
 
 EXAMPLES = """\
 examples:
@@ -40,14 +40,12 @@ _PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 SUMMARY_DISPLAY = {"firing_seconds": present.Col("firing", "seconds")}
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    p = spec_command(
-        sub,
-        "alerts",
-        help="replay the runbook's Critical Alerts on history (episodes, counts per month/quarter)",
-        description="Replay the spec's alerts with Prometheus for: semantics over a window.",
-        epilog=EXAMPLES,
-    )
+HELP = "replay the runbook's Critical Alerts on history (episodes, counts per month/quarter)"
+DESCRIPTION = "Replay the spec's alerts with Prometheus for: semantics over a window."
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_spec_args(p)
     p.add_argument("--alert", action="append", metavar="NAME", help="only this alert (repeatable)")
     p.add_argument(
         "--burn",
@@ -57,7 +55,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     p.add_argument(
         "--summary", choices=("month", "quarter"), help="counts and time firing per period instead of episodes"
     )
-    return finish_spec_command(p, run)
+    add_spec_tail(p)
 
 
 def peak_units(eps: pd.DataFrame, spec: Spec) -> dict[str, str]:

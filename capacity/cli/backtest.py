@@ -6,7 +6,7 @@ import argparse
 
 from ..app import forecast as app_forecast
 from ._common import duration, emit, output_format
-from .forecast import finish_history_command, history_command, inputs_from_args, models_from_args
+from .forecast import add_history_head, add_history_tail, inputs_from_args, models_from_args
 
 EXAMPLES = """\
 examples:
@@ -20,14 +20,12 @@ windows, and chosen (the lowest MASE among models that never failed, as 'capacit
 """
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    p = history_command(
-        sub,
-        "backtest",
-        help="rolling-origin backtest: MASE, sMAPE, interval coverage per model",
-        description="Backtest every model on a series' history from several origins.",
-        epilog=EXAMPLES,
-    )
+HELP = "rolling-origin backtest: MASE, sMAPE, interval coverage per model"
+DESCRIPTION = "Backtest every model on a series' history from several origins."
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_history_head(p)
     p.add_argument("--step-size", metavar="D", help="distance between origins (default: the horizon)")
     p.add_argument(
         "--refit",
@@ -35,7 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         help="re-estimate every model in every window (default: estimate in the first window and "
         "re-filter with those parameters later, as 'capacity forecast' does when it chooses)",
     )
-    return finish_history_command(p, run)
+    add_history_tail(p)
 
 
 def run(args: argparse.Namespace) -> int:

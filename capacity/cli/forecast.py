@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from ..app import forecast as app_forecast
@@ -102,14 +101,8 @@ def executor_arg(text: str | None) -> Any:
     return "serial" if n == 1 else n
 
 
-def history_command(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, *, help: str, description: str, epilog: str
-) -> argparse.ArgumentParser:
-    """A forecasting command's parser with METRIC... and the model options; finish it with
-    :func:`finish_history_command`."""
-    p = sub.add_parser(
-        name, help=help, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def add_history_head(p: argparse.ArgumentParser) -> None:
+    """METRIC... and the model options of a forecasting command."""
     p.add_argument(
         "metrics",
         nargs="*",
@@ -117,29 +110,21 @@ def history_command(
         help="catalog name or series of a file source (optional when the file holds one series)",
     )
     add_model_args(p, windows_default=3)
-    return p
 
 
-def finish_history_command(
-    p: argparse.ArgumentParser, run: Callable[[argparse.Namespace], int]
-) -> argparse.ArgumentParser:
-    """The source, history range and output options after a forecasting command's own, and its handler."""
+def add_history_tail(p: argparse.ArgumentParser) -> None:
+    """The source, history range and output options after a forecasting command's own."""
     add_source_args(p)
     add_range_args(p, start_default=HISTORY_START)
     add_format_args(p)
-    p.set_defaults(func=run)
-    return p
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    p = history_command(
-        sub,
-        "forecast",
-        help="forecast series with intervals; model chosen per series by backtest",
-        description="Forecast series with 80%/95% intervals; the model is chosen per series by a "
-        "rolling-origin backtest.",
-        epilog=EXAMPLES,
-    )
+HELP = "forecast series with intervals; model chosen per series by backtest"
+DESCRIPTION = "Forecast series with 80%/95% intervals; the model is chosen per series by a rolling-origin backtest."
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_history_head(p)
     p.add_argument("--explain", action="store_true", help="print the model choice per series on stderr")
     p.add_argument(
         "--thorough",
@@ -153,7 +138,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         "(capacity-forecast.md + PNG charts, capacity-forecast.json); exit 0 clear, 1 crossed, 2 error",
     )
     p.add_argument("--ci-dir", default="reports", metavar="DIR", help="where --ci writes (default: reports/)")
-    return finish_history_command(p, run)
+    add_history_tail(p)
 
 
 def inputs_from_args(args: argparse.Namespace, *, step: str | None = None) -> app_forecast.Inputs:

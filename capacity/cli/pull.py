@@ -52,15 +52,14 @@ go to stderr. Credentials for a server are read from the environment
 """  # noqa: E501 (help examples, one per line)
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        "pull",
-        help="pull series (catalog names or PromQL) from a source into Parquet/CSV or the terminal",
-        description="Pull series from the bundled sample, a Prometheus-API server or a file into the canonical "
-        "frame (unique_id, ds UTC, y).",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+HELP = "pull series (catalog names or PromQL) from a source into Parquet/CSV or the terminal"
+DESCRIPTION = (
+    "Pull series from the bundled sample, a Prometheus-API server or a file into the canonical frame "
+    "(unique_id, ds UTC, y)."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("metrics", nargs="*", metavar="METRIC", help="catalog name or PromQL expression (several allowed)")
     p.add_argument(
         "--list",
@@ -71,8 +70,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
     add_range_args(p)
     add_format_args(p)
     p.add_argument("--labels", metavar="FILE", help="also write the labels table to FILE (.parquet or .csv)")
-    p.set_defaults(func=run)
-    return p
 
 
 def _list(args: argparse.Namespace) -> int:

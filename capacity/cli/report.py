@@ -20,18 +20,15 @@ OUT_DIR/NAME.partial.ipynb. Outputs are written atomically.
 """
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        "report",
-        help="render a notebook report (executed .ipynb + self-contained HTML) into reports/",
-        description=(
-            "Execute notebooks/NAME.ipynb with papermill and write reports/NAME.ipynb and reports/NAME.html "
-            "(inputs hidden, plotly.js embedded once, no network needed to view it). Parameters are checked "
-            "against the notebook's parameters cell before anything runs."
-        ),
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+HELP = "render a notebook report (executed .ipynb + self-contained HTML) into reports/"
+DESCRIPTION = (
+    "Execute notebooks/NAME.ipynb with papermill and write reports/NAME.ipynb and reports/NAME.html "
+    "(inputs hidden, plotly.js embedded once, no network needed to view it). Parameters are checked "
+    "against the notebook's parameters cell before anything runs."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", nargs="?", help="notebook name, e.g. quarterly_review (see --list)")
     p.add_argument(
         "-p",
@@ -54,8 +51,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argpar
         "--timeout", type=float, default=None, metavar="SECONDS", help="seconds allowed per cell (default: no limit)"
     )
     p.add_argument("--list", action="store_true", help="list the notebooks and their parameters, then exit")
-    p.set_defaults(func=run)
-    return p
 
 
 def _list() -> int:

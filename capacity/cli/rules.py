@@ -23,22 +23,19 @@ rate() over each window. The file is written atomically.
 """
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        "rules",
-        help="generate Prometheus recording rules and burn-rate / runbook alerting rules for the SLO spec",
-        description="Generate Sloth-like Prometheus rules (SLI error ratios per window, multiwindow burn-rate alerts, "
-        "the runbook's alerts) for the SLO spec.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+HELP = "generate Prometheus recording rules and burn-rate / runbook alerting rules for the SLO spec"
+DESCRIPTION = (
+    "Generate Sloth-like Prometheus rules (SLI error ratios per window, multiwindow burn-rate alerts, "
+    "the runbook's alerts) for the SLO spec."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--spec", metavar="FILE", help="capacity/v1 or OpenSLO v1 YAML (default: the runbook's baselines)")
     p.add_argument("--out", metavar="FILE", help="write the rules YAML to FILE (atomically) instead of stdout")
     p.add_argument("--format", choices=FORMATS, help="instead of YAML, list the rules as a table, json or csv")
     p.add_argument("--no-alerts", action="store_true", help="leave out the runbook's threshold alerts")
     p.add_argument("--no-slos", action="store_true", help="leave out the SLO recording rules and burn-rate alerts")
-    p.set_defaults(func=run)
-    return p
 
 
 def catalog_queries() -> dict[str, str]:

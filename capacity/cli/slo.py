@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
 from ..app import slo as app_slo
 from ..core.windows import check_tz
@@ -114,42 +113,25 @@ def request_from_args(args: argparse.Namespace, spec: Spec, names: list[str] | N
     return app_slo.Request(source_for(args), spec, names, windows)
 
 
-def spec_command(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, *, help: str, description: str, epilog: str
-) -> argparse.ArgumentParser:
-    """A subcommand parser taking the SLO spec and window options; finish it with :func:`finish_spec_command`."""
-    p = sub.add_parser(
-        name, help=help, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    add_spec_args(p)
-    return p
-
-
-def finish_spec_command(
-    p: argparse.ArgumentParser, run: Callable[[argparse.Namespace], int]
-) -> argparse.ArgumentParser:
-    """The source and output options after the command's own, and its handler."""
+def add_spec_tail(p: argparse.ArgumentParser) -> None:
+    """The source and output options after a spec command's own."""
     add_calendar_source_args(p)
     add_format_args(p)
-    p.set_defaults(func=run)
-    return p
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    p = spec_command(
-        sub,
-        "slo",
-        help="SLO compliance, error budgets and burn rates over a rolling or calendar window",
-        description="Compliance and error budget of each SLO (the runbook's baselines by default) over a window.",
-        epilog=EXAMPLES,
-    )
+HELP = "SLO compliance, error budgets and burn rates over a rolling or calendar window"
+DESCRIPTION = "Compliance and error budget of each SLO (the runbook's baselines by default) over a window."
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_spec_args(p)
     p.add_argument("--slo", action="append", metavar="NAME", help="only this SLO (repeatable)")
     p.add_argument(
         "--burn-rates",
         action="store_true",
         help="print the burn-rate series (every window of the burn-rate table) over the window instead",
     )
-    return finish_spec_command(p, run)
+    add_spec_tail(p)
 
 
 def run(args: argparse.Namespace) -> int:
