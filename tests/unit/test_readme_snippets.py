@@ -47,3 +47,20 @@ def test_files_block_runs_as_written(heading: str, monkeypatch: pytest.MonkeyPat
     exec(compile(_python_block_after(heading), f"README.md ({heading})", "exec"), names)  # noqa: S102
     views = names["views"]
     assert isinstance(views, pd.DataFrame) and len(views) > 40  # a year of weekly points
+
+
+def test_app_block_runs_as_written_and_matches_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's ``capacity.app`` example gives what the CLI command it names prints."""
+    import json
+
+    from capacity.cli import main
+
+    names: dict[str, object] = {}
+    code = _python_block_after("The same use cases the CLI and the notebooks run")
+    exec(compile(code, "README.md (app)", "exec"), names)  # noqa: S102 - our own README
+    app = names["app"]
+    table = app.slo.compliance(names["req"]).table  # type: ignore[attr-defined]
+    assert main(["slo", "--month", "2026-08", "--month", "2026-09", "--format", "json"]) == 0
+    cli = pd.DataFrame(json.loads(capsys.readouterr().out))
+    assert list(cli["slo"]) == list(table["slo"]) and list(cli["window"]) == list(table["window"])
+    assert cli["compliance"].to_numpy() == pytest.approx(table["compliance"].to_numpy(), rel=1e-12, nan_ok=True)
