@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from ..core import yamlio
 from ..core.errors import ConfigError
 from ..core.timeutil import parse_duration
 
@@ -128,14 +127,8 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> Planning:
     if path is None:
         text = resources.files("capacity.defaults").joinpath("planning.yaml").read_text(encoding="utf-8")
         name = "capacity/defaults/planning.yaml"
+        doc = yamlio.parse(text, file=name, what="planning rules")
     else:
         name = os.fspath(path)
-        try:
-            text = Path(name).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"{name}: cannot read planning rules ({exc.strerror})", file=name) from exc
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{name}: not valid YAML ({str(exc).splitlines()[0]})", file=name) from exc
+        doc = yamlio.read(name, what="planning rules")
     return parse_rules(doc, file=name)

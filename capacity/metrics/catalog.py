@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from ..core import yamlio
 from ..core.errors import ConfigError, PromQLSyntaxError, UnknownMetricError
 from ..core.timeutil import format_duration, parse_duration
 from .promql import parse_selector
@@ -222,34 +222,20 @@ def parse_catalog(doc: Any, *, file: str, base: Catalog | None = None) -> Catalo
     return Catalog(entries, source=file)
 
 
-def _read_yaml(path: Path, label: str) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{label}: catalog file not found", file=str(path)) from exc
-    except OSError as exc:
-        raise ConfigError(f"{label}: cannot read catalog file: {exc.strerror or exc}", file=str(path)) from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{label}: invalid YAML{where}: {problem}", file=str(path)) from exc
-
-
 @functools.cache
 def default_catalog() -> Catalog:
     """The bundled catalog (``capacity/defaults/catalog.yaml``)."""
     ref = resources.files("capacity").joinpath("defaults/catalog.yaml")
     text = ref.read_text(encoding="utf-8")
-    return parse_catalog(yaml.safe_load(text), file="capacity/defaults/catalog.yaml")
+    return parse_catalog(
+        yamlio.parse(text, file="capacity/defaults/catalog.yaml", what="catalog"), file="capacity/defaults/catalog.yaml"
+    )
 
 
 def load_catalog(path: str | os.PathLike[str], base: Catalog | None = None) -> Catalog:
     """``base`` (default: the bundled catalog) with the entries of the YAML file at ``path`` merged over it."""
     p = Path(path)
-    doc = _read_yaml(p, str(p))
+    doc = yamlio.read(p, what="catalog")
     return parse_catalog(doc, file=str(p), base=default_catalog() if base is None else base)
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from ..core import yamlio
 from ..core.errors import ConfigError
 from ..core.timeutil import parse_duration
 
@@ -135,13 +135,7 @@ def parse_burn_rates(data: object, *, file: str = "<burn rates>") -> BurnRateTab
 
 def load_burn_rates(path: str | os.PathLike[str]) -> BurnRateTable:
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read burn-rate table: {exc.strerror or exc}", file=str(p)) from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: invalid YAML: {exc}", file=str(p)) from exc
-    return parse_burn_rates(data, file=str(p))
+    return parse_burn_rates(yamlio.read(p, what="burn-rate table"), file=str(p))
 
 
 def default_burn_rates() -> BurnRateTable:

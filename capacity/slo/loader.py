@@ -17,8 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
-import yaml
-
+from ..core import yamlio
 from ..core.errors import SpecError
 from ._parse import Raw
 from .load_openslo import load_openslo
@@ -43,12 +42,7 @@ def _format(docs: Sequence[Raw]) -> str:
 
 
 def _documents(text: str, file: str) -> list[Raw]:
-    try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise SpecError(f"{file}:{where} invalid YAML: {getattr(exc, 'problem', None) or exc}", file=file) from exc
+    docs: list[Raw] = yamlio.parse(text, file=file, what="SLO spec", many=True, error=SpecError)
     if not docs:
         raise SpecError(f"{file}: the file is empty", file=file)
     return docs
