@@ -35,7 +35,7 @@ def _warn(notes: Iterable[str]) -> None:
 def history(
     metrics: str | Iterable[str],
     *,
-    source: str | os.PathLike[str] | Source = "sample",
+    source: str | os.PathLike[str] | Source | None = None,
     start: str | pd.Timestamp | float | None = None,
     end: str | pd.Timestamp | float | None = None,
     step: str | pd.Timedelta | None = None,
@@ -51,7 +51,7 @@ def history(
 def pull(
     metrics: str | Iterable[str],
     *,
-    source: str | os.PathLike[str] | Source = ...,
+    source: str | os.PathLike[str] | Source | None = ...,
     start: str | pd.Timestamp | float | None = ...,
     end: str | pd.Timestamp | float | None = ...,
     step: str | pd.Timedelta | None = ...,
@@ -65,7 +65,7 @@ def pull(
 def pull(
     metrics: str | Iterable[str],
     *,
-    source: str | os.PathLike[str] | Source = ...,
+    source: str | os.PathLike[str] | Source | None = ...,
     start: str | pd.Timestamp | float | None = ...,
     end: str | pd.Timestamp | float | None = ...,
     step: str | pd.Timedelta | None = ...,
@@ -78,7 +78,7 @@ def pull(
 def pull(
     metrics: str | Iterable[str],
     *,
-    source: str | os.PathLike[str] | Source = "sample",
+    source: str | os.PathLike[str] | Source | None = None,
     start: str | pd.Timestamp | float | None = None,
     end: str | pd.Timestamp | float | None = None,
     step: str | pd.Timedelta | None = None,
@@ -90,7 +90,9 @@ def pull(
 
     ``metrics``: catalog names (``capacity.catalog()``) or PromQL expressions.
     ``source``: ``"sample"`` (the bundled history), an ``http(s)://`` URL of
-    any server speaking Prometheus' HTTP API, or a CSV/Parquet path.
+    any server speaking Prometheus' HTTP API, or a CSV/Parquet path; None
+    (the default): the ``source:`` of the project file (``capacity.yaml``),
+    else the bundled sample.
     ``start``/``end``: RFC 3339, a date, ``now-7d`` or a Timestamp; ``end``
     defaults to the end of a sample/file source, else now; ``start`` to 7 days
     before ``end``. ``step``: ``'1m'``, ``'1h'``...; defaults to the catalog
@@ -103,7 +105,7 @@ def pull(
 
 
 def _request(
-    source: str | os.PathLike[str] | Source,
+    source: str | os.PathLike[str] | Source | None,
     spec: Spec | str | os.PathLike[str] | None,
     names: list[str] | None,
     window: str | pd.Timedelta | None,
@@ -128,7 +130,7 @@ def _request(
 
 def slo_compliance(
     *,
-    source: str | os.PathLike[str] | Source = "sample",
+    source: str | os.PathLike[str] | Source | None = None,
     spec: Spec | str | os.PathLike[str] | None = None,
     window: str | pd.Timedelta | None = None,
     end: str | pd.Timestamp | float | None = None,
@@ -152,7 +154,7 @@ def slo_compliance(
 
 def alert_replay(
     *,
-    source: str | os.PathLike[str] | Source = "sample",
+    source: str | os.PathLike[str] | Source | None = None,
     spec: Spec | str | os.PathLike[str] | None = None,
     window: str | pd.Timedelta | None = None,
     end: str | pd.Timestamp | float | None = None,

@@ -25,9 +25,9 @@ from ..forecasting.thresholds import daily_extreme, threshold_metrics
 from ..metrics.catalog import Catalog
 from ..report.ci import CiResult, Fan, write_ci
 from ..report.summary import from_time_to_threshold, no_data, summarize
-from ..sources import Source, resolve
+from ..sources import Source
 from .history import History, forecast_history, time_range
-from .project import Project
+from .project import Project, source_of
 from .project import resolve as resolve_project
 
 __all__ = [
@@ -71,7 +71,7 @@ class Inputs:
     ``fields`` names start and end in messages (``--start``/``--end`` for the CLI)."""
 
     metrics: Sequence[str] = ()
-    source: str | os.PathLike[str] | Source = "sample"
+    source: str | os.PathLike[str] | Source | None = None
     start: Any = None
     end: Any = None
     step: Any = None
@@ -172,7 +172,7 @@ def backtest(
 
 def threshold_history(
     *,
-    source: str | os.PathLike[str] | Source = "sample",
+    source: str | os.PathLike[str] | Source | None = None,
     history_days: float = 365,
     end: Any = None,
     step: Any = "1h",
@@ -183,7 +183,7 @@ def threshold_history(
     from .history import pull
 
     proj = resolve_project(project)
-    src = resolve(source)
+    src = source_of(source, proj)
     _, stop = time_range(src, None, end)
     begin = stop - pd.Timedelta(days=history_days)
     span = src.span()

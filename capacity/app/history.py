@@ -19,8 +19,8 @@ from ..core import frame as _frame
 from ..core.errors import ConfigError
 from ..core.timeutil import format_time, now, parse_duration, parse_time
 from ..metrics.catalog import Catalog
-from ..sources import Progress, Pulled, Source, fetch_all, resolve, series_of
-from .project import Project
+from ..sources import Progress, Pulled, Source, fetch_all, series_of
+from .project import Project, source_of
 from .project import resolve as resolve_project
 
 __all__ = [
@@ -30,8 +30,6 @@ __all__ = [
     "forecast_history",
     "metrics_list",
     "pull",
-    "series_of",
-    "source",
     "step_for",
     "time_range",
 ]
@@ -53,11 +51,6 @@ class History:
     warnings: tuple[str, ...] = field(default=())
     #: the metrics (or queries) the source had no data for in the range
     missing: tuple[str, ...] = field(default=())
-
-
-def source(spec: str | os.PathLike[str] | Source, **options: Any) -> Source:
-    """The Source a string names (``sample``, a URL, a path) or ``spec`` itself."""
-    return resolve(spec, **options)
 
 
 def default_end(src: Source, end: Any = None, *, field: str = "end") -> pd.Timestamp:
@@ -140,7 +133,7 @@ def _collect(
 def pull(
     metrics: str | Iterable[str],
     *,
-    source: str | os.PathLike[str] | Source = "sample",
+    source: str | os.PathLike[str] | Source | None = None,
     start: Any = None,
     end: Any = None,
     step: Any = None,
@@ -150,10 +143,11 @@ def pull(
     **source_options: Any,
 ) -> History:
     """Every metric over ``start..end`` on its step (``step`` or the catalog's), as one History."""
-    src = resolve(source, **source_options)
+    proj = resolve_project(project)
+    src = source_of(source, proj, **source_options)
     items = metrics_list(metrics)
     start_ts, end_ts = time_range(src, start, end, fields=fields)
-    cat = resolve_project(project).catalog
+    cat = proj.catalog
     fixed = parse_duration(step, field="step") if step is not None else None
     requests = [(m, start_ts, end_ts, fixed if fixed is not None else step_for(m, catalog=cat)) for m in items]
     return _collect(src, items, fetch_all(src, requests, progress=progress), start_ts, end_ts)
@@ -162,7 +156,7 @@ def pull(
 def forecast_history(
     metrics: Sequence[str],
     *,
-    source: str | os.PathLike[str] | Source,
+    source: str | os.PathLike[str] | Source | None,
     horizon: pd.Timedelta,
     start: Any = None,
     end: Any = None,
@@ -180,7 +174,7 @@ def forecast_history(
     of 2 days or more) or a day (30 days or more); a file keeps its own spacing. A metric with no
     data is a ConfigError naming it.
     """
-    src = resolve(source)
+    src = source_of(source, project)
     names = list(dict.fromkeys(metrics))
     listed = series_of(src)
     if not names:

@@ -1,20 +1,30 @@
-"""The configuration in effect for one call: catalog, SLO spec, planning rules, time zone.
+"""The configuration in effect for one call: source, catalog, SLO spec, planning rules, time zone.
 
-Every use case takes a :class:`Project` (``None`` means :func:`current`), so a catalog override
-or another spec reaches the API, every CLI command and every notebook through the same object.
+Every use case takes a :class:`Project` (``None`` means :func:`current`), so the project file
+(:mod:`.config`, ``capacity.yaml``), a catalog override or another spec reaches the API, every CLI
+command and every notebook through the same object.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
-from ..forecasting.rules import Planning, load_rules
-from ..metrics.catalog import Catalog, catalog
+from ..forecasting.rules import Planning, load_rules, parse_rules
+from ..metrics.catalog import Catalog, catalog, parse_catalog
+from ..slo.load_v1 import parse_spec
 from ..slo.loader import default_spec, load_spec
 from ..slo.model import Spec
+from ..sources import Source
+from ..sources import resolve as resolve_source
+from . import config as _config
 
-__all__ = ["Project", "current"]
+__all__ = ["DEFAULT_COVERAGE_FLOOR", "Project", "current", "resolve", "source_of"]
+
+#: below this share of a window with data, an SLO is "too little data", never met or missed
+DEFAULT_COVERAGE_FLOOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -25,11 +35,25 @@ class Project:
     spec: Spec
     rules: Planning
     tz: str = field(default="")
+    #: where series come from when a call names no source: the config's, else the bundled sample
+    source: str = "sample"
+    #: the config file this project was read from (None: the bundled defaults)
+    config: Path | None = None
+    coverage_floor: float = DEFAULT_COVERAGE_FLOOR
 
     @property
     def time_zone(self) -> str:
-        """The platform's time zone: the project's, else the SLO spec's."""
-        return self.tz or self.spec.tz
+        """The platform's time zone: the config's, else the project's SLO spec's."""
+        return self.zone_for(self.spec)
+
+    def zone_for(self, spec: Spec) -> str:
+        """Calendar windows' and reports' time zone with ``spec``: the config's ``timezone``, else the spec's."""
+        return self.tz or spec.tz
+
+    @property
+    def uses_sample_by_default(self) -> bool:
+        """True when nothing (no config) named a source: calls without one read the bundled sample."""
+        return self.config is None or self.source == "sample"
 
     def with_spec(self, spec: Spec | str | os.PathLike[str] | None) -> Project:
         """This project with another SLO spec (a Spec, or a capacity/v1 / OpenSLO path); None keeps it."""
@@ -37,20 +61,63 @@ class Project:
             return self
         return replace(self, spec=spec if isinstance(spec, Spec) else load_spec(spec))
 
+    def with_rules(self, rules: Planning | str | os.PathLike[str] | None) -> Project:
+        """This project with other planning rules (a Planning, or a path); None keeps them."""
+        if rules is None:
+            return self
+        return replace(self, rules=rules if isinstance(rules, Planning) else load_rules(rules))
+
+
+def _spec(cfg: _config.Config) -> Spec:
+    if cfg.slos is None:
+        return default_spec()
+    if isinstance(cfg.slos, Path):
+        return load_spec(cfg.slos)
+    doc = {"apiVersion": "capacity/v1", "kind": "SLOSpec", **dict(cfg.slos)}
+    return parse_spec(doc, file=f"{cfg.path}: slos", base=default_spec())
+
+
+def _rules(cfg: _config.Config) -> Planning:
+    if cfg.planning is None:
+        return load_rules()
+    if isinstance(cfg.planning, Path):
+        return load_rules(cfg.planning)
+    return parse_rules(dict(cfg.planning), file=f"{cfg.path}: planning")
+
 
 def current(
     *,
+    config: str | os.PathLike[str] | None = None,
     spec: Spec | str | os.PathLike[str] | None = None,
+    planning: Planning | str | os.PathLike[str] | None = None,
     catalog_path: str | os.PathLike[str] | None = None,
     tz: str | None = None,
 ) -> Project:
-    """The project in effect: the bundled defaults, the catalog overridden by ``catalog_path`` or
-    ``$CAPACITY_CATALOG``, and ``spec`` when given."""
+    """The project in effect: the config file (``config``, ``$CAPACITY_CONFIG`` or ``./capacity.yaml``;
+    none: the bundled defaults), the catalog overridden by ``catalog_path`` or ``$CAPACITY_CATALOG`` and
+    then by the config's ``catalog:``, and ``spec``, ``planning`` and ``tz`` when given."""
+    path = _config.find(config)
+    cfg = _config.load(path) if path is not None else _config.Config()
     cat = catalog(catalog_path)
-    base = Project(catalog=cat, spec=default_spec(), rules=load_rules(), tz=tz or "")
-    return base.with_spec(spec)
+    if cfg.catalog:
+        cat = parse_catalog({"metrics": dict(cfg.catalog)}, file=f"{cfg.path}: catalog", base=cat)
+    base = Project(
+        catalog=cat,
+        spec=_spec(cfg),
+        rules=_rules(cfg),
+        tz=tz or cfg.timezone or "",
+        source=cfg.source or "sample",
+        config=cfg.path,
+        coverage_floor=DEFAULT_COVERAGE_FLOOR if cfg.coverage_floor is None else cfg.coverage_floor,
+    )
+    return base.with_spec(spec).with_rules(planning)
 
 
 def resolve(project: Project | None) -> Project:
     """``project``, or :func:`current` when None."""
     return project if project is not None else current()
+
+
+def source_of(source: str | os.PathLike[str] | Source | None, project: Project | None = None, **options: Any) -> Source:
+    """The Source ``source`` names, or the project's when None (``options`` go to its constructor)."""
+    return resolve_source(source if source is not None else resolve(project).source, **options)

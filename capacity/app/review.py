@@ -24,10 +24,10 @@ from ..report import slo_views as sv
 from ..report.summary import CiSummary, from_time_to_threshold, summarize
 from ..slo import engine, overtime
 from ..slo.alerts import summarize as alert_summary
-from ..sources import Source, resolve
+from ..sources import Source
 from .forecast import bounds_for
 from .history import pull
-from .project import Project
+from .project import Project, source_of
 from .project import resolve as resolve_project
 from .slo import fetch
 
@@ -60,7 +60,7 @@ def _history_start(src: Source, end: pd.Timestamp, history_days: float) -> pd.Ti
 
 def data(
     *,
-    source: str | os.PathLike[str] | Source = "sample",
+    source: str | os.PathLike[str] | Source | None = None,
     quarter: str = "latest",
     tz: str | None = None,
     step: Any = "1h",
@@ -72,7 +72,7 @@ def data(
     """Fetch a quarterly review's history (``quarter``: ``2026Q3`` or ``latest``, in ``tz``)."""
     proj = resolve_project(project)
     zone = tz or proj.time_zone
-    src = resolve(source)
+    src = source_of(source, proj)
     period = report_quarter(quarter, src.span(), zone)
     spec, rules = proj.spec, proj.rules
     slo_start = period.data_start - max(s.window for s in spec.slos) - engine.warmup(spec)

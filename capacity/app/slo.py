@@ -10,7 +10,7 @@ scored over its own window (rolling, or its calendar month/quarter to date) endi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -22,7 +22,7 @@ from ..slo import engine, overtime
 from ..slo.model import SLO, Spec
 from ..sources import Progress, Source, fetch_all, resolve
 from .history import default_end
-from .project import Project
+from .project import Project, source_of
 from .project import resolve as resolve_project
 
 __all__ = [
@@ -102,14 +102,19 @@ class Request:
     """What an SLO use case works on: a source, a spec (a Spec, a capacity/v1 or OpenSLO path, None:
     the project's), the SLOs or alerts named (None: all), the windows, and the project."""
 
-    source: Any = "sample"
+    source: Any = None
     spec: Any = None
     names: Sequence[str] | None = None
     windows: Windows = field(default_factory=Windows)
     project: Project | None = None
 
-    def resolved(self) -> tuple[Spec, Source]:
-        return spec_of(self.spec, self.project), resolve(self.source)
+    def resolved(self) -> tuple[Spec, Source, Windows]:
+        """The spec, the source and the windows, calendar ones in the project's time zone (the config's
+        ``timezone``, else the spec's) unless the windows name theirs."""
+        proj = resolve_project(self.project)
+        spec = spec_of(self.spec, proj)
+        zone = self.windows.tz or proj.zone_for(spec)
+        return spec, source_of(self.source, proj), replace(self.windows, tz=zone)
 
 
 def plan(spec: Spec, src: Source, slos: Sequence[str] | None = None, windows: Windows | None = None) -> Plan:
@@ -181,8 +186,8 @@ def _load(
 
 def compliance(req: Request, *, progress: Progress | None = None) -> SloResult:
     """Compliance and error budget of each SLO over the planned windows (``capacity.slo.COMPLIANCE_COLUMNS``)."""
-    sp, src = req.resolved()
-    steps = plan(sp, src, req.names, req.windows)
+    sp, src, wins = req.resolved()
+    steps = plan(sp, src, req.names, wins)
     names = sorted({n for _, ns in steps for n in ns}, key=[s.name for s in sp.slos].index)
     windows = [w for ws, _ in steps for w in ws]
     data, notes = _load(sp, src, sp.query_texts(names), windows, warm=False, progress=progress)
@@ -192,8 +197,8 @@ def compliance(req: Request, *, progress: Progress | None = None) -> SloResult:
 
 def burn_rates(req: Request, *, progress: Progress | None = None) -> SloResult:
     """The burn-rate series (every window of the burn-rate table) of each SLO over the first planned window."""
-    sp, src = req.resolved()
-    steps = plan(sp, src, req.names, req.windows)
+    sp, src, wins = req.resolved()
+    steps = plan(sp, src, req.names, wins)
     names = [n for _, ns in steps for n in ns]
     first = steps[0][0][0]
     data, notes = _load(sp, src, sp.query_texts(names), [first], warm=True, progress=progress)
@@ -204,7 +209,7 @@ def alert_replay(req: Request, *, burn: bool = False, progress: Progress | None 
     """Every firing episode of the spec's alerts named in ``req.names`` (all by default) and, with
     ``burn``, of its SLOs' multiwindow burn-rate alerts, over the windows (default: 30 days ending at
     ``end``), replayed with ``for:`` semantics after a warm-up of the longest ``for:`` / burn window."""
-    sp, src = req.resolved()
+    sp, src, wins = req.resolved()
     names = list(dict.fromkeys(req.names or []))
     known = {a.name for a in sp.alerts}
     bad = [n for n in names if n not in known]
@@ -212,7 +217,7 @@ def alert_replay(req: Request, *, burn: bool = False, progress: Progress | None 
         raise ConfigError(
             f"alert: no alert named {bad[0]!r} in {sp.source} (have: {', '.join(sorted(known))})", field="alert"
         )
-    ws = req.windows.explicit(sp, src) or [rolling("30d", default_end(src, req.windows.end))]
+    ws = wins.explicit(sp, src) or [rolling("30d", default_end(src, wins.end))]
     start, stop = min(w.start for w in ws), max(w.end for w in ws)
     data, notes = _load(sp, src, sp.query_texts(None if burn else (), names or None), ws, warm=True, progress=progress)
     parts = [engine.replay_alerts(sp, data, start, stop, names or None)]
@@ -248,8 +253,8 @@ def window_report(
     """Compliance, compliance over time, budget burn-down and burn-rate episodes of the SLOs named
     (all by default) over one ``window`` (the window grammar: ``30d`` ending at ``req.windows.end``,
     ``2026-09``, ``2026Q3`` in the spec's time zone), ``every`` between the points over time."""
-    sp, src = req.resolved()
-    w = parse_window(window, default_end(src, req.windows.end), sp.tz)
+    sp, src, wins = req.resolved()
+    w = parse_window(window, default_end(src, wins.end), wins.tz or sp.tz)
     names = tuple(req.names) if req.names else tuple(s.name for s in sp.slos)
     data, notes = history_for(sp, src, w, names, progress=progress)
     times = overtime.checkpoints(w.start, w.end, every)

@@ -30,6 +30,9 @@ COMMANDS: tuple[str, ...] = (
     "backtest",
 )
 
+#: said once by a command that read the bundled history because nothing named a source
+SAMPLE_NOTICE = "capacity {command}: note: used the bundled sample history; set --source or capacity.yaml"
+
 EXIT_OK = 0
 EXIT_ERROR = 2
 
@@ -70,7 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
     try:
-        return int(args.func(args) or 0)
+        rc = int(args.func(args) or 0)
+        if getattr(args, "_sample_notice", False):
+            print(SAMPLE_NOTICE.format(command=args.command), file=sys.stderr)
+        return rc
     except CapacityError as exc:
         print(f"capacity {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

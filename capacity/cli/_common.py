@@ -31,6 +31,8 @@ from typing import IO, Any
 
 import pandas as pd
 
+from ..app.project import Project
+from ..app.project import current as current_project
 from ..core.errors import ConfigError
 from ..core.files import atomic_path
 from ..core.timeutil import parse_duration
@@ -44,17 +46,37 @@ _BY_SUFFIX = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".json": "
 def add_source_args(parser: argparse.ArgumentParser) -> None:
     """``--source``, ``--tz``, ``--refresh``, ``--no-cache``, ``--progress``."""
     g = parser.add_argument_group("source")
+    add_config_arg(g)
     g.add_argument(
         "--source",
-        default="sample",
         metavar="sample|URL|PATH",
-        help="where series come from: 'sample' (the bundled history, default), the http(s):// URL of a "
-        "Prometheus-API server (Prometheus, Thanos, Mimir, VictoriaMetrics), or a CSV/Parquet file",
+        help="where series come from: 'sample' (the bundled history), the http(s):// URL of a "
+        "Prometheus-API server (Prometheus, Thanos, Mimir, VictoriaMetrics), or a CSV/Parquet file; "
+        "default: the project file's source, else the bundled sample",
     )
     g.add_argument("--tz", metavar="ZONE", help="time zone of naive timestamps in a file source (default: UTC)")
     g.add_argument("--refresh", action="store_true", help="ignore the local cache and pull again (server sources)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the local cache (server sources)")
     g.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
+
+
+def add_config_arg(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--config FILE``: the project file (capacity.yaml)."""
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the project file (source, time zone, catalog, SLOs, planning rules); "
+        "default: $CAPACITY_CONFIG, else ./capacity.yaml if there is one",
+    )
+
+
+def project_from_args(args: argparse.Namespace) -> Project:
+    """The project in effect for this command (``--config``, ``$CAPACITY_CONFIG``, ``./capacity.yaml``), read once."""
+    project = getattr(args, "_project", None)
+    if project is None:
+        project = current_project(config=getattr(args, "config", None))
+        args._project = project
+    return project
 
 
 def _kind(spec: str) -> str:
@@ -69,7 +91,11 @@ def source_from_args(args: argparse.Namespace, *, tz_reaches_files_only: bool = 
     ``tz_reaches_files_only``: ``--tz`` has another meaning in this command (a calendar time zone)
     and reaches only a file source; otherwise ``--tz`` with a server or the sample is refused.
     """
-    spec = str(getattr(args, "source", "sample") or "sample")
+    project = project_from_args(args)
+    given = getattr(args, "source", None)
+    spec = str(given or project.source)
+    if given is None and project.uses_sample_by_default:
+        args._sample_notice = True  # said once, after the command's output (capacity.cli.main)
     kind = _kind(spec)
     options: dict[str, Any] = {}
     tz = getattr(args, "tz", None)

@@ -10,10 +10,10 @@ import pandas as pd
 from .. import present
 from ..app import slo as app_slo
 from ..core.timeutil import format_time
-from ..metrics.catalog import catalog
+from ..metrics.catalog import Catalog, catalog
 from ..slo import alerts as _alerts
 from ..slo.model import Spec
-from ._common import emit, output_format, print_warnings, progress_bar, warn
+from ._common import emit, output_format, print_warnings, progress_bar, project_from_args, warn
 from .slo import add_spec_args, add_spec_tail, calendar_tz, request_from_args, spec_from_args
 
 EXAMPLES = """\
@@ -58,10 +58,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec_tail(p)
 
 
-def peak_units(eps: pd.DataFrame, spec: Spec) -> dict[str, str]:
+def peak_units(eps: pd.DataFrame, spec: Spec, cat: Catalog | None = None) -> dict[str, str]:
     """The unit of each episode's ``peak`` by alert name: the catalog unit of a runbook alert's metric,
     ``×`` for a burn-rate alert (its peak is a burn rate)."""
-    cat = catalog()
+    cat = cat if cat is not None else catalog()
     units = {a.name: cat[a.metric.text].unit for a in spec.alerts if a.metric.text in cat.names()}
     rules = {a.name for a in spec.alerts}
     slos = {s.name for s in spec.slos}
@@ -94,5 +94,5 @@ def run(args: argparse.Namespace) -> int:
     if eps.empty:
         start, end = min(w.start for w in got.windows), max(w.end for w in got.windows)
         warn("alerts", f"no alert fired in {format_time(start)} .. {format_time(end)}")
-    emit(eps, args, specs=EPISODE_DISPLAY, units=peak_units(eps, spec))
+    emit(eps, args, specs=EPISODE_DISPLAY, units=peak_units(eps, spec, project_from_args(args).catalog))
     return 0

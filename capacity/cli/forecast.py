@@ -18,6 +18,7 @@ from ._common import (
     emit,
     output_format,
     print_warnings,
+    project_from_args,
     source_from_args,
 )
 
@@ -145,7 +146,13 @@ def inputs_from_args(args: argparse.Namespace, *, step: str | None = None) -> ap
     """The history options (METRIC..., --source, --start, --end, --step) as the use cases take them."""
     step_text = args.step or step
     return app_forecast.Inputs(
-        args.metrics, source_from_args(args), args.start, args.end, duration(step_text, "--step"), fields=RANGE_FIELDS
+        args.metrics,
+        source_from_args(args),
+        args.start,
+        args.end,
+        duration(step_text, "--step"),
+        project_from_args(args),
+        RANGE_FIELDS,
     )
 
 

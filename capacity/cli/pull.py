@@ -10,7 +10,6 @@ import pandas as pd
 from ..app import history
 from ..core.errors import ConfigError
 from ..core.timeutil import parse_duration
-from ..metrics.catalog import catalog
 from ..sources import series_of
 from ._common import (
     RANGE_FIELDS,
@@ -22,6 +21,7 @@ from ._common import (
     output_format,
     print_warnings,
     progress_bar,
+    project_from_args,
     source_from_args,
     write_frame,
 )
@@ -78,7 +78,7 @@ def _list(args: argparse.Namespace) -> int:
         if listed is not None:
             emit(pd.DataFrame({"unique_id": listed}), args)
             return 0
-    table = catalog().to_frame()
+    table = project_from_args(args).catalog.to_frame()
     emit(table[["name", "group", "kind", "unit", "step", "description"]], args)
     return 0
 
@@ -104,7 +104,14 @@ def run(args: argparse.Namespace) -> int:
     step = parse_duration(args.step, field="--step") if args.step is not None else None
     with progress_bar(args.progress, desc="pull") as bar:
         got = history.pull(
-            args.metrics, source=src, start=args.start, end=args.end, step=step, progress=bar, fields=RANGE_FIELDS
+            args.metrics,
+            source=src,
+            start=args.start,
+            end=args.end,
+            step=step,
+            progress=bar,
+            fields=RANGE_FIELDS,
+            project=project_from_args(args),
         )
     print_warnings("pull", got.warnings)
     if args.labels is not None and labels_fmt is not None:

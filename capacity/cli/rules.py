@@ -6,8 +6,9 @@ import argparse
 import sys
 
 from ..core.errors import ConfigError
+from ..metrics.catalog import Catalog
 from ..slo import rules as _rules
-from ._common import FORMATS, atomic_path, emit
+from ._common import FORMATS, add_config_arg, atomic_path, emit, project_from_args
 from .slo import spec_from_args
 
 EXAMPLES = """\
@@ -31,6 +32,7 @@ DESCRIPTION = (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_config_arg(p)
     p.add_argument("--spec", metavar="FILE", help="capacity/v1 or OpenSLO v1 YAML (default: the runbook's baselines)")
     p.add_argument("--out", metavar="FILE", help="write the rules YAML to FILE (atomically) instead of stdout")
     p.add_argument("--format", choices=FORMATS, help="instead of YAML, list the rules as a table, json or csv")
@@ -38,10 +40,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-slos", action="store_true", help="leave out the SLO recording rules and burn-rate alerts")
 
 
-def catalog_queries() -> dict[str, str]:
-    from ..metrics.catalog import catalog
+def catalog_queries(cat: Catalog | None = None) -> dict[str, str]:
+    """Each catalog name's PromQL (``cat``: the catalog in effect, by default the bundled one + $CAPACITY_CATALOG)."""
+    if cat is None:
+        from ..metrics.catalog import catalog
 
-    cat = catalog()
+        cat = catalog()
     return {name: cat[name].query for name in cat.names()}
 
 
@@ -49,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     if args.no_alerts and args.no_slos:
         raise ConfigError("--no-alerts and --no-slos together leave nothing to generate", field="no_slos")
     spec = spec_from_args(args)
-    rules = _rules.generate(spec, catalog_queries(), slos=not args.no_slos, alerts=not args.no_alerts)
+    rules = _rules.generate(
+        spec, catalog_queries(project_from_args(args).catalog), slos=not args.no_slos, alerts=not args.no_alerts
+    )
     if args.format is not None:
         emit(_rules.rules_table(rules), args)
         return 0

@@ -16,6 +16,7 @@ from ._common import (
     output_format,
     print_warnings,
     progress_bar,
+    project_from_args,
     source_from_args,
 )
 
@@ -91,13 +92,13 @@ def add_calendar_source_args(p: argparse.ArgumentParser) -> None:
 
 
 def spec_from_args(args: argparse.Namespace) -> Spec:
-    return app_slo.spec_of(getattr(args, "spec", None))
+    return app_slo.spec_of(getattr(args, "spec", None), project_from_args(args))
 
 
 def calendar_tz(args: argparse.Namespace, spec: Spec) -> str:
-    """``--tz`` (checked even when no calendar window uses it), else the spec's time zone."""
+    """``--tz`` (checked even when no calendar window uses it), else the project's zone for ``spec``."""
     tz = getattr(args, "tz", None)
-    return spec.tz if tz is None else check_tz(tz, field="--tz")
+    return project_from_args(args).zone_for(spec) if tz is None else check_tz(tz, field="--tz")
 
 
 def source_for(args: argparse.Namespace) -> Source:
@@ -110,7 +111,7 @@ def request_from_args(args: argparse.Namespace, spec: Spec, names: list[str] | N
     windows = app_slo.Windows(
         args.window, tuple(args.month or ()), tuple(args.quarter or ()), args.end, calendar_tz(args, spec)
     )
-    return app_slo.Request(source_for(args), spec, names, windows)
+    return app_slo.Request(source_for(args), spec, names, windows, project_from_args(args))
 
 
 def add_spec_tail(p: argparse.ArgumentParser) -> None:

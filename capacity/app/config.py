@@ -1,0 +1,102 @@
+"""The project file, ``capacity.yaml``: what a team sets once, read the same way by every path.
+
+Found as ``--config FILE`` (the CLI), ``config=`` (the API and notebooks), ``$CAPACITY_CONFIG``,
+else ``./capacity.yaml``; none of them means the bundled defaults. Paths inside it are relative to
+the file. Unknown keys are refused naming the file and the key; credentials never go in it (they
+stay in ``CAPACITY_BEARER_TOKEN`` and friends, or files they name).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core import yamlio
+from ..core.errors import ConfigError
+from ..core.windows import check_tz
+
+__all__ = ["ENV_VAR", "FILE_NAME", "Config", "find", "load"]
+
+ENV_VAR = "CAPACITY_CONFIG"
+FILE_NAME = "capacity.yaml"
+KEYS = ("version", "source", "timezone", "catalog", "slos", "planning", "coverage_floor")
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated ``capacity.yaml``; every field None/empty when the file does not set it."""
+
+    path: Path | None = None
+    source: str | None = None
+    timezone: str | None = None
+    #: catalog entries to override or add (the catalog's ``metrics:`` shape)
+    catalog: Mapping[str, Any] = field(default_factory=dict)
+    #: the SLO spec: a path (capacity/v1 or OpenSLO), or an inline capacity/v1 document
+    slos: Path | Mapping[str, Any] | None = None
+    #: the planning rules: a path, or an inline document of the planning rules' shape
+    planning: Path | Mapping[str, Any] | None = None
+    coverage_floor: float | None = None
+
+
+def find(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file in effect: ``explicit``, ``$CAPACITY_CONFIG``, else ``./capacity.yaml`` if it exists."""
+    if explicit is not None:
+        return Path(explicit)
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        return Path(env)
+    here = Path.cwd() / FILE_NAME
+    return here if here.is_file() else None
+
+
+def _err(path: Path, key: str, problem: str) -> ConfigError:
+    return ConfigError(f"{path}: {key}: {problem}", file=str(path), field=key)
+
+
+def _doc_or_path(path: Path, key: str, value: Any) -> Path | Mapping[str, Any] | None:
+    if value is None or isinstance(value, Mapping):
+        return value
+    if isinstance(value, str) and value.strip():
+        return (path.parent / value).resolve() if not Path(value).is_absolute() else Path(value)
+    raise _err(path, key, f"expected a file path or a mapping, got {type(value).__name__}")
+
+
+def load(path: str | os.PathLike[str]) -> Config:
+    """Read and validate the config file at ``path``."""
+    p = Path(path)
+    doc = yamlio.read(p, what="capacity config")
+    if doc is None:
+        return Config(path=p)
+    if not isinstance(doc, Mapping):
+        raise ConfigError(f"{p}: expected a mapping of settings at the top level", file=str(p))
+    unknown = [str(k) for k in doc if k not in KEYS]
+    if unknown:
+        raise _err(p, unknown[0], f"unknown setting (known: {', '.join(KEYS)})")
+    if doc.get("version", 1) != 1:
+        raise _err(p, "version", f"unsupported version {doc.get('version')!r} (expected 1)")
+    source = doc.get("source")
+    if source is not None and (not isinstance(source, str) or not source.strip()):
+        raise _err(p, "source", "expected 'sample', an http(s):// URL or a file path")
+    if isinstance(source, str) and "://" not in source and source != "sample":
+        source = str((p.parent / source).resolve()) if not Path(source).is_absolute() else source
+    tz = doc.get("timezone")
+    if tz is not None:
+        check_tz(str(tz), field=f"{p}: timezone")
+    catalog = doc.get("catalog") or {}
+    if not isinstance(catalog, Mapping):
+        raise _err(p, "catalog", f"expected a mapping of metric name to entry, got {type(catalog).__name__}")
+    floor = doc.get("coverage_floor")
+    if floor is not None and (isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0 <= floor <= 1):
+        raise _err(p, "coverage_floor", f"expected a share between 0 and 1 (0.5 = half the window), got {floor!r}")
+    return Config(
+        path=p,
+        source=source.strip() if isinstance(source, str) else None,
+        timezone=str(tz) if tz is not None else None,
+        catalog=dict(catalog),
+        slos=_doc_or_path(p, "slos", doc.get("slos")),
+        planning=_doc_or_path(p, "planning", doc.get("planning")),
+        coverage_floor=float(floor) if floor is not None else None,
+    )
