@@ -17,7 +17,7 @@ from ..metrics.catalog import Catalog, catalog, parse_catalog
 from ..slo.load_v1 import parse_spec
 from ..slo.loader import default_spec, load_spec
 from ..slo.model import Spec
-from ..sources import Source
+from ..sources import Source, kind
 from ..sources import resolve as resolve_source
 from . import config as _config
 
@@ -119,5 +119,11 @@ def resolve(project: Project | None) -> Project:
 
 
 def source_of(source: str | os.PathLike[str] | Source | None, project: Project | None = None, **options: Any) -> Source:
-    """The Source ``source`` names, or the project's when None (``options`` go to its constructor)."""
-    return resolve_source(source if source is not None else resolve(project).source, **options)
+    """The Source ``source`` names, or the project's when None (``options`` go to its constructor).
+
+    A server resolves catalog names with the project's catalog (its overrides and additions)."""
+    proj = resolve(project)
+    spec = source if source is not None else proj.source
+    if isinstance(spec, (str, os.PathLike)) and kind(spec) == "server":
+        options.setdefault("catalog", proj.catalog)
+    return resolve_source(spec, **options)

@@ -31,13 +31,13 @@ from typing import IO, Any
 
 import pandas as pd
 
-from ..app.project import Project
+from ..app.project import Project, source_of
 from ..app.project import current as current_project
 from ..core.errors import ConfigError
 from ..core.files import atomic_path
 from ..core.timeutil import parse_duration
 from ..present.text import FORMATS, Specs, render
-from ..sources import Source, resolve
+from ..sources import Source
 
 _BY_SUFFIX = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".json": "json", ".txt": "table"}
 
@@ -106,7 +106,7 @@ def source_from_args(args: argparse.Namespace, *, tz_reaches_files_only: bool = 
     if kind == "server":
         options["cache"] = not getattr(args, "no_cache", False)
         options["refresh"] = bool(getattr(args, "refresh", False))
-    return resolve(spec, **options)
+    return source_of(spec, project, **options)
 
 
 # -- range ---------------------------------------------------------------------

@@ -18,7 +18,6 @@ import numpy as np
 from . import metrics
 from .backtest import WindowResult
 from .base import Prediction, primary
-from .baselines import BASELINES
 
 MIN_CALIBRATION_POINTS = 20
 K_MIN, K_MAX = 0.25, 10.0
@@ -78,10 +77,6 @@ def best(scores: dict[str, Score], among: tuple[str, ...] | None = None) -> str 
     if not pool:
         return None
     return min(pool, key=lambda s: s.mase).model
-
-
-def best_baseline(scores: dict[str, Score]) -> str | None:
-    return best(scores, BASELINES)
 
 
 def calibration(

@@ -29,6 +29,7 @@ from ...core import frame as _frame
 from ...core.errors import ConfigError, SourceError, UnknownMetricError
 from ...core.timeutil import format_time
 from ...core.timeutil import now as _now
+from ...metrics.catalog import Catalog, default_catalog
 from ...metrics.promql import parse_selector
 from ..base import Progress, Pulled, Request
 from . import auth as _auth
@@ -106,8 +107,11 @@ class PrometheusSource:
         headers: dict[str, str] | None = None,
         session: requests.Session | None = None,
         transport: Transport | None = None,
+        catalog: Catalog | None = None,
     ) -> None:
         self.url = _auth.public_url(url)
+        #: how catalog names become PromQL: the catalog in effect (a project's), else the bundled one
+        self.catalog = catalog if catalog is not None else default_catalog()
         self.name = self.url
         if max_points < 1 or concurrency < 1 or retries < 0 or timeout <= 0:
             raise ConfigError(
@@ -158,11 +162,7 @@ class PrometheusSource:
         """(PromQL, catalog name or None)."""
         if not isinstance(metric, str) or not metric.strip():
             raise ConfigError("metric: give a catalog name or a PromQL expression", field="metric")
-        try:
-            from ...metrics.catalog import default_catalog
-        except ImportError:  # pragma: no cover - catalog lands separately
-            return metric.strip(), None
-        entry = default_catalog().find(metric.strip())
+        entry = self.catalog.find(metric.strip())
         return (entry.query, metric.strip()) if entry is not None else (metric.strip(), None)
 
     def _fetch_piece(self, query: str, grid: Grid, i0: int, i1: int, stop: threading.Event) -> Piece:
@@ -329,12 +329,7 @@ class PrometheusSource:
         sel = parse_selector(query)
         if sel is None or sel.matchers:
             return
-        try:
-            from ...metrics.catalog import default_catalog
-
-            known = list(default_catalog().names()) if hasattr(default_catalog(), "names") else []
-        except ImportError:  # pragma: no cover
-            known = []
+        known = list(self.catalog.names())
         close = difflib.get_close_matches(metric, known, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnknownMetricError(
