@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..core.errors import ParameterError
+from ._common import add_config_arg, project_from_args
 
 EXAMPLES = """\
 examples:
@@ -44,6 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "(sets the notebook's 'source' parameter); a bearer token is read from "
         "CAPACITY_BEARER_TOKEN, never from the command line",
     )
+    add_config_arg(p)
     p.add_argument("--out-dir", default="reports", metavar="DIR", help="where to write the outputs (default: reports/)")
     p.add_argument("--name", dest="stem", help="base name of the outputs (default: the notebook's name)")
     p.add_argument("--no-html", action="store_true", help="write only the executed notebook")
@@ -74,12 +76,16 @@ def run(args: argparse.Namespace) -> int:
     if not args.name:
         raise ParameterError("report: give a notebook NAME (see 'capacity report --list')", notebook="")
     given = parse_cli_pairs(args.param, notebook=args.name)
-    if args.source is not None:
-        if "source" in given:
+    for option, name in ((args.source, "source"), (args.config, "config")):
+        if option is None:
+            continue
+        if name in given:
             raise ParameterError(
-                f"{args.name}: give the source once (--source or -p source=)", notebook=args.name, parameter="source"
+                f"{args.name}: give the {name} once (--{name} or -p {name}=)", notebook=args.name, parameter=name
             )
-        given["source"] = args.source
+        given[name] = option
+    if given.get("source") is None and project_from_args(args).uses_sample_by_default:
+        args._sample_notice = True  # the notebook falls back to the bundled history
     result = render(
         args.name,
         given,

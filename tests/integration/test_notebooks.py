@@ -130,3 +130,32 @@ def test_bearer_token_never_reaches_any_output(prometheus, tmp_path, monkeypatch
     assert _files_holding(out, TOKEN) == [] and _files_holding(cache, TOKEN) == []
     doc = json.loads((out / "capacity-forecast.json").read_text())
     assert doc["source"].startswith("http://127.0.0.1:")
+
+
+def test_reports_take_the_project_file_spec_and_planning(tmp_path: Path) -> None:
+    """``config``, ``spec_file`` and ``planning_file`` reach the notebooks (they used to hard-code the defaults)."""
+    cfg = tmp_path / "capacity.yaml"
+    cfg.write_text(
+        """\
+slos:
+  extends: default
+  slos:
+    - name: cpu-below-80
+      objective: 0.9
+      window: 7d
+      sli: {kind: gauge_range, metric: cpu_utilization, upper: 0.8}
+"""
+    )
+    out = tmp_path / "out"
+    got = render("slo_compliance", {"config": str(cfg), "window": "7d"}, out_dir=out)
+    assert got.html is not None and "cpu-below-80" in got.html.read_text()
+    planning = tmp_path / "planning.yaml"
+    text = (Path(__file__).resolve().parents[2] / "capacity/defaults/planning.yaml").read_text()
+    planning.write_text(text.replace("text: Disk space below 10% free", "text: Disk nearly full (team rule)"))
+    got = render(
+        "capacity_forecast",
+        {"planning_file": str(planning), "history_days": 120, "horizon_days": 30},
+        out_dir=out,
+    )
+    assert got.html is not None and "Disk nearly full (team rule)" in got.html.read_text()
+    assert _errors(got.notebook) == []
