@@ -32,6 +32,8 @@ CODE_LABELS = ("status", "code", "status_code", "response_code", "http_status")
 LATENCY_THRESHOLD_S = 0.5
 #: prefixes of the exporters' own housekeeping series, never worth a comment line each
 _NOISE = ("go_", "process_", "promhttp_", "scrape_", "net_conntrack_", "prometheus_", "up", "ALERTS")
+#: exporters' own series: never taken for an application's requests or latency by the generic shapes
+_HOUSEKEEPING = (*_NOISE, "node_", "container_", "kube_", "pg_", "redis_", "istio_", "envoy_", "nginx_", "http_")
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,8 @@ def _node(inv: Inventory, d: Discovery) -> None:
                 "infrastructure",
                 lower=0,
                 upper=None,
-                description=f"Bytes {direction}d per second over every interface but lo (node_exporter).",
+                description=f"Bytes {'received' if direction == 'receive' else 'sent'} per second over every interface "
+                "but lo (node_exporter).",
             )
     if d.has_entry("cpu_utilization"):
         d.slos.append(
@@ -635,9 +638,15 @@ def _http_families(inv: Inventory, d: Discovery) -> list[_Http]:
     generic: list[_Http] = []
     for name in sorted(inv.names):
         m = re.fullmatch(r"([a-zA-Z_:][a-zA-Z0-9_:]*?)_requests_total", name)
-        if not m or name in taken:
+        if not m or name in taken or name.startswith(_HOUSEKEEPING):
             continue
         prefix = m.group(1)
+        if inv.code_label(name) is None:
+            d.notes.append(
+                f"{name}: a request counter without a status label ({'/'.join(CODE_LABELS)}): not mapped; "
+                "add request_rate / error_ratio entries once you know which label marks failures"
+            )
+            continue
         dur = next(
             (
                 c
@@ -656,6 +665,8 @@ def _http_families(inv: Inventory, d: Discovery) -> list[_Http]:
     for name in sorted(inv.names):
         if name in taken or not name.endswith("_seconds_bucket") or "le" not in inv.label_names(name):
             continue
+        if name.startswith(_HOUSEKEEPING):
+            continue  # an exporter's own timings (listed with the unmapped names)
         base = name[: -len("_bucket")]
         generic.append(_Http(base, f"generic histogram {base}", None, base))
         taken.add(name)
@@ -667,7 +678,7 @@ def _http_families(inv: Inventory, d: Discovery) -> list[_Http]:
 
 def _http(inv: Inventory, d: Discovery) -> None:
     fams = _http_families(inv, d)
-    primary = next((f for f in fams if f.requests), fams[0] if fams else None)
+    primary = next((f for f in fams if f.requests), None)  # the runbook's names go to a request family
     for fam in fams:
         main = fam is primary
         d.families.append(fam.title)

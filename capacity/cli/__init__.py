@@ -28,6 +28,8 @@ COMMANDS: tuple[str, ...] = (
     "rules",
     "forecast",
     "backtest",
+    "init",
+    "check",
 )
 
 #: said once by a command that read the bundled history because nothing named a source

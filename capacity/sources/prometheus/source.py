@@ -14,12 +14,14 @@ pieces are fetched next time). Credentials come from the environment
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from queue import SimpleQueue
+from typing import Any
 
 import pandas as pd
 import requests
@@ -338,3 +340,50 @@ class PrometheusSource:
             name=metric,
             known=known,
         )
+
+    # ------------------------------------------------------------------ discovery (capacity init / check)
+
+    def _api(self, path: str, params: dict[str, str], what: str) -> Any:
+        """The ``data`` of a JSON answer to ``path`` (through the client: auth, retries, typed errors)."""
+        raw = self.client.get(path, params, query=what)
+        try:
+            return json.loads(raw).get("data")
+        except (ValueError, AttributeError):
+            raise SourceError(
+                f"{self.url}{path}: cannot read the answer as JSON", source=self.url, query=what
+            ) from None
+
+    def metric_names(self, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> list[str]:
+        """Every metric name the server holds (``/api/v1/label/__name__/values``), within start..end if given."""
+        params = {k: _secs(int(pd.Timestamp(v).value)) for k, v in (("start", start), ("end", end)) if v is not None}
+        data = self._api("/api/v1/label/__name__/values", params, "metric names")
+        return sorted(str(n) for n in data or ())
+
+    def metadata(self) -> dict[str, str]:
+        """Metric family name -> type (counter, gauge, histogram, summary...) from ``/api/v1/metadata``
+        (empty for series that were never scraped, e.g. backfilled ones)."""
+        data = self._api("/api/v1/metadata", {}, "metadata") or {}
+        return {str(k): str(v[0].get("type", "unknown")) for k, v in data.items() if v}
+
+    def series(self, match: str, start: pd.Timestamp, end: pd.Timestamp) -> list[dict[str, str]]:
+        """Label sets of the series matching ``match`` with samples in start..end (``/api/v1/series``)."""
+        params = {
+            "match[]": match,
+            "start": _secs(int(pd.Timestamp(start).value)),
+            "end": _secs(int(pd.Timestamp(end).value)),
+        }
+        return [dict(x) for x in self._api("/api/v1/series", params, match) or ()]
+
+    def data_times(self, query: str, start: pd.Timestamp, end: pd.Timestamp, step: pd.Timedelta) -> list[pd.Timestamp]:
+        """The points of ``start, start+step, ... <= end`` at which ``query`` (catalog name or PromQL)
+        has at least one series: one uncached range query, for coarse probes of history."""
+        expr, _ = self._resolve(query)
+        params = {
+            "query": expr,
+            "start": _secs(int(pd.Timestamp(start).value)),
+            "end": _secs(int(pd.Timestamp(end).value)),
+            "step": _secs(int(pd.Timedelta(step).value)),
+        }
+        data = self._api("/api/v1/query_range", params, expr) or {}
+        times = {float(t) for r in data.get("result", ()) for t, _ in r.get("values", ())}
+        return [pd.Timestamp(t, unit="s", tz="UTC") for t in sorted(times)]
