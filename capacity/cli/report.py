@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..core.errors import ParameterError
+from ..core.errors import ParameterError, ReportError
 from ._common import add_config_arg, project_from_args
 
 EXAMPLES = """\
@@ -57,9 +57,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _list() -> int:
     from ..report.params import read_parameters
-    from ..report.render import available, find_notebook
+    from ..report.render import available, find_notebook, notebook_dirs
 
-    for name in available():
+    names = available()
+    if not names:
+        looked = ", ".join(str(d) for d in notebook_dirs())
+        raise ReportError(f"no notebooks (*.ipynb) found; looked in {looked} (set $CAPACITY_NOTEBOOKS)", notebook="")
+    for name in names:
         print(name)
         for param in read_parameters(find_notebook(name)).values():
             note = f"  # {param.help}" if param.help else ""

@@ -33,7 +33,7 @@ from .checks import check_values
 from .html import export_html
 from .params import check_parameters, read_parameters
 
-__all__ = ["RenderResult", "notebooks_dir", "available", "find_notebook", "render"]
+__all__ = ["RenderResult", "notebook_dirs", "notebooks_dir", "available", "find_notebook", "render"]
 
 #: kernel name recorded in executed notebooks; the kernel itself is always sys.executable
 KERNEL_NAME = "python3"
@@ -48,6 +48,19 @@ class ThisInterpreterKernelManager(AsyncKernelManager):
     @default("transport")
     def _transport_default(self) -> str:
         return "ipc"
+
+    def _ip_default(self) -> str:
+        # jupyter_client's default is ./kernel-ipc-N: renders running at once in one working
+        # directory raced for the same sockets (and left them there). One private directory per kernel.
+        return os.path.join(tempfile.mkdtemp(prefix="capacity-kernel-"), "ipc")
+
+    def cleanup_ipc_files(self) -> None:
+        super().cleanup_ipc_files()
+        if self.transport == "ipc" and os.path.basename(os.path.dirname(self.ip)).startswith("capacity-kernel-"):
+            try:
+                os.rmdir(os.path.dirname(self.ip))
+            except OSError:
+                pass
 
     @property
     def kernel_spec(self) -> KernelSpec:
@@ -71,13 +84,25 @@ class RenderResult:
     seconds: float = 0.0
 
 
-def notebooks_dir() -> Path:
-    """``$CAPACITY_NOTEBOOKS``, else the repository's ``notebooks/``, else ``./notebooks``."""
-    env = os.environ.get("CAPACITY_NOTEBOOKS")
+#: where an installed package keeps its notebooks (copied from the repository's notebooks/ by setup.py)
+PACKAGED_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+
+
+def notebook_dirs() -> list[Path]:
+    """Where notebooks are looked for, in order: ``$CAPACITY_NOTEBOOKS`` alone when set; else the
+    installed package's copy, the repository's ``notebooks/`` (editable installs, checkouts),
+    then ``./notebooks``."""
+    env = os.environ.get("CAPACITY_NOTEBOOKS", "").strip()
     if env:
-        return Path(env)
+        return [Path(env).expanduser()]
     repo = Path(__file__).resolve().parents[2] / "notebooks"
-    return repo if repo.is_dir() else Path.cwd() / "notebooks"
+    return [PACKAGED_NOTEBOOKS, repo, Path.cwd() / "notebooks"]
+
+
+def notebooks_dir() -> Path:
+    """The first of :func:`notebook_dirs` holding a notebook (else the first one)."""
+    dirs = notebook_dirs()
+    return next((d for d in dirs if d.is_dir() and any(d.glob("*.ipynb"))), dirs[0])
 
 
 def available(directory: Path | None = None) -> list[str]:
