@@ -1,7 +1,10 @@
 """Pulling history: the one place for default ends, ranges and steps, and for what a pull noticed.
 
 ``end`` defaults to the end of a source that knows its span (the bundled sample, a file), else to
-now floored to the minute; ``start`` to :data:`DEFAULT_LENGTH` before ``end``. A metric's default
+now; ``start`` to :data:`DEFAULT_LENGTH` before ``end``. Times relative to now (``now``, ``now-1h``,
+a defaulted end of a server) are floored to the pull's step (to the minute when no step is known):
+``now-1h`` on a 15s step is 241 points on :00/:15/:30/:45, and the next run within the same step asks
+for the same grid, so the pull cache answers it. Explicit times are never moved. A metric's default
 step is its catalog entry's, else one minute. What a source noticed (dropped duplicates, server
 warnings, metrics with no data) comes back as data in :class:`History`, never printed.
 """
@@ -16,10 +19,11 @@ from typing import Any
 import pandas as pd
 
 from ..core import frame as _frame
-from ..core.errors import ConfigError
-from ..core.timeutil import format_time, now, parse_duration, parse_time
+from ..core import timeutil
+from ..core.errors import ConfigError, UnknownMetricError
+from ..core.timeutil import format_time, parse_duration, parse_time
 from ..metrics.catalog import Catalog
-from ..sources import Progress, Pulled, Source, fetch_all, series_of
+from ..sources import Progress, Pulled, Request, Source, fetch_all, series_of
 from .project import Project, source_of
 from .project import resolve as resolve_project
 
@@ -27,6 +31,7 @@ __all__ = [
     "DEFAULT_LENGTH",
     "History",
     "default_end",
+    "fetch_each",
     "forecast_history",
     "metrics_list",
     "pull",
@@ -53,12 +58,21 @@ class History:
     missing: tuple[str, ...] = field(default=())
 
 
-def default_end(src: Source, end: Any = None, *, field: str = "end") -> pd.Timestamp:
-    """``end`` parsed, else the end of the source's data, else now floored to the minute."""
+def default_end(
+    src: Source,
+    end: Any = None,
+    *,
+    field: str = "end",
+    step: pd.Timedelta | None = None,
+    at: pd.Timestamp | None = None,
+) -> pd.Timestamp:
+    """``end`` parsed, else the end of the source's data, else now; ``now`` and ``now-...`` (given
+    or defaulted) are read against ``at`` (default: the current time) and floored to ``step`` (default:
+    the minute), explicit times are kept as given."""
     if end is not None:
-        return parse_time(end, field=field)
+        return parse_time(end, field=field, step=step, at=at)
     span = src.span()
-    return span[1] if span else now().floor("1min")
+    return span[1] if span else parse_time("now", field=field, step=step, at=at)
 
 
 def time_range(
@@ -66,17 +80,22 @@ def time_range(
     start: Any = None,
     end: Any = None,
     *,
+    step: pd.Timedelta | None = None,
+    at: pd.Timestamp | None = None,
     length: pd.Timedelta = DEFAULT_LENGTH,
     fields: tuple[str, str] = ("start", "end"),
     strict: bool = False,
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``(start, end)`` in UTC: ``end`` by :func:`default_end`, ``start`` ``length`` before it.
 
-    A start after the end (or, with ``strict``, not before it) is a ConfigError that says when the
-    end came from the source's data.
+    Relative times (and a defaulted end of a server) are read against one ``at`` (default: the
+    current time, read once) and floored to ``step``: the grid of the pull. A start after the end
+    (or, with ``strict``, not before it) is a ConfigError that says when the end came from the
+    source's data.
     """
-    end_ts = default_end(src, end, field=fields[1])
-    start_ts = parse_time(start, field=fields[0]) if start is not None else end_ts - length
+    at = at if at is not None else timeutil.now()
+    end_ts = default_end(src, end, field=fields[1], step=step, at=at)
+    start_ts = parse_time(start, field=fields[0], step=step, at=at) if start is not None else end_ts - length
     if start_ts > end_ts or (strict and start_ts >= end_ts):
         span = src.span() if end is None else None
         why = f" (the end of the data of {src.name}; give {fields[1]})" if span else ""
@@ -86,6 +105,26 @@ def time_range(
             field=fields[0].lstrip("-"),
         )
     return start_ts, end_ts
+
+
+def _ranges(
+    src: Source,
+    start: Any,
+    end: Any,
+    steps: Sequence[pd.Timedelta | None],
+    *,
+    fields: tuple[str, str],
+    length: pd.Timedelta = DEFAULT_LENGTH,
+    strict: bool = False,
+) -> tuple[list[tuple[pd.Timestamp, pd.Timestamp]], pd.Timestamp, pd.Timestamp]:
+    """One :func:`time_range` per step (all read against one ``now``), and the whole range they span."""
+    at = timeutil.now()
+    by_step = {
+        st: time_range(src, start, end, step=st, at=at, length=length, fields=fields, strict=strict)
+        for st in dict.fromkeys(steps)
+    }
+    ranges = [by_step[st] for st in steps]
+    return ranges, min(a for a, _ in ranges), max(b for _, b in ranges)
 
 
 def step_for(metric: str, step: Any = None, *, catalog: Catalog | None = None) -> pd.Timedelta:
@@ -102,6 +141,22 @@ def metrics_list(metrics: str | Iterable[str]) -> list[str]:
     if not items:
         raise ConfigError("pull: give at least one metric (a catalog name or a PromQL expression)", field="metrics")
     return list(dict.fromkeys(items))
+
+
+def fetch_each(src: Source, requests: Sequence[Request], *, progress: Progress | None = None) -> list[Pulled]:
+    """:func:`capacity.sources.fetch_all`, except that a metric the source does not know comes back
+    empty, its reason as a warning, instead of stopping the others (what arrived before is cached,
+    so the second pass asks only for what is missing)."""
+    try:
+        return fetch_all(src, requests, progress=progress)
+    except UnknownMetricError:
+        out: list[Pulled] = []
+        for r in requests:
+            try:
+                out.extend(fetch_all(src, [r], progress=progress))
+            except UnknownMetricError as exc:
+                out.append(Pulled(_frame.empty(), _frame.empty_labels(), (str(exc),)))
+        return out
 
 
 def _no_data(metric: str, start: pd.Timestamp, end: pd.Timestamp, src: Source) -> str:
@@ -121,7 +176,8 @@ def _collect(
                 notes.append(line)
         if pulled.frame.empty:
             missing.append(metric)
-            notes.append(_no_data(metric, start, end, src))
+            if not any(metric in w for w in pulled.warnings):  # else the source said why
+                notes.append(_no_data(metric, start, end, src))
     frame = _frame.validate(_frame.concat(p.frame for p in got), name=f"pull from {src.name}")
     tables = [p.labels for p in got if len(p.labels)]
     labels = pd.concat(tables, ignore_index=True) if tables else _frame.empty_labels()
@@ -140,17 +196,20 @@ def pull(
     progress: Progress | None = None,
     project: Project | None = None,
     fields: tuple[str, str] = ("start", "end"),
+    tolerant: bool = False,
     **source_options: Any,
 ) -> History:
     """Every metric over ``start..end`` on its step (``step`` or the catalog's), as one History."""
     proj = resolve_project(project)
     src = source_of(source, proj, **source_options)
     items = metrics_list(metrics)
-    start_ts, end_ts = time_range(src, start, end, fields=fields)
     cat = proj.catalog
     fixed = parse_duration(step, field="step") if step is not None else None
-    requests = [(m, start_ts, end_ts, fixed if fixed is not None else step_for(m, catalog=cat)) for m in items]
-    return _collect(src, items, fetch_all(src, requests, progress=progress), start_ts, end_ts)
+    steps = [fixed if fixed is not None else step_for(m, catalog=cat) for m in items]
+    ranges, start_ts, end_ts = _ranges(src, start, end, steps, fields=fields)
+    requests = [(m, a, b, st) for m, (a, b), st in zip(items, ranges, steps, strict=True)]
+    fetch = fetch_each if tolerant else fetch_all  # tolerant: an unknown metric is missing, not an error
+    return _collect(src, items, fetch(src, requests, progress=progress), start_ts, end_ts)
 
 
 def forecast_history(
@@ -165,6 +224,7 @@ def forecast_history(
     project: Project | None = None,
     fields: tuple[str, str] = ("start", "end"),
     progress: Progress | None = None,
+    require_all: bool = True,
 ) -> History:
     """The history a forecast of ``horizon`` learns from.
 
@@ -172,7 +232,8 @@ def forecast_history(
     defaulting to the whole span of a sample/file source, else 4 horizons (at least 28 days)
     before ``end``. Step: ``step``, else for a server the catalog step widened to an hour (horizons
     of 2 days or more) or a day (30 days or more); a file keeps its own spacing. A metric with no
-    data is a ConfigError naming it.
+    data is a ConfigError naming it, unless ``require_all`` is False: then it is in ``missing`` (and
+    only a history with no metric at all is an error).
     """
     src = source_of(source, project)
     names = list(dict.fromkeys(metrics))
@@ -188,11 +249,9 @@ def forecast_history(
                 field="metrics",
             )
         names = listed
-    end_ts = default_end(src, end, field=fields[1])
     span = src.span()
-    if start is None:
-        start = span[0] if span else end_ts - max(4 * horizon, pd.Timedelta(days=28))
-    start_ts, end_ts = time_range(src, start, end, fields=fields, strict=True)
+    if start is None and span:
+        start = span[0]
     cat = resolve_project(project).catalog
     fixed = parse_duration(step, field="step") if step is not None else None
 
@@ -208,10 +267,14 @@ def forecast_history(
         )
         return max(step_for(metric, catalog=cat), bucket)
 
-    requests = [(m, start_ts, end_ts, one_step(m)) for m in names]
-    got = fetch_all(src, requests, progress=progress)  # type: ignore[arg-type]  # None: the file's own step
+    steps = [one_step(m) for m in names]
+    length = max(4 * horizon, pd.Timedelta(days=28))
+    ranges, start_ts, end_ts = _ranges(src, start, end, steps, fields=fields, length=length, strict=True)
+    requests = [(m, a, b, st) for m, (a, b), st in zip(names, ranges, steps, strict=True)]
+    fetch = fetch_all if require_all else fetch_each
+    got = fetch(src, requests, progress=progress)  # type: ignore[arg-type]  # None: the file's own step
     hist = _collect(src, names, got, start_ts, end_ts)
-    if hist.missing:
+    if hist.missing and (require_all or len(hist.missing) == len(names)):
         raise ConfigError(f"{command}: {_no_data(hist.missing[0], start_ts, end_ts, src)}", field="metrics")
     return History(
         _frame.validate(hist.frame, name=f"{command} input from {src.name}"),

@@ -122,10 +122,13 @@ def add_range_args(
     g.add_argument(
         "--start",
         metavar="T",
-        help=f"RFC 3339 (2026-09-01T00:00:00Z), a date (2026-09-01, midnight UTC) or now-30d; default: {start_default}",
+        help=f"RFC 3339 (2026-09-01T00:00:00Z), a date (2026-09-01, midnight UTC), a Unix time or now-30d "
+        f"(floored to the step); default: {start_default}",
     )
     g.add_argument(
-        "--end", metavar="T", help="same forms as --start; default: the end of a sample/file source, else now"
+        "--end",
+        metavar="T",
+        help="same forms as --start; default: the end of a sample/file source, else now (floored to the step)",
     )
     if step:
         g.add_argument("--step", metavar="S", help="resolution: 30s, 1m, 5m, 1h, 1d; default: the catalog entry's step")
@@ -136,15 +139,27 @@ def range_from_args(args: argparse.Namespace, source: Source) -> tuple[pd.Timest
     when ``--step`` was not given."""
     from ..app.history import time_range
 
-    start, end = time_range(source, getattr(args, "start", None), getattr(args, "end", None), fields=RANGE_FIELDS)
     step_arg = getattr(args, "step", None)
     step = parse_duration(step_arg, field="--step") if step_arg is not None else None
+    start, end = time_range(
+        source, getattr(args, "start", None), getattr(args, "end", None), step=step, fields=RANGE_FIELDS
+    )
     return start, end, step
 
 
 def duration(text: str | None, option: str) -> pd.Timedelta | None:
     """``text`` as a duration (None when the option was not given); errors name ``option``."""
     return parse_duration(text, field=option) if text is not None else None
+
+
+#: exit status of a command that computed everything it was asked for / what it could (some metric
+#: had no data, or too little of a window); errors are 2 (capacity.cli.EXIT_ERROR)
+EXIT_COMPLETE, EXIT_INCOMPLETE = 0, 1
+
+
+def exit_status(complete: bool) -> int:
+    """0 when everything was computed, 1 when something was missing (said on stderr)."""
+    return EXIT_COMPLETE if complete else EXIT_INCOMPLETE
 
 
 def print_warnings(command: str, notes: Iterable[str]) -> None:

@@ -20,6 +20,16 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 8
 TimeLike = str | dt.datetime | pd.Timestamp | float | int
 """What :func:`parse_time` reads."""
 
+#: what a relative time (``now``, ``now-7d``) is floored to when no step is known
+RELATIVE_FLOOR = pd.Timedelta(minutes=1)
+
+ACCEPTED = "RFC 3339 like 2026-10-01T00:00:00Z, a date like 2026-10-01, a Unix time like 1790000000, or now-7d"
+"""The time forms :func:`parse_time` reads, as error messages list them."""
+
+_RELATIVE_RE = re.compile(r"now(?:\s*-\s*(\S+))?")
+# year first: 2026-10-01, optionally followed by a time (2026-10-01T00:00:00Z, 2026-10-01 02:30)
+_ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[Tt ].*)?")
+
 
 def now() -> pd.Timestamp:
     """The current time in UTC, read when called."""
@@ -75,9 +85,37 @@ def _from_epoch(seconds: float, text: object, field: str) -> pd.Timestamp:
         raise ConfigError(f"{field}: Unix time {text!r} is out of range", field=field) from exc
 
 
-def parse_time(text: TimeLike, *, field: str = "time", tz: str = "UTC") -> pd.Timestamp:
+def is_relative(text: object) -> bool:
+    """Whether ``text`` is a time relative to now (``now``, ``now-7d``): such a time is floored to the step."""
+    return isinstance(text, str) and _RELATIVE_RE.fullmatch(text.strip()) is not None
+
+
+def floor_time(ts: pd.Timestamp, step: pd.Timedelta | None = None) -> pd.Timestamp:
+    """``ts`` floored to a whole multiple of ``step`` since the Unix epoch (None: :data:`RELATIVE_FLOOR`),
+    in UTC: ``now-1h`` on a 15s step lands on :00/:15/:30/:45 with no sub-second part."""
+    size = int((step if step is not None else RELATIVE_FLOOR).value)
+    if size <= 0:
+        raise ConfigError(f"step: must be positive, got {step!r}", field="step")
+    ns = int(ts.tz_convert("UTC").as_unit("ns").value) if ts.tzinfo is not None else int(ts.as_unit("ns").value)
+    return pd.Timestamp(ns - ns % size, tz="UTC").as_unit("ns")
+
+
+def parse_time(
+    text: TimeLike,
+    *,
+    field: str = "time",
+    tz: str = "UTC",
+    step: pd.Timedelta | None = None,
+    at: pd.Timestamp | None = None,
+) -> pd.Timestamp:
     """Parse RFC 3339 (``2026-10-01T00:00:00Z``), a date (``2026-10-01``, midnight in ``tz``),
-    a Unix timestamp, ``now`` or ``now-7d``; return a UTC Timestamp."""
+    a Unix timestamp, ``now`` or ``now-7d``; return a UTC Timestamp.
+
+    Relative times are read against ``at`` (default: :func:`now`, read when called) and floored
+    to ``step`` (default :data:`RELATIVE_FLOOR`) by :func:`floor_time`, so that repeated pulls land
+    on the same grid; other times are returned as given. Day-first or month-first dates
+    (``01-09-2026``, ``1/9/2026``) are refused: they are ambiguous.
+    """
     if isinstance(text, pd.Timestamp):
         ts = text
     elif isinstance(text, dt.datetime):
@@ -86,20 +124,25 @@ def parse_time(text: TimeLike, *, field: str = "time", tz: str = "UTC") -> pd.Ti
         return _from_epoch(float(text), text, field)
     else:
         s = str(text).strip()
-        m = re.fullmatch(r"now(?:\s*-\s*(\S+))?", s)
+        m = _RELATIVE_RE.fullmatch(s)
         if m:
-            base = now()
-            return base - parse_duration(m.group(1), field=field) if m.group(1) else base
+            base = at if at is not None else now()
+            ts = base - parse_duration(m.group(1), field=field) if m.group(1) else base
+            return floor_time(ts, step)
         if re.fullmatch(r"\d{9,11}(?:\.\d+)?", s):
             return _from_epoch(float(s), text, field)
+        if re.fullmatch(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}", s):
+            raise ConfigError(
+                f"{field}: {text!r} is ambiguous (day or month first?); write the date year first, "
+                f"2026-10-01 (use {ACCEPTED})",
+                field=field,
+            )
+        if not _ISO_RE.fullmatch(s):
+            raise ConfigError(f"{field}: cannot read {text!r} as a time (use {ACCEPTED})", field=field)
         try:
             ts = pd.Timestamp(s)
         except (ValueError, TypeError) as exc:
-            raise ConfigError(
-                f"{field}: cannot read {text!r} as a time (RFC 3339 like 2026-10-01T00:00:00Z, "
-                "a date like 2026-10-01, or now-7d)",
-                field=field,
-            ) from exc
+            raise ConfigError(f"{field}: cannot read {text!r} as a time (use {ACCEPTED})", field=field) from exc
         if pd.isna(ts):  # Timestamp('NaT') is NaT
             raise ConfigError(f"{field}: {text!r} is not a time", field=field)
     try:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from capacity.core.errors import ConfigError
-from capacity.core.timeutil import format_duration, now, parse_duration, parse_time
+from capacity.core.timeutil import format_duration, is_relative, now, parse_duration, parse_time
 
 
 @pytest.mark.parametrize(
@@ -91,9 +91,57 @@ def test_now_minus_a_duration_is_read_at_call_time() -> None:
     before = pd.Timestamp.now(tz="UTC")
     got = parse_time("now-7d")
     after = pd.Timestamp.now(tz="UTC")
-    assert before - pd.Timedelta(days=7) <= got <= after - pd.Timedelta(days=7)
-    assert before <= parse_time("now") <= pd.Timestamp.now(tz="UTC")
+    # relative times are floored (to the minute when no step is given)
+    assert before.floor("1min") - pd.Timedelta(days=7) <= got <= after - pd.Timedelta(days=7)
+    assert got.value % 60_000_000_000 == 0
+    assert before.floor("1min") <= parse_time("now") <= pd.Timestamp.now(tz="UTC")
     assert before <= now()
+
+
+AT = pd.Timestamp("2026-12-01T14:54:26.161000Z")
+
+
+@pytest.mark.parametrize(
+    ("text", "step", "iso"),
+    [
+        ("now", "15s", "2026-12-01T14:54:15+00:00"),
+        ("now-1h", "15s", "2026-12-01T13:54:15+00:00"),
+        ("now-1h", "1m", "2026-12-01T13:54:00+00:00"),
+        ("now-1h", None, "2026-12-01T13:54:00+00:00"),  # no step: the minute
+        ("now-2d", "1d", "2026-11-29T00:00:00+00:00"),  # on the Unix epoch's grid: UTC midnight
+        ("now", "250ms", "2026-12-01T14:54:26+00:00"),
+        ("now-90s", "7s", "2026-12-01T14:52:56+00:00"),  # a multiple of 7s since 1970
+    ],
+)
+def test_relative_times_are_floored_to_the_step(text: str, step: str | None, iso: str) -> None:
+    got = parse_time(text, step=parse_duration(step) if step else None, at=AT)
+    assert got.isoformat() == iso
+    assert got.value % 10**9 == 0 or step == "250ms"
+    assert str(got.tz) == "UTC" and got.unit == "ns"
+
+
+def test_explicit_times_are_never_moved_by_a_step() -> None:
+    step = pd.Timedelta(minutes=5)
+    assert parse_time("2026-10-01T00:00:07.5Z", step=step, at=AT) == pd.Timestamp("2026-10-01T00:00:07.5Z")
+    assert parse_time("1700000001", step=step) == pd.Timestamp(1700000001, unit="s", tz="UTC")
+    assert parse_time(AT, step=step) == AT
+    assert is_relative("now-1h") and is_relative(" now ") and not is_relative("2026-10-01") and not is_relative(AT)
+
+
+@pytest.mark.parametrize("text", ["01-09-2026", "1/9/2026", "09/01/2026", "01.09.2026", "1/9/26"])
+def test_day_or_month_first_dates_are_refused_as_ambiguous(text: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_time(text, field="--start")
+    msg = str(err.value)
+    assert msg.startswith(f"--start: {text!r} is ambiguous")
+    for form in ("RFC 3339", "2026-10-01", "Unix time", "now-7d"):
+        assert form in msg
+
+
+@pytest.mark.parametrize("text", ["2026-1-9", "Sep 1 2026", "20261001", "2026/10/01"])
+def test_other_date_forms_are_refused_listing_the_accepted_ones(text: str) -> None:
+    with pytest.raises(ConfigError, match=r"cannot read .* \(use RFC 3339 .*Unix time.*now-7d\)"):
+        parse_time(text, field="--end")
 
 
 @pytest.mark.parametrize(
