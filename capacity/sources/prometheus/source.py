@@ -86,6 +86,7 @@ class PrometheusSource:
     ``verify``: True, False or a CA bundle path (None: from the environment).
     ``headers``: extra headers, added to ``CAPACITY_HEADERS``.
     ``session``: a ``requests.Session`` to send with (its adapters, cookies, settings).
+    ``cache_max_size``: the pull cache's size limit in bytes (default: ``cache.DEFAULT_MAX_SIZE``).
     ``transport``: a :class:`~capacity.sources.prometheus.transport.Transport` to send
     with (tests inject :class:`capacity.testing.faults.FaultTransport`); by default
     :func:`~capacity.sources.prometheus._http.open_transport` picks one for ``url``.
@@ -98,6 +99,7 @@ class PrometheusSource:
         *,
         cache: bool = True,
         cache_dir: str | os.PathLike[str] | None = None,
+        cache_max_size: int | None = None,
         refresh: bool = False,
         timeout: float = 30,
         max_points: int = 11_000,
@@ -130,7 +132,7 @@ class PrometheusSource:
         self.max_points = int(max_points)
         self.concurrency = int(concurrency)
         self.refresh = refresh
-        self.cache = PullCache(cache_dir) if cache else None
+        self.cache = PullCache(cache_dir, max_size=cache_max_size) if cache else None
         if transport is not None and (session is not None or _auth.auth_headers(creds.auth) is None):
             raise ConfigError(
                 "prometheus source: transport= sends as it is given; a session, or an auth object that "
