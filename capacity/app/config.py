@@ -9,6 +9,7 @@ stay in ``CAPACITY_BEARER_TOKEN`` and friends, or files they name).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +19,28 @@ from ..core import yamlio
 from ..core.errors import ConfigError
 from ..core.windows import check_tz
 
-__all__ = ["ENV_VAR", "FILE_NAME", "Config", "find", "load"]
+__all__ = ["ENV_VAR", "FILE_NAME", "Config", "find", "load", "parse_size"]
 
 ENV_VAR = "CAPACITY_CONFIG"
 FILE_NAME = "capacity.yaml"
-KEYS = ("version", "source", "timezone", "catalog", "slos", "planning", "coverage_floor")
+KEYS = ("version", "source", "timezone", "catalog", "slos", "planning", "coverage_floor", "cache")
+CACHE_KEYS = ("max_size",)
+_SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "m": 1000**2,
+    "mb": 1000**2,
+    "g": 1000**3,
+    "gb": 1000**3,
+    "t": 1000**4,
+    "tb": 1000**4,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+    "tib": 1024**4,
+}
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,8 @@ class Config:
     #: the planning rules: a path, or an inline document of the planning rules' shape
     planning: Path | Mapping[str, Any] | None = None
     coverage_floor: float | None = None
+    #: the pull cache's size limit in bytes (``cache: {max_size: 500MiB}``)
+    cache_max_size: int | None = None
 
 
 def find(explicit: str | os.PathLike[str] | None = None) -> Path | None:
@@ -52,6 +72,23 @@ def find(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     return here if here.is_file() else None
 
 
+def parse_size(value: str | int | float, *, field: str = "max_size") -> int:
+    """Bytes from ``500MiB``, ``2GiB``, ``1.5GB``, ``10M`` or a number of bytes; ``0`` keeps nothing.
+
+    Raises ValueError naming ``field`` (callers turn it into their own error)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{field}: expected a size like 500MiB or 2GiB, got {value!r}")
+    if isinstance(value, (int, float)):
+        if not value >= 0 or value == float("inf"):
+            raise ValueError(f"{field}: a size must be a non-negative number of bytes, got {value!r}")
+        return int(value)
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(value))
+    unit = m.group(2).lower() if m else ""
+    if m is None or unit not in _SIZE_UNITS:
+        raise ValueError(f"{field}: expected a size like 500MiB, 2GiB or 1GB, got {value!r}")
+    return int(float(m.group(1)) * _SIZE_UNITS[unit])
+
+
 def _err(path: Path, key: str, problem: str) -> ConfigError:
     return ConfigError(f"{path}: {key}: {problem}", file=str(path), field=key)
 
@@ -62,6 +99,22 @@ def _doc_or_path(path: Path, key: str, value: Any) -> Path | Mapping[str, Any] |
     if isinstance(value, str) and value.strip():
         return (path.parent / value).resolve() if not Path(value).is_absolute() else Path(value)
     raise _err(path, key, f"expected a file path or a mapping, got {type(value).__name__}")
+
+
+def _cache_max_size(path: Path, value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _err(path, "cache", f"expected a mapping like {{max_size: 500MiB}}, got {type(value).__name__}")
+    unknown = [str(k) for k in value if k not in CACHE_KEYS]
+    if unknown:
+        raise _err(path, f"cache.{unknown[0]}", f"unknown setting (known: {', '.join(CACHE_KEYS)})")
+    if value.get("max_size") is None:
+        return None
+    try:
+        return parse_size(value["max_size"], field="cache.max_size")
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}", file=str(path), field="cache.max_size") from exc
 
 
 def load(path: str | os.PathLike[str]) -> Config:
@@ -99,4 +152,5 @@ def load(path: str | os.PathLike[str]) -> Config:
         slos=_doc_or_path(p, "slos", doc.get("slos")),
         planning=_doc_or_path(p, "planning", doc.get("planning")),
         coverage_floor=float(floor) if floor is not None else None,
+        cache_max_size=_cache_max_size(p, doc.get("cache")),
     )

@@ -40,6 +40,8 @@ class Project:
     #: the config file this project was read from (None: the bundled defaults)
     config: Path | None = None
     coverage_floor: float = DEFAULT_COVERAGE_FLOOR
+    #: the pull cache's size limit in bytes (the config's ``cache: {max_size: ...}``; None: the cache's default)
+    cache_max_size: int | None = None
 
     @property
     def time_zone(self) -> str:
@@ -109,6 +111,7 @@ def current(
         source=cfg.source or "sample",
         config=cfg.path,
         coverage_floor=DEFAULT_COVERAGE_FLOOR if cfg.coverage_floor is None else cfg.coverage_floor,
+        cache_max_size=cfg.cache_max_size,
     )
     return base.with_spec(spec).with_rules(planning)
 
@@ -121,9 +124,12 @@ def resolve(project: Project | None) -> Project:
 def source_of(source: str | os.PathLike[str] | Source | None, project: Project | None = None, **options: Any) -> Source:
     """The Source ``source`` names, or the project's when None (``options`` go to its constructor).
 
-    A server resolves catalog names with the project's catalog (its overrides and additions)."""
+    A server resolves catalog names with the project's catalog (its overrides and additions) and
+    keeps its pull cache within the project's ``cache: {max_size: ...}``."""
     proj = resolve(project)
     spec = source if source is not None else proj.source
     if isinstance(spec, (str, os.PathLike)) and kind(spec) == "server":
         options.setdefault("catalog", proj.catalog)
+        if proj.cache_max_size is not None:
+            options.setdefault("cache_max_size", proj.cache_max_size)
     return resolve_source(spec, **options)

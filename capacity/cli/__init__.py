@@ -30,6 +30,7 @@ COMMANDS: tuple[str, ...] = (
     "backtest",
     "init",
     "check",
+    "cache",
 )
 
 #: said once by a command that read the bundled history because nothing named a source

@@ -8,6 +8,14 @@ so data and coverage can never disagree. ``pd.read_feather`` opens one. Writes a
 previous file whole. Location: ``cache_dir``, else ``$CAPACITY_CACHE_DIR``,
 else ``~/.cache/capacity/pulls``. Keys hold no credentials: the server is its
 public URL (no user info, no query string) plus tenant header values.
+
+Size: after each store the least recently used files are removed until the
+directory holds at most ``max_size`` bytes (default :data:`DEFAULT_MAX_SIZE`; the
+project file's ``cache: {max_size: 500MiB}``); the file just written is never
+removed. "Used" is the file's mtime, set by every write and every read that
+found data (a touch, so it works on ``noatime`` file systems). A file is removed
+under its key's lock, and only when it was not used since it was listed; one
+process evicts at a time (the others skip), so concurrent pulls are safe.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,7 +44,20 @@ from ...core import frame as _frame
 from ._chunks import Interval, merge
 from ._matrix import merge_frames, ns_of
 
-__all__ = ["CacheKey", "CacheEntry", "PullCache", "default_dir"]
+__all__ = [
+    "DEFAULT_MAX_SIZE",
+    "CacheEntry",
+    "CacheFile",
+    "CacheKey",
+    "Pruned",
+    "PullCache",
+    "default_dir",
+]
+
+#: the cache directory's size limit when none is configured: 2 GiB
+DEFAULT_MAX_SIZE = 2 * 1024**3
+#: a writer's temporary file older than this is left over from a crash: pruning removes it
+_STALE_TMP_S = 3600
 
 _LOG = logging.getLogger(__name__)
 # one background writer per process; every PullCache waits for pending writes of a file it reads
@@ -50,6 +72,25 @@ def default_dir() -> Path:
     """``$CAPACITY_CACHE_DIR`` or ``~/.cache/capacity/pulls`` (read when called)."""
     env = os.environ.get("CAPACITY_CACHE_DIR")
     return Path(env).expanduser() if env else Path.home() / ".cache" / "capacity" / "pulls"
+
+
+@dataclass(frozen=True)
+class CacheFile:
+    """One cached pull on disk: its path, size in bytes and when it was last used (written or read)."""
+
+    path: Path
+    size: int
+    used_ns: int
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What a prune or clear removed, and what is left."""
+
+    removed: int
+    freed: int
+    kept: int
+    size: int
 
 
 @dataclass(frozen=True)
@@ -119,8 +160,12 @@ def _inside(ds: np.ndarray, intervals: list[Interval]) -> np.ndarray:
 class PullCache:
     """Read and extend cached pulls; every method is safe against concurrent writers."""
 
-    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, root: str | os.PathLike[str] | None = None, *, max_size: int | None = None) -> None:
         self.root = Path(root).expanduser() if root is not None else default_dir()
+        #: the directory's size limit in bytes, kept after each store (least recently used files go first)
+        self.max_size = DEFAULT_MAX_SIZE if max_size is None else int(max_size)
+        if self.max_size < 0:
+            raise ValueError(f"max_size must be >= 0 bytes, got {max_size!r}")
 
     def store_later(self, key: CacheKey, *args: Any, **kwargs: Any) -> None:
         """:meth:`store` in a background writer (one at a time, in order); reads of
@@ -228,7 +273,14 @@ class PullCache:
         frame = _frame.from_codes(codes, categories, ds, y)
         if keep is not None:
             frame["unique_id"] = frame["unique_id"].cat.remove_unused_categories()
+        self._touch(self.path(key))
         return CacheEntry(frame, doc["labels"], covered)
+
+    @staticmethod
+    def _touch(path: Path) -> None:
+        """Mark ``path`` as used now (its mtime: the eviction order, whatever the mount's atime policy)."""
+        with contextlib.suppress(OSError):  # removed meanwhile, or a read-only cache: nothing to mark
+            os.utime(path)
 
     def store(
         self,
@@ -271,6 +323,7 @@ class PullCache:
                 "labels": {k: v for k, v in all_labels.items() if k in ids},
             }
             self._write(self.path(key), merged, doc)
+        self.prune(keep=self.path(key))
 
     def _write(self, path: Path, frame: pd.DataFrame, doc: dict) -> None:
         uid = frame["unique_id"]
@@ -315,3 +368,105 @@ class PullCache:
         """Forget ``key`` (atomic: the file is unlinked under the lock)."""
         with self._lock(key), contextlib.suppress(FileNotFoundError):
             os.unlink(self.path(key))
+
+    # ------------------------------------------------------------------ size and eviction
+
+    def files(self) -> list[CacheFile]:
+        """The cached pulls on disk, least recently used first."""
+        out = []
+        try:
+            names = list(os.scandir(self.root))
+        except FileNotFoundError:
+            return []
+        for e in names:
+            if not e.name.endswith(".arrow") or e.name.startswith("."):
+                continue
+            with contextlib.suppress(FileNotFoundError):  # removed meanwhile
+                st = e.stat(follow_symlinks=False)
+                out.append(CacheFile(Path(e.path), int(st.st_size), int(st.st_mtime_ns)))
+        return sorted(out, key=lambda f: (f.used_ns, f.path.name))
+
+    def size(self) -> int:
+        """Bytes the cached pulls take."""
+        return sum(f.size for f in self.files())
+
+    def prune(self, max_size: int | None = None, *, keep: Path | None = None) -> Pruned:
+        """Remove the least recently used files until at most ``max_size`` bytes (default: ``self.max_size``)
+        are left, never ``keep``; also remove writers' temporary files left over from crashes.
+
+        Safe with other processes: one prunes at a time (a second one returns at once, removing
+        nothing), a file is removed under its key's lock and only if nobody used it since it was
+        listed; a file being written is skipped."""
+        limit = self.max_size if max_size is None else int(max_size)
+        if not self.root.is_dir():
+            return Pruned(0, 0, 0, 0)
+        with self._exclusive(self.root / ".prune.lock", wait=False) as mine:
+            files = self.files()
+            total = sum(f.size for f in files)
+            if not mine:
+                return Pruned(0, 0, len(files), total)
+            self._remove_stale_tmp()
+            removed = freed = 0
+            for f in files:
+                if total <= limit:
+                    break
+                if keep is not None and f.path == keep:
+                    continue
+                if self._remove_if_unused(f):
+                    removed += 1
+                    freed += f.size
+                    total -= f.size
+            return Pruned(removed, freed, len(files) - removed, total)
+
+    def clear_all(self) -> Pruned:
+        """Remove every cached pull (each under its key's lock, then the lock file) and leftover temporary files."""
+        if not self.root.is_dir():
+            return Pruned(0, 0, 0, 0)
+        removed = freed = 0
+        for f in self.files():
+            lock = f.path.with_suffix(".lock")
+            with self._exclusive(lock, wait=True), contextlib.suppress(FileNotFoundError):
+                size = f.path.stat().st_size
+                os.unlink(f.path)
+                removed += 1
+                freed += size
+                os.unlink(lock)
+        self._remove_stale_tmp(older_than_s=None)
+        left = self.files()
+        return Pruned(removed, freed, len(left), sum(f.size for f in left))
+
+    def _remove_if_unused(self, f: CacheFile) -> bool:
+        with self._exclusive(f.path.with_suffix(".lock"), wait=False) as mine:
+            if not mine:
+                return False  # being written right now: it is in use
+            try:
+                st = f.path.stat()
+            except FileNotFoundError:
+                return False
+            if st.st_mtime_ns != f.used_ns:
+                return False  # read or rewritten since it was listed
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f.path)
+                return True
+            return False
+
+    def _remove_stale_tmp(self, older_than_s: float | None = _STALE_TMP_S) -> None:
+        cutoff = None if older_than_s is None else time.time() - older_than_s
+        for p in self.root.glob(".*.tmp"):
+            with contextlib.suppress(OSError):
+                if cutoff is None or p.stat().st_mtime < cutoff:
+                    p.unlink()
+
+    @contextlib.contextmanager
+    def _exclusive(self, lock_path: Path, *, wait: bool) -> Iterator[bool]:
+        """Hold the flock of ``lock_path``: yields True, or False at once when ``wait`` is False and it is taken."""
+        with open(lock_path, "a+b") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
