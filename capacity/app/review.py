@@ -29,7 +29,7 @@ from .forecast import bounds_for
 from .history import pull
 from .project import Project, source_of
 from .project import resolve as resolve_project
-from .slo import fetch
+from .slo import fetch, score
 
 __all__ = ["Capacity", "Data", "Slo", "Thresholds", "capacity", "data", "slo", "thresholds"]
 
@@ -124,7 +124,7 @@ def slo(d: Data) -> Slo:
     spec, p = d.project.spec, d.period
     window = Window(p.label, p.data_start, p.data_end, "quarter")
     times = overtime.checkpoints(p.data_start, p.data_end)
-    table = engine.compliance(spec, d.slo_data, [window])
+    table = score(spec, d.slo_data, [window], None, d.project, d.source)
     alerts = engine.replay_alerts(spec, d.slo_data, p.data_start, p.data_end)
     summary = sv.by_priority(alert_summary(alerts, tz=d.tz, by="quarter"), then=["firing_seconds"])
     return Slo(

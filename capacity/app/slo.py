@@ -20,8 +20,8 @@ from ..core.timeutil import format_time
 from ..core.windows import Window, calendar_kind, check_tz, month, parse_window, quarter, rolling, to_date
 from ..slo import engine, overtime
 from ..slo.model import SLO, Spec
-from ..sources import Progress, Source, fetch_all, resolve
-from .history import default_end
+from ..sources import Progress, Source, resolve
+from .history import default_end, fetch_each
 from .project import Project, source_of
 from .project import resolve as resolve_project
 
@@ -54,6 +54,14 @@ class SloResult:
     table: pd.DataFrame
     windows: tuple[Window, ...]
     warnings: tuple[str, ...] = field(default=())
+    #: the queries the source had no data for (their SLOs and alerts are not scored)
+    missing: tuple[str, ...] = field(default=())
+
+    @property
+    def complete(self) -> bool:
+        """Every query had data and every SLO row (if any) is scored (status ``ok``)."""
+        statuses = self.table["status"] if "status" in self.table.columns else pd.Series(dtype=object)
+        return not self.missing and bool((statuses == "ok").all())
 
 
 AlertResult = SloResult
@@ -144,8 +152,8 @@ def fetch(
 ) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
     """Each query from ``source`` over ``start..end`` on the spec's step: ``(data, warnings)``.
 
-    A query the source has no data for maps to an empty frame and adds a warning. The one place
-    SLO data is fetched.
+    A query the source has no data for (or does not know) maps to an empty frame and adds a warning:
+    the other queries are still fetched. The one place SLO data is fetched.
     """
     src = resolve(source)
     data: dict[str, pd.DataFrame] = {}
@@ -153,10 +161,10 @@ def fetch(
     lo = pd.Timestamp(start).floor(spec.step)
     wanted = list(dict.fromkeys(queries))
     for q, got in zip(
-        wanted, fetch_all(src, [(q, lo, end, spec.step) for q in wanted], progress=progress), strict=False
+        wanted, fetch_each(src, [(q, lo, end, spec.step) for q in wanted], progress=progress), strict=True
     ):
         notes.extend(w for w in got.warnings if w not in notes)
-        if got.frame.empty:
+        if got.frame.empty and not any(q in w for w in got.warnings):  # else the source said why
             notes.append(f"no data for {q!r} in {format_time(lo)} .. {format_time(end)} from {src.name}")
         data[q] = got.frame
     return data, tuple(notes)
@@ -191,8 +199,39 @@ def compliance(req: Request, *, progress: Progress | None = None) -> SloResult:
     names = sorted({n for _, ns in steps for n in ns}, key=[s.name for s in sp.slos].index)
     windows = [w for ws, _ in steps for w in ws]
     data, notes = _load(sp, src, sp.query_texts(names), windows, warm=False, progress=progress)
-    table = pd.concat([engine.compliance(sp, data, ws, ns) for ws, ns in steps], ignore_index=True)
-    return SloResult(table, tuple(windows), notes)
+    proj = resolve_project(req.project)
+    table = pd.concat([score(sp, data, ws, ns, proj, src.name) for ws, ns in steps], ignore_index=True)
+    return SloResult(table, tuple(windows), notes, _missing(data))
+
+
+def score(
+    spec: Spec,
+    data: dict[str, pd.DataFrame],
+    windows: Sequence[Window],
+    slos: Sequence[str] | None,
+    project: Project | None,
+    source: str,
+) -> pd.DataFrame:
+    """The compliance table with the project's coverage floor, the reason of a row without data
+    naming the queries ``source`` had nothing for."""
+    floor = resolve_project(project).coverage_floor
+    return _why_no_data(engine.compliance(spec, data, windows, slos, floor=floor), spec, data, source)
+
+
+def _missing(data: dict[str, pd.DataFrame]) -> tuple[str, ...]:
+    return tuple(q for q, f in data.items() if f.empty)
+
+
+def _why_no_data(table: pd.DataFrame, spec: Spec, data: dict[str, pd.DataFrame], source: str) -> pd.DataFrame:
+    """The reason of a row without data names the queries the source had nothing for."""
+    missing = {q for q, f in data.items() if f.empty}
+    reasons = []
+    for name, state, reason in zip(table["slo"], table["status"], table["reason"], strict=True):
+        lacking = [q.text for q in spec.slo(name).sli.queries() if q.text in missing]
+        if state != "ok" and lacking:
+            reason = f"no data for {', '.join(repr(q) for q in lacking)} from {source}"
+        reasons.append(reason)
+    return table.assign(reason=reasons)
 
 
 def burn_rates(req: Request, *, progress: Progress | None = None) -> SloResult:
@@ -202,7 +241,8 @@ def burn_rates(req: Request, *, progress: Progress | None = None) -> SloResult:
     names = [n for _, ns in steps for n in ns]
     first = steps[0][0][0]
     data, notes = _load(sp, src, sp.query_texts(names), [first], warm=True, progress=progress)
-    return SloResult(engine.burn_rate_series(sp, data, first.start, first.end, names), (first,), notes)
+    series = engine.burn_rate_series(sp, data, first.start, first.end, names)
+    return SloResult(series, (first,), notes, _missing(data))
 
 
 def alert_replay(req: Request, *, burn: bool = False, progress: Progress | None = None) -> SloResult:
@@ -226,7 +266,7 @@ def alert_replay(req: Request, *, burn: bool = False, progress: Progress | None 
     nonempty = [p for p in parts if len(p)]
     eps = pd.concat(nonempty, ignore_index=True) if nonempty else parts[0]
     eps = eps[eps["start"] <= stop].sort_values(["start", "alert", "series"], kind="stable").reset_index(drop=True)
-    return SloResult(eps, tuple(ws), notes)
+    return SloResult(eps, tuple(ws), notes, _missing(data))
 
 
 @dataclass(frozen=True)
@@ -262,7 +302,7 @@ def window_report(
         sp,
         w,
         names,
-        engine.compliance(sp, data, [w], list(names)),
+        score(sp, data, [w], list(names), req.project, src.name),
         overtime.rolling_compliance(sp, data, times, names),
         overtime.budget_burndown(sp, data, w.start, times, names),
         engine.replay_burn_alerts(sp, data, w.start, w.end, list(names)),

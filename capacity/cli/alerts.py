@@ -13,7 +13,7 @@ from ..core.timeutil import format_time
 from ..metrics.catalog import Catalog, catalog
 from ..slo import alerts as _alerts
 from ..slo.model import Spec
-from ._common import emit, output_format, print_warnings, progress_bar, project_from_args, warn
+from ._common import emit, exit_status, output_format, print_warnings, progress_bar, project_from_args, warn
 from .slo import add_spec_args, add_spec_tail, calendar_tz, request_from_args, spec_from_args
 
 EXAMPLES = """\
@@ -90,9 +90,9 @@ def run(args: argparse.Namespace) -> int:
         rank = summary["priority"].map(_PRIORITY_ORDER).fillna(len(_PRIORITY_ORDER))
         summary = summary.assign(_rank=rank).sort_values(["period", "_rank", "alert"], kind="stable")
         emit(summary.drop(columns="_rank").reset_index(drop=True), args, specs=SUMMARY_DISPLAY)
-        return 0
+        return exit_status(got.complete)
     if eps.empty:
         start, end = min(w.start for w in got.windows), max(w.end for w in got.windows)
         warn("alerts", f"no alert fired in {format_time(start)} .. {format_time(end)}")
     emit(eps, args, specs=EPISODE_DISPLAY, units=peak_units(eps, spec, project_from_args(args).catalog))
-    return 0
+    return exit_status(got.complete)

@@ -13,6 +13,7 @@ from ._common import (
     add_format_args,
     add_source_args,
     emit,
+    exit_status,
     output_format,
     print_warnings,
     progress_bar,
@@ -52,6 +53,7 @@ TABLE_COLUMNS = [
     "share_below",
     "no_data_minutes",
     "coverage",
+    "status",
 ]
 #: how the table shows the columns (:mod:`capacity.present` specs; json/csv keep the field names and full precision)
 TABLE_DISPLAY = {
@@ -145,9 +147,10 @@ def run(args: argparse.Namespace) -> int:
     print_warnings("slo", got.warnings)
     if args.burn_rates:
         emit(got.table, args, specs=BURN_RATE_DISPLAY)
-        return 0
+        return exit_status(got.complete)
     out = got.table
+    print_warnings("slo", [f"{r.slo} ({r.window}): {r.reason}" for r in out.itertuples() if r.status != "ok"])
     if output_format(args) == "table" and args.out is None:
         out = out[TABLE_COLUMNS]
     emit(out, args, specs=TABLE_DISPLAY)
-    return 0
+    return exit_status(got.complete)

@@ -44,7 +44,12 @@ COMPLIANCE_COLUMNS = (
     "no_data_minutes",
     "zero_traffic_minutes",
     "coverage",
+    "status",
+    "reason",
 )
+
+#: what a compliance row's ``status`` says: scored, no sample at all, or too little of the window seen
+STATUS_OK, STATUS_NO_DATA, STATUS_TOO_LITTLE = "ok", "no data", "too little data"
 
 
 def _prefix(x: np.ndarray) -> np.ndarray:
@@ -62,7 +67,19 @@ def _span(ev: Events, w: Window) -> tuple[int, int]:
     return max(lo, 0), min(max(hi, 0), g.n)
 
 
-def compliance_row(slo: SLO, ev: Events, w: Window) -> dict[str, object]:
+def status(coverage: float, floor: float) -> tuple[str, str]:
+    """``(status, reason)`` of a window whose ``coverage`` (share of its steps with data) is known:
+    below ``floor`` (a share, 0.5 = half the window) it is not scored."""
+    if not coverage > 0:
+        return STATUS_NO_DATA, "no sample in the window"
+    if coverage < floor:
+        return STATUS_TOO_LITTLE, f"too little data (have {coverage:.0%} of the window, need {floor:.0%})"
+    return STATUS_OK, ""
+
+
+def compliance_row(slo: SLO, ev: Events, w: Window, floor: float = 0.0) -> dict[str, object]:
+    """One SLO over one window; below ``floor`` coverage (or without data) ``met`` is NA: neither met
+    nor missed."""
     lo, hi = _span(ev, w)
     step_min = ev.grid.step / pd.Timedelta(minutes=1)
     good = float(ev.good[lo:hi].sum())
@@ -75,7 +92,9 @@ def compliance_row(slo: SLO, ev: Events, w: Window) -> dict[str, object]:
     budget = 1.0 - slo.objective
     allowed = budget * total
     consumed = bad / allowed if total > 0 else np.nan
-    met: object = pd.NA if total == 0 else bool(compliance >= slo.objective)
+    coverage = observed / expected if expected else np.nan
+    state, reason = status(coverage, floor)
+    met: object = pd.NA if total == 0 or state != STATUS_OK else bool(compliance >= slo.objective)
     above = float(ev.above[lo:hi].sum()) if ev.above is not None else np.nan
     below = float(ev.below[lo:hi].sum()) if ev.below is not None else np.nan
     if ev.time_based:
@@ -108,13 +127,17 @@ def compliance_row(slo: SLO, ev: Events, w: Window) -> dict[str, object]:
         "observed_minutes": observed * step_min,
         "no_data_minutes": (expected - observed) * step_min,
         "zero_traffic_minutes": zero * step_min,
-        "coverage": observed / expected if expected else np.nan,
+        "coverage": coverage,
+        "status": state,
+        "reason": reason,
     }
 
 
-def compliance_table(items: Iterable[tuple[SLO, Events]], windows: Sequence[Window]) -> pd.DataFrame:
-    """One row per (SLO, window) with the columns in COMPLIANCE_COLUMNS."""
-    rows = [compliance_row(slo, ev, w) for slo, ev in items for w in windows]
+def compliance_table(
+    items: Iterable[tuple[SLO, Events]], windows: Sequence[Window], floor: float = 0.0
+) -> pd.DataFrame:
+    """One row per (SLO, window) with the columns in COMPLIANCE_COLUMNS (``floor``: see :func:`status`)."""
+    rows = [compliance_row(slo, ev, w, floor) for slo, ev in items for w in windows]
     out = pd.DataFrame(rows, columns=list(COMPLIANCE_COLUMNS))
     out["met"] = out["met"].astype("boolean")
     return out

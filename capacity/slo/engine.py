@@ -68,11 +68,14 @@ def evaluate_events(
     return out
 
 
-def compliance(spec: Spec, data: Data, windows: Sequence[Window], slos: Sequence[str] | None = None) -> pd.DataFrame:
-    """Compliance and error budget of each SLO over each window (see budget.COMPLIANCE_COLUMNS)."""
+def compliance(
+    spec: Spec, data: Data, windows: Sequence[Window], slos: Sequence[str] | None = None, *, floor: float = 0.0
+) -> pd.DataFrame:
+    """Compliance and error budget of each SLO over each window (see budget.COMPLIANCE_COLUMNS); a window
+    with less than ``floor`` of its steps observed has status ``too little data`` and no verdict."""
     s = min(w.start for w in windows)
     e = max(w.end for w in windows)
-    return compliance_table(evaluate_events(spec, data, s, e, slos), windows)
+    return compliance_table(evaluate_events(spec, data, s, e, slos), windows, floor)
 
 
 def burn_rate_series(

@@ -89,10 +89,15 @@ def test_slo_default_window_and_table(files, capsys):
 
 def test_slo_month_window_reports_missing_data(files, capsys):
     data, spec = files
-    assert main(["slo", "--spec", str(spec), "--source", str(data), "--month", "2026-09", "--format", "csv"]) == 0
-    df = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    # exit 1: computed, but the window is below the coverage floor (said on stderr)
+    assert main(["slo", "--spec", str(spec), "--source", str(data), "--month", "2026-09", "--format", "csv"]) == 1
+    out = capsys.readouterr()
+    df = pd.read_csv(__import__("io").StringIO(out.out))
     # the file covers 2 of September's 30 days: the rest is no data, not good
     assert df.loc[0, "no_data_minutes"] == 30 * 1440 - 2 * 1440
+    # 7% of the window seen: too little to call it met or missed
+    assert df.loc[0, "status"] == "too little data" and pd.isna(df.loc[0, "met"])
+    assert "too little data (have 7% of the window, need 50%)" in out.err
     # the first sample sits on the window start (outside (start, end]): 2880 increments of 100 inside
     assert df.loc[0, "total"] == 2 * 144000
 
