@@ -78,7 +78,9 @@ class Inputs:
     project: Project | None = None
     fields: tuple[str, str] = ("start", "end")
 
-    def history(self, horizon: pd.Timedelta, command: str, metrics: Sequence[str] | None = None) -> History:
+    def history(
+        self, horizon: pd.Timedelta, command: str, metrics: Sequence[str] | None = None, *, require_all: bool = True
+    ) -> History:
         return forecast_history(
             self.metrics if metrics is None else metrics,
             source=self.source,
@@ -89,6 +91,7 @@ class Inputs:
             project=resolve_project(self.project),
             fields=self.fields,
             command=command,
+            require_all=require_all,
         )
 
 
@@ -205,7 +208,8 @@ def forecast_ci(
     h = parse_duration(horizon, field="horizon")
     proj = resolve_project(inputs.project)
     metrics = threshold_metrics(proj.rules)
-    hist = inputs.history(h, "forecast --ci", metrics)
+    # every threshold that has data is forecast; the rest are listed as missing (an error only if none has)
+    hist = inputs.history(h, "forecast --ci", metrics, require_all=False)
     units: Mapping[str, str] = {m: proj.catalog[m].unit for m in metrics if m in proj.catalog}
     frame = hist.frame
     options: dict[str, Any] = {"bounds": bounds_for(metrics, proj.catalog), "n_windows": windows}

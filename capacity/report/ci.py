@@ -165,6 +165,6 @@ def write_ci(
     md = to_markdown(summary, {name: file for name, (file, _) in items})
     if missing:
         md += f"\nNo data for: {', '.join(missing)}.\n"
-    json_path = write_atomic(out / JSON, to_json(summary))
+    json_path = write_atomic(out / JSON, to_json(summary, missing))
     md_path = write_atomic(out / MARKDOWN, md)
     return CiResult(summary, md_path, json_path, tuple(pngs), tuple(missing))

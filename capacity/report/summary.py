@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,8 +168,9 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def to_json(summary: CiSummary) -> str:
-    """The report as JSON: verdict, horizon, and one object per threshold (NaN/NaT as null)."""
+def to_json(summary: CiSummary, missing: Sequence[str] = ()) -> str:
+    """The report as JSON: verdict, horizon, one object per threshold (NaN/NaT as null), and the
+    thresholds with no data (``missing``)."""
     rows = [{k: _jsonable(v) for k, v in rec.items()} for rec in summary.table.to_dict(orient="records")]
     doc = {
         "as_of": summary.as_of.isoformat(),
@@ -180,6 +181,7 @@ def to_json(summary: CiSummary) -> str:
         "crossed": summary.crossed,
         "at_risk": summary.at_risk,
         "thresholds": rows,
+        "missing": list(missing),
     }
     return json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 

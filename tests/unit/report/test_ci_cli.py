@@ -65,3 +65,27 @@ def test_errors_exit_2_with_one_line(tmp_path):
     got = _ci(tmp_path, "--horizon", "ninety")
     assert got.returncode == 2 and "Traceback" not in got.stderr
     assert not (tmp_path / "capacity-forecast.json").exists()
+
+
+def test_thresholds_without_data_are_listed_and_the_rest_forecast(tmp_path):
+    """A source with only CPU and memory: those two are forecast, the others listed as missing (exit 0/1, not 2)."""
+    hist = capacity.pull(["cpu_utilization", "memory_utilization"], start="2026-07-01", end="2026-10-01", step="1h")
+    src = tmp_path / "two.csv"
+    hist.to_csv(src, index=False)
+    out = tmp_path / "out"
+    got = _ci(out, "--horizon", "14d", "--source", str(src))
+    assert got.returncode in (0, 1), got.stderr
+    doc = json.loads((out / "capacity-forecast.json").read_text())
+    assert sorted(doc["missing"]) == ["db_connections", "db_size", "disk", "storage"]
+    assert {r["rule"] for r in doc["thresholds"]} == {"cpu", "memory"}
+    assert "No data for: " in (out / "capacity-forecast.md").read_text()
+    assert "no data for disk" in got.stderr
+
+
+def test_a_source_with_no_threshold_metric_exits_2(tmp_path):
+    hist = capacity.pull("request_rate", start="2026-09-01", end="2026-10-01", step="1h")
+    src = tmp_path / "one.csv"
+    hist.assign(unique_id="something_else").to_csv(src, index=False)
+    got = _ci(tmp_path / "out", "--horizon", "14d", "--source", str(src))
+    assert got.returncode == 2
+    assert len(got.stderr.strip().splitlines()) == 1 and "no data" in got.stderr
