@@ -65,7 +65,7 @@ def inventory(src: PrometheusSource, *, lookback: pd.Timedelta = LOOKBACK) -> In
 
     def one(name: str) -> tuple[str, dict[str, tuple[str, ...]]]:
         seen: dict[str, set[str]] = {}
-        for lbl in src.series(name, start, end)[:SERIES_SAMPLE]:
+        for lbl in src.label_sets(name, start, end)[:SERIES_SAMPLE]:
             for k, v in lbl.items():
                 if k != "__name__":
                     seen.setdefault(k, set()).add(v)

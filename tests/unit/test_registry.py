@@ -284,3 +284,12 @@ def test_fetch_all_uses_fetch_many_where_offered() -> None:
     assert not isinstance(one, FetchesMany)
     assert len(fetch_all(one, requests)) == 2
     assert one.asked == ["fetch a", "fetch b"]
+
+
+def test_only_sources_that_list_series_claim_to() -> None:
+    """``series_of`` is None for a server: a same-named method with other parameters is not the capability."""
+    from capacity.sources import ListsSeries, series_of
+    from capacity.sources.prometheus import PrometheusSource
+
+    src = PrometheusSource("http://127.0.0.1:9", cache=False)
+    assert not isinstance(src, ListsSeries) and series_of(src) is None

@@ -367,7 +367,7 @@ class PrometheusSource:
         data = self._api("/api/v1/metadata", {}, "metadata") or {}
         return {str(k): str(v[0].get("type", "unknown")) for k, v in data.items() if v}
 
-    def series(self, match: str, start: pd.Timestamp, end: pd.Timestamp) -> list[dict[str, str]]:
+    def label_sets(self, match: str, start: pd.Timestamp, end: pd.Timestamp) -> list[dict[str, str]]:
         """Label sets of the series matching ``match`` with samples in start..end (``/api/v1/series``)."""
         params = {
             "match[]": match,
