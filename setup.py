@@ -5,7 +5,7 @@ capacity/sources/prometheus/_matrix.py reads answers with Arrow instead (slower,
 
 The notebooks live in the repository's top-level ``notebooks/`` (their one source); a built
 package (wheel, ``pip install .``) carries a copy in ``capacity/report/notebooks/``, where
-capacity.report.render.notebooks_dir() finds them. Editable installs read ``notebooks/`` directly.
+capacity.report.rendering.notebooks_dir() finds them. Editable installs read ``notebooks/`` directly.
 """
 
 import shutil

@@ -32,7 +32,7 @@ _EMPTY = """
 import sys
 import nbformat
 import papermill as pm
-from capacity.report.render import KERNEL_NAME, ThisInterpreterKernelManager
+from capacity.report.rendering import KERNEL_NAME, ThisInterpreterKernelManager
 nb = nbformat.v4.new_notebook()
 cell = nbformat.v4.new_code_cell("")
 cell.metadata["tags"] = ["parameters"]

@@ -57,7 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _list() -> int:
     from ..report.params import read_parameters
-    from ..report.render import available, find_notebook, notebook_dirs
+    from ..report.rendering import available, find_notebook, notebook_dirs
 
     names = available()
     if not names:
@@ -73,7 +73,7 @@ def _list() -> int:
 
 def run(args: argparse.Namespace) -> int:
     from ..report.params import parse_cli_pairs
-    from ..report.render import render
+    from ..report.rendering import render
 
     if args.list:
         return _list()

@@ -77,7 +77,7 @@ def test_the_wheel_lists_and_renders_every_notebook(installed: tuple[Path, dict[
         [
             venv / "bin" / "python",
             "-c",
-            "import capacity; from capacity.report.render import notebooks_dir; "
+            "import capacity; from capacity.report.rendering import notebooks_dir; "
             "print(capacity.__file__); print(notebooks_dir())",
         ],
         cwd=elsewhere,

@@ -118,3 +118,14 @@ def test_reports_present_and_compute_nothing() -> None:
                 )
             }
             assert not bad, f"{m} imports {sorted(bad)}"
+
+
+def test_import_capacity_stays_light() -> None:
+    """``import capacity`` (and so every forecasting worker process) loads no plotting or notebook stack."""
+    import subprocess
+    import sys
+
+    heavy = "('plotly', 'papermill', 'nbconvert', 'jupyter_client')"
+    code = f"import capacity, sys; print(sorted(m for m in {heavy} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

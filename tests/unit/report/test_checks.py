@@ -6,7 +6,7 @@ import pytest
 
 from capacity.core.errors import ParameterError
 from capacity.report.checks import check_values
-from capacity.report.render import render
+from capacity.report.rendering import render
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_render_refuses_before_writing_anything(tmp_path):
 
 
 def test_failing_cell_is_named_by_its_first_telling_line():
-    from capacity.report.render import _first_line
+    from capacity.report.rendering import _first_line
 
     assert (
         _first_line("import re\nfrom x import y\n\n# pull\nframe = capacity.pull('x')\n")

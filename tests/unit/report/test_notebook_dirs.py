@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from capacity.cli import main
-from capacity.report.render import available, notebook_dirs, notebooks_dir
+from capacity.report.rendering import available, notebook_dirs, notebooks_dir
 
-render_module = importlib.import_module("capacity.report.render")  # capacity.report.render is the function
+render_module = importlib.import_module("capacity.report.rendering")
 REPO_NOTEBOOKS = Path(__file__).resolve().parents[3] / "notebooks"
 
 

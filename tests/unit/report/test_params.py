@@ -128,7 +128,7 @@ def test_cli_pairs():
 
 
 def test_shipped_notebooks_declare_readable_parameters():
-    from capacity.report.render import available, find_notebook
+    from capacity.report.rendering import available, find_notebook
 
     names = available()
     assert "quarterly_review" in names
