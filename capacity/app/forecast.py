@@ -20,7 +20,7 @@ from ..core.timeutil import parse_duration
 from ..forecasting import auto_forecast, cross_validation, evaluate
 from ..forecasting import forecast as _forecast
 from ..forecasting.freq import horizon_steps, infer_step
-from ..forecasting.planning import time_to_threshold
+from ..forecasting.planning import needs, time_to_threshold
 from ..forecasting.thresholds import daily_extreme, threshold_metrics
 from ..metrics.catalog import Catalog
 from ..report.ci import CiResult, Fan, write_ci
@@ -29,6 +29,7 @@ from ..sources import Source
 from .history import History, forecast_history, time_range
 from .project import Project, source_of
 from .project import resolve as resolve_project
+from .span import recheck
 
 __all__ = [
     "ForecastResult",
@@ -79,7 +80,13 @@ class Inputs:
     fields: tuple[str, str] = ("start", "end")
 
     def history(
-        self, horizon: pd.Timedelta, command: str, metrics: Sequence[str] | None = None, *, require_all: bool = True
+        self,
+        horizon: pd.Timedelta,
+        command: str,
+        metrics: Sequence[str] | None = None,
+        *,
+        require_all: bool = True,
+        allow_empty: bool = False,
     ) -> History:
         return forecast_history(
             self.metrics if metrics is None else metrics,
@@ -92,6 +99,7 @@ class Inputs:
             fields=self.fields,
             command=command,
             require_all=require_all,
+            allow_empty=allow_empty,
         )
 
 
@@ -192,7 +200,9 @@ def threshold_history(
     span = src.span()
     if span:
         begin = max(begin, span[0])
-    return pull(threshold_metrics(proj.rules), source=src, start=begin, end=stop, step=step, project=proj)
+    return pull(
+        threshold_metrics(proj.rules), source=src, start=begin, end=stop, step=step, project=proj, tolerant=True
+    )
 
 
 def forecast_ci(
@@ -209,14 +219,15 @@ def forecast_ci(
     proj = resolve_project(inputs.project)
     metrics = threshold_metrics(proj.rules)
     # every threshold that has data is forecast; the rest are listed as missing (an error only if none has)
-    hist = inputs.history(h, "forecast --ci", metrics, require_all=False)
+    # (with no data at all, the files still say so, rule by rule)
+    hist = inputs.history(h, "forecast --ci", metrics, require_all=False, allow_empty=True)
     units: Mapping[str, str] = {m: proj.catalog[m].unit for m in metrics if m in proj.catalog}
     frame = hist.frame
     options: dict[str, Any] = {"bounds": bounds_for(metrics, proj.catalog), "n_windows": windows}
     ttt = time_to_threshold(frame, h, rules=proj.rules, **options)
-    summary = summarize(
-        from_time_to_threshold(ttt, units), as_of=pd.Timestamp(frame["ds"].max()), horizon=h, source=hist.source
-    )
+    ttt = recheck(ttt, "status", hist.spans, {t.name: needs(t) for t in proj.rules.thresholds}, key="threshold")
+    as_of = pd.Timestamp(frame["ds"].max()) if len(frame) else hist.end
+    summary = summarize(from_time_to_threshold(ttt, units), as_of=as_of, horizon=h, source=hist.source)
     fans = []
     by_rule = {t.name: t for t in proj.rules.thresholds}
     table = summary.table

@@ -12,8 +12,8 @@ warnings, metrics with no data) comes back as data in :class:`History`, never pr
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -26,6 +26,7 @@ from ..metrics.catalog import Catalog
 from ..sources import Progress, Pulled, Request, Source, fetch_all, series_of
 from .project import Project, source_of
 from .project import resolve as resolve_project
+from .span import metric_spans
 
 __all__ = [
     "DEFAULT_LENGTH",
@@ -56,6 +57,9 @@ class History:
     warnings: tuple[str, ...] = field(default=())
     #: the metrics (or queries) the source had no data for in the range
     missing: tuple[str, ...] = field(default=())
+    #: for a server, the span of each missing metric's samples (None: none at all): a metric the
+    #: server holds minutes of can fall between the points of an hourly grid (see app.span)
+    spans: Mapping[str, tuple[pd.Timestamp, pd.Timestamp] | None] = field(default_factory=dict)
 
 
 def default_end(
@@ -164,7 +168,12 @@ def _no_data(metric: str, start: pd.Timestamp, end: pd.Timestamp, src: Source) -
 
 
 def _collect(
-    src: Source, metrics: Sequence[str], got: Sequence[Pulled], start: pd.Timestamp, end: pd.Timestamp
+    src: Source,
+    metrics: Sequence[str],
+    got: Sequence[Pulled],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    catalog: Catalog,
 ) -> History:
     notes: list[str] = []
     missing: list[str] = []
@@ -183,7 +192,8 @@ def _collect(
     labels = pd.concat(tables, ignore_index=True) if tables else _frame.empty_labels()
     # a series answered by several metrics keeps the labels of the first metric that named it
     labels = labels.drop_duplicates("unique_id", keep="first").sort_values("unique_id").reset_index(drop=True)
-    return History(frame, labels, src.name, start, end, tuple(notes), tuple(missing))
+    spans = metric_spans(src, missing, catalog) if missing else {}
+    return History(frame, labels, src.name, start, end, tuple(notes), tuple(missing), spans)
 
 
 def pull(
@@ -209,7 +219,7 @@ def pull(
     ranges, start_ts, end_ts = _ranges(src, start, end, steps, fields=fields)
     requests = [(m, a, b, st) for m, (a, b), st in zip(items, ranges, steps, strict=True)]
     fetch = fetch_each if tolerant else fetch_all  # tolerant: an unknown metric is missing, not an error
-    return _collect(src, items, fetch(src, requests, progress=progress), start_ts, end_ts)
+    return _collect(src, items, fetch(src, requests, progress=progress), start_ts, end_ts, cat)
 
 
 def forecast_history(
@@ -225,6 +235,7 @@ def forecast_history(
     fields: tuple[str, str] = ("start", "end"),
     progress: Progress | None = None,
     require_all: bool = True,
+    allow_empty: bool = False,
 ) -> History:
     """The history a forecast of ``horizon`` learns from.
 
@@ -233,7 +244,7 @@ def forecast_history(
     before ``end``. Step: ``step``, else for a server the catalog step widened to an hour (horizons
     of 2 days or more) or a day (30 days or more); a file keeps its own spacing. A metric with no
     data is a ConfigError naming it, unless ``require_all`` is False: then it is in ``missing`` (and
-    only a history with no metric at all is an error).
+    only a history with no metric at all is an error, unless ``allow_empty``).
     """
     src = source_of(source, project)
     names = list(dict.fromkeys(metrics))
@@ -273,15 +284,7 @@ def forecast_history(
     requests = [(m, a, b, st) for m, (a, b), st in zip(names, ranges, steps, strict=True)]
     fetch = fetch_all if require_all else fetch_each
     got = fetch(src, requests, progress=progress)  # type: ignore[arg-type]  # None: the file's own step
-    hist = _collect(src, names, got, start_ts, end_ts)
-    if hist.missing and (require_all or len(hist.missing) == len(names)):
+    hist = _collect(src, names, got, start_ts, end_ts, cat)
+    if hist.missing and (require_all or (len(hist.missing) == len(names) and not allow_empty)):
         raise ConfigError(f"{command}: {_no_data(hist.missing[0], start_ts, end_ts, src)}", field="metrics")
-    return History(
-        _frame.validate(hist.frame, name=f"{command} input from {src.name}"),
-        hist.labels,
-        hist.source,
-        hist.start,
-        hist.end,
-        hist.warnings,
-        hist.missing,
-    )
+    return replace(hist, frame=_frame.validate(hist.frame, name=f"{command} input from {src.name}"))

@@ -17,16 +17,18 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.errors import ConfigError, QueryError
+from ..core.errors import ConfigError
 from ..core.files import write_atomic
 from ..core.timeutil import format_time
 from ..core.timeutil import now as _now
-from ..metrics.promql import parse_selector
+from ..forecasting.peak import PEAK_NEEDS
+from ..forecasting.planning import needs
 from ..sources.prometheus import PrometheusSource
 from . import config as _config
 from .discover import Discovery, Inventory, discover, render_config, render_spec
 from .project import Project, source_of
 from .project import resolve as resolve_project
+from .span import probe
 
 __all__ = ["CheckResult", "InitResult", "check", "init", "inventory", "CHECK_COLUMNS"]
 
@@ -140,11 +142,6 @@ CHECK_COLUMNS = [
     "note",
 ]
 
-#: a forecast of the planning thresholds learns from at least 28 days (app.history.forecast_history)
-FORECAST_NEEDS = pd.Timedelta(days=28)
-#: the business-hours peak needs two days of hourly data (forecasting.peak)
-PEAK_NEEDS = pd.Timedelta(days=2)
-
 
 @dataclass(frozen=True)
 class _Item:
@@ -181,11 +178,11 @@ def _items(proj: Project) -> list[_Item]:
     for t in proj.rules.thresholds:
         qs = (t.metric,) + ((t.relative_to,) if t.relative_to else ())
         referenced.update(qs)
-        out.append(_Item("threshold", t.name, qs, (), FORECAST_NEEDS, True))
+        out.append(_Item("threshold", t.name, qs, (), needs(t), True))
     for g in proj.rules.growth:
         qs = (g.metric,) + ((g.capacity,) if g.capacity else ())
         referenced.update(qs)
-        out.append(_Item("growth", g.name, qs, (), g.period, True))
+        out.append(_Item("growth", g.name, qs, (), needs(g), True))
     referenced.add(proj.rules.peak.metric)
     out.append(_Item("peak", proj.rules.peak.metric, (proj.rules.peak.metric,), (), PEAK_NEEDS, True))
     # catalog entries: asked for when the config names them or something above uses them
@@ -196,17 +193,6 @@ def _items(proj: Project) -> list[_Item]:
         for n in proj.catalog.names()
     ]
     return cat + out
-
-
-def _probe_query(text: str, step: pd.Timedelta) -> str:
-    """A cheap query with a point wherever the PromQL ``text`` has data: ``count(count_over_time(sel[step]))``
-    for a plain selector (every sample counts, none falls between probe points), ``count(expr)``
-    for an expression."""
-    sel = parse_selector(text)
-    secs = int(step.total_seconds())
-    if sel is not None:
-        return f"count(count_over_time({text}[{secs}s]))"
-    return f"count({text})"
 
 
 def check(
@@ -231,18 +217,14 @@ def check(
     texts = list(dict.fromkeys(q for i in items for q in (*i.queries, *i.optional)))
     names = set(proj.catalog.names())
 
-    def probe(text: str) -> tuple[str, list[pd.Timestamp], str]:
+    def one(text: str) -> tuple[str, list[pd.Timestamp], str]:
         expr = proj.catalog[text].query if text in names else text
-        wrapped = _probe_query(expr, step)
-        try:
-            return text, src.data_times(wrapped, begin, stop, step), expr
-        except QueryError:  # e.g. a scalar expression: count() refuses it; ask it as it is
-            return text, src.data_times(expr, begin, stop, step), expr
+        return text, probe(src, expr, begin, stop, step), expr
 
     found: dict[str, tuple[list[pd.Timestamp], str]] = {}
     try:
         with ThreadPoolExecutor(max_workers=src.concurrency) as ex:
-            for k, (text, times, expr) in enumerate(ex.map(probe, texts), start=1):
+            for k, (text, times, expr) in enumerate(ex.map(one, texts), start=1):
                 found[text] = (times, expr)
                 if progress is not None:
                     progress(k, len(texts))

@@ -9,14 +9,18 @@ days-to-threshold analysis both the review and the capacity-forecast report pres
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from ..core import frame as _frame
+from ..core import timeutil
+from ..core.status import NO_DATA, OK, TOO_LITTLE, Status, history_length, rows_status, too_little
 from ..core.windows import Period, Window, report_quarter
-from ..forecasting.peak import peak_load
-from ..forecasting.planning import growth_vs_plan, time_to_threshold
+from ..forecasting.peak import PEAK_NEEDS, peak_load
+from ..forecasting.planning import growth_vs_plan, needs, time_to_threshold
 from ..forecasting.thresholds import threshold_forecasts, threshold_metrics
 from ..report import digest
 from ..report import forecast_views as fv
@@ -26,10 +30,11 @@ from ..slo import engine, overtime
 from ..slo.alerts import summarize as alert_summary
 from ..sources import Source
 from .forecast import bounds_for
-from .history import pull
+from .history import History, pull
 from .project import Project, source_of
 from .project import resolve as resolve_project
 from .slo import fetch, score
+from .span import data_span, missing_status, recheck
 
 __all__ = ["Capacity", "Data", "Slo", "Thresholds", "capacity", "data", "slo", "thresholds"]
 
@@ -50,12 +55,20 @@ class Data:
     daily: pd.DataFrame  # growth metrics over the learning history, daily
     hourly: pd.DataFrame  # threshold metrics over the learning history, on the report's step
     warnings: tuple[str, ...] = field(default=())
+    #: a server's span of each metric a pull found nothing of (None: no sample at all)
+    spans: dict[str, tuple[pd.Timestamp, pd.Timestamp] | None] = field(default_factory=dict)
 
 
-def _history_start(src: Source, end: pd.Timestamp, history_days: float) -> pd.Timestamp:
-    start = end - pd.Timedelta(days=history_days)
-    span = src.span()
+def _history_start(span: tuple[pd.Timestamp, pd.Timestamp] | None, end: pd.Timestamp, days: float) -> pd.Timestamp:
+    start = end - pd.Timedelta(days=days)
     return max(start, span[0]) if span else start
+
+
+def _pull(metrics: list[str], src: Source, proj: Project, start: pd.Timestamp, end: pd.Timestamp, step: Any) -> History:
+    """A tolerant pull (a metric the source lacks is missing, not an error); none asked: empty."""
+    if not metrics:
+        return History(_frame.empty(), _frame.empty_labels(), src.name, start, end)
+    return pull(metrics, source=src, start=start, end=end, step=step, project=proj, tolerant=True)
 
 
 def data(
@@ -73,21 +86,25 @@ def data(
     proj = resolve_project(project)
     zone = tz or proj.time_zone
     src = source_of(source, proj)
-    period = report_quarter(quarter, src.span(), zone)
     spec, rules = proj.spec, proj.rules
-    slo_start = period.data_start - max(s.window for s in spec.slos) - engine.warmup(spec)
-    slo_data, notes = fetch(spec, src, spec.query_texts(None, None), slo_start, period.data_end)
-    busy = pull(heatmap_metric, source=src, start=period.data_start, end=period.data_end, step=step, project=proj)
     growth_metrics = list(
         dict.fromkeys([g.metric for g in rules.growth] + [g.capacity for g in rules.growth if g.capacity])
     )
-    quarter_hist = pull(
-        growth_metrics, source=src, start=period.data_start, end=period.data_end, step=step, project=proj
-    )
-    begin = _history_start(src, period.data_end, history_days)
-    daily = pull(growth_metrics, source=src, start=begin, end=period.data_end, step="1d", project=proj)
-    hourly = pull(threshold_metrics(rules), source=src, start=begin, end=period.data_end, step=step, project=proj)
+    thresholds_read = threshold_metrics(rules)
+    # a server does not know its span: the earliest and latest samples of what the review reads
+    queries = [*spec.query_texts(None, None), *growth_metrics, *thresholds_read, heatmap_metric]
+    span = data_span(src, queries, proj.catalog)
+    period = report_quarter(quarter, span, zone)
+    slo_start = period.data_start - max(s.window for s in spec.slos) - engine.warmup(spec)
+    slo_data, notes = fetch(spec, src, spec.query_texts(None, None), slo_start, period.data_end)
+    busy = _pull([heatmap_metric], src, proj, period.data_start, period.data_end, step)
+    quarter_hist = _pull(growth_metrics, src, proj, period.data_start, period.data_end, step)
+    begin = _history_start(span, period.data_end, history_days)
+    daily = _pull(growth_metrics, src, proj, begin, period.data_end, "1d")
+    hourly = _pull(thresholds_read, src, proj, begin, period.data_end, step)
     warnings = notes + tuple(w for h in (busy, quarter_hist, daily, hourly) for w in h.warnings)
+    # what a pull found nothing of: none at all on the server, or too little to reach the grid?
+    spans = {m: sp for h in (busy, quarter_hist, daily, hourly) for m, sp in h.spans.items()}
     return Data(
         proj,
         src.name,
@@ -101,12 +118,23 @@ def data(
         daily.frame,
         hourly.frame,
         tuple(dict.fromkeys(warnings)),
+        spans,
     )
+
+
+#: a heat map by local hour and weekday needs every weekday once
+HEATMAP_NEEDS = pd.Timedelta(days=7)
+#: the quarter's growth compares its first week with its last: two weeks at least
+GROWTH_NEEDS = pd.Timedelta(days=14)
 
 
 @dataclass(frozen=True)
 class Slo:
-    """The review's SLO phase: compliance over the quarter and over time, budgets, alerts, incidents."""
+    """The review's SLO phase: compliance over the quarter and over time, budgets, alerts, incidents.
+
+    ``status`` says per section (``compliance``, ``burn``, ``alerts``) whether it was computed and,
+    when not (or only in part), why: the notebook shows the sentence instead of an empty chart.
+    """
 
     window: Window
     compliance: pd.DataFrame
@@ -117,16 +145,35 @@ class Slo:
     alert_summary: pd.DataFrame
     timeline: pd.DataFrame
     incidents: pd.DataFrame
+    status: dict[str, Status] = field(default_factory=dict)
+
+
+def _alerts_status(d: Data) -> Status:
+    spec = d.project.spec
+    if not spec.alerts:
+        return Status(NO_DATA, "the spec has no alert rules")
+    start, end = d.period.data_start, d.period.data_end
+    silent = []
+    for a in spec.alerts:
+        f = d.slo_data.get(a.metric.text)
+        if f is None or not f.loc[(f["ds"] > start) & (f["ds"] <= end), "y"].notna().any():
+            silent.append(a.name)
+    why = f"no data in {d.period.label} for {', '.join(silent)}"
+    if len(silent) == len(spec.alerts):
+        return Status(NO_DATA, f"alerts not replayed: {why}")
+    return Status(OK, f"not replayed: {why}" if silent else "")
 
 
 def slo(d: Data) -> Slo:
-    """Score the project's SLOs and replay its alerts over the review's quarter."""
+    """Score the project's SLOs and replay its alerts over the review's quarter (the whole quarter:
+    a history that covers less of it than the coverage floor is ``too little data``, not a verdict)."""
     spec, p = d.project.spec, d.period
-    window = Window(p.label, p.data_start, p.data_end, "quarter")
+    window = Window(p.label, p.start, p.data_end, "quarter")
     times = overtime.checkpoints(p.data_start, p.data_end)
     table = score(spec, d.slo_data, [window], None, d.project, d.source)
     alerts = engine.replay_alerts(spec, d.slo_data, p.data_start, p.data_end)
     summary = sv.by_priority(alert_summary(alerts, tz=d.tz, by="quarter"), then=["firing_seconds"])
+    scored = rows_status(table, "status", "slo", "SLO", note="reason")
     return Slo(
         window,
         table,
@@ -137,6 +184,7 @@ def slo(d: Data) -> Slo:
         summary,
         sv.timeline_episodes(alerts),
         sv.incidents(alerts),
+        {"compliance": scored, "burn": scored if not scored.ok else Status(), "alerts": _alerts_status(d)},
     )
 
 
@@ -151,6 +199,8 @@ class Thresholds:
     choice: pd.DataFrame
     verdict: CiSummary
     units: dict[str, str]
+    #: computed for at least one threshold, or why not (and which were not, when some were)
+    status: Status = field(default_factory=Status)
 
 
 def _days(start: pd.Series, end: pd.Series) -> pd.Series:
@@ -158,14 +208,30 @@ def _days(start: pd.Series, end: pd.Series) -> pd.Series:
     return pd.to_timedelta(end - start) / pd.Timedelta(days=1)
 
 
-def thresholds(hourly: pd.DataFrame, horizon: Any, *, source: str = "", project: Project | None = None) -> Thresholds:
-    """Time to each planning threshold from ``hourly`` history, with the forecasts behind it."""
+def thresholds(
+    hourly: pd.DataFrame | History,
+    horizon: Any,
+    *,
+    source: str = "",
+    project: Project | None = None,
+    spans: Mapping[str, tuple[pd.Timestamp, pd.Timestamp] | None] | None = None,
+) -> Thresholds:
+    """Time to each planning threshold from ``hourly`` history (a frame, or a History: then its source
+    and the spans of what it missed are used), with the forecasts behind it. ``spans``: a server's
+    span of each metric the history lacks, so that minutes of data read ``too little data``."""
+    if isinstance(hourly, History):
+        source, spans, hourly = source or hourly.source, hourly.spans if spans is None else spans, hourly.frame
     proj = resolve_project(project)
     h = pd.Timedelta(horizon) if not isinstance(horizon, (int, float)) else pd.Timedelta(days=horizon)
     metrics = threshold_metrics(proj.rules)
     bounds = bounds_for(metrics, proj.catalog)
     units = {m: proj.catalog[m].unit for m in proj.catalog}
     ttt = time_to_threshold(hourly, h, rules=proj.rules, bounds=bounds)
+    ttt = recheck(ttt, "status", spans or {}, {t.name: needs(t) for t in proj.rules.thresholds}, key="threshold")
+    if ttt.empty:
+        status = Status(NO_DATA, "the planning rules have no threshold")
+    else:
+        status = rows_status(ttt, "status", "text", "threshold")
     days = pd.DataFrame(
         {
             "name": ttt["text"],
@@ -175,35 +241,85 @@ def thresholds(hourly: pd.DataFrame, horizon: Any, *, source: str = "", project:
         }
     )
     hist, fc, choice = threshold_forecasts(hourly, h, proj.rules, bounds=bounds)
-    verdict = summarize(from_time_to_threshold(ttt, units), as_of=hourly["ds"].max(), horizon=h, source=source)
-    return Thresholds(ttt, days, hist, fc, choice, verdict, units)
+    as_of = hourly["ds"].max() if len(hourly) else timeutil.now().floor("min")
+    verdict = summarize(from_time_to_threshold(ttt, units), as_of=as_of, horizon=h, source=source)
+    return Thresholds(ttt, days, hist, fc, choice, verdict, units, status)
 
 
 @dataclass(frozen=True)
 class Capacity:
-    """The review's capacity phase: peak load, growth against the plan, thresholds, recommendations."""
+    """The review's capacity phase: peak load, growth against the plan, thresholds, recommendations.
 
-    peak: pd.Series
+    ``status`` says per section (``heatmap``, ``peak``, ``growth``, ``plan``, ``thresholds``)
+    whether it was computed and why not; ``peak`` is None when it was not. ``growth_series``: the
+    growth metrics with data in the quarter (the ones to chart).
+    """
+
+    peak: pd.Series | None
     history_summary: pd.DataFrame
     growth: pd.DataFrame
     plan: pd.DataFrame
     thresholds: Thresholds
     recommendations: pd.DataFrame
     methodology: pd.DataFrame
+    status: dict[str, Status] = field(default_factory=dict)
+    growth_series: tuple[str, ...] = ()
+
+
+def _history_status(d: Data, frame: pd.DataFrame, metric: str, needs: pd.Timedelta) -> Status:
+    ds = frame.loc[(frame["unique_id"] == metric) & frame["y"].notna(), "ds"]
+    if ds.empty:
+        return Status(*missing_status(metric, d.spans, needs))
+    have = history_length(ds)
+    return Status() if have >= needs else Status(TOO_LITTLE, f"{metric}: {too_little(have, needs)}")
 
 
 def capacity(d: Data) -> Capacity:
-    """Peak, growth, plan verdicts and thresholds of the review's history."""
-    units = {m: d.project.catalog[m].unit for m in d.project.catalog}
-    peak = peak_load(d.busy, "14d", tz=d.tz).iloc[0]
-    plan = growth_vs_plan(d.daily, rules=d.project.rules)
-    th = thresholds(d.hourly, d.horizon, source=d.source, project=d.project)
+    """Peak, growth, plan verdicts and thresholds of the review's history; each section that has too
+    little data is left out with its status, never a crash."""
+    proj = d.project
+    units = {m: proj.catalog[m].unit for m in proj.catalog}
+    status: dict[str, Status] = {
+        "heatmap": _history_status(d, d.busy, d.heatmap_metric, HEATMAP_NEEDS),
+        "peak": _history_status(d, d.busy, d.heatmap_metric, PEAK_NEEDS),
+    }
+    peak = None
+    if status["peak"].ok:
+        rule = proj.rules.peak
+        peak = peak_load(d.busy, "14d", tz=d.tz, business_hours=rule.business_hours).iloc[0]
+    growth_metrics = [g.metric for g in proj.rules.growth]
+    shown = tuple(m for m in growth_metrics if (d.quarter_history["unique_id"] == m).any())
+    if not growth_metrics:
+        status["growth"] = Status(NO_DATA, "the planning rules have no growth rule")
+    else:
+        each = [_history_status(d, d.quarter_history, m, GROWTH_NEEDS) for m in growth_metrics]
+        short = "; ".join(st.reason for st in each if not st.ok)
+        if any(st.ok for st in each):
+            status["growth"] = Status(OK, f"not computed: {short}" if short else "")
+        else:
+            worst = NO_DATA if all(st.status == NO_DATA for st in each) else TOO_LITTLE
+            status["growth"] = Status(worst, f"no growth metric has enough data in {d.period.label}: {short}")
+    plan = growth_vs_plan(d.daily, rules=proj.rules)
+    plan = recheck(plan, "verdict", d.spans, {g.name: needs(g) for g in proj.rules.growth}, key="rule")
+    if plan.empty:
+        status["plan"] = Status(NO_DATA, "the planning rules have no growth rule")
+    else:
+        status["plan"] = rows_status(plan, "verdict", "text", "growth rule")
+    th = thresholds(d.hourly, d.horizon, source=d.source, project=proj, spans=d.spans)
+    status["thresholds"] = th.status
+    ok_growth = [m for m in growth_metrics if m in shown]
+    quarter = d.quarter_history[d.quarter_history["unique_id"].isin(ok_growth)] if status["growth"].ok else None
     return Capacity(
         peak,
         digest.history_summary(d.quarter_history, units),
-        digest.growth(d.quarter_history, d.period.data_start, d.period.data_end),
+        digest.growth(quarter, d.period.data_start, d.period.data_end) if quarter is not None else _NO_GROWTH,
         plan,
         th,
         fv.recommendations(th.table, plan, units=units),
         fv.methodology(th.choice),
+        status,
+        shown,
     )
+
+
+_NO_GROWTH = pd.DataFrame(columns=["series", "start_value", "end_value", "change", "pct", "pct_per_quarter"])

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import ConfigError
+from ..core.status import Status, rows_status
 from ..core.timeutil import format_time
 from ..core.windows import Window, calendar_kind, check_tz, month, parse_window, quarter, rolling, to_date
 from ..slo import engine, overtime
@@ -227,7 +228,10 @@ def _why_no_data(table: pd.DataFrame, spec: Spec, data: dict[str, pd.DataFrame],
     missing = {q for q, f in data.items() if f.empty}
     reasons = []
     for name, state, reason in zip(table["slo"], table["status"], table["reason"], strict=True):
-        lacking = [q.text for q in spec.slo(name).sli.queries() if q.text in missing]
+        sli = spec.slo(name).sli
+        # no series of the bad side of a ratio beside a total is no bad event seen, not missing data
+        optional = sli.bad.text if sli.kind == "ratio" and sli.bad is not None and sli.total is not None else None
+        lacking = [q.text for q in sli.queries() if q.text in missing and q.text != optional]
         if state != "ok" and lacking:
             reason = f"no data for {', '.join(repr(q) for q in lacking)} from {source}"
         reasons.append(reason)
@@ -281,6 +285,8 @@ class WindowReport:
     burndown: pd.DataFrame  # the window's error budget left at each checkpoint
     burn_episodes: pd.DataFrame  # multiwindow burn-rate alert episodes
     warnings: tuple[str, ...] = field(default=())
+    #: ok when one SLO could be scored (the others named in the reason), else why none could
+    status: Status = field(default_factory=Status)
 
 
 def window_report(
@@ -298,13 +304,15 @@ def window_report(
     names = tuple(req.names) if req.names else tuple(s.name for s in sp.slos)
     data, notes = history_for(sp, src, w, names, progress=progress)
     times = overtime.checkpoints(w.start, w.end, every)
+    table = score(sp, data, [w], list(names), req.project, src.name)
     return WindowReport(
         sp,
         w,
         names,
-        score(sp, data, [w], list(names), req.project, src.name),
+        table,
         overtime.rolling_compliance(sp, data, times, names),
         overtime.budget_burndown(sp, data, w.start, times, names),
         engine.replay_burn_alerts(sp, data, w.start, w.end, list(names)),
         notes,
+        rows_status(table, "status", "slo", "SLO", note="reason"),
     )

@@ -136,7 +136,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--ci",
         action="store_true",
         help="CI mode: forecast the planning thresholds into --ci-dir "
-        "(capacity-forecast.md + PNG charts, capacity-forecast.json); exit 0 clear, 1 crossed, 2 error",
+        "(capacity-forecast.md + PNG charts, capacity-forecast.json); "
+        "exit 0 clear, 1 crossed, 2 error or nothing forecast",
     )
     p.add_argument("--ci-dir", default="reports", metavar="DIR", help="where --ci writes (default: reports/)")
     add_history_tail(p)
@@ -212,6 +213,9 @@ def run_ci(args: argparse.Namespace) -> int:
             f"capacity forecast: threshold crossed within {args.horizon}: {row.name} on {row.crossing:%Y-%m-%d}",
             file=sys.stderr,
         )
-    if result.no_data:
-        print(f"capacity forecast: no data for {', '.join(result.no_data)}", file=sys.stderr)
+    for name in result.no_data:
+        why = result.reasons.get(name)
+        print(f"capacity forecast: not forecast: {name}" + (f" ({why})" if why else ""), file=sys.stderr)
+    if result.summary.table.empty:  # exit 2, as any error, but after writing the files that say why
+        print("capacity forecast: error: no threshold could be forecast", file=sys.stderr)
     return exit_code(result.summary)

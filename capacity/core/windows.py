@@ -170,11 +170,20 @@ class Period:
     def days(self) -> float:
         return (self.data_end - self.data_start) / pd.Timedelta(days=1)
 
+    @property
+    def partial(self) -> bool:
+        """The data covers less than the whole period (by more than a day)."""
+        return self.data_start - self.start > _ONE_DAY or self.end - self.data_end > _ONE_DAY
+
     def describe(self) -> str:
-        """``2026Q3: 2026-07-01 to 2026-09-30 (America/New_York), data through 2026-09-30 20:00 EDT``."""
+        """``2026Q3: 2026-07-01 to 2026-09-30 (America/New_York), data through 2026-09-30 20:00 EDT``;
+        a partial period says where its data starts and that it is partial."""
         s, e = self.start.tz_convert(self.tz), (self.end - pd.Timedelta(1, "ns")).tz_convert(self.tz)
-        last = self.data_end.tz_convert(self.tz)
-        return f"{self.label}: {s:%Y-%m-%d} to {e:%Y-%m-%d} ({self.tz}), data through {last:%Y-%m-%d %H:%M %Z}"
+        first, last = self.data_start.tz_convert(self.tz), self.data_end.tz_convert(self.tz)
+        text = f"{self.label}: {s:%Y-%m-%d} to {e:%Y-%m-%d} ({self.tz}), data "
+        if self.partial:
+            return text + f"from {first:%Y-%m-%d %H:%M} through {last:%Y-%m-%d %H:%M %Z} only (partial quarter)"
+        return text + f"through {last:%Y-%m-%d %H:%M %Z}"
 
 
 def report_quarter(
@@ -186,22 +195,25 @@ def report_quarter(
 ) -> Period:
     """Resolve ``"2026Q3"`` or ``"latest"`` against the history ``span`` (UTC start, end).
 
-    ``span`` None (a server source) resolves ``"latest"`` impossible: name the quarter.
-    A named quarter outside the history is a ConfigError naming it.
+    ``"latest"`` is the latest quarter the history covers whole (within ``tolerance`` at each end);
+    a history shorter than any whole quarter gets the quarter in progress at its end, clipped to
+    the data (:attr:`Period.partial`). ``span`` None (a server whose history could not be found)
+    cannot resolve ``"latest"``: the error says which parameter to give. A named quarter outside
+    the history is a ConfigError naming it.
     """
     if str(text).strip().lower() == "latest":
         if span is None:
             raise ConfigError(
-                "quarter: 'latest' needs a source with a known span; name the quarter (e.g. 2026Q3)", field="quarter"
+                "quarter: 'latest' needs the span of the history, and the source holds no data for the "
+                "report's queries; name the quarter (e.g. -p quarter=2026Q3)",
+                field="quarter",
             )
         label = quarter_of(span[1], tz)
         w = quarter(label, tz)
         while w.end - tolerance > span[1] or w.start < span[0] - tolerance:
-            if w.end < span[0]:
-                raise ConfigError(
-                    f"quarter: the history {span[0]:%Y-%m-%d}..{span[1]:%Y-%m-%d} holds no full quarter",
-                    field="quarter",
-                )
+            if w.end < span[0]:  # no whole quarter: the one in progress at the end of the data
+                w = quarter(quarter_of(span[1], tz), tz)
+                break
             label = previous_quarter(label)
             w = quarter(label, tz)
     else:

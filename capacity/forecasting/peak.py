@@ -8,8 +8,12 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import ForecastError
+from ..core.status import history_length, too_little
 from .pipeline import auto_forecast
 from .rules import load_rules
+
+#: the business-hours peak needs two days of hourly data
+PEAK_NEEDS = pd.Timedelta(days=2)
 
 
 def peak_load(
@@ -35,9 +39,11 @@ def peak_load(
     rows = []
     for uid, g in frame.groupby("unique_id", sort=True, observed=True):
         s = g.set_index("ds")["y"].dropna()
-        if len(s) < 48:
+        if history_length(s.index.to_series()) < PEAK_NEEDS or len(s) < 48:
             raise ForecastError(
-                f"peak_load: series {uid!r} has {len(s)} points; needs at least 2 days of hourly data", series=str(uid)
+                f"peak_load: series {uid!r}: {too_little(history_length(s.index.to_series()), PEAK_NEEDS)}; "
+                f"needs at least 2 days of hourly data ({len(s)} points)",
+                series=str(uid),
             )
         hourly = s.resample("1h").mean().dropna()
         local_hour = pd.DatetimeIndex(hourly.index).tz_convert(tz).hour

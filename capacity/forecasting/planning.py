@@ -1,7 +1,9 @@
 """What capacity planning asks of a forecast: growth against the plan, and time to a threshold.
 
 Both take a canonical frame whose ``unique_id`` are catalog names (``users_total``, ``disk_free_ratio``...)
-and return tidy frames; series a rule needs but the frame lacks give a row with status ``no data``.
+and return tidy frames; series a rule needs but the frame lacks give a row with status ``no data``,
+and series shorter than the rule needs (:func:`needs`) a row with status ``too little data`` and a
+note that says how much there is: neither is forecast.
 
 Probabilities come from the forecast's predictive distribution: its quantiles (2.5%, 10%, 50%, 90%,
 97.5%: lo-95, lo-80, mean, hi-80, hi-95) are interpolated linearly on the normal-score scale (and
@@ -16,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..core.status import NO_DATA, TOO_LITTLE, history_length, too_little
 from ..core.timeutil import parse_duration
 from .pipeline import auto_forecast
-from .rules import Planning, load_rules
+from .rules import GrowthRule, Planning, Threshold, load_rules
 
 if TYPE_CHECKING:
     from pandas._libs.tslibs.nattype import NaTType
@@ -29,6 +32,21 @@ _Z = np.array([_N.inv_cdf(p) for p in _P])
 _QCOLS = ["lo-95", "lo-80", "mean", "hi-80", "hi-95"]
 
 TIGHT, COVERS, GENEROUS = "plan too tight", "plan covers the forecast", "plan far too generous"
+
+#: a threshold forecast learns from at least four weeks (a weekly season seen four times)
+THRESHOLD_NEEDS = pd.Timedelta(days=28)
+
+
+def needs(rule: GrowthRule | Threshold) -> pd.Timedelta:
+    """How much history a rule's forecast needs: a growth rule, one of its periods (growth over a
+    quarter is judged on a quarter of history at least); a threshold, :data:`THRESHOLD_NEEDS`."""
+    return rule.period if isinstance(rule, GrowthRule) else THRESHOLD_NEEDS
+
+
+def _too_short(frame: pd.DataFrame, uid: str, need: pd.Timedelta) -> str | None:
+    """The note of a series shorter than ``need`` (None when long enough)."""
+    have = history_length(frame.loc[(frame["unique_id"] == uid) & frame["y"].notna(), "ds"])
+    return f"{uid}: {too_little(have, need)}" if have < need else None
 
 
 def exceed_probability(x: float, quantiles: np.ndarray) -> float:
@@ -56,8 +74,17 @@ def _value_at(frame: pd.DataFrame, uid: str, when: pd.Timestamp) -> float:
     return float(g["y"].iloc[int(g["ds"].argmax())]) if len(g) else np.nan
 
 
-def growth_vs_plan(frame: pd.DataFrame, *, rules: Planning | None = None, **forecast_options: Any) -> pd.DataFrame:
+def growth_vs_plan(
+    frame: pd.DataFrame,
+    *,
+    rules: Planning | None = None,
+    min_history: pd.Timedelta | None = None,
+    **forecast_options: Any,
+) -> pd.DataFrame:
     """One row per growth rule: the forecast growth over the rule's period beside the plan.
+
+    A series shorter than ``min_history`` (default: the rule's :func:`needs`) is not forecast: its
+    verdict is ``too little data``.
 
     Columns: rule, metric, period, text, last_ds, last, past_growth (over the previous period),
     growth, growth_lo_80, growth_hi_80, growth_lo_95, growth_hi_95 (fractions: 0.5 = +50%), plan,
@@ -77,7 +104,11 @@ def growth_vs_plan(frame: pd.DataFrame, *, rules: Planning | None = None, **fore
         }
         last = _last(frame, rule.metric)
         if last is None:
-            rows.append({**base, "verdict": "no data", "note": f"no series {rule.metric!r} in the frame"})
+            rows.append({**base, "verdict": NO_DATA, "note": f"no series {rule.metric!r} in the frame"})
+            continue
+        short = _too_short(frame, rule.metric, min_history if min_history is not None else needs(rule))
+        if short:
+            rows.append({**base, "last_ds": last[0], "last": last[1], "verdict": TOO_LITTLE, "note": short})
             continue
         t0, y0 = last
         sub = frame[frame["unique_id"] == rule.metric]
@@ -114,7 +145,7 @@ def growth_vs_plan(frame: pd.DataFrame, *, rules: Planning | None = None, **fore
                     {
                         **row,
                         "p_exceed": np.nan,
-                        "verdict": "no data",
+                        "verdict": NO_DATA,
                         "note": f"no series {rule.capacity!r} to watch {rule.metric} against",
                     }
                 )
@@ -123,7 +154,13 @@ def growth_vs_plan(frame: pd.DataFrame, *, rules: Planning | None = None, **fore
             p = exceed_probability(cap[1], q)
             verdict = "capacity at risk within the period" if p > rules.too_tight_above else "headroom for the period"
         rows.append({**row, "p_exceed": p, "verdict": verdict})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=_PLAN_COLUMNS)
+
+
+_PLAN_COLUMNS = [
+    "rule", "metric", "period", "text", "plan", "capacity", "last_ds", "last", "past_growth", "growth",
+    "growth_lo_80", "growth_hi_80", "growth_lo_95", "growth_hi_95", "model", "note", "p_exceed", "verdict",
+]  # fmt: skip
 
 
 def _complete_buckets(buckets: pd.DataFrame, raw_ds: pd.Series, period: pd.Timedelta) -> pd.DataFrame:
@@ -147,21 +184,31 @@ def _first(ds: pd.Series, hit: np.ndarray) -> pd.Timestamp | NaTType:
     return ds.iloc[int(idx[0])] if len(idx) else pd.NaT
 
 
+_TTT_COLUMNS = [
+    "threshold", "metric", "text", "direction", "level", "last_ds", "last", "status",
+    "earliest", "most_likely", "latest", "horizon_end", "model", "note",
+]  # fmt: skip
+
+
 def time_to_threshold(
     frame: pd.DataFrame,
     h: int | str | pd.Timedelta = "365d",
     *,
     rules: Planning | None = None,
     resample: str | None = "1d",
+    min_history: pd.Timedelta = THRESHOLD_NEEDS,
     **forecast_options: Any,
 ) -> pd.DataFrame:
     """When each threshold will be crossed, with the 95% interval's earliest and latest dates.
+
+    A series shorter than ``min_history`` is not forecast (status ``too little data``).
 
     Sub-daily series are first reduced to their daily maximum (minimum for a "below" threshold) with
     ``resample``: capacity is sized for the worst hour, not the average one. A threshold relative to
     another series (volume, quota) uses that series' last value, assumed constant over the horizon.
     Columns: threshold, metric, text, direction, level, last_ds, last, status (already crossed /
-    crosses within horizon / may cross within horizon / not within horizon / no data), earliest,
+    crosses within horizon / may cross within horizon / not within horizon / no data / too little data),
+    earliest,
     most_likely, latest (UTC timestamps; NaT when not within the horizon), horizon_end, model, note.
     """
     rules = rules or load_rules()
@@ -172,7 +219,11 @@ def time_to_threshold(
         ref = _last(frame, t.relative_to) if t.relative_to else None
         if last is None or (t.relative_to and ref is None):
             missing = t.metric if last is None else t.relative_to
-            rows.append({**base, "status": "no data", "note": f"no series {missing!r} in the frame"})
+            rows.append({**base, "status": NO_DATA, "note": f"no series {missing!r} in the frame"})
+            continue
+        short = _too_short(frame, t.metric, min_history)
+        if short:
+            rows.append({**base, "last_ds": last[0], "last": last[1], "status": TOO_LITTLE, "note": short})
             continue
         level = t.value if t.value is not None else t.fraction * ref[1]  # type: ignore[index]
         sub = frame[frame["unique_id"] == t.metric]
@@ -225,7 +276,7 @@ def time_to_threshold(
                 "note": choice.loc[0, "note"],
             }
         )
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=_TTT_COLUMNS)
     for c in ("earliest", "most_likely", "latest", "last_ds", "horizon_end"):
         if c in out.columns:
             out[c] = pd.to_datetime(out[c], utc=True)

@@ -9,7 +9,9 @@ from typing import Any
 import pandas as pd
 
 from ..core import frame as _frame
+from ..core.status import history_length
 from .pipeline import auto_forecast
+from .planning import THRESHOLD_NEEDS
 from .rules import Planning, load_rules
 
 __all__ = ["daily_extreme", "threshold_forecasts", "threshold_history", "threshold_metrics"]
@@ -49,15 +51,21 @@ def threshold_forecasts(
     rules: Any = None,
     *,
     bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
+    min_history: pd.Timedelta = THRESHOLD_NEEDS,
     **options: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Forecast each threshold's daily series: ``(history, forecast, choice)`` keyed by rule name.
 
-    ``bounds`` maps *metric* names to physical bounds (catalog ``lower``/``upper``).
+    ``bounds`` maps *metric* names to physical bounds (catalog ``lower``/``upper``). Series shorter
+    than ``min_history`` are left out of all three, as :func:`~.planning.time_to_threshold` does not
+    forecast them (three empty frames when none is long enough).
     """
-
     r = rules or load_rules()
     hist = threshold_history(frame, r)
+    long_enough = [u for u, g in hist.groupby("unique_id", observed=True) if history_length(g["ds"]) >= min_history]
+    hist = hist[hist["unique_id"].isin(long_enough)].reset_index(drop=True)
+    if hist.empty:
+        return hist, _frame.empty(), pd.DataFrame()
     by_rule = {t.name: (bounds or {}).get(t.metric) for t in r.thresholds}
     b = {k: v for k, v in by_rule.items() if v is not None} or None
     fc, choice = auto_forecast(hist, horizon, bounds=b, **options)

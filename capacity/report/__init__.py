@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the names below load on first use: `import capacity` needs 
     from ..present import Col, format_frame
     from . import figures, forecast_views, slo_views
     from .html import export_html
-    from .output import figure_html, show, show_table, table_html, table_text, write_png
+    from .output import figure_html, show, show_table, skipped, table_html, table_text, write_png
     from .params import NotebookParameter, read_parameters
     from .rendering import RenderResult, available, render
     from .summary import md_escape
@@ -39,6 +39,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "figure_html": ("capacity.report.output", "figure_html"),
     "show": ("capacity.report.output", "show"),
     "show_table": ("capacity.report.output", "show_table"),
+    "skipped": ("capacity.report.output", "skipped"),
     "table_html": ("capacity.report.output", "table_html"),
     "table_text": ("capacity.report.output", "table_text"),
     "write_png": ("capacity.report.output", "write_png"),
@@ -76,6 +77,7 @@ __all__ = [
     "render",
     "show",
     "show_table",
+    "skipped",
     "slo_views",
     "table_html",
     "table_text",

@@ -20,7 +20,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,8 @@ class CiResult:
     markdown: Path
     json: Path
     charts: tuple[Path, ...]
-    no_data: tuple[str, ...]
+    no_data: tuple[str, ...]  # the thresholds not forecast
+    reasons: Mapping[str, str] = field(default_factory=dict)  # and why
 
 
 def _slug(text: str) -> str:
@@ -77,6 +78,8 @@ def _charts(
         )
         out.append((fan.name, (f"capacity-forecast-{_slug(rule.name)}.png", fig)))
     t = summary.table
+    if t.empty:
+        return out
     ttt = pd.DataFrame({"name": t["name"], "days": t["days"], "days_lo": t["days_early"], "days_hi": t["days"]})
     days = horizon / pd.Timedelta(days=1)
     out.append(
@@ -153,7 +156,7 @@ def write_ci(
     horizon: pd.Timedelta,
     out_dir: str | os.PathLike[str] = "reports",
     units: Mapping[str, str] | None = None,
-    missing: Sequence[str] = (),
+    missing: Sequence[str] | Mapping[str, str] = (),
     charts: bool = True,
 ) -> CiResult:
     """Write the CI verdict (computed by :func:`capacity.app.forecast.forecast_ci`) as Markdown,
@@ -163,8 +166,9 @@ def write_ci(
     items = _charts(summary, fans, horizon, dict(units or {})) if charts else []
     pngs = write_pngs(items, out)
     md = to_markdown(summary, {name: file for name, (file, _) in items})
+    why = dict(missing) if isinstance(missing, Mapping) else {}
     if missing:
-        md += f"\nNo data for: {', '.join(missing)}.\n"
+        md += "\nNot forecast: " + "; ".join(f"{n} ({why[n]})" if why.get(n) else n for n in missing) + ".\n"
     json_path = write_atomic(out / JSON, to_json(summary, missing))
     md_path = write_atomic(out / MARKDOWN, md)
-    return CiResult(summary, md_path, json_path, tuple(pngs), tuple(missing))
+    return CiResult(summary, md_path, json_path, tuple(pngs), tuple(missing), why)

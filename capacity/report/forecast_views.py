@@ -41,6 +41,9 @@ def methodology(choice: pd.DataFrame) -> pd.DataFrame:
     model was over-confident and its interval was widened), windows.
     """
     c = choice
+    if c.empty:  # nothing was forecast
+        cols = ["series", "model", "mase", "seasonal_naive_mase", "skill", "coverage_80", "coverage_95"]
+        return pd.DataFrame(columns=[*cols, "calibration_80", "windows"])
     sn = c["seasonal_naive_mase"].to_numpy(dtype=float)
     mase = c["mase"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):

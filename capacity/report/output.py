@@ -18,9 +18,10 @@ from typing import Unpack
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..core.status import Status
 from ..present import TableOptions, format_frame
 
-__all__ = ["figure_html", "show", "table_html", "table_text", "show_table", "write_png", "find_chromium"]
+__all__ = ["figure_html", "show", "skipped", "table_html", "table_text", "show_table", "write_png", "find_chromium"]
 
 _NUM = ' class="num"'
 _WRAP = ' class="wrap"'
@@ -79,6 +80,21 @@ def show_table(frame: pd.DataFrame, columns: Sequence[str] | None = None, **opti
         {"text/html": table_html(frame, columns, **options), "text/plain": table_text(frame, columns, **options)},
         raw=True,
     )
+
+
+def skipped(status: Status, what: str = "This section") -> bool:
+    """In a notebook: True (after saying why) when ``status`` is not ok, so the caller leaves its
+    chart or table out; False when it is, saying what was left out of it, if anything."""
+    from IPython.display import Markdown, display
+
+    from .summary import md_escape
+
+    if not status.ok:
+        display(Markdown(f"*{md_escape(what)}: left out ({md_escape(status.status)}). {md_escape(status.reason)}*"))
+        return True
+    if status.reason:
+        display(Markdown(f"*{md_escape(status.reason)}*"))
+    return False
 
 
 def find_chromium() -> str | None:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import DataError
+from ..core.status import UNAVAILABLE
 from ..present import in_unit
 
 __all__ = [
@@ -43,6 +44,8 @@ __all__ = [
 
 THRESHOLD_COLUMNS = ("name", "threshold", "unit", "last", "crossing", "crossing_early")
 EXIT_CLEAR, EXIT_CROSSING = 0, 1
+#: nothing could be forecast (every threshold without data or with too little): as an error
+EXIT_NOTHING = 2
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&\"'=:])")
 
 
@@ -95,7 +98,10 @@ def summarize(table: pd.DataFrame, *, as_of: pd.Timestamp, horizon: pd.Timedelta
 
 
 def exit_code(summary: CiSummary) -> int:
-    """0 when no threshold is crossed (by the mean forecast) within the horizon, 1 when one is."""
+    """0 when no threshold is crossed (by the mean forecast) within the horizon, 1 when one is, 2 when
+    no threshold could be forecast at all."""
+    if summary.table.empty:
+        return EXIT_NOTHING
     return EXIT_CROSSING if summary.crossed else EXIT_CLEAR
 
 
@@ -112,7 +118,9 @@ def to_markdown(
     """The report as GitHub-flavoured Markdown; ``charts`` maps names to PNG file names beside it."""
     days = summary.horizon / pd.Timedelta(days=1)
     lines = [f"# {md_escape(title)}", ""]
-    if summary.crossed:
+    if summary.table.empty:
+        lines.append("> **NOT FORECAST**: no threshold has the history a forecast needs (listed below).")
+    elif summary.crossed:
         names = ", ".join(md_escape(n) for n in summary.crossed)
         lines.append(f"> **THRESHOLD CROSSED** within {days:g} days: {names}.")
     else:
@@ -168,20 +176,21 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def to_json(summary: CiSummary, missing: Sequence[str] = ()) -> str:
+def to_json(summary: CiSummary, missing: Sequence[str] | Mapping[str, str] = ()) -> str:
     """The report as JSON: verdict, horizon, one object per threshold (NaN/NaT as null), and the
-    thresholds with no data (``missing``)."""
+    thresholds not forecast (``missing``: names, and ``missing_reasons``: name -> why)."""
     rows = [{k: _jsonable(v) for k, v in rec.items()} for rec in summary.table.to_dict(orient="records")]
     doc = {
         "as_of": summary.as_of.isoformat(),
         "horizon_days": summary.horizon / pd.Timedelta(days=1),
         "source": summary.source,
-        "status": "crossed" if summary.crossed else "ok",
+        "status": "not forecast" if summary.table.empty else ("crossed" if summary.crossed else "ok"),
         "exit_code": exit_code(summary),
         "crossed": summary.crossed,
         "at_risk": summary.at_risk,
         "thresholds": rows,
         "missing": list(missing),
+        "missing_reasons": dict(missing) if isinstance(missing, Mapping) else {},
     }
     return json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 
@@ -199,7 +208,7 @@ def from_time_to_threshold(ttt: pd.DataFrame, units: Mapping[str, str] | None = 
     missing = [c for c in need if c not in ttt.columns]
     if missing:
         raise DataError(f"time-to-threshold table: missing column(s) {', '.join(missing)}", column=missing[0])
-    t = ttt[ttt["status"] != "no data"]
+    t = ttt[~ttt["status"].isin(UNAVAILABLE)]
     already = (t["status"] == "already crossed").to_numpy()
     last_ds = pd.to_datetime(t["last_ds"], utc=True)
     out = pd.DataFrame(
@@ -219,6 +228,13 @@ def from_time_to_threshold(ttt: pd.DataFrame, units: Mapping[str, str] | None = 
     return out.reset_index(drop=True)
 
 
-def no_data(ttt: pd.DataFrame) -> list[str]:
-    """Rules of a time-to-threshold frame that had no data."""
-    return [str(n) for n in ttt.loc[ttt["status"] == "no data", "threshold"]] if "status" in ttt.columns else []
+def no_data(ttt: pd.DataFrame) -> dict[str, str]:
+    """Rules of a time-to-threshold frame that were not forecast (no data, or too little), each with
+    why (``{"disk": "too little data: disk_free_ratio: too little data (have 0.1 d of 28 d)"}``)."""
+    if "status" not in ttt.columns:
+        return {}
+    out = {}
+    for row in ttt[ttt["status"].isin(UNAVAILABLE)].itertuples(index=False):
+        note = str(getattr(row, "note", "") or "")
+        out[str(row.threshold)] = note if str(row.status) in note else f"{row.status}: {note}"
+    return out

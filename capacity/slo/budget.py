@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..core.status import NO_DATA, OK, TOO_LITTLE
 from ..core.timeutil import format_duration
 from ..core.windows import Window
 from .model import SLO
@@ -49,7 +50,7 @@ COMPLIANCE_COLUMNS = (
 )
 
 #: what a compliance row's ``status`` says: scored, no sample at all, or too little of the window seen
-STATUS_OK, STATUS_NO_DATA, STATUS_TOO_LITTLE = "ok", "no data", "too little data"
+STATUS_OK, STATUS_NO_DATA, STATUS_TOO_LITTLE = OK, NO_DATA, TOO_LITTLE
 
 
 def _prefix(x: np.ndarray) -> np.ndarray:
@@ -73,7 +74,8 @@ def status(coverage: float, floor: float) -> tuple[str, str]:
     if not coverage > 0:
         return STATUS_NO_DATA, "no sample in the window"
     if coverage < floor:
-        return STATUS_TOO_LITTLE, f"too little data (have {coverage:.0%} of the window, need {floor:.0%})"
+        have = f"{coverage:.0%}" if coverage >= 0.01 else f"{coverage:.2%}" if coverage >= 0.0001 else "<0.01%"
+        return STATUS_TOO_LITTLE, f"too little data (have {have} of the window, need {floor:.0%})"
     return STATUS_OK, ""
 
 
@@ -95,6 +97,8 @@ def compliance_row(slo: SLO, ev: Events, w: Window, floor: float = 0.0) -> dict[
     coverage = observed / expected if expected else np.nan
     state, reason = status(coverage, floor)
     met: object = pd.NA if total == 0 or state != STATUS_OK else bool(compliance >= slo.objective)
+    if state != STATUS_OK:  # a budget of a window mostly unseen would read as a verdict: none
+        consumed = np.nan
     above = float(ev.above[lo:hi].sum()) if ev.above is not None else np.nan
     below = float(ev.below[lo:hi].sum()) if ev.below is not None else np.nan
     if ev.time_based:
@@ -119,7 +123,7 @@ def compliance_row(slo: SLO, ev: Events, w: Window, floor: float = 0.0) -> dict[
         "budget_consumed": consumed,
         "budget_remaining": 1.0 - consumed if total > 0 else np.nan,
         "allowed_bad": allowed,
-        "bad_remaining": allowed - bad,
+        "bad_remaining": allowed - bad if state == STATUS_OK else np.nan,
         "bad_minutes": bad_minutes,
         "share_above": above / total if total > 0 and ev.above is not None else np.nan,
         "share_below": below / total if total > 0 and ev.below is not None else np.nan,

@@ -17,6 +17,9 @@ copy, so a test that kills its server (``prometheus_factory``) never disturbs
 the shared one. ``victoria`` is the same data in VictoriaMetrics (-retentionPeriod=5y,
 lookback set to match Prometheus' 5 minutes).
 
+``scraping`` (session scope, started when first asked for) -> ``(node_exporter, prometheus)``: a
+real Prometheus scraping a real node_exporter and itself every second, minutes old by the end.
+
 Missing binaries FAIL the tests with a message saying what to install: CI must run them.
 Every test here carries ``@pytest.mark.integration``. ``CAPACITY_CACHE_DIR``
 points at a per-session temporary directory, so nothing is written to ~/.cache.
@@ -26,13 +29,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import requests
 
+from capacity.testing.exporters import start_node_exporter, start_scraping_prometheus
 from capacity.testing.openmetrics import backfill, write_vm_import
 from capacity.testing.servers import Server, ServerError, binary, start_prometheus, start_victoria, vm_import
 
@@ -142,3 +148,37 @@ def victoria(history, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Back
         yield Backfilled(server.url, START, END, frame, labels, kinds, base / "data", server)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def scraping(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
+    """A real Prometheus scraping a real node_exporter and itself every second, started when first
+    asked for (test_discovery) and kept for the session, so that later modules meet it minutes old."""
+    base = tmp_path_factory.mktemp("scrape")
+    try:
+        node = start_node_exporter(base / "node")
+    except ServerError as exc:
+        pytest.fail(f"integration tests need node_exporter: {exc}", pytrace=False)
+    prom = None
+    try:
+        prom = start_scraping_prometheus(base / "tsdb", [f"127.0.0.1:{node.port}"], interval="1s")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # two scrapes of both jobs: rate() has something to work on
+            got = requests.get(
+                prom.url + "/api/v1/query",
+                params={
+                    "query": "count(rate(node_cpu_seconds_total[5m])) and count(rate(up[5m])) "
+                    "and count(rate(prometheus_http_requests_total[5m])) "
+                    "and count(rate(prometheus_http_request_duration_seconds_bucket[5m]))"
+                },
+                timeout=5,
+            ).json()
+            if got["data"]["result"]:
+                break
+            time.sleep(0.5)
+        time.sleep(2)  # a few more scrapes
+        yield node, prom
+    finally:
+        if prom is not None:
+            prom.stop()
+        node.stop()

@@ -17,12 +17,10 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 import pytest
-import requests
 import yaml
 
 from capacity.app import project
 from capacity.cli import main
-from capacity.testing.exporters import start_node_exporter, start_scraping_prometheus
 from capacity.testing.openmetrics import backfill
 from capacity.testing.servers import Server, ServerError, binary, start_prometheus
 
@@ -43,38 +41,6 @@ def _check_rows(out: str) -> dict[tuple[str, str], dict]:
 
 
 # ------------------------------------------------------------------ live: node_exporter + Prometheus itself
-
-
-@pytest.fixture(scope="module")
-def scraping(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
-    base = tmp_path_factory.mktemp("scrape")
-    try:
-        node = start_node_exporter(base / "node")
-    except ServerError as exc:
-        pytest.fail(f"integration tests need node_exporter: {exc}", pytrace=False)
-    prom = None
-    try:
-        prom = start_scraping_prometheus(base / "tsdb", [f"127.0.0.1:{node.port}"], interval="1s")
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # two scrapes of both jobs: rate() has something to work on
-            got = requests.get(
-                prom.url + "/api/v1/query",
-                params={
-                    "query": "count(rate(node_cpu_seconds_total[5m])) and count(rate(up[5m])) "
-                    "and count(rate(prometheus_http_requests_total[5m])) "
-                    "and count(rate(prometheus_http_request_duration_seconds_bucket[5m]))"
-                },
-                timeout=5,
-            ).json()
-            if got["data"]["result"]:
-                break
-            time.sleep(0.5)
-        time.sleep(2)  # a few more scrapes
-        yield node, prom
-    finally:
-        if prom is not None:
-            prom.stop()
-        node.stop()
 
 
 def test_init_and_check_on_a_prometheus_scraping_node_exporter(scraping, tmp_path, monkeypatch, capsys):

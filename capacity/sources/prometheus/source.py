@@ -28,7 +28,7 @@ import requests
 from requests.auth import AuthBase
 
 from ...core import frame as _frame
-from ...core.errors import ConfigError, SourceError, UnknownMetricError
+from ...core.errors import CapacityError, ConfigError, SourceError, UnknownMetricError
 from ...core.timeutil import format_time
 from ...core.timeutil import now as _now
 from ...metrics.catalog import Catalog, default_catalog
@@ -333,7 +333,10 @@ class PrometheusSource:
         sel = parse_selector(query)
         if sel is None or sel.matchers:
             return
-        known = list(self.catalog.names())
+        try:  # suggest only names the server holds (a catalog name may name nothing here)
+            known = self.metric_names()
+        except CapacityError:
+            known = []
         close = difflib.get_close_matches(metric, known, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnknownMetricError(

@@ -78,8 +78,8 @@ def test_thresholds_without_data_are_listed_and_the_rest_forecast(tmp_path):
     doc = json.loads((out / "capacity-forecast.json").read_text())
     assert sorted(doc["missing"]) == ["db_connections", "db_size", "disk", "storage"]
     assert {r["rule"] for r in doc["thresholds"]} == {"cpu", "memory"}
-    assert "No data for: " in (out / "capacity-forecast.md").read_text()
-    assert "no data for disk" in got.stderr
+    assert "Not forecast: " in (out / "capacity-forecast.md").read_text()
+    assert "not forecast: disk (no data: " in got.stderr
 
 
 def test_a_source_with_no_threshold_metric_exits_2(tmp_path):
@@ -87,5 +87,13 @@ def test_a_source_with_no_threshold_metric_exits_2(tmp_path):
     src = tmp_path / "one.csv"
     hist.assign(unique_id="something_else").to_csv(src, index=False)
     got = _ci(tmp_path / "out", "--horizon", "14d", "--source", str(src))
-    assert got.returncode == 2
-    assert len(got.stderr.strip().splitlines()) == 1 and "no data" in got.stderr
+    assert got.returncode == 2 and "Traceback" not in got.stderr
+    lines = got.stderr.strip().splitlines()
+    assert lines[-1] == "capacity forecast: error: no threshold could be forecast"
+    assert all("not forecast: " in line and "(no data: " in line for line in lines[:-1]) and len(lines) == 7
+    # the files a CI job keeps say so too: every rule, why, and no verdict
+    doc = json.loads((tmp_path / "out" / "capacity-forecast.json").read_text())
+    assert doc["status"] == "not forecast" and doc["exit_code"] == 2 and doc["thresholds"] == []
+    assert set(doc["missing_reasons"]) == set(doc["missing"]) and len(doc["missing"]) == 6
+    md = (tmp_path / "out" / "capacity-forecast.md").read_text()
+    assert "**NOT FORECAST**" in md and "**OK**" not in md and not list((tmp_path / "out").glob("*.png"))

@@ -29,9 +29,11 @@ def test_latest_skips_a_quarter_the_history_ends_inside():
 
 def test_latest_needs_a_full_quarter_at_the_start_too():
     # 2025Q4 ends 2026-01-01 05:00Z: 41 h short is too short, and 2025Q3 starts a month before the data
+    # no whole quarter: the one in progress at the end of the data, clipped to it and said to be partial
     span = (pd.Timestamp("2025-08-01", tz="UTC"), pd.Timestamp("2025-12-30T12:00", tz="UTC"))
-    with pytest.raises(ConfigError):
-        report_quarter("latest", span, TZ)
+    p = report_quarter("latest", span, TZ)
+    assert p.label == "2025Q4" and p.partial and p.data_end == span[1] and p.data_start == p.start
+    assert "partial quarter" in p.describe()
     # 17 h short is within the one-day tolerance
     span2 = (pd.Timestamp("2025-08-01", tz="UTC"), pd.Timestamp("2025-12-31T12:00", tz="UTC"))
     assert report_quarter("latest", span2, TZ).label == "2025Q4"
@@ -46,3 +48,18 @@ def test_named_quarter_is_clipped_to_the_data_and_outside_is_an_error():
     with pytest.raises(ConfigError):
         report_quarter("latest", None, TZ)
     assert report_quarter("2026Q1", None, TZ).data_end == report_quarter("2026Q1", None, TZ).end
+
+
+def test_a_history_of_minutes_reviews_the_quarter_in_progress():
+    span = (pd.Timestamp("2026-12-01T10:00", tz="UTC"), pd.Timestamp("2026-12-01T10:10", tz="UTC"))
+    p = report_quarter("latest", span, TZ)
+    assert p.label == "2026Q4" and p.partial
+    assert (p.data_start, p.data_end) == span
+    assert "from 2026-12-01 05:00 through 2026-12-01 05:10 EST only (partial quarter)" in p.describe()
+    assert not report_quarter("latest", SPAN, TZ).partial
+
+
+def test_latest_without_a_span_names_the_parameter():
+    with pytest.raises(ConfigError) as info:
+        report_quarter("latest", None, TZ)
+    assert "quarter=" in str(info.value) and info.value.field == "quarter"
