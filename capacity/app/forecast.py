@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.errors import ConfigError
-from ..core.timeutil import parse_duration
+from ..core.errors import ConfigError, ForecastError
+from ..core.status import history_length, too_little
+from ..core.timeutil import format_duration, parse_duration
 from ..forecasting import auto_forecast, cross_validation, evaluate
 from ..forecasting import forecast as _forecast
 from ..forecasting.freq import horizon_steps, infer_step
-from ..forecasting.planning import needs, time_to_threshold
+from ..forecasting.planning import horizon_needs, needs, time_to_threshold
 from ..forecasting.thresholds import daily_extreme, threshold_metrics
 from ..metrics.catalog import Catalog
 from ..report.ci import CiResult, Fan, write_ci
@@ -53,6 +54,20 @@ class ForecastResult:
     choice: pd.DataFrame | None
     history: History
     warnings: tuple[str, ...] = field(default=())
+    #: series not forecast, and why (``too little data (have 45 min of 1 d)``)
+    skipped: Mapping[str, str] = field(default_factory=dict)
+
+
+def short_series(frame: pd.DataFrame, horizon: pd.Timedelta) -> dict[str, str]:
+    """The series of ``frame`` with less history than a forecast ``horizon`` ahead needs
+    (:func:`~capacity.forecasting.planning.horizon_needs`), each with how much it has."""
+    need = horizon_needs(horizon)
+    out = {}
+    for uid, g in frame.groupby("unique_id", observed=True, sort=True):
+        have = history_length(g.loc[g["y"].notna(), "ds"])
+        if have < need:
+            out[str(uid)] = too_little(have, need)
+    return out
 
 
 def bounds_for(metrics: Sequence[str], catalog: Catalog) -> Bounds | None:
@@ -128,20 +143,32 @@ def forecast(inputs: Inputs, horizon: Any, models: Models | None = None, *, thor
             "thorough (--thorough) chooses among every model; leave out models (--models)", field="thorough"
         )
     hist = inputs.history(h, "forecast")
+    # a series shorter than the horizon needs is not forecast (45 minutes extrapolated a day drift
+    # anywhere); the others are, and an error only when none is left
+    skipped = short_series(hist.frame, h)
+    frame = hist.frame[~hist.frame["unique_id"].isin(list(skipped))].reset_index(drop=True)
+    if frame.empty:
+        uid, why = next(iter(skipped.items()))
+        raise ForecastError(
+            f"{uid}: {why} for a forecast {format_duration(h)} ahead (pull a longer history, or "
+            "forecast a shorter horizon)",
+            series=uid,
+        )
     catalog = resolve_project(inputs.project).catalog
-    bounds = bounds_for(list(hist.frame["unique_id"].unique()), catalog)
+    bounds = bounds_for(list(frame["unique_id"].unique()), catalog)
     common: dict[str, Any] = dict(season=m.season, bounds=bounds, executor=m.executor)
     choice = None
     if m.models == "auto" or thorough:
-        fc, choice = auto_forecast(hist.frame, h, models="all" if thorough else "auto", n_windows=m.windows, **common)
+        fc, choice = auto_forecast(frame, h, models="all" if thorough else "auto", n_windows=m.windows, **common)
     else:
-        fc = _forecast(hist.frame, h, models=m.models, **common)
+        fc = _forecast(frame, h, models=m.models, **common)
     notes = [
         f"{uid}: {note}"
         for uid, note in fc.drop_duplicates("unique_id")[["unique_id", "note"]].itertuples(index=False)
         if isinstance(note, str) and "fallback" in note
     ]
-    return ForecastResult(fc, choice, hist, tuple(hist.warnings) + tuple(notes))
+    skips = [f"{uid}: not forecast: {why} for {format_duration(h)} ahead" for uid, why in skipped.items()]
+    return ForecastResult(fc, choice, hist, tuple(hist.warnings) + tuple(notes) + tuple(skips), skipped)
 
 
 def backtest(

@@ -16,6 +16,7 @@ from ._common import (
     add_source_args,
     duration,
     emit,
+    exit_status,
     output_format,
     print_warnings,
     project_from_args,
@@ -186,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(table(got.choice[cols].fillna({"note": ""})))  # no "NaN" for "no note"
     print_warnings("forecast", got.warnings)
     emit(got.forecast, args)
-    return 0
+    return exit_status(not got.skipped)  # 1: a series had too little history to forecast
 
 
 def run_ci(args: argparse.Namespace) -> int:

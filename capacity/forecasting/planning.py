@@ -43,6 +43,13 @@ def needs(rule: GrowthRule | Threshold) -> pd.Timedelta:
     return rule.period if isinstance(rule, GrowthRule) else THRESHOLD_NEEDS
 
 
+def horizon_needs(h: pd.Timedelta) -> pd.Timedelta:
+    """How much history a forecast ``h`` ahead needs: as long as ``h``, up to :data:`THRESHOLD_NEEDS`
+    (45 minutes say nothing about tomorrow; four weeks say what a weekly pattern does, and longer
+    horizons rest on at least those)."""
+    return min(pd.Timedelta(h), THRESHOLD_NEEDS)
+
+
 def _too_short(frame: pd.DataFrame, uid: str, need: pd.Timedelta) -> str | None:
     """The note of a series shorter than ``need`` (None when long enough)."""
     have = history_length(frame.loc[(frame["unique_id"] == uid) & frame["y"].notna(), "ds"])

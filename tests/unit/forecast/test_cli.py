@@ -94,3 +94,24 @@ def test_many_series_file_needs_a_metric(tmp_path: Path, capsys: pytest.CaptureF
     frame.to_csv(path, index=False)
     assert main(["forecast", "--source", str(path), "--horizon", "3d"]) == 2
     assert "holds 2 series" in capsys.readouterr().err
+
+
+def test_a_series_shorter_than_the_horizon_needs_is_not_forecast(tmp_path):
+    import capacity
+
+    # 45 minutes of one series and 3 days of another, forecast a day ahead
+    ds = pd.date_range("2026-11-01", periods=3 * 24 * 60, freq="min", tz="UTC")
+    long = pd.DataFrame({"unique_id": "long", "ds": ds, "y": 1.0 + (ds.hour == 12)})
+    short = pd.DataFrame({"unique_id": "short", "ds": ds[-45:], "y": 0.5 - 0.01 * np.arange(45)})
+    src = tmp_path / "two.csv"
+    pd.concat([long, short]).to_csv(src, index=False)
+    out = tmp_path / "fc.csv"
+    rc = main(["forecast", "long", "short", "--source", str(src), "--horizon", "1d", "--out", str(out)])
+    assert rc == 1  # computed what it could; one series was not
+    fc = pd.read_csv(out)
+    assert set(fc["unique_id"]) == {"long"}
+    got = capacity.app.forecast.forecast(capacity.app.forecast.Inputs(["short", "long"], source=src), "1d")
+    assert got.skipped == {"short": "too little data (have 45 min of 1 d)"}
+    assert any("short: not forecast: too little data (have 45 min of 1 d)" in w for w in got.warnings)
+    rc = main(["forecast", "short", "--source", str(src), "--horizon", "1d"])
+    assert rc == 2

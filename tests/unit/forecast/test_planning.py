@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from capacity.core.errors import ConfigError
+from capacity.core.errors import ConfigError, ForecastError
 from capacity.forecasting.peak import peak_load
 from capacity.forecasting.planning import COVERS, GENEROUS, TIGHT, exceed_probability, growth_vs_plan, time_to_threshold
 from capacity.forecasting.rules import load_rules, parse_rules
@@ -118,3 +118,36 @@ def test_peak_load_in_business_hours() -> None:
     assert out["peak_to_average"] == pytest.approx(220 / average, rel=0.02)
     assert out["forecast_peak"] == pytest.approx(220, rel=0.03)
     assert pd.Timestamp(out["forecast_peak_ds"]).tz_convert("America/New_York").hour == 14
+
+
+def test_a_short_series_is_too_little_data_never_a_drift_forecast() -> None:
+    # six hourly points of CPU falling fast: a drift model would cross 0% within days
+    ds = pd.date_range("2026-11-30T00:00", periods=6, freq="h", tz="UTC").as_unit("ns")
+    cpu = pd.DataFrame({"unique_id": "cpu_utilization", "ds": ds, "y": [0.6, 0.5, 0.4, 0.3, 0.2, 0.1]})
+    out = time_to_threshold(cpu, "90d", **FAST).set_index("threshold")
+    assert out.loc["cpu", "status"] == "too little data"
+    assert out.loc["cpu", "note"] == "cpu_utilization: too little data (have 6 h of 28 d)"
+    assert pd.isna(out.loc["cpu", "most_likely"]) and out.loc["cpu", "last"] == 0.1
+    assert out.loc["disk", "status"] == "no data"  # absent, as before
+    # 27 days are still too few; 28 are enough
+    for days, status in ((27, "too little data"), (28, "not within horizon")):
+        frame = _s("cpu_utilization", np.full(N, 0.3)).tail(days)
+        assert time_to_threshold(frame, "90d", **FAST).set_index("threshold").loc["cpu", "status"] == status
+
+
+def test_growth_needs_one_period_of_history() -> None:
+    users = 1000 * 1.5 ** (np.arange(N) / 91)
+    short = _s("users_total", users).tail(60)  # 60 days of a rule judged per quarter (91 days)
+    row = growth_vs_plan(short, **FAST).set_index("rule").loc["users"]
+    assert row["verdict"] == "too little data" and row["note"] == "users_total: too little data (have 60 d of 91 d)"
+    assert pd.isna(row["growth"])
+    row = growth_vs_plan(short, min_history=pd.Timedelta(days=30), **FAST).set_index("rule").loc["users"]
+    assert row["verdict"] in (COVERS, TIGHT, GENEROUS)
+
+
+def test_peak_load_names_what_it_has_and_needs() -> None:
+    ds = pd.date_range("2026-11-30T00:00", periods=30, freq="h", tz="UTC").as_unit("ns")
+    frame = pd.DataFrame({"unique_id": "request_rate", "ds": ds, "y": np.ones(30)})
+    with pytest.raises(ForecastError) as err:
+        peak_load(frame)
+    assert "too little data (have 1.2 d of 2 d)" in str(err.value) and err.value.series == "request_rate"
