@@ -8,6 +8,7 @@ Pure functions over the canonical frame (no I/O); see pipeline.py for the frame 
 from __future__ import annotations
 
 from .backtest import evaluate
+from .freq import CalendarStep
 from .peak import peak_load
 from .pipeline import auto_forecast, cross_validation, forecast
 from .planning import exceed_probability, growth_vs_plan, time_to_threshold
@@ -17,6 +18,7 @@ from .rules import load_rules
 
 __all__ = [
     "AUTO_MODELS",
+    "CalendarStep",
     "auto_forecast",
     "cross_validation",
     "evaluate",

@@ -4,7 +4,8 @@ Windows end at the last observation: the last cutoff is ``n - h``, earlier ones 
 apart (``step_size`` defaults to ``h``: windows do not overlap). Each model forecasts ``h`` steps from
 every cutoff using only the data up to it. With ``refit=False`` a model's parameters are fitted on the
 first window and reused (re-filtered, not re-estimated) on later ones; ``refit=k`` re-estimates every
-k windows.
+k windows. Steps are those of the series' grid (:meth:`~.freq.Regular.at`): calendar months or quarters
+for monthly or quarterly data, so cutoffs and window dates stay on the series' day of the month.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def windows_frame(
     m = primary(periods)
     parts = []
     for r in results:
-        ds = pd.date_range(reg.at(r.cutoff), periods=h, freq=reg.step).as_unit("ns")
+        ds = reg.dates(r.cutoff, h)
         cols: dict[str, Any] = {
             "unique_id": reg.unique_id,
             "cutoff": reg.at(r.cutoff - 1),

@@ -19,12 +19,11 @@ import pandas as pd
 
 from ..core import frame as _frame
 from ..core.errors import ForecastError
-from ..core.timeutil import parse_duration
 from . import choose, executors, registry
 from .backtest import Bounds, backtest_arrays, check_lengths, cutoffs, min_train, windows_frame
 from .base import LEVELS, Prediction
 from .baselines import BASELINES
-from .freq import Regular, horizon_steps, regularize, seasonal_periods
+from .freq import CalendarStep, Regular, horizon_steps, parse_step, regularize, seasonal_periods
 from .guards import clip, run_model
 
 BoundsArg = bool | Bounds | Mapping[str, Bounds] | None
@@ -203,7 +202,7 @@ def _tasks(frame: pd.DataFrame, freq: Any, bounds: BoundsArg) -> list[Task]:
     frame = _frame.validate(_frame.normalize(frame), name="forecast input")
     if frame.empty:
         raise ForecastError("forecast: the frame holds no series")
-    step = parse_duration(freq, field="freq") if freq is not None else None
+    step = parse_step(freq, field="freq") if freq is not None else None
     tasks = []
     for uid, g in frame.groupby("unique_id", sort=True, observed=True):
         y = g["y"].to_numpy(dtype="float64")
@@ -229,14 +228,15 @@ def auto_forecast(
     step_size: int | None = None,
     refit: bool | int = False,
     calibrate: bool = True,
-    freq: str | pd.Timedelta | None = None,
+    freq: str | pd.Timedelta | CalendarStep | None = None,
     season: int | Iterable[int] | None = None,
     bounds: BoundsArg = None,
     executor: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Choose a model per series by backtest and forecast ``h`` ahead.
 
-    Returns ``(forecast, choice)``. ``choice`` has one row per series: unique_id, step, periods, filled,
+    Returns ``(forecast, choice)``. ``choice`` has one row per series: unique_id, step (a Timedelta, or a
+    :class:`~.freq.CalendarStep` for monthly and quarterly data), periods, filled,
     model, mase, smape, coverage-80, coverage-95, seasonal_naive_mase, windows, fallback (bool),
     calibration-80, calibration-95, candidates, note.
     """
@@ -258,7 +258,7 @@ def forecast(
     step_size: int | None = None,
     refit: bool | int = False,
     calibrate: bool = True,
-    freq: str | pd.Timedelta | None = None,
+    freq: str | pd.Timedelta | CalendarStep | None = None,
     season: int | Iterable[int] | None = None,
     bounds: BoundsArg = None,
     executor: Any = None,
@@ -271,6 +271,8 @@ def forecast(
     aliases: every listed model, uncalibrated, no choice. ``bounds``: None = keep never-negative series
     non-negative; ``(lower, upper)`` for all series; ``{unique_id: (lower, upper)}`` (ids not in it: as
     None); False = none.
+    ``freq``: the step, inferred per series when None (a duration; monthly and quarterly data are on
+    calendar months: ``'MS'``, ``'ME'``, ``'QS'``, ``'QE'`` or a :class:`~.freq.CalendarStep`).
     ``executor``: see :mod:`capacity.forecast.executors`. Returns unique_id, ds, model, mean, lo-80,
     hi-80, lo-95, hi-95, note (why a fallback happened, gaps filled, ...; None when nothing to say).
     """
@@ -301,7 +303,7 @@ def cross_validation(
     *,
     models: str | Iterable[str] | None = "auto",
     refit: bool | int = True,
-    freq: str | pd.Timedelta | None = None,
+    freq: str | pd.Timedelta | CalendarStep | None = None,
     season: int | Iterable[int] | None = None,
     bounds: BoundsArg = None,
     executor: Any = None,
