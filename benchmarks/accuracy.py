@@ -121,7 +121,9 @@ def ours(o: Origin, h: int, **options: Any) -> Prediction:
     from capacity.forecasting import auto_forecast
 
     t0 = time.perf_counter()
-    fc, choice = auto_forecast(o.given, h, executor="serial", **options)
+    # what `capacity forecast --source FILE` is given: a duplicated timestamp keeps the row written last
+    given = o.given.drop_duplicates("ds", keep="last").reset_index(drop=True)
+    fc, choice = auto_forecast(given, h, executor="serial", **options)
     seconds = time.perf_counter() - t0
     fc = fc.sort_values("ds").head(h)
     return Prediction(
