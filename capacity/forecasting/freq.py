@@ -58,6 +58,8 @@ class CalendarStep:
             raise ForecastError(f"calendar step: phase must be 0..{self.months - 1}, got {self.phase}")
         if not pd.Timedelta(0) <= self.time < _DAY:
             raise ForecastError(f"calendar step: time must be within a day, got {self.time}")
+        if self.day == 31:  # the same grid as the last day: one spelling, so that equal steps compare equal
+            object.__setattr__(self, "day", 0)
 
     @property
     def nominal(self) -> pd.Timedelta:
@@ -157,7 +159,7 @@ def _calendar(ds: pd.DatetimeIndex, gap: pd.Timedelta) -> CalendarStep | None:
     if on.mean() < _ON_CALENDAR:
         return None
     tod = (wall - wall.normalize()).as_unit("ns").asi8
-    return CalendarStep(months, 0 if anchor == 31 else anchor, phase, pd.Timedelta(_mode(tod), unit="ns"))
+    return CalendarStep(months, anchor, phase, pd.Timedelta(_mode(tod), unit="ns"))
 
 
 def infer_step(ds: pd.Series | pd.DatetimeIndex | np.ndarray, *, series: str = "") -> Step:

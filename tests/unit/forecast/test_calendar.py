@@ -63,6 +63,12 @@ def test_infer_step_on_a_day_of_month_past_28_clips_to_short_months() -> None:
     assert list(reg.future(3)) == [pd.Timestamp(d, tz="UTC") for d in ("2022-01-30", "2022-02-28", "2022-03-30")]
 
 
+def test_day_31_is_the_month_end() -> None:
+    assert CalendarStep(1, day=31) == CalendarStep(1, day=0)
+    ds = CalendarStep(1, day=31).points(np.arange(1, 4), "UTC")
+    assert list(ds) == [pd.Timestamp(d, tz="UTC") for d in ("1970-02-28", "1970-03-31", "1970-04-30")]
+
+
 def test_a_fixed_30_day_step_is_not_taken_for_months() -> None:
     ds = pd.date_range("2020-01-01", periods=50, freq="30D", tz="UTC")
     assert infer_step(ds) == pd.Timedelta(days=30)
