@@ -254,7 +254,7 @@ class PeerCache:
 
         h = hashlib.sha256()
         h.update(f"{peer} {version(peer)} {o.series} {o.cutoff} {parts}".encode())
-        h.update(o.given["ds"].to_numpy().astype("int64").tobytes())
+        h.update(pd.DatetimeIndex(o.given["ds"]).asi8.tobytes())
         h.update(o.given["y"].to_numpy(dtype="float64").tobytes())
         return h.hexdigest()[:32]
 
