@@ -46,7 +46,7 @@ def _quarterly(rng: np.random.Generator, n: int = 48, freq: str = "QS") -> pd.Da
 )
 def test_infer_step_finds_calendar_months_and_quarters(freq: str, start: str, expected: CalendarStep) -> None:
     ds = pd.date_range(start, periods=60, freq=freq, tz="UTC")
-    gaps = set(np.diff(ds.asi8) // 86_400_000_000_000)
+    gaps = set(np.diff(ds.as_unit("ns").asi8) // 86_400_000_000_000)
     assert len(gaps) > 1  # 28-31 (89-92) days: no fixed step fits
     assert infer_step(ds) == expected
 
