@@ -101,6 +101,16 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
         )
         scores = choose.score(y, bt_h, results, periods, levels)
     chosen = choose.best(scores)
+    members = choose.combination(scores) if chosen is not None else ()
+    combo = f"combo({'+'.join(members)})" if members else None
+    if combo is not None and chosen is not None:
+        combo_results = choose.combined_results(results, members, combo)
+        combo_score = choose.score(y, bt_h, combo_results, periods, levels).get(combo)
+        if combo_score is not None and np.isfinite(combo_score.mase) and combo_score.mase < scores[chosen].mase:
+            scores[combo] = combo_score
+            results = results + combo_results
+        else:
+            combo = None
     notes: list[str] = []
     if n_windows < settings.n_windows:
         notes.append(f"history of {len(y)} points allows {n_windows} of {settings.n_windows} backtest windows")
@@ -108,7 +118,11 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
         notes.append(f"model chosen on a {bt_h}-step backtest (history too short to backtest {h} steps)")
     fallback = False
     pred = None
-    if chosen is not None:
+    if combo is not None:
+        got = [run_model(registry.get(m), y, h, periods, levels)[0] for m in members]
+        if all(p is not None for p in got):
+            pred, chosen = choose.combine([p for p in got if p is not None]), combo
+    if chosen is not None and pred is None:
         pred, why = run_model(registry.get(chosen), y, h, periods, levels)
         if pred is None:
             # re-estimation failed (often non-convergence on a very smooth series): the parameters the

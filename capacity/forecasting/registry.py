@@ -38,7 +38,7 @@ register(Log(ETS("ets_damped", trend="add", damped=True), alias="ets_damped_log"
 register(Log(DecompETS(), alias="stl_ets_log"))
 
 #: tried by the automatic choice (cheap enough for thousands of series); the rest are opt-in by alias
-AUTO: tuple[str, ...] = BASELINES + ("ets_damped", "ets_log", "stl_ets", "stl_ets_log")
+AUTO: tuple[str, ...] = BASELINES + ("ets_damped", "ets_damped_log", "stl_ets", "stl_ets_log")
 
 
 def get(alias: str) -> Model:
