@@ -142,7 +142,7 @@ def statsforecast_models(season: tuple[int, ...], n: int) -> list[Any]:
 
     m = season[0] if season and n > 2 * season[0] else 1
     models: list[Any] = [SeasonalNaive(season_length=m), AutoETS(season_length=m), AutoTheta(season_length=m)]
-    if n <= 3000 and m <= 24:  # a seasonal ARIMA of period 52 takes many minutes per fit
+    if n <= 1000 and m <= 24:  # longer histories or a period of 52: many minutes per fit
         models.append(AutoARIMA(season_length=m))
     seasons = [p for p in season if n > 2 * p]
     if seasons:
