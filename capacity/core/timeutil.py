@@ -146,11 +146,18 @@ def parse_time(
         if pd.isna(ts):  # Timestamp('NaT') is NaT
             raise ConfigError(f"{field}: {text!r} is not a time", field=field)
     try:
-        if ts.tzinfo is None:
-            ts = ts.tz_localize(tz)
-        return ts.tz_convert("UTC").as_unit("ns")
-    except (ValueError, OverflowError) as exc:  # out of the ns range (1677..2262), or a DST gap
+        # a local time skipped or repeated by a DST change gives NaT on every pandas (left to raise,
+        # pandas 3 raises a ValueError but pandas 2 pytz's InvalidTimeError, which is not one)
+        local = ts.tz_localize(tz, ambiguous="NaT", nonexistent="NaT") if ts.tzinfo is None else ts
+        utc = local.tz_convert("UTC").as_unit("ns") if isinstance(local, pd.Timestamp) else None
+    except (ValueError, OverflowError) as exc:  # out of the ns range (1677..2262)
         raise ConfigError(f"{field}: {text!r} is out of range or does not exist in {tz}", field=field) from exc
+    if utc is None:
+        raise ConfigError(
+            f"{field}: {text!r} does not exist in {tz} or is ambiguous there (a DST change); give it with an offset",
+            field=field,
+        )
+    return utc
 
 
 def format_time(ts: pd.Timestamp | dt.datetime | str) -> str:

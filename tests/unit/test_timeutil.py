@@ -172,6 +172,12 @@ def test_a_local_time_skipped_by_dst_is_rejected() -> None:
         parse_time("2026-03-29 02:30", tz="Europe/Paris")
 
 
+def test_a_local_time_repeated_by_dst_is_rejected() -> None:
+    with pytest.raises(ConfigError, match="is ambiguous there"):
+        parse_time("2026-10-25 02:30", tz="Europe/Paris")
+    assert parse_time("2026-10-25 03:30", tz="Europe/Paris") == pd.Timestamp("2026-10-25T02:30Z")
+
+
 @pytest.mark.parametrize(
     ("seconds", "text"), [(300, "5m"), (3600, "1h"), (86400 * 3, "3d"), (90, "90s"), (604800, "1w"), (5400, "90m")]
 )
