@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import re
 import threading
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,13 @@ _NAN_TEXT = frozenset({"nan", "+nan", "-nan"})
 _AWARE_RE = r"\d[T ]?\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
 _EPOCH_RE = r"\d{9,14}(?:\.\d+)?"
 _CACHE_SIZE = 16
+_PANDAS = tuple(int(n) for n in re.findall(r"\d+", pd.__version__)[:2])
+# Before 3.1 pandas turns decimal text into floats (read_csv's default converter, to_numeric) with a parser of its
+# own that is at times one ulp off ("7.3020000000000005" -> 7.302); from 3.1 they are correctly rounded, as by
+# Python's float() (and read_csv's float_precision is deprecated). Before 3.1, numbers are read by float():
+# read_csv's float_precision="round_trip", and _parse_y reads again what to_numeric read.
+_EXACT_FLOATS = _PANDAS >= (3, 1)
+_FLOAT_PRECISION: Literal["round_trip"] | None = None if _EXACT_FLOATS else "round_trip"
 
 
 @dataclass(frozen=True)
@@ -371,6 +379,7 @@ def _read_csv(path: Path, where: _Where) -> tuple[pd.DataFrame, _Layout]:
             encoding="utf-8-sig",
             keep_default_na=False,
             na_filter=False,
+            float_precision=_FLOAT_PRECISION,
         )
     except pd.errors.EmptyDataError as exc:
         raise where.error(None, None, f"the file is empty (expected a header: {LAYOUTS})") from exc
@@ -423,12 +432,22 @@ def _parse_ds(col: pd.Series, name: str, tz: str | None, where: _Where) -> tuple
         unit: Literal["ms", "s"] = "ms" if num.abs().max() >= 1e11 else "s"
         return pd.DatetimeIndex(pd.to_datetime(num, unit=unit, utc=True)).as_unit("ns"), None
     try:  # fast path: ISO 8601, all naive or all with the same offset
-        idx = pd.DatetimeIndex(pd.to_datetime(text, format="ISO8601"))
+        idx = _iso8601(text)
     except (ValueError, TypeError, OverflowError):
         idx = _parse_ds_slowly(text, name, where)
     if idx.tz is not None:
         return idx.tz_convert("UTC").as_unit("ns"), None
     return _localize(idx, tz, where, name)
+
+
+def _iso8601(text: pd.Series) -> pd.DatetimeIndex:
+    """``text`` read as ISO 8601; ValueError when offsets differ (or some have one and some not)."""
+    if _PANDAS >= (3, 0):
+        return pd.DatetimeIndex(pd.to_datetime(text, format="ISO8601"))  # raises on mixed offsets
+    with warnings.catch_warnings():  # pandas 2 gives objects, and warns that 3 raises: DatetimeIndex raises then
+        warnings.filterwarnings("ignore", "In a future version of pandas, parsing datetimes with mixed time zones")
+        parsed = pd.to_datetime(text, format="ISO8601")
+    return pd.DatetimeIndex(parsed)
 
 
 def _parse_ds_slowly(text: pd.Series, name: str, where: _Where) -> pd.DatetimeIndex:
@@ -482,6 +501,10 @@ def _parse_y(col: pd.Series, name: str, where: _Where) -> tuple[np.ndarray, np.n
     text = _text(col)
     present = (text != "").to_numpy()
     values = pd.to_numeric(text.where(present, "nan"), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    if not _EXACT_FLOATS:  # the numbers to_numeric read, read again by float() (into a copy: may be read-only)
+        read = ~np.isnan(values)
+        values = values.copy()
+        values[read] = text.to_numpy(dtype=object)[read].astype("float64")
     bad = np.isnan(values) & present & ~text.str.lower().isin(_NAN_TEXT).to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])

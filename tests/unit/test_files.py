@@ -284,6 +284,15 @@ def test_empty_values_are_missing_rows_and_nan_text_is_nan(tmp_path: Path) -> No
     assert any("1 row(s) with an empty y left out" in w for w in got.warnings)
 
 
+@pytest.mark.parametrize("empty_cell", [False, True])  # a number column; a text column (an empty cell)
+def test_values_are_read_as_float_reads_them(tmp_path: Path, empty_cell: bool) -> None:
+    # 17 significant digits, as in the NAB files: pandas before 3.1 reads these one ulp off by default
+    texts = ["7.3020000000000005", "0.20199999999999999", "92.24799999999999", "6.2520000000000024"]
+    rows = [f"2020-01-0{i + 1},{t}" for i, t in enumerate(texts)] + (["2020-01-09,"] if empty_cell else [])
+    got = whole(FileSource(write(tmp_path, "digits.csv", "ds,y\n" + "\n".join(rows) + "\n")), step=pd.Timedelta(days=1))
+    assert got.frame["y"].tolist() == [float(t) for t in texts]
+
+
 def test_header_only_file_is_an_empty_series(tmp_path: Path) -> None:
     p = write(tmp_path, "nothing.csv", "timestamp,value\n")
     src = FileSource(p)
