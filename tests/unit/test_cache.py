@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -15,6 +16,7 @@ from capacity.sources.prometheus import cache as cache_mod
 from capacity.sources.prometheus.cache import CacheKey, PullCache, default_dir
 
 MIN = 60 * 10**9
+PANDAS_3 = int(pd.__version__.split(".")[0]) >= 3
 T0 = pd.Timestamp("2026-09-01T00:00:00Z")
 KEY = CacheKey("http://127.0.0.1:9090", 'up{job="api"}', MIN, 0)
 
@@ -139,9 +141,20 @@ def test_failed_background_write_is_logged_not_raised(tmp_path, caplog):
     assert "could not write" in caplog.text
 
 
-def test_loaded_frame_outlives_its_file_being_replaced_or_removed(tmp_path):
-    # a load maps the file: the frame must keep its values when the cache is extended
-    # (a new file renamed over the old one) or cleared (unlinked)
+@pytest.fixture(params=[True] if PANDAS_3 else [True, False], ids=lambda on: f"copy_on_write={on}")
+def copy_on_write(request):
+    """pandas 3 always copies on write; pandas 2 when ``mode.copy_on_write`` is on (by default it is off)."""
+    if PANDAS_3:
+        yield True
+    else:
+        with pd.option_context("mode.copy_on_write", request.param):
+            yield request.param
+
+
+def test_loaded_frame_outlives_its_file_being_replaced_or_removed(tmp_path, copy_on_write):
+    # a load maps the file (copies it, pandas 2 without copy-on-write): the frame must keep its values
+    # when the cache is extended (a new file renamed over the old one) or cleared (unlinked)
+    assert cache_mod._copy_on_write() == copy_on_write
     c = PullCache(tmp_path)
     c.store(KEY, _frame("a", 0, 5000), {"a": {}}, [_iv(0, 4999)])
     first = c.load(KEY).frame
@@ -152,8 +165,12 @@ def test_loaded_frame_outlives_its_file_being_replaced_or_removed(tmp_path):
     c.clear(KEY)
     pd.testing.assert_frame_equal(first, want)
     assert len(second) == 10_000 and second["y"].iloc[-1] == 9999.5
-    with pytest.raises(ValueError):  # what pandas hands out is read-only: the cache's pages cannot be written through
+    if copy_on_write:
+        with pytest.raises(ValueError):  # what pandas hands out is read-only: the cache is not written through
+            first["y"].to_numpy()[0] = -1.0
+    else:  # pandas 2 without copy-on-write writes in place, into the frame's own arrays (copies of the file's)
         first["y"].to_numpy()[0] = -1.0
+        assert first["y"].iloc[0] == -1.0 and want["y"].iloc[0] == 0.0
     F.validate(second)
     pd.testing.assert_frame_equal(second.iloc[:5000].reset_index(drop=True), want)
 
@@ -163,9 +180,10 @@ def test_without_copy_on_write_a_loaded_frame_is_writable(tmp_path, monkeypatch)
     c = PullCache(tmp_path)
     c.store(KEY, _frame("a", 0, 10), {"a": {}}, [_iv(0, 9)])
     raw = lambda frame, col: frame[col].array._ndarray  # noqa: E731  (the arrays under the columns)
-    mapped = c.load(KEY).frame
-    assert cache_mod._copy_on_write()  # this pandas (3.x) copies before writing: frames map the file
-    assert not raw(mapped, "y").flags.writeable and not raw(mapped, "ds").flags.writeable
+    with contextlib.nullcontext() if PANDAS_3 else pd.option_context("mode.copy_on_write", True):
+        assert cache_mod._copy_on_write()  # pandas copies before writing: frames map the file
+        mapped = c.load(KEY).frame
+        assert not raw(mapped, "y").flags.writeable and not raw(mapped, "ds").flags.writeable
     monkeypatch.setattr(cache_mod, "_copy_on_write", lambda: False)
     own = c.load(KEY).frame
     assert raw(own, "y").flags.writeable and raw(own, "ds").flags.writeable
