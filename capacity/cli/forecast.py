@@ -214,6 +214,8 @@ def run_ci(args: argparse.Namespace) -> int:
             f"capacity forecast: threshold crossed within {args.horizon}: {row.name} on {row.crossing:%Y-%m-%d}",
             file=sys.stderr,
         )
+    if result.chart_trouble:
+        print(f"capacity forecast: warning: charts not drawn: {result.chart_trouble}", file=sys.stderr)
     for name in result.no_data:
         why = result.reasons.get(name)
         print(f"capacity forecast: not forecast: {name}" + (f" ({why})" if why else ""), file=sys.stderr)

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..core.errors import ReportError
 from ..core.files import write_atomic
-from .summary import CiSummary, to_json, to_markdown
+from .summary import CiSummary, md_escape, to_json, to_markdown
 
 __all__ = ["JSON", "MARKDOWN", "CiResult", "Fan", "write_ci", "write_pngs"]
 
@@ -43,6 +43,7 @@ class CiResult:
     charts: tuple[Path, ...]
     no_data: tuple[str, ...]  # the thresholds not forecast
     reasons: Mapping[str, str] = field(default_factory=dict)  # and why
+    chart_trouble: str = ""  # why the PNG charts were not drawn (the files say so too)
 
 
 def _slug(text: str) -> str:
@@ -120,10 +121,11 @@ def write_pngs(items: list[tuple[str, tuple[str, Any]]], out_dir: Path, *, timeo
             (work / f"{stem}.json").write_text(fig.to_json())
             sizes[stem] = [1000, int(fig.layout.height or 460)]
         (work / "sizes.json").write_text(json.dumps(sizes))
-        # A headless browser occasionally stalls at start-up; one fresh attempt with the
-        # remaining time is cheaper than a failed job. Two stalls in a row are reported.
-        proc = None
-        for attempt in (1, 2):
+        # A headless browser occasionally stalls at start-up, or (on a loaded machine) ends
+        # without writing every image; one fresh attempt is cheaper than a failed job.
+        pngs = [work / f"{Path(name).stem}.png" for _, (name, _) in items]
+        why = ""
+        for _attempt in (1, 2):
             try:
                 proc = subprocess.run(
                     [sys.executable, "-m", "capacity.report._png_worker", str(work)],
@@ -131,16 +133,16 @@ def write_pngs(items: list[tuple[str, tuple[str, Any]]], out_dir: Path, *, timeo
                     text=True,
                     timeout=timeout / 2,
                 )
-                break
             except subprocess.TimeoutExpired:
-                if attempt == 2:
-                    raise ReportError(
-                        f"PNG export did not finish within {timeout:g} s in two attempts (chromium hung?)", notebook=""
-                    ) from None
-        assert proc is not None
-        if proc.returncode != 0:
+                why = f"did not finish within {timeout / 2:g} s (chromium hung?)"
+                continue
+            lost = [p.name for p in pngs if not p.exists()]
+            if proc.returncode == 0 and not lost:
+                break
             last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            raise ReportError(f"PNG export failed: {last}", notebook="")
+            why = last if proc.returncode != 0 else f"chromium wrote no {', '.join(lost)}"
+        else:
+            raise ReportError(f"PNG export failed twice: {why}", notebook="")
         finals = []
         for _, (name, _) in items:
             final = out_dir / name
@@ -164,11 +166,17 @@ def write_ci(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     items = _charts(summary, fans, horizon, dict(units or {})) if charts else []
-    pngs = write_pngs(items, out)
+    chart_trouble = ""
+    try:
+        pngs = write_pngs(items, out)
+    except ReportError as exc:  # the verdict and its files matter more than its pictures
+        pngs, items, chart_trouble = [], [], str(exc)
     md = to_markdown(summary, {name: file for name, (file, _) in items})
+    if chart_trouble:
+        md += f"\n_Charts could not be drawn: {md_escape(chart_trouble)}._\n"
     why = dict(missing) if isinstance(missing, Mapping) else {}
     if missing:
         md += "\nNot forecast: " + "; ".join(f"{n} ({why[n]})" if why.get(n) else n for n in missing) + ".\n"
     json_path = write_atomic(out / JSON, to_json(summary, missing))
     md_path = write_atomic(out / MARKDOWN, md)
-    return CiResult(summary, md_path, json_path, tuple(pngs), tuple(missing), why)
+    return CiResult(summary, md_path, json_path, tuple(pngs), tuple(missing), why, chart_trouble)
