@@ -5,6 +5,7 @@
 ``stl_ets``   STL (one period) or MSTL (several, e.g. hourly 24 and 168) decomposition; the seasonal
               part is repeated, the seasonally adjusted part is forecast by damped ETS, whose
               intervals are the forecast's intervals
+``theta``     the Theta method (SES with drift), deseasonalised for seasonal series
 ``*_log``     the same on log(y), for strictly positive series growing in proportion (intervals stay positive)
 
 statsmodels' ETS prediction needs a pandas index (a numpy input fails inside
@@ -221,3 +222,35 @@ class Log:
                 {lv: np.exp(v) for lv, v in p.hi.items()},
                 p.params,
             )
+
+
+@dataclass(frozen=True)
+class Theta:
+    """The Theta method (Assimakopoulos & Nikolopoulos 2000; Hyndman & Billah 2003: simple exponential
+    smoothing with drift at half the linear trend's slope), on the series deseasonalised by classical
+    multiplicative decomposition when the primary period is seasonal (statsmodels' ``ThetaModel``,
+    which tests for it); its prediction intervals."""
+
+    alias: str = "theta"
+
+    def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
+        m = primary(periods)
+        return len(y) >= max(8, 2 * m + 2) and m <= 400
+
+    def predict(
+        self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
+    ) -> Prediction:
+        from statsmodels.tsa.forecasting.theta import ThetaModel
+
+        m = primary(periods)
+        y = np.asarray(y, dtype="float64")
+        positive = bool(np.all(y > 0))
+        model = ThetaModel(_series(y), period=m if m > 1 else None, deseasonalize=m > 1 and positive)
+        res = model.fit()
+        mean = np.asarray(res.forecast(h), dtype="float64")
+        lo, hi = {}, {}
+        for lv in levels:
+            pi = res.prediction_intervals(h, alpha=1 - lv / 100)
+            lo[lv] = np.asarray(pi["lower"], dtype="float64")
+            hi[lv] = np.asarray(pi["upper"], dtype="float64")
+        return Prediction(mean, lo, hi)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from ..core.errors import ConfigError
 from .base import Model
 from .baselines import BASELINES, Drift, LinearTrend, Naive, SeasonalNaive
-from .models import ETS, SARIMA, DecompETS, Log
+from .models import ETS, SARIMA, DecompETS, Log, Theta
 
 _MODELS: dict[str, Model] = {}
 
@@ -31,6 +31,7 @@ for _m in (
     ETS("ets_mul_seasonal", error="mul", trend="add", damped=True, seasonal="mul"),
     SARIMA(),
     DecompETS(),
+    Theta(),
 ):
     register(_m)
 register(Log(ETS("ets", trend="add"), alias="ets_log"))
@@ -38,7 +39,7 @@ register(Log(ETS("ets_damped", trend="add", damped=True), alias="ets_damped_log"
 register(Log(DecompETS(), alias="stl_ets_log"))
 
 #: tried by the automatic choice (cheap enough for thousands of series); the rest are opt-in by alias
-AUTO: tuple[str, ...] = BASELINES + ("ets_damped", "ets_damped_log", "stl_ets", "stl_ets_log")
+AUTO: tuple[str, ...] = BASELINES + ("ets_damped", "ets_damped_log", "stl_ets", "stl_ets_log", "theta")
 
 
 def get(alias: str) -> Model:

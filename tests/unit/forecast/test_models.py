@@ -65,3 +65,18 @@ def test_log_models_keep_positive_series_positive() -> None:
         p = registry.get("ets_log").predict(y, 60, (), (95,))
     assert (p.lo[95] > 0).all()
     assert not registry.get("ets_log").applicable(np.r_[y, -1.0], ())
+
+
+def test_theta_follows_trend_and_season_with_nested_intervals() -> None:
+    from capacity.forecasting import registry
+
+    t = np.arange(144, dtype="float64")
+    y = (100 + 0.8 * t) * (1 + 0.15 * np.sin(2 * np.pi * t / 12))  # multiplicative season on a trend
+    p = registry.get("theta").predict(y, 24, (12,), (80, 95))
+    future = np.arange(144, 168, dtype="float64")
+    truth = (100 + 0.8 * future) * (1 + 0.15 * np.sin(2 * np.pi * future / 12))
+    assert np.mean(np.abs(p.mean - truth)) < 0.05 * truth.mean()  # season kept, trend continued
+    assert np.argmax(p.mean[:12]) == np.argmax(truth[:12])
+    assert np.all(p.lo[95] <= p.lo[80]) and np.all(p.lo[80] <= p.mean) and np.all(p.mean <= p.hi[80])
+    assert np.all(p.hi[80] <= p.hi[95]) and (p.hi[95] - p.lo[95])[-1] > (p.hi[95] - p.lo[95])[0]
+    assert "theta" in registry.AUTO
