@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..core import frame as _frame
 from ..core import timeutil
-from ..core.status import NO_DATA, OK, TOO_LITTLE, Status, history_length, rows_status, too_little
+from ..core.status import NO_DATA, OK, TOO_LITTLE, Status, rows_status
 from ..core.windows import Period, Window, report_quarter
 from ..forecasting.peak import PEAK_NEEDS, peak_load
 from ..forecasting.planning import growth_vs_plan, needs, time_to_threshold
@@ -267,11 +267,12 @@ class Capacity:
 
 
 def _history_status(d: Data, frame: pd.DataFrame, metric: str, needs: pd.Timedelta) -> Status:
+    """Whether ``metric``'s history in ``frame`` covers ``needs``; a metric the pull found nothing of
+    is read through the server's span of it (minutes of data: too little, not none)."""
     ds = frame.loc[(frame["unique_id"] == metric) & frame["y"].notna(), "ds"]
     if ds.empty:
         return Status(*missing_status(metric, d.spans, needs))
-    have = history_length(ds)
-    return Status() if have >= needs else Status(TOO_LITTLE, f"{metric}: {too_little(have, needs)}")
+    return Status.of_history(ds, needs, metric)
 
 
 def capacity(d: Data) -> Capacity:
