@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import ForecastError
-from ..core.timeutil import parse_duration
+from ..core.timeutil import format_duration, parse_duration
 
 _HOUR = pd.Timedelta(hours=1)
 _DAY = pd.Timedelta(days=1)
@@ -218,11 +218,11 @@ def horizon_steps(h: int | str | pd.Timedelta, step: Step) -> int:
     if isinstance(step, CalendarStep):
         steps = int(np.floor(td / step.nominal + 0.5))
         if steps < 1:
-            raise ForecastError(f"horizon {h} is less than half the data's step ({step})")
+            raise ForecastError(f"horizon {format_duration(td)} is less than half the data's step ({step})")
         return steps
     steps = int(td // step)
     if steps < 1:
-        raise ForecastError(f"horizon {h} is shorter than the data's step {step}")
+        raise ForecastError(f"horizon {format_duration(td)} is shorter than the data's step {format_duration(step)}")
     return steps
 
 
