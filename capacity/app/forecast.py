@@ -18,7 +18,7 @@ import pandas as pd
 from ..core.errors import ConfigError, ForecastError
 from ..core.status import history_length, too_little
 from ..core.timeutil import format_duration, parse_duration
-from ..forecasting import auto_forecast, cross_validation, evaluate
+from ..forecasting import PUBLISHED, auto_forecast, cross_validation, evaluate, published_cv
 from ..forecasting import forecast as _forecast
 from ..forecasting.freq import horizon_steps, infer_step
 from ..forecasting.planning import horizon_needs, needs, time_to_threshold
@@ -176,7 +176,9 @@ def backtest(
 ) -> tuple[pd.DataFrame, History]:
     """How each model would have done: one row per series and model (MASE, sMAPE, coverage, Winkler),
     ``chosen`` marking the lowest MASE among models that never failed; origins ``step_size`` apart
-    (default: the horizon)."""
+    (default: the horizon). The row ``published`` is what ``forecast`` would have published from each
+    origin (its own choice on the history before it, combination, calibrated intervals), scored on the
+    same windows: its coverage is the one a user would have seen; ``picked`` lists what it chose."""
     h = parse_duration(horizon, field="horizon")
     m = models or Models()
     size_td = parse_duration(step_size, field="step-size") if step_size is not None else None
@@ -198,8 +200,21 @@ def backtest(
         bounds=bounds_for(list(frame["unique_id"].unique()), catalog),
         executor=m.executor,
     )
-    table = evaluate(cv)
-    ok = table["mase"].notna()
+    published = published_cv(
+        frame,
+        h,
+        m.windows,
+        size,
+        models=m.models,
+        season=m.season,
+        bounds=bounds_for(list(frame["unique_id"].unique()), catalog),
+        executor=m.executor,
+    )
+    table = evaluate(pd.concat([cv, published], ignore_index=True) if len(published) else cv)
+    if len(published):
+        picks = published.groupby("unique_id", observed=True)["note"].agg(lambda s: ", ".join(dict.fromkeys(s)))
+        table["picked"] = table["unique_id"].map(picks).where(table["model"] == PUBLISHED, "")
+    ok = table["mase"].notna() & (table["model"] != PUBLISHED)
     table["chosen"] = False
     for _, g in table[ok].groupby("unique_id"):
         table.loc[g["mase"].idxmin(), "chosen"] = True

@@ -17,6 +17,9 @@ Rolling-origin backtest: the last window ends at the last observation, earlier o
 (default: the horizon). One row per series and model: MASE (against the in-sample seasonal naive
 error), sMAPE (%), coverage of the 80% and 95% intervals, Winkler interval scores, windows, failed
 windows, and chosen (the lowest MASE among models that never failed, as 'capacity forecast' chooses).
+The row 'published' replays what 'capacity forecast' would have published from each origin (its own
+choice on the history before the origin, combination, calibrated intervals): its coverage is the one
+a user of the forecast would have seen (out of sample); 'picked' lists what it chose.
 """
 
 

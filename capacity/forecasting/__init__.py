@@ -12,11 +12,13 @@ from .freq import CalendarStep
 from .peak import peak_load
 from .pipeline import auto_forecast, cross_validation, forecast
 from .planning import exceed_probability, growth_vs_plan, time_to_threshold
+from .published import PUBLISHED, published_cv
 from .registry import AUTO as AUTO_MODELS
 from .registry import names as model_names
 from .rules import load_rules
 
 __all__ = [
+    "PUBLISHED",
     "AUTO_MODELS",
     "CalendarStep",
     "auto_forecast",
@@ -28,5 +30,6 @@ __all__ = [
     "load_rules",
     "model_names",
     "peak_load",
+    "published_cv",
     "time_to_threshold",
 ]

@@ -65,13 +65,33 @@ def backtest_arrays(
     refit: bool | int = True,
     bounds: Bounds = (None, None),
 ) -> list[WindowResult]:
+    return forecast_at(y, cutoffs(len(y), h, n_windows, step_size), h, models, periods, levels, refit, bounds)
+
+
+def forecast_at(
+    y: np.ndarray,
+    cuts: list[int],
+    h: int,
+    models: tuple[str, ...],
+    periods: tuple[int, ...],
+    levels: tuple[int, ...] = LEVELS,
+    refit: bool | int = True,
+    bounds: Bounds = (None, None),
+    params: dict[str, Any] | None = None,
+) -> list[WindowResult]:
+    """Every model's ``h``-step forecast from each training length in ``cuts`` (in that order).
+
+    ``params`` (alias -> fitted parameters) are re-filtered instead of estimated where ``refit`` says
+    not to estimate (``refit=False``: estimate in the first window unless ``params`` has the model)."""
     out: list[WindowResult] = []
-    params: dict[str, Any] = {}
-    for w, n_train in enumerate(cutoffs(len(y), h, n_windows, step_size)):
+    given = set(params or ())
+    params = dict(params or {})
+    for w, n_train in enumerate(cuts):
         train = y[:n_train]
         for alias in models:
             model = registry.get(alias)
-            reuse = None if _refit_now(refit, w) else params.get(alias)
+            fresh = _refit_now(refit, w) and not (refit is False and alias in given)
+            reuse = None if fresh else params.get(alias)
             pred, note = run_model(model, train, h, periods, levels, reuse)
             if pred is None and reuse is not None:  # reused parameters failed: estimate afresh
                 pred, note = run_model(model, train, h, periods, levels, None)

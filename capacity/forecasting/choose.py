@@ -5,11 +5,7 @@ in every window (see guards.py); baselines are always candidates, so a model mus
 When the mean of the ``COMBINE`` best models did better on the same backtest windows than the best
 alone (scored on those windows, no refit), the published forecast is that mean (``combo(a+b)``):
 two models that backtest alike average out each other's errors more often than one of them wins by
-noise. Calibration: the chosen model's backtest errors, measured in units of its own interval half-width
-(above or below the mean), give for each level L the factor k_L = the L% quantile of those ratios;
-the final intervals are stretched (k > 1) or narrowed (k < 1) by k_L around the mean. This is split
-conformal prediction with the backtest windows as the calibration set; it needs at least
-``MIN_CALIBRATION_POINTS`` backtest points and k is kept within [K_MIN, K_MAX].
+noise. The intervals of what is published are calibrated on other windows (conformal.py).
 """
 
 from __future__ import annotations
@@ -22,11 +18,9 @@ from . import metrics
 from .backtest import WindowResult
 from .base import Prediction, primary
 
-MIN_CALIBRATION_POINTS = 20
 #: how many of the best backtested models a combination averages (2 measured best on the panel of
 #: benchmarks/bench_accuracy: 34 of 39 series at or under seasonal naive against 30 with 3 and 30 with 1)
 COMBINE = 2
-K_MIN, K_MAX = 0.25, 10.0
 
 
 @dataclass(frozen=True)
@@ -83,42 +77,6 @@ def best(scores: dict[str, Score], among: tuple[str, ...] | None = None) -> str 
     if not pool:
         return None
     return min(pool, key=lambda s: s.mase).model
-
-
-def calibration(
-    y: np.ndarray, h: int, results: list[WindowResult], alias: str, levels: tuple[int, ...]
-) -> dict[int, float]:
-    """Factors k_L (1.0 when there are too few backtest points)."""
-    rs = [(r.cutoff, r.pred) for r in results if r.model == alias and r.pred is not None]
-    ratios: dict[int, list[np.ndarray]] = {lv: [] for lv in levels}
-    for cutoff, pred in rs:
-        actual = y[cutoff : cutoff + h]
-        err = actual - pred.mean
-        for lv in levels:
-            width = np.where(err >= 0, pred.hi[lv] - pred.mean, pred.mean - pred.lo[lv])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.where(width > 0, np.abs(err) / width, np.where(err == 0, 0.0, np.inf))
-            ratios[lv].append(ratio)
-    out = {}
-    for lv in levels:
-        allr = np.concatenate(ratios[lv]) if ratios[lv] else np.array([])
-        if len(allr) < MIN_CALIBRATION_POINTS:
-            out[lv] = 1.0
-            continue
-        k = float(np.quantile(allr, lv / 100, method="higher"))
-        out[lv] = float(np.clip(k, K_MIN, K_MAX)) if np.isfinite(k) else K_MAX
-    return out
-
-
-def apply_calibration(pred: Prediction, factors: dict[int, float]) -> Prediction:
-    lo = {lv: pred.mean - factors.get(lv, 1.0) * (pred.mean - v) for lv, v in pred.lo.items()}
-    hi = {lv: pred.mean + factors.get(lv, 1.0) * (v - pred.mean) for lv, v in pred.hi.items()}
-    # keep the levels nested after independent stretching
-    lvls = sorted(lo)
-    for a, b in zip(lvls, lvls[1:], strict=False):
-        lo[b] = np.minimum(lo[b], lo[a])
-        hi[b] = np.maximum(hi[b], hi[a])
-    return Prediction(pred.mean, lo, hi, pred.params, pred.notes)
 
 
 def combination(scores: dict[str, Score], k: int = COMBINE) -> tuple[str, ...]:

@@ -19,8 +19,17 @@ import pandas as pd
 
 from ..core import frame as _frame
 from ..core.errors import ForecastError
-from . import choose, executors, registry
-from .backtest import Bounds, backtest_arrays, check_lengths, cutoffs, min_train, windows_frame
+from . import choose, conformal, executors, registry
+from .backtest import (
+    Bounds,
+    WindowResult,
+    backtest_arrays,
+    check_lengths,
+    cutoffs,
+    forecast_at,
+    min_train,
+    windows_frame,
+)
 from .base import LEVELS, Prediction
 from .baselines import BASELINES
 from .freq import CalendarStep, Regular, horizon_steps, parse_step, regularize, seasonal_periods
@@ -147,10 +156,14 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
         else:
             notes[-1] += f"; using {alias}, the best baseline"
         chosen = alias
-    factors = {lv: 1.0 for lv in levels}
+    cal = conformal.none(levels, h)
     if settings.calibrate and results:
-        factors = choose.calibration(y, bt_h, results, chosen, levels)
-        pred = choose.apply_calibration(pred, factors)
+        cal = _calibration(y, bt_h, h, chosen, members if chosen == combo else (chosen,), results, settings, task)
+        pred = conformal.apply(pred, cal.factors)
+        if not cal.held_out and cal.windows:
+            notes.append("intervals calibrated on the windows that chose the model (too short to hold others out)")
+        elif not cal.windows:
+            notes.append(f"intervals not calibrated (fewer than {conformal.MIN_POINTS} backtest errors)")
     pred = clip(pred, *task.bounds)
     if reg.filled:
         notes.append(f"{reg.filled} missing points interpolated")
@@ -162,16 +175,42 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
             "model": chosen,
             "mase": s.mase if s else np.nan,
             "smape": s.smape if s else np.nan,
-            **{f"coverage-{lv}": (s.coverage[lv] if s else np.nan) for lv in levels},
+            **{f"coverage-{lv}": cal.coverage[lv] for lv in levels},
+            **{f"backtest_coverage-{lv}": (s.coverage[lv] if s else np.nan) for lv in levels},
             "seasonal_naive_mase": snaive.mase if snaive else np.nan,
             "windows": n_windows,
             "fallback": fallback,
-            **{f"calibration-{lv}": factors[lv] for lv in levels},
+            **{f"calibration-{lv}": cal.typical(lv) for lv in levels},
+            "calibration_windows": cal.windows,
             "candidates": ",".join(a for a in settings.models if a in scores and np.isfinite(scores[a].mase)),
             "note": note,
         }
     )
     return _rows(reg, h, chosen, pred, note, levels), info
+
+
+def _calibration(
+    y: np.ndarray,
+    bt_h: int,
+    h: int,
+    chosen: str,
+    members: tuple[str, ...],
+    results: list[WindowResult],
+    settings: Settings,
+    task: Task,
+) -> conformal.Calibration:
+    """The published model's backtest on held-out windows before the choosing ones, then its factors."""
+    periods = _periods(settings, task.reg)
+    first = min(r.cutoff for r in results)
+    params = {
+        r.model: r.pred.params for r in results if r.cutoff == first and r.pred is not None and r.model in members
+    }
+    cuts = conformal.held_out_cutoffs(len(y), bt_h, first, periods)
+    held = forecast_at(y, cuts, bt_h, members, periods, settings.levels, settings.refit, task.bounds, params)
+    if len(members) > 1:
+        held = choose.combined_results(held, members, chosen)
+    choosing = [r for r in results if r.model == chosen]
+    return conformal.calibrate(y, bt_h, h, [r for r in held if r.model == chosen], choosing, settings.levels)
 
 
 def backtest_horizon(n: int, h: int, n_windows: int, periods: tuple[int, ...]) -> int:
@@ -251,8 +290,11 @@ def auto_forecast(
 
     Returns ``(forecast, choice)``. ``choice`` has one row per series: unique_id, step (a Timedelta, or a
     :class:`~.freq.CalendarStep` for monthly and quarterly data), periods, filled,
-    model, mase, smape, coverage-80, coverage-95, seasonal_naive_mase, windows, fallback (bool),
-    calibration-80, calibration-95, candidates, note.
+    model, mase, smape, coverage-80, coverage-95 (of the published, calibrated intervals on backtest windows
+    that did not calibrate them; NaN when the history is too short to hold windows out), backtest_coverage-80,
+    backtest_coverage-95 (the chosen model's own intervals on the choosing windows), seasonal_naive_mase,
+    windows, fallback (bool), calibration-80, calibration-95 (median factor over the leads),
+    calibration_windows, candidates, note.
     """
     settings = Settings(
         h, registry.resolve(models), True, LEVELS, n_windows, step_size, refit, calibrate, _season(season)

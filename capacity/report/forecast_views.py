@@ -35,9 +35,10 @@ def methodology(choice: pd.DataFrame) -> pd.DataFrame:
     """Backtest accuracy and interval coverage per forecast series, for the methodology section.
 
     Columns: series, model, mase, seasonal_naive_mase, skill (1 - mase / seasonal_naive_mase:
-    above 0 beats the seasonal naive baseline), coverage_80, coverage_95 (share of backtest points
-    inside the model's own 80%/95% interval in the backtest), calibration_80 (the factor the
-    published 80% interval was scaled by so that it would have held in the backtest: above 1 the
+    above 0 beats the seasonal naive baseline), coverage_80, coverage_95 (out of sample: share of the
+    choosing backtest windows' actual values inside the published, calibrated 80%/95% interval, whose
+    calibration came from other, earlier windows; NaN when the history is too short to hold windows
+    out), calibration_80 (the typical factor the model's own 80% interval was scaled by: above 1 the
     model was over-confident and its interval was widened), windows.
     """
     c = choice

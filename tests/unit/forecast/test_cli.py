@@ -68,8 +68,11 @@ def test_backtest_marks_the_chosen_model(one_series_csv: Path, capsys: pytest.Ca
     )
     assert rc == 0
     rows = {r["model"]: r for r in json.loads(capsys.readouterr().out)}
-    assert set(rows) == {"naive", "drift"}
+    assert set(rows) == {"naive", "drift", "published"}
     assert rows["drift"]["chosen"] and not rows["naive"]["chosen"]  # the series rises 2/day: naive lags
+    # what 'forecast' would have published from each origin, chosen on the history before it
+    assert not rows["published"]["chosen"] and rows["published"]["windows"] == 3
+    assert "drift" in rows["published"]["picked"] and rows["naive"]["picked"] == ""
     assert {"mase", "smape", "coverage-80", "coverage-95", "winkler-80", "winkler-95"} <= set(rows["drift"])
 
 
