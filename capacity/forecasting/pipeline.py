@@ -98,6 +98,7 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
             pred, note = run_model(registry.get(alias), y, h, periods, levels)
             parts.append(_rows(reg, h, alias, clip(pred, *task.bounds) if pred else None, note, levels))
         return pd.concat(parts, ignore_index=True), info
+    candidates = registry.for_series(settings.models, isinstance(reg.step, CalendarStep))
     bt_h = backtest_horizon(len(y), h, settings.n_windows, periods)
     step_size = settings.step_size or bt_h
     possible = (len(y) - bt_h - min_train(periods)) // step_size + 1
@@ -106,7 +107,7 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
     results = []
     if n_windows >= 1:
         results = backtest_arrays(
-            y, bt_h, n_windows, step_size, settings.models, periods, levels, settings.refit, task.bounds
+            y, bt_h, n_windows, step_size, candidates, periods, levels, settings.refit, task.bounds
         )
         scores = choose.score(y, bt_h, results, periods, levels)
     chosen = choose.best(scores)
@@ -182,7 +183,7 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
             "fallback": fallback,
             **{f"calibration-{lv}": cal.typical(lv) for lv in levels},
             "calibration_windows": cal.windows,
-            "candidates": ",".join(a for a in settings.models if a in scores and np.isfinite(scores[a].mase)),
+            "candidates": ",".join(a for a in candidates if a in scores and np.isfinite(scores[a].mase)),
             "note": note,
         }
     )
@@ -226,7 +227,15 @@ def cv_one(settings: Settings, task: Task) -> pd.DataFrame:
     h = horizon_steps(settings.h, reg.step)
     step_size = settings.step_size or h
     results = backtest_arrays(
-        reg.y, h, settings.n_windows, step_size, settings.models, periods, settings.levels, settings.refit, task.bounds
+        reg.y,
+        h,
+        settings.n_windows,
+        step_size,
+        registry.for_series(settings.models, isinstance(reg.step, CalendarStep)),
+        periods,
+        settings.levels,
+        settings.refit,
+        task.bounds,
     )
     return windows_frame(reg, h, results, periods, settings.levels)
 
