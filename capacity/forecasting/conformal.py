@@ -30,7 +30,7 @@ from .base import Prediction
 #: held-out calibration windows before the choosing ones: enough for ``CAL_POINTS`` errors, at least
 #: two, at most ``CAL_WINDOWS`` (fewer when the history is shorter)
 CAL_WINDOWS = 5
-CAL_POINTS = 60
+CAL_POINTS = 200
 MIN_POINTS = 20
 MIN_BIN_POINTS = 20
 MAX_BINS = 4
