@@ -4,7 +4,8 @@ A model never sees pandas or timestamps: it gets the history ``y`` (float64,
 regular grid, no NaN), the horizon ``h`` in steps, the seasonal periods and the
 interval levels, and returns a :class:`Prediction`. ``params`` lets a caller
 reuse the parameters fitted on one window for the next (``refit=False`` in a
-backtest); models without parameters ignore it.
+backtest), or, wrapped in :class:`Warm`, to start an estimation from; models without
+parameters ignore it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,20 @@ class Prediction:
     hi: dict[int, np.ndarray]
     params: Any = None
     notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Warm:
+    """``params`` given as a starting point for estimation, not to be kept: the final fit on the whole
+    history starts from the parameters of the last backtest window (an L-BFGS fit from there takes a
+    few iterations instead of twenty). Models that estimate nothing, or cheaply, may ignore it."""
+
+    params: Any
+
+
+def fixed_and_start(params: Any) -> tuple[Any, Any]:
+    """``(parameters to keep, parameters to start from)``: one of them is None."""
+    return (None, params.params) if isinstance(params, Warm) else (params, None)
 
 
 class Model(Protocol):

@@ -5,7 +5,7 @@
 ``stl_ets``   STL (one period) or MSTL (several, e.g. hourly 24 and 168) decomposition; the seasonal
               part is repeated, the seasonally adjusted part is forecast by damped ETS, whose
               intervals are the forecast's intervals
-``theta``     the Theta method (SES with drift), deseasonalised for seasonal series
+``theta``     the Theta method (SES with drift), deseasonalised for seasonal series: theta.py
 ``*_log``     the same on log(y), for strictly positive series growing in proportion (intervals stay positive)
 
 statsmodels' ETS prediction needs a pandas index (a numpy input fails inside
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .base import Prediction, normal_prediction, primary
+from .base import Prediction, fixed_and_start, normal_prediction, primary
 
 
 def _series(y: np.ndarray) -> pd.Series:
@@ -36,25 +36,30 @@ def _init(n: int, m: int | None) -> str:
     return "heuristic" if n >= need else "estimated"
 
 
-def _additive_forecast(res: Any, h: int, levels: tuple[int, ...], *, damped: bool, trend: bool) -> Prediction:
-    """Closed-form forecast and prediction intervals of ETS(A,N,N), (A,A,N), (A,Ad,N) from the fitted
+def _additive_forecast(
+    model: Any, params: np.ndarray, h: int, levels: tuple[int, ...], *, damped: bool, trend: bool
+) -> Prediction:
+    """Closed-form forecast and prediction intervals of ETS(A,N,N), (A,A,N), (A,Ad,N) from the smoothed
     states: mean l + phi_h b; variance sigma^2 (1 + sum_{j<h} c_j^2) with c_j = alpha + beta phi_j,
     phi_j = phi + ... + phi^j (Hyndman et al. 2008, class 1; fpp3 table 8.8). The same numbers as
-    ``get_prediction`` (checked in the tests) without its pandas overhead, which was a third of the time."""
-    p = res.model._param_names
-    values = dict(zip(p, np.asarray(res.params, dtype="float64"), strict=False))
+    ``get_prediction`` (checked in the tests) from the raw states: no results object, whose numerical
+    Hessian and pandas wrapping took two thirds of the time."""
+    values = dict(zip(model._param_names, np.asarray(params, dtype="float64"), strict=False))
+    yhat, states = model.smooth(params, return_raw=True)
+    states = np.asarray(states, dtype="float64").reshape(len(yhat), -1)
     alpha = values["smoothing_level"]
     beta = values.get("smoothing_trend", 0.0) if trend else 0.0
     phi = values.get("damping_trend", 1.0) if damped else 1.0
-    level = float(np.asarray(res.level)[-1])
-    slope = float(np.asarray(res.slope)[-1]) if trend else 0.0
+    level = float(states[-1, 0])
+    slope = float(states[-1, 1]) if trend else 0.0
     steps = np.arange(1, h + 1)
     phi_h = np.cumsum(phi**steps) if trend else np.zeros(h)
     mean = level + phi_h * slope
     c = alpha + beta * phi_h[:-1]
-    sigma2 = float(np.mean(np.asarray(res.resid, dtype="float64") ** 2))
+    resid = np.asarray(model.endog, dtype="float64").ravel() - np.asarray(yhat, dtype="float64")
+    sigma2 = float(np.mean(resid**2))
     var = sigma2 * (1 + np.concatenate([[0.0], np.cumsum(c**2)]))
-    return normal_prediction(mean, np.sqrt(var), levels, np.asarray(res.params))
+    return normal_prediction(mean, np.sqrt(var), levels, np.asarray(params, dtype="float64"))
 
 
 def _ets(
@@ -80,9 +85,12 @@ def _ets(
         seasonal_periods=m if seasonal else None,
         initialization_method=_init(len(y), m if seasonal else None),
     )
-    res = model.smooth(params) if params is not None else model.fit(disp=False)
     if error == "add" and trend in (None, "add") and not seasonal:
-        return _additive_forecast(res, h, levels, damped=damped, trend=trend is not None)
+        fixed, start = fixed_and_start(params)
+        p = fixed if fixed is not None else model.fit(start_params=start, disp=False, return_params=True)
+        return _additive_forecast(model, np.asarray(p), h, levels, damped=damped, trend=trend is not None)
+    fixed, start = fixed_and_start(params)
+    res = model.smooth(fixed) if fixed is not None else model.fit(start_params=start, disp=False)
     n = len(y)
     kwargs: dict[str, Any] = {}
     if error == "mul" or trend == "mul" or seasonal == "mul":
@@ -145,7 +153,8 @@ class SARIMA:
         m = primary(periods)
         seasonal_order = (0, 1, 1, m) if m > 1 else (0, 0, 0, 0)
         model = SARIMAX(np.asarray(y, dtype="float64"), order=(1, 1, 1), seasonal_order=seasonal_order)
-        res = model.filter(params) if params is not None else model.fit(disp=False)
+        fixed, start = fixed_and_start(params)
+        res = model.filter(fixed) if fixed is not None else model.fit(start_params=start, disp=False)
         fc = res.get_forecast(h)
         mean = np.asarray(fc.predicted_mean, dtype="float64")
         lo, hi = {}, {}
@@ -229,35 +238,3 @@ class Log:
                 {lv: np.exp(v) for lv, v in p.hi.items()},
                 p.params,
             )
-
-
-@dataclass(frozen=True)
-class Theta:
-    """The Theta method (Assimakopoulos & Nikolopoulos 2000; Hyndman & Billah 2003: simple exponential
-    smoothing with drift at half the linear trend's slope), on the series deseasonalised by classical
-    multiplicative decomposition when the primary period is seasonal (statsmodels' ``ThetaModel``,
-    which tests for it); its prediction intervals."""
-
-    alias: str = "theta"
-
-    def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
-        m = primary(periods)
-        return len(y) >= max(8, 2 * m + 2) and m <= 400
-
-    def predict(
-        self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
-    ) -> Prediction:
-        from statsmodels.tsa.forecasting.theta import ThetaModel
-
-        m = primary(periods)
-        y = np.asarray(y, dtype="float64")
-        positive = bool(np.all(y > 0))
-        model = ThetaModel(_series(y), period=m if m > 1 else None, deseasonalize=m > 1 and positive)
-        res = model.fit()
-        mean = np.asarray(res.forecast(h), dtype="float64")
-        lo, hi = {}, {}
-        for lv in levels:
-            pi = res.prediction_intervals(h, alpha=1 - lv / 100)
-            lo[lv] = np.asarray(pi["lower"], dtype="float64")
-            hi[lv] = np.asarray(pi["upper"], dtype="float64")
-        return Prediction(mean, lo, hi)

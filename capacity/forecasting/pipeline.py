@@ -30,7 +30,7 @@ from .backtest import (
     min_train,
     windows_frame,
 )
-from .base import LEVELS, Prediction
+from .base import LEVELS, Prediction, Warm
 from .baselines import BASELINES
 from .freq import CalendarStep, Regular, horizon_steps, parse_step, regularize, seasonal_periods
 from .guards import clip, run_model
@@ -129,11 +129,11 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
     fallback = False
     pred = None
     if combo is not None:
-        got = [run_model(registry.get(m), y, h, periods, levels)[0] for m in members]
+        got = [run_model(registry.get(m), y, h, periods, levels, _warm(results, m))[0] for m in members]
         if all(p is not None for p in got):
             pred, chosen = choose.combine([p for p in got if p is not None]), combo
     if chosen is not None and pred is None:
-        pred, why = run_model(registry.get(chosen), y, h, periods, levels)
+        pred, why = run_model(registry.get(chosen), y, h, periods, levels, _warm(results, chosen))
         if pred is None:
             # re-estimation failed (often non-convergence on a very smooth series): the parameters the
             # model had in its last backtest window, re-filtered on the whole history, before a baseline
@@ -188,6 +188,12 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
         }
     )
     return _rows(reg, h, chosen, pred, note, levels), info
+
+
+def _warm(results: list[WindowResult], alias: str) -> Warm | None:
+    """Start the full-history fit from the model's parameters in its last backtest window."""
+    last = [r.pred.params for r in results if r.model == alias and r.pred is not None and r.pred.params is not None]
+    return Warm(last[-1]) if last else None
 
 
 def _calibration(

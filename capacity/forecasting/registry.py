@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from ..core.errors import ConfigError
 from .base import Model
 from .baselines import BASELINES, Drift, LinearTrend, Naive, SeasonalNaive
-from .models import ETS, SARIMA, DecompETS, Log, Theta
+from .models import ETS, SARIMA, DecompETS, Log
+from .theta import Theta
 
 _MODELS: dict[str, Model] = {}
 

@@ -23,7 +23,7 @@ def test_closed_form_ets_matches_statsmodels_get_prediction(trend: str | None, d
         res = ETSModel(y, error="add", trend=trend, damped_trend=damped, initialization_method="heuristic").fit(
             disp=False
         )
-    ours = _additive_forecast(res, 30, (80, 95), damped=damped, trend=trend is not None)
+    ours = _additive_forecast(res.model, res.params, 30, (80, 95), damped=damped, trend=trend is not None)
     for level in (80, 95):
         frame = res.get_prediction(300, 329).summary_frame(alpha=1 - level / 100)
         assert ours.mean == pytest.approx(frame["mean"].to_numpy(), rel=1e-9)
@@ -80,3 +80,27 @@ def test_theta_follows_trend_and_season_with_nested_intervals() -> None:
     assert np.all(p.lo[95] <= p.lo[80]) and np.all(p.lo[80] <= p.mean) and np.all(p.mean <= p.hi[80])
     assert np.all(p.hi[80] <= p.hi[95]) and (p.hi[95] - p.lo[95])[-1] > (p.hi[95] - p.lo[95])[0]
     assert "theta" in registry.AUTO
+
+
+@pytest.mark.parametrize(
+    ("n", "m", "noise"), [(60, 4, 3.0), (144, 12, 3.0), (730, 7, 1.0), (300, 1, 1.0), (96, 12, 0.0)]
+)
+def test_theta_point_forecasts_are_statsmodels_thetamodels(n: int, m: int, noise: float) -> None:
+    """Oracle: statsmodels' ThetaModel (deseasonalised when its test says so) on the same history."""
+    import pandas as pd
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    from capacity.forecasting import registry
+
+    rng = np.random.default_rng(n)
+    t = np.arange(n, dtype="float64")
+    season = 10 * np.sin(2 * np.pi * t / m) if m > 1 else 0.0
+    y = 100 + 0.3 * t + season + rng.normal(scale=noise, size=n) + np.cumsum(rng.normal(scale=0.5, size=n))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = ThetaModel(pd.Series(y), period=m if m > 1 else None, deseasonalize=m > 1).fit()
+        expected = np.asarray(ref.forecast(24))
+    got = registry.get("theta").predict(y, 24, (m,) if m > 1 else (), (80,))
+    assert np.allclose(got.mean, expected, rtol=1e-5, atol=1e-3)
+    again = registry.get("theta").predict(y, 24, (m,) if m > 1 else (), (80,), got.params)  # re-filtered
+    assert np.allclose(again.mean, got.mean)

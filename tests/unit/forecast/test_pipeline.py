@@ -12,7 +12,7 @@ import pytest
 
 from capacity.core.errors import ConfigError, SeriesTooShortError
 from capacity.forecasting import auto_forecast, cross_validation, evaluate, forecast, registry
-from capacity.forecasting.base import Prediction, normal_prediction
+from capacity.forecasting.base import Prediction, Warm, normal_prediction
 
 from .conftest import make_frame
 
@@ -32,7 +32,8 @@ class _Faulty:
     def predict(
         self, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
     ) -> Prediction:
-        if self.kind == "noconv_on_full" and params is None and len(y) >= 200:
+        estimating = params is None or isinstance(params, Warm)  # (a Warm start is an estimation too)
+        if self.kind == "noconv_on_full" and estimating and len(y) >= 200:
             from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
             warnings.warn("Maximum Likelihood optimization failed to converge", ConvergenceWarning, stacklevel=2)
