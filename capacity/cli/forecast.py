@@ -31,8 +31,9 @@ examples:
   capacity forecast --source wp.csv --horizon 90d --models seasonal_naive,stl_ets --explain
 
 Each series gets the model with the best rolling-origin backtest (MASE) among the baselines (naive,
-seasonal_naive, drift, linear_trend) and statsmodels models (ETS, STL/MSTL+ETS, on log scale for positive
-series); intervals are calibrated on that backtest. Catalog bounds are respected (ratios stay in 0..1,
+seasonal_naive, drift), Theta and statsmodels models (ETS, STL/MSTL+ETS, on log scale for positive series;
+seasonal ETS for monthly and quarterly data), or the mean of the two best; intervals are calibrated on
+earlier backtest windows that did not choose the model. Catalog bounds are respected (ratios stay in 0..1,
 sizes non-negative). Output columns: unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95, note.
 --explain prints the choice per series (model, backtest MASE beside seasonal naive's, coverage) on stderr.
 """  # noqa: E501 (help examples, one per line)
