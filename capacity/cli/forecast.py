@@ -35,7 +35,8 @@ seasonal_naive, drift), Theta and statsmodels models (ETS, STL/MSTL+ETS, on log 
 seasonal ETS for monthly and quarterly data), or the mean of the two best; intervals are calibrated on
 earlier backtest windows that did not choose the model. Catalog bounds are respected (ratios stay in 0..1,
 sizes non-negative). Output columns: unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95, note.
---explain prints the choice per series (model, backtest MASE beside seasonal naive's, coverage) on stderr.
+--explain prints the choice per series on stderr: model, backtest MASE beside seasonal naive's, the
+coverage of the calibrated intervals on windows that did not calibrate them, and the calibration.
 """  # noqa: E501 (help examples, one per line)
 
 
@@ -181,6 +182,7 @@ def run(args: argparse.Namespace) -> int:
             "coverage-80",
             "coverage-95",
             "calibration-80",
+            "calibration_windows",
             "windows",
             "fallback",
             "note",
