@@ -188,3 +188,26 @@ def test_transport_choice(monkeypatch):
     assert isinstance(PrometheusSource("http://prom.example:9090", cache=False).transport, RequestsTransport)
     mine = PlainTransport()
     assert PrometheusSource("http://prom.example:9090", cache=False, transport=mine).transport is mine
+
+
+def test_a_pasted_newline_is_trimmed_from_secrets():
+    creds = from_env({"CAPACITY_BEARER_TOKEN": "s3cret\n", "CAPACITY_HEADERS": "X-Scope-OrgID: team-a \n"})
+    assert auth_headers(creds.auth) == {"Authorization": "Bearer s3cret"}
+    assert dict(creds.headers) == {"X-Scope-OrgID": "team-a"}
+
+
+@pytest.mark.parametrize(
+    ("env", "field"),
+    [
+        ({"CAPACITY_BEARER_TOKEN": "s3c\nret"}, "CAPACITY_BEARER_TOKEN"),  # inside: not a paste mistake
+        ({"CAPACITY_BEARER_TOKEN": "s3cretΩ"}, "CAPACITY_BEARER_TOKEN"),  # not Latin-1: requests would raise
+        ({"CAPACITY_BASIC_AUTH_USER": "u", "CAPACITY_BASIC_AUTH_PASSWORD": "pa\x00ss"}, "CAPACITY_BASIC_AUTH_PASSWORD"),
+        ({"CAPACITY_HEADERS": "X-Api-Key: k\x1bey"}, "CAPACITY_HEADERS: X-Api-Key"),
+    ],
+)
+def test_secrets_headers_cannot_carry_are_refused_without_echo(env, field):
+    with pytest.raises(ConfigError) as err:
+        from_env(env)
+    assert err.value.field == field
+    secret = next(iter(env.values())) if len(env) == 1 else env["CAPACITY_BASIC_AUTH_PASSWORD"]
+    assert secret.split(":")[-1].strip() not in str(err.value) and "ret" not in str(err.value)

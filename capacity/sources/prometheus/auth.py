@@ -106,6 +106,23 @@ def _read_secret(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
+def _header_safe(name: str, value: str | None) -> str | None:
+    """``value`` without surrounding whitespace (a pasted token often ends in a newline), or a ConfigError
+    naming ``name``, never the value, when a character cannot go into an HTTP header: requests would
+    otherwise raise with the whole header, secret included, in its message."""
+    if value is None:
+        return None
+    value = value.strip()
+    for c in value:
+        if ord(c) < 32 or ord(c) == 127:
+            raise ConfigError(f"{name}: holds a control character (value not shown)", field=name)
+        if ord(c) > 255:
+            raise ConfigError(
+                f"{name}: holds a character HTTP headers cannot carry (not Latin-1; value not shown)", field=name
+            )
+    return value or None
+
+
 def _parse_headers(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for i, item in enumerate(p for p in text.split(";") if p.strip()):
@@ -117,16 +134,16 @@ def _parse_headers(text: str) -> dict[str, str]:
                 f"CAPACITY_HEADERS: item {i + 1} is not 'Name: value' (items are separated by ';')",
                 field="CAPACITY_HEADERS",
             )
-        out[name] = value.strip()
+        out[name] = _header_safe(f"CAPACITY_HEADERS: {name}", value) or ""
     return out
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Credentials:
     """Read credentials from ``env`` (default: ``os.environ``)."""
     env = os.environ if env is None else env
-    token = _read_secret(env, "CAPACITY_BEARER_TOKEN")
-    user = env.get("CAPACITY_BASIC_AUTH_USER")
-    password = _read_secret(env, "CAPACITY_BASIC_AUTH_PASSWORD")
+    token = _header_safe("CAPACITY_BEARER_TOKEN", _read_secret(env, "CAPACITY_BEARER_TOKEN"))
+    user = _header_safe("CAPACITY_BASIC_AUTH_USER", env.get("CAPACITY_BASIC_AUTH_USER"))
+    password = _header_safe("CAPACITY_BASIC_AUTH_PASSWORD", _read_secret(env, "CAPACITY_BASIC_AUTH_PASSWORD"))
     if token and (user or password):
         raise ConfigError("set either a bearer token or basic auth, not both", field="CAPACITY_BEARER_TOKEN")
     if password and not user:
