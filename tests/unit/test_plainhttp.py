@@ -213,3 +213,39 @@ def test_content_encodings():
 def test_reasons_name_no_url():
     assert reason_of(ConnectionRefusedError(111, "Connection refused")) == "connection refused"
     assert reason_of(ValueError("http://user:pw@host/")) == "ValueError"
+
+
+def test_a_redirect_to_another_server_carries_no_credential_headers():
+    """Two real loopback servers: the first answers 302 to the second (another port = another origin).
+    The token, API key and tenant header reach the first only; a same-origin redirect keeps them."""
+    there = Server("keep")
+    here = Server("keep")
+    here.mode = "redirect"
+
+    class Elsewhere(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(302)
+            self.send_header("Location", _url(there, "/api/v1/query_range"))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    away = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+    threading.Thread(target=away.serve_forever, daemon=True).start()
+    secret = {"Authorization": "Bearer s3cret", "X-Api-Key": "k3y", "X-Scope-OrgID": "team-a"}
+    try:
+        req = RequestsTransport()
+        answer = req.send("GET", f"http://127.0.0.1:{away.server_address[1]}/x", {}, secret, 5)
+        assert answer.status == 200 and answer.url.startswith(_url(there, ""))
+        got = there.seen[-1]
+        assert not {"Authorization", "X-Api-Key", "X-Scope-OrgID"} & set(got), got
+        req.send("GET", _url(here, "/x"), {}, secret, 5)  # same origin (/x -> /moved/x): kept
+        assert here.seen[-1]["X-Api-Key"] == "k3y" and here.seen[-1]["Authorization"] == "Bearer s3cret"
+        req.close()
+    finally:
+        away.shutdown()
+        away.server_close()
+        there.close()
+        here.close()

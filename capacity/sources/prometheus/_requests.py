@@ -16,6 +16,36 @@ from .transport import Answer, Method, Timeout, TLSError, TransportError, reason
 
 __all__ = ["RequestsTransport"]
 
+#: the headers a redirect to another origin keeps; every other one (Authorization, API keys, tenant
+#: headers from CAPACITY_HEADERS, cookies) stays with the server it was meant for
+_PORTABLE = frozenset({"accept", "accept-encoding", "user-agent", "content-type", "content-length", "connection"})
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def _keep_headers_home(session: requests.Session) -> None:
+    """Make ``session`` drop credential headers on a redirect to another scheme, host or port. requests
+    itself drops only ``Authorization`` (and only on a host change), so an API-key or tenant header
+    went along to wherever a server pointed. Idempotent; applies to the caller's sessions too."""
+    if getattr(session, "_capacity_keeps_headers_home", False):
+        return
+    original = session.rebuild_auth
+
+    def rebuild_auth(prepared: requests.PreparedRequest, response: requests.Response) -> None:
+        original(prepared, response)
+        if _origin(str(response.request.url)) != _origin(str(prepared.url)):
+            for name in [n for n in prepared.headers if n.lower() not in _PORTABLE]:
+                del prepared.headers[name]
+
+    session.rebuild_auth = rebuild_auth  # type: ignore[method-assign]
+    session._capacity_keeps_headers_home = True  # type: ignore[attr-defined]
+
 
 class RequestsTransport:
     """:class:`~capacity.sources.prometheus.transport.Transport` over a ``requests.Session``.
@@ -38,6 +68,7 @@ class RequestsTransport:
             adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(10, size), max_retries=Retry(0, read=False))
             session.mount("http://", adapter)
             session.mount("https://", adapter)
+        _keep_headers_home(session)
         self.session, self.auth = session, auth
         self.verify: bool | str | None = None if verify is True else verify
 
