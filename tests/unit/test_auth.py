@@ -211,3 +211,40 @@ def test_secrets_headers_cannot_carry_are_refused_without_echo(env, field):
     assert err.value.field == field
     secret = next(iter(env.values())) if len(env) == 1 else env["CAPACITY_BASIC_AUTH_PASSWORD"]
     assert secret.split(":")[-1].strip() not in str(err.value) and "ret" not in str(err.value)
+
+
+@pytest.mark.parametrize("status", [502, 400])
+def test_an_error_body_that_reflects_our_headers_shows_no_secret(status, monkeypatch, tmp_path):
+    """A proxy that answers with the request's headers in its body (a common debug page): the error
+    line names the server and the status, and blanks what we sent."""
+    import http.server
+    import threading
+
+    class Reflect(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802
+            body = "bad gateway; request headers: " + "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+            raw = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Reflect)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    monkeypatch.setenv("CAPACITY_BEARER_TOKEN", SECRET)
+    monkeypatch.setenv("CAPACITY_HEADERS", "X-Api-Key: apikey-0123456789")
+    try:
+        src = PrometheusSource(f"http://127.0.0.1:{srv.server_address[1]}", cache_dir=tmp_path, retries=0)
+        with pytest.raises(Exception) as err:
+            src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T01:00Z"), pd.Timedelta("1m"))
+        text = str(err.value) + repr(getattr(err.value, "context", ""))
+        assert SECRET not in text and "apikey-0123456789" not in text
+        assert "request headers" in text and "***" in text  # the body is still shown, blanked
+    finally:
+        srv.shutdown()
+        srv.server_close()

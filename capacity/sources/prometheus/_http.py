@@ -14,7 +14,7 @@ import inspect
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -88,16 +88,29 @@ def _retry_after(answer: Answer) -> float | None:
         return max(0.0, when.timestamp() - time.time())
 
 
-def _error_text(answer: Answer) -> str:
+def _secrets(headers: Mapping[str, str]) -> list[str]:
+    """What must never be shown: every value we send but the User-Agent, and each word of it (a proxy
+    may reflect ``Bearer s3cret`` or only ``s3cret``); longest first, short words left alone."""
+    words = {v for k, v in headers.items() if k.lower() != "user-agent" and v}
+    words |= {w for v in list(words) for w in v.split() if len(w) >= 6}
+    return sorted((w for w in words if len(w) >= 4), key=len, reverse=True)
+
+
+def _error_text(answer: Answer, secrets: Sequence[str] = ()) -> str:
+    """The server's reason for an error answer, with anything we sent it (a token reflected by a proxy)
+    blanked: the text goes to stderr, logs and partial reports."""
+    text = ""
     try:
         body = json.loads(answer.body)
         if isinstance(body, dict) and body.get("error"):
-            return f"{body.get('errorType', 'error')}: {body['error']}"
+            text = f"{body.get('errorType', 'error')}: {body['error']}"
     except ValueError:
         pass
-    text = " ".join(answer.body.decode("utf-8", "replace").split())[:200]
+    text = text or " ".join(answer.body.decode("utf-8", "replace").split())
+    for secret in secrets:
+        text = text.replace(secret, "***")
     if text:
-        return text
+        return text[:200]
     try:
         return http.HTTPStatus(answer.status).phrase
     except ValueError:
@@ -128,6 +141,7 @@ class Client:
         self.backoff = backoff
         self.max_wait = max_wait
         self.headers = {"User-Agent": f"capacity/{__version__}", **creds.headers, **(auth_headers(creds.auth) or {})}
+        self.secrets = _secrets(self.headers)
         if urlsplit(url).hostname in _LOOPBACK and not any(k.lower() == "accept-encoding" for k in self.headers):
             self.headers["Accept-Encoding"] = "identity"  # compressing costs more than it saves on loopback
         #: called with (status, seconds to wait) before each retry: for logs and progress displays
@@ -159,7 +173,9 @@ class Client:
         """The body of a successful answer; a typed error (or a retry) otherwise."""
         code, raw = answer.status, answer.body
         if code == 429 or code >= 500:
-            raise _Transient(code, f"HTTP {code} {_error_text(answer)}".strip(), retry_after=_retry_after(answer))
+            raise _Transient(
+                code, f"HTTP {code} {_error_text(answer, self.secrets)}".strip(), retry_after=_retry_after(answer)
+            )
         if code == 200 and raw.startswith(b'{"status":"success"'):
             return raw  # parsed by the caller, on its fast path
         try:
@@ -186,7 +202,7 @@ class Client:
         if code != 200 or not isinstance(body, dict):
             what = "non-JSON answer" if body is None else f"HTTP {code}"
             raise SourceError(
-                f"{self.url}{path}: {what} ({_error_text(answer)}) to query {query!r}; "
+                f"{self.url}{path}: {what} ({_error_text(answer, self.secrets)}) to query {query!r}; "
                 "is this a Prometheus-API server?",
                 source=self.url,
                 query=query,
