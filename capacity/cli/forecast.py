@@ -8,6 +8,7 @@ from typing import Any
 
 from ..app import forecast as app_forecast
 from ..core.errors import ConfigError
+from ..forecasting.executors import cpu_count
 from ..present.text import table
 from ._common import (
     RANGE_FIELDS,
@@ -79,11 +80,17 @@ def season_arg(text: str | None) -> tuple[int, ...] | None:
     if text is None:
         return None
     try:
-        return tuple(int(x) for x in text.split(","))
+        periods = tuple(int(x) for x in text.split(","))
     except ValueError:
         raise ConfigError(
             f"--season: expected periods in steps like 7 or 24,168, got {text!r}", field="season"
         ) from None
+    bad = [p for p in periods if p < 1]
+    if bad:
+        raise ConfigError(
+            f"--season: a period is a number of steps, at least 1 (1 = no season), got {bad[0]}", field="season"
+        )
+    return periods
 
 
 def windows_arg(n: int) -> int:
@@ -102,6 +109,11 @@ def executor_arg(text: str | None) -> Any:
         raise ConfigError(f"--jobs: expected a number of processes, got {text!r}", field="jobs") from None
     if n < 1:
         raise ConfigError(f"--jobs: must be at least 1, got {n}", field="jobs")
+    most = 4 * cpu_count()
+    if n > most:
+        raise ConfigError(
+            f"--jobs: at most {most} processes on this machine ({cpu_count()} CPUs), got {n}", field="jobs"
+        )
     return "serial" if n == 1 else n
 
 

@@ -79,6 +79,9 @@ def run(fn: Callable[[T], R], items: Sequence[T], executor: Any = None) -> list[
         workers = cpu_count() if executor == "processes" else int(executor)
         if workers < 1:
             raise ConfigError(f"executor: number of processes must be at least 1, got {workers}", field="executor")
+        workers = min(workers, len(items))  # no idle forks: one series needs one process
+        if workers == 1:
+            return _run_chunk(fn, items)
         with _process_pool(workers) as pool:
             return _gather_futures(pool, fn, _chunks(items, workers))
     if isinstance(executor, Executor):

@@ -118,3 +118,19 @@ def test_a_series_shorter_than_the_horizon_needs_is_not_forecast(tmp_path):
     assert any("short: not forecast: too little data (have 45 min of 1 d)" in w for w in got.warnings)
     rc = main(["forecast", "short", "--source", str(src), "--horizon", "1d"])
     assert rc == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--season", "0"], "--season: a period is a number of steps, at least 1"),
+        (["--season=-1"], "got -1"),
+        (["--jobs", "100000"], "--jobs: at most"),
+    ],
+)
+def test_bad_season_and_jobs_are_one_line_errors(
+    one_series_csv: Path, capsys: pytest.CaptureFixture[str], args: list[str], needle: str
+) -> None:
+    assert main(["forecast", "--source", str(one_series_csv), "--horizon", "7d", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0]

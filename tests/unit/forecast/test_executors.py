@@ -34,3 +34,18 @@ def test_unknown_executors_are_refused(bad: object) -> None:
 
 def test_empty_input_needs_no_workers() -> None:
     assert executors.run(_square, [], "processes") == []
+
+
+def test_no_more_processes_than_series() -> None:
+    import os
+
+    from capacity.forecasting import executors
+
+    # one item with 8 processes asked: served in this process (no pool of 8 forks for one series)
+    assert executors.run(_pid, [0], 8) == [os.getpid()]
+
+
+def _pid(_: int) -> int:
+    import os
+
+    return os.getpid()
