@@ -65,7 +65,18 @@ class ThisInterpreterKernelManager(AsyncKernelManager):
     @property
     def kernel_spec(self) -> KernelSpec:
         return KernelSpec(
-            argv=[sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            # log level CRITICAL: the kernel logged "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel."
+            # when jupyter_client interrupted it at shutdown (about one render in three, after a successful
+            # run); errors in cells reach the notebook and papermill, and a crash still prints its traceback
+            argv=[
+                sys.executable,
+                "-Xfrozen_modules=off",
+                "-m",
+                "ipykernel_launcher",
+                "--IPKernelApp.log_level=CRITICAL",
+                "-f",
+                "{connection_file}",
+            ],
             display_name=f"Python {sys.version_info[0]}.{sys.version_info[1]} (capacity)",
             language="python",
             metadata={},
