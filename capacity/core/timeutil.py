@@ -36,16 +36,29 @@ def now() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC").as_unit("ns")
 
 
+#: the longest duration taken anywhere (steps, windows, horizons, history): nothing in capacity planning
+#: spans a century, and longer ones overflowed pandas' nanosecond timestamps deep inside a computation
+MAX_DURATION_DAYS = 36_525
+
+
+def _bounded(td: pd.Timedelta, text: object, field: str) -> pd.Timedelta:
+    if td > pd.Timedelta(days=MAX_DURATION_DAYS):
+        raise ConfigError(f"{field}: {text!r} is longer than 100 years", field=field)
+    return td
+
+
 def parse_duration(text: str | int | float | dt.timedelta | pd.Timedelta, *, field: str = "duration") -> pd.Timedelta:
-    """Parse ``'90d'``, ``'1h30m'``, ``'5m'``, ``'300'`` (seconds) or a timedelta."""
+    """Parse ``'90d'``, ``'1h30m'``, ``'5m'``, ``'300'`` (seconds) or a timedelta (at most a century)."""
     if isinstance(text, (pd.Timedelta, dt.timedelta)):
         td = pd.Timedelta(text)
         if pd.isna(td) or td <= pd.Timedelta(0):
             raise ConfigError(f"{field}: duration must be positive, got {text!r}", field=field)
-        return td
+        return _bounded(td, text, field)
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         if not math.isfinite(text) or text <= 0:
             raise ConfigError(f"{field}: duration must be positive, got {text!r}", field=field)
+        if text > MAX_DURATION_DAYS * 86400:
+            raise ConfigError(f"{field}: {text!r} is longer than 100 years", field=field)
         return pd.Timedelta(seconds=float(text))
     s = str(text).strip()
     if re.fullmatch(r"\d+(?:\.\d+)?", s):
@@ -62,6 +75,8 @@ def parse_duration(text: str | int | float | dt.timedelta | pd.Timedelta, *, fie
         raise ConfigError(
             f"{field}: cannot read {text!r} as a duration (examples: 30s, 5m, 1h30m, 90d, 1w)", field=field
         )
+    if not math.isfinite(total) or total > MAX_DURATION_DAYS * 86400:
+        raise ConfigError(f"{field}: {text!r} is longer than 100 years", field=field)
     return pd.Timedelta(seconds=total)
 
 

@@ -199,3 +199,13 @@ def test_format_time_is_utc_to_the_second():
     assert format_time(pd.Timestamp("2026-11-26T18:02:42.313494+01:00")) == "2026-11-26T17:02:42Z"
     assert format_time(pd.Timestamp("2026-10-01T00:00:00Z")) == "2026-10-01T00:00:00Z"
     assert format_time("2026-10-01 02:00") == "2026-10-01T02:00:00Z"
+
+
+@pytest.mark.parametrize("text", ["1000000y", "1000000000d", "36526d", 36526 * 86400.0, pd.Timedelta(days=40000)])
+def test_durations_past_a_century_are_refused_by_name(text):
+    from capacity.core.errors import ConfigError
+    from capacity.core.timeutil import parse_duration
+
+    with pytest.raises(ConfigError, match="--step: .* is longer than 100 years"):
+        parse_duration(text, field="--step")
+    assert parse_duration("36525d", field="--step") == pd.Timedelta(days=36525)
