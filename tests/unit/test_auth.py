@@ -248,3 +248,39 @@ def test_an_error_body_that_reflects_our_headers_shows_no_secret(status, monkeyp
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_a_retry_after_longer_than_the_limit_gives_up_at_once_and_says_why(tmp_path):
+    """A real server answering 503 with Retry-After: 99999: one attempt, not minutes of silent waiting."""
+    import http.server
+    import threading
+
+    from capacity.core.errors import RetriesExhausted
+
+    hits = []
+
+    class Busy(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802
+            hits.append(1)
+            self.send_response(503)
+            self.send_header("Retry-After", "99999")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        src = PrometheusSource(f"http://127.0.0.1:{srv.server_address[1]}", cache=False, retries=4)
+        with pytest.raises(RetriesExhausted) as err:
+            src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T01:00Z"), pd.Timedelta("1m"))
+        assert len(hits) == 1 and err.value.attempts == 1
+        assert "asked to retry after 99999 s, more than the 30 s limit" in str(err.value)
+        assert "gave up after 1 attempt)" in str(err.value)
+    finally:
+        srv.shutdown()
+        srv.server_close()

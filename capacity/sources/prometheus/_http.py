@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from ..._version import __version__
 from ...core.errors import ConnectionFailed, QueryError, RetriesExhausted, SourceError
@@ -173,9 +173,11 @@ class Client:
         """The body of a successful answer; a typed error (or a retry) otherwise."""
         code, raw = answer.status, answer.body
         if code == 429 or code >= 500:
-            raise _Transient(
-                code, f"HTTP {code} {_error_text(answer, self.secrets)}".strip(), retry_after=_retry_after(answer)
-            )
+            reason = f"HTTP {code} {_error_text(answer, self.secrets)}".strip()
+            after = _retry_after(answer)
+            if after is not None and after > self.max_wait:  # waiting in silence for minutes is worse than saying so
+                reason += f"; the server asked to retry after {after:.0f} s, more than the {self.max_wait:g} s limit"
+            raise _Transient(code, reason, retry_after=after)
         if code == 200 and raw.startswith(b'{"status":"success"'):
             return raw  # parsed by the caller, on its fast path
         try:
@@ -216,6 +218,12 @@ class Client:
             )
         return raw
 
+    def _worth_retrying(self, exc: BaseException) -> bool:
+        """A transient failure, unless the server asked for a longer pause than ``max_wait``."""
+        if not isinstance(exc, _Transient):
+            return False
+        return exc.retry_after is None or exc.retry_after <= self.max_wait
+
     def _wait(self, state: Any) -> float:
         exc = state.outcome.exception() if state.outcome is not None else None
         if isinstance(exc, _Transient) and exc.retry_after is not None:
@@ -233,7 +241,7 @@ class Client:
         retrying = Retrying(
             stop=stop_after_attempt(self.retries + 1),
             wait=self._wait,
-            retry=retry_if_exception_type(_Transient),
+            retry=retry_if_exception(self._worth_retrying),
             sleep=_sleeper(stop),
             reraise=True,
         )
@@ -251,6 +259,7 @@ class Client:
                 message = f"cannot reach {self.url}: {exc.reason} (gave up after {n} attempt{'s' if n > 1 else ''})"
             else:
                 error = RetriesExhausted
-                message = f"{self.url} kept failing for query {query!r}: {exc.reason} (gave up after {n} attempts)"
+                tries = f"{n} attempt{'s' if n > 1 else ''}"
+                message = f"{self.url} kept failing for query {query!r}: {exc.reason} (gave up after {tries})"
             raise error(message, url=self.url, attempts=n, status=exc.status, query=query) from None
         raise AssertionError("unreachable")  # pragma: no cover
