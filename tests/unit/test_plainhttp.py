@@ -249,3 +249,12 @@ def test_a_redirect_to_another_server_carries_no_credential_headers():
         away.server_close()
         there.close()
         here.close()
+
+
+def test_a_gzip_bomb_is_refused_before_it_is_in_memory():
+    bomb = gzip.compress(b"\0" * (8 * 2**20))  # 8 MiB of zeros in ~8 KB
+    with pytest.raises(TransportError, match="inflates past 1 MiB; refused"):
+        decoded(bomb, "gzip", limit=2**20)
+    assert len(decoded(bomb, "gzip")) == 8 * 2**20  # under the real limit it is whole
+    with pytest.raises(TransportError, match="inflates past"):
+        decoded(zlib.compress(b"\0" * (4 * 2**20)), "deflate", limit=2**20)

@@ -26,19 +26,34 @@ _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-def decoded(body: bytes, encoding: str) -> bytes:
-    """``body`` without its Content-Encoding (gzip or deflate; identity as is)."""
+#: the most an answer may inflate to: a few hundred thousand points of JSON is tens of MB; a small gzip
+#: that inflates to gigabytes is an attack or a broken proxy, refused before it is in memory
+MAX_BODY = 512 * 2**20
+
+
+def _inflate(body: bytes, wbits: int, enc: str, limit: int) -> bytes:
+    d = zlib.decompressobj(wbits)
+    out = d.decompress(body, limit + 1)
+    if len(out) > limit or d.unconsumed_tail:
+        raise TransportError(f"the {enc} answer inflates past {limit / 2**20:g} MiB; refused")
+    if not d.eof:
+        raise zlib.error("incomplete or truncated stream")
+    return out
+
+
+def decoded(body: bytes, encoding: str, limit: int = MAX_BODY) -> bytes:
+    """``body`` without its Content-Encoding (gzip or deflate; identity as is), at most ``limit`` bytes."""
     enc = encoding.strip().lower()
     if enc in ("", "identity"):
         return body
     try:
         if enc in ("gzip", "x-gzip"):
-            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+            return _inflate(body, 16 + zlib.MAX_WBITS, enc, limit)
         if enc == "deflate":
             try:
-                return zlib.decompress(body)
+                return _inflate(body, zlib.MAX_WBITS, enc, limit)
             except zlib.error:
-                return zlib.decompress(body, -zlib.MAX_WBITS)  # raw deflate, as some servers send it
+                return _inflate(body, -zlib.MAX_WBITS, enc, limit)  # raw deflate, as some servers send it
     except zlib.error as exc:
         raise TransportError(f"the {enc} answer does not decompress ({exc})") from None
     raise TransportError(f"the answer came with Content-Encoding {encoding!r}, which was not asked for")
