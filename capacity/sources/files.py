@@ -134,6 +134,11 @@ class FileSource:
                 f"use {', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)}",
                 file=str(self.path),
             )
+        if self.path.exists() and not self.path.is_file():  # a FIFO or device would block the read forever
+            raise FileFormatError(
+                f"file {self.path}: not a regular file (a directory, pipe or device); give a CSV or Parquet file",
+                file=str(self.path),
+            )
         if tz is not None:
             try:
                 check_tz(tz)

@@ -423,3 +423,15 @@ def test_one_series_file_refuses_a_selector_it_cannot_answer(tmp_path):
         UnknownMetricError, match=r"holds one series \(cpu\), not 'http_request_duration_seconds_bucket\{le"
     ):
         src.fetch('http_request_duration_seconds_bucket{le="0.5"}', start, end, pd.Timedelta("1m"))
+
+
+def test_a_fifo_or_directory_is_refused_without_blocking(tmp_path):
+    from capacity.core.errors import FileFormatError
+    from capacity.sources.files import FileSource
+
+    fifo = tmp_path / "series.csv"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    (tmp_path / "dir.parquet").mkdir()
+    for p in (fifo, tmp_path / "dir.parquet"):
+        with pytest.raises(FileFormatError, match="not a regular file"):
+            FileSource(p)
