@@ -3,15 +3,16 @@
 Each subcommand lives in its own module ``capacity.cli.<name>`` exposing
 ``HELP``, ``DESCRIPTION`` and ``EXAMPLES`` (the ``--help`` texts),
 ``add_arguments(parser)`` and ``run(args) -> int``; :func:`build_parser`
-registers them by name. Library errors
-(:class:`capacity.errors.CapacityError`) become one line on stderr and exit
-code 2; no traceback is shown for them.
+registers them by name. Every error becomes one line on stderr (secrets
+blanked) and exit code 2; ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -54,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'capacity COMMAND --help' for the options of one command.",
     )
     parser.add_argument("--version", action="version", version=f"capacity {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an error (also CAPACITY_DEBUG=1; may go anywhere)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"{__name__}.{name}")
@@ -69,25 +73,64 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_SECRET_VARS = ("CAPACITY_BEARER_TOKEN", "CAPACITY_BASIC_AUTH_PASSWORD")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]*@")
+
+
+def scrub(text: str) -> str:
+    """``text`` fit for stderr: user info in URLs and the secrets of the environment blanked, one line."""
+    text = _USERINFO.sub(r"\1***@", " ".join(str(text).split()))
+    secrets = [os.environ.get(v, "").strip() for v in _SECRET_VARS]
+    for item in os.environ.get("CAPACITY_HEADERS", "").split(";"):
+        secrets.append(item.partition(":")[2].strip())
+    for secret in sorted((x for x in secrets if len(x) >= 4), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text[:500]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Every failure is one line on stderr and exit code 2 (130 when interrupted):
+    library errors as they are worded, files the system refused (a directory, no permission, a full
+    disk) by name, anything else as an unexpected error; ``--debug`` (anywhere on the line) or
+    ``CAPACITY_DEBUG=1`` shows the traceback instead."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in words or os.environ.get("CAPACITY_DEBUG", "") not in ("", "0")
+    words = [w for w in words if w != "--debug"]
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    where = f"capacity {args.command}"
     try:
         rc = int(args.func(args) or 0)
         if getattr(args, "_sample_notice", False):
             print(SAMPLE_NOTICE.format(command=args.command), file=sys.stderr)
         return rc
-    except CapacityError as exc:
-        print(f"capacity {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
-        print(f"capacity {args.command}: interrupted", file=sys.stderr)
+        print(f"{where}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:
+        if debug:
+            raise
+        print(f"{where}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, CapacityError):
+        return scrub(str(exc))
+    if isinstance(exc, OSError) and exc.strerror:
+        name = f"{exc.filename}: " if exc.filename else ""
+        return scrub(f"{name}{exc.strerror}")
+    if isinstance(exc, RecursionError):
+        return "input nested too deeply (RecursionError); run with --debug for the traceback"
+    return scrub(
+        f"unexpected {type(exc).__name__}: {exc} (a bug or an input not yet checked: run again with --debug "
+        "for the traceback, and report it)"
+    )
 
 
 def entry() -> None:  # pragma: no cover - console script shim

@@ -200,6 +200,12 @@ def output_format(args: argparse.Namespace, *, option: str = "--out") -> str:
             raise ConfigError(
                 f"{option} {out}: directory {directory} does not exist", field=option.lstrip("-"), file=str(out)
             )
+        if Path(out).is_dir():
+            raise ConfigError(
+                f"{option} {out}: is a directory; give a file name", field=option.lstrip("-"), file=str(out)
+            )
+        if not os.access(directory if str(directory) else ".", os.W_OK):
+            raise ConfigError(f"{option} {out}: cannot write in {directory}", field=option.lstrip("-"), file=str(out))
         name = Path(out).name.lower()
         by_ext = "csv" if name.endswith(".csv.gz") else _BY_SUFFIX.get(Path(out).suffix.lower())
         if fmt is None:
