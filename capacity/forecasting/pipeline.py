@@ -76,13 +76,18 @@ def _rows(
 
 
 def _fallback(
-    y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], order: list[str]
+    uid: str, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], order: list[str]
 ) -> tuple[str, Prediction]:
+    why = "no baseline tried"
     for alias in order + [a for a in BASELINES if a not in order]:
-        pred, _ = run_model(registry.get(alias), y, h, periods, levels)
+        pred, note = run_model(registry.get(alias), y, h, periods, levels)
         if pred is not None:
             return alias, pred
-    raise ForecastError("no baseline could forecast this series")
+        why = note or why
+    raise ForecastError(
+        f"series {uid!r}: no model could forecast it, not even a baseline (last: {why}; {len(y)} points)",
+        series=uid,
+    )
 
 
 def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -150,7 +155,7 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
             (s for s in scores.values() if s.model in BASELINES and np.isfinite(s.mase)), key=lambda s: s.mase
         )
         order = [s.model for s in ranked] or ["drift", "naive"]
-        alias, pred = _fallback(y, h, periods, levels, order)
+        alias, pred = _fallback(reg.unique_id, y, h, periods, levels, order)
         if chosen is None:
             notes.append(f"fallback: no model could be backtested; using {alias}")
             fallback = True
