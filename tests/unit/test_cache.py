@@ -188,3 +188,19 @@ def test_without_copy_on_write_a_loaded_frame_is_writable(tmp_path, monkeypatch)
     own = c.load(KEY).frame
     assert raw(own, "y").flags.writeable and raw(own, "ds").flags.writeable
     pd.testing.assert_frame_equal(own, mapped)
+
+
+def test_bytes_changed_on_disk_are_a_miss_not_wrong_rows(tmp_path):
+    """8 bytes overwritten inside the values (a bad disk, a stray write): the checksum written beside
+    the data no longer matches, so the entry is a miss (the source refetches), never served."""
+    c = PullCache(tmp_path)
+    c.store(KEY, _frame("a", 0, 50, offset=0.5), {"a": {}}, [_iv(0, 49)])
+    raw = bytearray(c.path(KEY).read_bytes())
+    needle = np.float64(17.5).tobytes()  # one of the stored values
+    at = bytes(raw).index(needle)
+    raw[at : at + 8] = np.float64(-1e300).tobytes()
+    c.path(KEY).write_bytes(bytes(raw))
+    assert c.load(KEY) is None
+    c.store(KEY, _frame("a", 0, 50, offset=0.5), {"a": {}}, [_iv(0, 49)])  # the refetch rewrites it whole
+    got = c.load(KEY)
+    assert got is not None and got.frame["y"].tolist() == [i + 0.5 for i in range(50)]

@@ -30,6 +30,7 @@ import os
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -146,6 +147,15 @@ def _dump(table: pa.Table, fh: Any) -> None:
         writer.write_table(table, max_chunksize=max(1, table.num_rows))
 
 
+def _crc(codes: np.ndarray, ds: np.ndarray, y: np.ndarray, categories: list[str]) -> int:
+    """CRC-32 of what a cache file holds (series codes, times, values, names), written beside the data
+    and checked on every load: a file changed on disk is a miss, never wrong rows."""
+    crc = zlib.crc32(np.ascontiguousarray(codes, dtype=np.int64).data)
+    crc = zlib.crc32(np.ascontiguousarray(ds, dtype=np.int64).data, crc)  # (mapped pages: no copy)
+    crc = zlib.crc32(np.ascontiguousarray(y, dtype=np.float64).data, crc)
+    return zlib.crc32("\x00".join(categories).encode(), crc)
+
+
 def _clip(intervals: list[Interval], lo: int, hi: int) -> list[Interval]:
     return [(max(a, lo), min(b, hi)) for a, b in intervals if b >= lo and a <= hi]
 
@@ -257,6 +267,8 @@ class PullCache:
             ds = ds.view(pa.int64()).to_numpy(zero_copy_only=False)
             y = y.to_numpy(zero_copy_only=False)
             categories = uid.dictionary.to_pylist()
+            if "crc" in doc and doc["crc"] != _crc(codes, ds, y, categories):
+                return None  # changed on disk since it was written (a bad disk, a stray write): a miss, refetched
         except (OSError, KeyError, ValueError, TypeError, pa.ArrowException):
             return None  # missing or unreadable: a miss, rewritten on the next store
         if not _copy_on_write():  # pandas 2 without copy-on-write writes into frames' arrays: give it its own
@@ -336,12 +348,15 @@ class PullCache:
             codes, np.arange(len(categories) + 1).astype(codes.dtype), side="left"
         )  # (same dtype: no copy)
         doc = {**doc, "counts": np.diff(bounds).tolist()}
+        ds_ns = ns_of(frame)
+        y_arr = frame["y"].to_numpy(dtype=np.float64)
+        doc["crc"] = _crc(codes, ds_ns, y_arr, categories)
         # built from the arrays (what _load reads back), not through from_pandas
         table = pa.table(
             {
                 "unique_id": pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(categories, pa.string())),
-                "ds": pa.array(ns_of(frame), pa.int64()).view(pa.timestamp("ns", tz="UTC")),
-                "y": pa.array(frame["y"].to_numpy(dtype=np.float64), pa.float64()),
+                "ds": pa.array(ds_ns, pa.int64()).view(pa.timestamp("ns", tz="UTC")),
+                "y": pa.array(y_arr, pa.float64()),
             }
         )
         table = table.replace_schema_metadata({_META: json.dumps(doc).encode()})
