@@ -9,6 +9,8 @@ from typing import Protocol, runtime_checkable
 import pandas as pd
 
 from ..core import frame as _frame
+from ..core.errors import ConfigError
+from ..core.timeutil import format_duration
 
 #: progress callback: (points_done, points_total) -- total may grow as work is discovered
 Progress = Callable[[int, int], None]
@@ -91,10 +93,30 @@ def series_of(source: Source) -> list[str] | None:
     return None
 
 
+#: the most points one series may be asked for, checked before any request: 19 years of minutes,
+#: 160 MB a series in memory; past it a typo like '--window 100000d' ran for minutes and was killed
+MAX_POINTS = 10_000_000
+
+
+def check_budget(requests: Sequence[Request]) -> None:
+    """A ConfigError naming the first request whose range holds more than ``MAX_POINTS`` steps."""
+    for metric, start, end, step in requests:
+        if step is None or step <= pd.Timedelta(0):
+            continue
+        n = int((end - start) / step) + 1
+        if n > MAX_POINTS:
+            raise ConfigError(
+                f"{metric}: {start:%Y-%m-%d}..{end:%Y-%m-%d} every {format_duration(step)} is {n:,} points, "
+                f"more than {MAX_POINTS:,} a series; give a coarser step or a shorter range",
+                field="step",
+            )
+
+
 def fetch_all(source: Source, requests: Sequence[Request], *, progress: Progress | None = None) -> list[Pulled]:
     """``source.fetch`` for each request, in order; one stream of work where the
     source offers ``fetch_many`` (a Prometheus server fetches the next metric
-    while the previous one is assembled)."""
+    while the previous one is assembled). Requests over ``MAX_POINTS`` are refused first."""
+    check_budget(requests)
     if isinstance(source, FetchesMany) and callable(source.fetch_many):
         return list(source.fetch_many(list(requests), progress=progress))
     return [source.fetch(m, a, b, s, progress=progress) for m, a, b, s in requests]

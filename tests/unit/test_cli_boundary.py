@@ -43,3 +43,19 @@ def test_scrub_blanks_url_credentials_and_the_environments_secrets(monkeypatch):
     monkeypatch.setenv("CAPACITY_HEADERS", "X-Api-Key: key-abcdefgh; X-Scope-OrgID: t")
     text = scrub("GET HTTP://ann:pw@host:9/x failed: Bearer tok-0123456789 key-abcdefgh\nsecond line")
     assert text == "GET HTTP://***@host:9/x failed: Bearer *** *** second line"
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (
+            ["pull", "users_total", "--start", "1970-01-01", "--end", "2262-01-01", "--step", "1s"],
+            "9,214,646,401 points",
+        ),
+        (["slo", "--window", "36525d"], "52,596,001 points, more than 10,000,000 a series"),
+        (["slo", "--window", "100000d"], "window: '100000d' is longer than 100 years"),
+    ],
+)
+def test_pulls_too_large_to_hold_are_refused_before_any_request(capsys, argv, needle):
+    assert main(argv) == 2
+    assert needle in _one_line(capsys)
