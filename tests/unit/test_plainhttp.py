@@ -258,3 +258,40 @@ def test_a_gzip_bomb_is_refused_before_it_is_in_memory():
     assert len(decoded(bomb, "gzip")) == 8 * 2**20  # under the real limit it is whole
     with pytest.raises(TransportError, match="inflates past"):
         decoded(zlib.compress(b"\0" * (4 * 2**20)), "deflate", limit=2**20)
+
+
+def test_a_body_that_trickles_ends_at_the_answer_deadline():
+    """A real server sending its body a byte at a time, each within the read timeout: the answer's own
+    deadline ends it (the per-read timeout never would)."""
+    import time
+
+    stop = threading.Event()
+
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            for _ in range(1000):
+                if stop.is_set():
+                    return
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.05)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        plain = PlainTransport(deadline=0.5)
+        with pytest.raises(Timeout, match="did not complete within 0.5 s"):
+            plain.send("GET", f"http://127.0.0.1:{srv.server_address[1]}/x", {}, {}, 5)
+        plain.close()
+    finally:
+        stop.set()
+        srv.shutdown()
+        srv.server_close()

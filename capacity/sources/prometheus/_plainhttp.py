@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import http.client
 import threading
+import time
 import zlib
 from collections.abc import Callable, Mapping
 from urllib.parse import urlencode, urlsplit
@@ -59,6 +60,22 @@ def decoded(body: bytes, encoding: str, limit: int = MAX_BODY) -> bytes:
     raise TransportError(f"the answer came with Content-Encoding {encoding!r}, which was not asked for")
 
 
+def _read_all(resp: http.client.HTTPResponse, until: float, limit: float) -> bytes:
+    """The whole body, read as it arrives against a deadline for the whole answer."""
+    parts: list[bytes] = []
+    while resp.length != 0:
+        if time.monotonic() > until:
+            raise Timeout(f"the answer did not complete within {limit:g} s")
+        chunk = resp.read1(1 << 16)  # what has arrived (read(n) would wait for all n bytes)
+        if not chunk:
+            if resp.length:  # the connection closed before Content-Length bytes came
+                raise http.client.IncompleteRead(b"".join(parts), resp.length)
+            break
+        parts.append(chunk)
+    parts.append(resp.read())  # b'': ends the response, so the connection can be reused
+    return b"".join(parts)
+
+
 @functools.lru_cache(maxsize=64)
 def _split(url: str) -> tuple[str, int, str]:
     """(host, port, path) of an ``http://`` URL without query string."""
@@ -76,8 +93,13 @@ class PlainTransport:
     ``sent`` the requests this transport sent itself (not those it handed on after a
     redirect). At most ``size`` idle connections are kept per ``host:port``."""
 
-    def __init__(self, *, size: int = 10, follow: Callable[[], Transport] | None = None) -> None:
+    def __init__(
+        self, *, size: int = 10, follow: Callable[[], Transport] | None = None, deadline: float | None = None
+    ) -> None:
         self.size = size
+        #: seconds a whole answer may take (default: 4 read timeouts, at least 2 minutes): the read
+        #: timeout bounds each read, so a body trickling a byte a second would otherwise never end
+        self.deadline = deadline
         self.opened = self.sent = 0
         self._follow = follow
         #: the transport that took over after a redirect (None until one came)
@@ -120,9 +142,11 @@ class PlainTransport:
         while True:
             conn, reused = self._take(host, port, timeout)
             try:
+                limit = self.deadline if self.deadline is not None else max(120.0, 4 * timeout)
+                until = time.monotonic() + limit
                 conn.request(method, target, body=body, headers=headers)
                 resp = conn.getresponse()
-                raw = resp.read()
+                raw = _read_all(resp, until, limit)
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 conn.close()
                 if reused:  # went stale while idle: the server never saw this request
