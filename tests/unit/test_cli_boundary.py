@@ -20,15 +20,27 @@ def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(capsys, monkeypatch):
-    # a URL the standard library cannot parse: not yet checked by capacity itself
-    assert main(["pull", "users_total", "--source", "http://user:x@[::1"]) == 2
+    import capacity.cli.pull as pull_cmd
+
+    def broken(args):  # an injected bug: no input reaches this on purpose any more
+        raise RuntimeError("boom at http://ann:pw@h:9/x")
+
+    monkeypatch.setattr(pull_cmd, "run", broken)
+    assert main(["pull", "users_total"]) == 2
     line = _one_line(capsys)
-    assert line.startswith("capacity pull: error: unexpected ValueError") and "--debug" in line
-    with pytest.raises(ValueError):
-        main(["pull", "users_total", "--source", "http://user:x@[::1", "--debug"])
+    assert line.startswith("capacity pull: error: unexpected RuntimeError: boom at http://***@h:9/x")
+    assert "--debug" in line and "pw" not in line
+    with pytest.raises(RuntimeError):
+        main(["pull", "users_total", "--debug"])
     monkeypatch.setenv("CAPACITY_DEBUG", "1")
-    with pytest.raises(ValueError):
-        main(["pull", "users_total", "--source", "http://user:x@[::1"])
+    with pytest.raises(RuntimeError):
+        main(["pull", "users_total"])
+
+
+def test_a_url_the_standard_library_cannot_parse_is_named_without_its_password(capsys):
+    assert main(["pull", "users_total", "--source", "http://user:s3cret@[::1"]) == 2
+    line = _one_line(capsys)
+    assert "source URL is not a valid URL (Invalid IPv6 URL)" in line and "s3cret" not in line
 
 
 def test_files_the_system_refuses_are_named(capsys, tmp_path: Path):

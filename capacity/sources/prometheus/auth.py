@@ -177,7 +177,11 @@ def public_url(url: str) -> str:
     """
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise ConfigError("source URL must start with http:// or https://", field="source")
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError as exc:  # the URL itself is not shown: it may carry a password
+        raise ConfigError(f"source URL is not a valid URL ({exc})", field="source") from None
     host = parts.hostname or ""
     if not host:
         raise ConfigError("source URL has no host", field="source")
