@@ -27,7 +27,7 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-from ..core.errors import NotebookExecutionError, ParameterError, ReportError
+from ..core.errors import ConfigError, NotebookExecutionError, ParameterError, ReportError
 from ..core.files import new_file_mode, write_atomic
 from .checks import check_values
 from .html import export_html
@@ -203,7 +203,14 @@ def render(
     _refuse_secrets_in_urls(values, nb_name)
     check_values(values, notebook=nb_name)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out-dir {out}: is a file, not a folder", field="out-dir", file=str(out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"--out-dir {out}: cannot create it ({exc.strerror or exc})", field="out-dir", file=str(out)
+        ) from None
     base = stem or nb_name
     if "/" in base or base.startswith("."):
         raise ParameterError(f"report: output name {base!r} is not a plain file name", notebook=nb_name)

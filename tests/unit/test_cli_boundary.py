@@ -71,3 +71,13 @@ def test_scrub_blanks_url_credentials_and_the_environments_secrets(monkeypatch):
 def test_pulls_too_large_to_hold_are_refused_before_any_request(capsys, argv, needle):
     assert main(argv) == 2
     assert needle in _one_line(capsys)
+
+
+def test_a_report_folder_that_is_a_file_is_named(capsys, tmp_path: Path):
+    afile = tmp_path / "reports"
+    afile.write_text("not a folder")
+    assert main(["report", "slo_compliance", "--out-dir", str(afile)]) == 2
+    assert f"--out-dir {afile}: is a file, not a folder" in _one_line(capsys)
+    assert main(["report", "slo_compliance", "--out-dir", str(afile / "sub")]) == 2
+    assert "cannot create it (Not a directory)" in _one_line(capsys)
+    assert afile.read_text() == "not a folder"  # nothing already stored is touched
