@@ -420,6 +420,25 @@ def _read_parquet(path: Path, where: _Where) -> tuple[pd.DataFrame, _Layout]:
 
 
 def _parse_ds(col: pd.Series, name: str, tz: str | None, where: _Where) -> tuple[pd.DatetimeIndex, str | None]:
+    try:
+        return _parse_ds_any(col, name, tz, where)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        i = _first_out_of_range(col)
+        what = f"timestamp {col.iloc[i]!r}" if i is not None else "a timestamp"
+        raise where.error(i, name, f"{what} is outside what can be held (1677-09-22 to 2262-04-11 UTC)") from None
+
+
+def _first_out_of_range(col: pd.Series) -> int | None:
+    for i, v in enumerate(col.to_numpy(dtype=object)):
+        try:
+            ts = pd.Timestamp(v)
+            ts.as_unit("ns")
+        except (ValueError, OverflowError, TypeError):
+            return i
+    return None
+
+
+def _parse_ds_any(col: pd.Series, name: str, tz: str | None, where: _Where) -> tuple[pd.DatetimeIndex, str | None]:
     if isinstance(col.dtype, pd.DatetimeTZDtype):
         return pd.DatetimeIndex(col).tz_convert("UTC").as_unit("ns"), None
     if pd.api.types.is_datetime64_dtype(col.dtype):

@@ -435,3 +435,21 @@ def test_a_fifo_or_directory_is_refused_without_blocking(tmp_path):
     for p in (fifo, tmp_path / "dir.parquet"):
         with pytest.raises(FileFormatError, match="not a regular file"):
             FileSource(p)
+
+
+@pytest.mark.parametrize(
+    ("rows", "line", "value"),
+    [
+        (["2026-01-01T00:00:00Z,1", "2300-01-01T00:00:00Z,2"], 3, "2300-01-01T00:00:00Z"),
+        (["0001-01-01,1", "0001-01-02,2"], 2, "0001-01-01"),
+    ],
+)
+def test_timestamps_pandas_cannot_hold_are_named_by_line(tmp_path, rows, line, value):
+    from capacity.core.errors import FileFormatError
+    from capacity.sources.files import FileSource
+
+    path = tmp_path / "far.csv"
+    path.write_text("timestamp,value\n" + "\n".join(rows) + "\n")
+    with pytest.raises(FileFormatError) as err:
+        FileSource(path).span()
+    assert f"line {line}, column timestamp: timestamp {value!r} is outside what can be held" in str(err.value)
