@@ -284,3 +284,43 @@ def test_a_retry_after_longer_than_the_limit_gives_up_at_once_and_says_why(tmp_p
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"status":"success","data":[1,2,3]}',
+        b'{"status":"success","data":{"resultType":"matrix","result":{"a":1}}}',
+        b'{"status":"success","data":{"resultType":"matrix","result":[1,2]}}',
+        b"[1,2]",
+    ],
+)
+def test_answers_of_the_wrong_shape_are_a_worded_source_error(body, tmp_path):
+    """A real server answering 200 with JSON that is not a query_range answer (a proxy, another API)."""
+    import http.server
+    import threading
+
+    from capacity.core.errors import CapacityError
+
+    class Odd(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Odd)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        src = PrometheusSource(f"http://127.0.0.1:{srv.server_address[1]}", cache=False, retries=0)
+        with pytest.raises(CapacityError, match="Prometheus-API server"):
+            src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T01:00Z"), pd.Timedelta("1m"))
+    finally:
+        srv.shutdown()
+        srv.server_close()

@@ -216,7 +216,13 @@ def parse(raw: bytes, lo: int, hi: int, piece: Piece) -> None:
         body = json.loads(raw)
     except ValueError as exc:
         raise SourceError(f"answer is not JSON: {exc}") from None
-    parse_json(body, lo, hi, piece)
+    try:
+        parse_json(body, lo, hi, piece)
+    except (AttributeError, TypeError, KeyError) as exc:  # "data": [1, 2], "result": {"a": 1}, ...
+        raise SourceError(
+            f"the answer is JSON of an unexpected shape, not a Prometheus query_range answer "
+            f"({type(exc).__name__}: {exc}); is this a Prometheus-API server?"
+        ) from None
 
 
 # --------------------------------------------------------------------------- frames
