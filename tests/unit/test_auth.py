@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pandas as pd
 import pytest
 import requests
@@ -213,77 +215,80 @@ def test_secrets_headers_cannot_carry_are_refused_without_echo(env, field):
     assert secret.split(":")[-1].strip() not in str(err.value) and "ret" not in str(err.value)
 
 
+@contextlib.contextmanager
+def _serving(respond):
+    """A real loopback HTTP server whose every GET is answered by ``respond(handler)``; yields its URL."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802
+            respond(self)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def _reply(handler, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+    handler.send_response(status)
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def _fetch(src: PrometheusSource) -> None:
+    src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T01:00Z"), pd.Timedelta("1m"))
+
+
 @pytest.mark.parametrize("status", [502, 400])
 def test_an_error_body_that_reflects_our_headers_shows_no_secret(status, monkeypatch, tmp_path):
     """A proxy that answers with the request's headers in its body (a common debug page): the error
     line names the server and the status, and blanks what we sent."""
-    import http.server
-    import threading
 
-    class Reflect(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def reflect(h):
+        body = "bad gateway; request headers: " + "; ".join(f"{k}: {v}" for k, v in h.headers.items())
+        _reply(h, status, body.encode())
 
-        def do_GET(self):  # noqa: N802
-            body = "bad gateway; request headers: " + "; ".join(f"{k}: {v}" for k, v in self.headers.items())
-            raw = body.encode()
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def log_message(self, *args):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Reflect)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
     monkeypatch.setenv("CAPACITY_BEARER_TOKEN", SECRET)
     monkeypatch.setenv("CAPACITY_HEADERS", "X-Api-Key: apikey-0123456789")
-    try:
-        src = PrometheusSource(f"http://127.0.0.1:{srv.server_address[1]}", cache_dir=tmp_path, retries=0)
+    with _serving(reflect) as url:
+        src = PrometheusSource(url, cache_dir=tmp_path, retries=0)
         with pytest.raises(Exception) as err:
-            src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T01:00Z"), pd.Timedelta("1m"))
+            _fetch(src)
         text = str(err.value) + repr(getattr(err.value, "context", ""))
         assert SECRET not in text and "apikey-0123456789" not in text
         assert "request headers" in text and "***" in text  # the body is still shown, blanked
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 def test_a_retry_after_longer_than_the_limit_gives_up_at_once_and_says_why(tmp_path):
     """A real server answering 503 with Retry-After: 99999: one attempt, not minutes of silent waiting."""
-    import http.server
-    import threading
-
     from capacity.core.errors import RetriesExhausted
 
     hits = []
 
-    class Busy(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def busy(h):
+        hits.append(1)
+        _reply(h, 503, headers={"Retry-After": "99999"})
 
-        def do_GET(self):  # noqa: N802
-            hits.append(1)
-            self.send_response(503)
-            self.send_header("Retry-After", "99999")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Busy)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        src = PrometheusSource(f"http://127.0.0.1:{srv.server_address[1]}", cache=False, retries=4)
+    with _serving(busy) as url:
+        src = PrometheusSource(url, cache=False, retries=4)
         with pytest.raises(RetriesExhausted) as err:
-            src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T01:00Z"), pd.Timedelta("1m"))
+            _fetch(src)
         assert len(hits) == 1 and err.value.attempts == 1
         assert "asked to retry after 99999 s, more than the 30 s limit" in str(err.value)
         assert "gave up after 1 attempt)" in str(err.value)
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 @pytest.mark.parametrize(
@@ -297,30 +302,9 @@ def test_a_retry_after_longer_than_the_limit_gives_up_at_once_and_says_why(tmp_p
 )
 def test_answers_of_the_wrong_shape_are_a_worded_source_error(body, tmp_path):
     """A real server answering 200 with JSON that is not a query_range answer (a proxy, another API)."""
-    import http.server
-    import threading
-
     from capacity.core.errors import CapacityError
 
-    class Odd(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self):  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Odd)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        src = PrometheusSource(f"http://127.0.0.1:{srv.server_address[1]}", cache=False, retries=0)
+    with _serving(lambda h: _reply(h, 200, body, {"Content-Type": "application/json"})) as url:
+        src = PrometheusSource(url, cache=False, retries=0)
         with pytest.raises(CapacityError, match="Prometheus-API server"):
-            src.fetch("up", pd.Timestamp("2026-09-01T00:00Z"), pd.Timestamp("2026-09-01T01:00Z"), pd.Timedelta("1m"))
-    finally:
-        srv.shutdown()
-        srv.server_close()
+            _fetch(src)
