@@ -14,6 +14,7 @@ import importlib
 import os
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -73,18 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_SECRET_VARS = ("CAPACITY_BEARER_TOKEN", "CAPACITY_BASIC_AUTH_PASSWORD")
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]*@")
 
 
 def scrub(text: str) -> str:
     """``text`` fit for stderr: user info in URLs and the secrets of the environment blanked, one line."""
-    text = _USERINFO.sub(r"\1***@", " ".join(str(text).split()))
-    secrets = [os.environ.get(v, "").strip() for v in _SECRET_VARS]
-    for item in os.environ.get("CAPACITY_HEADERS", "").split(";"):
-        secrets.append(item.partition(":")[2].strip())
-    for secret in sorted((x for x in secrets if len(x) >= 4), key=len, reverse=True):
+    from ..sources.prometheus.auth import secret_values
+
+    text = str(text)
+    for secret in secret_values():  # before joining lines: a secret may hold a newline
         text = text.replace(secret, "***")
+    text = _USERINFO.sub(r"\1***@", " ".join(text.split()))
     return text[:500]
 
 
@@ -103,7 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     where = f"capacity {args.command}"
     try:
-        rc = int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            if not debug:
+                _warnings_as_lines(where)
+            rc = int(args.func(args) or 0)
         if getattr(args, "_sample_notice", False):
             print(SAMPLE_NOTICE.format(command=args.command), file=sys.stderr)
         return rc
@@ -117,6 +120,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"{where}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _warnings_as_lines(where: str) -> None:
+    """Inside ``warnings.catch_warnings()``: numeric RuntimeWarnings (0/0, the mean of an empty slice:
+    results are checked for NaN where they matter) are dropped; any other warning is one scrubbed
+    line ``capacity CMD: warning: ...``, never a file name and source line."""
+    warnings.simplefilter("ignore", RuntimeWarning)
+
+    def show(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+        print(f"{where}: warning: {scrub(f'{category.__name__}: {message}')}", file=sys.stderr)
+
+    warnings.showwarning = show
 
 
 def _one_line(exc: Exception) -> str:

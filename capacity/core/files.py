@@ -39,17 +39,32 @@ def atomic_path(path: str | os.PathLike[str], *, option: str = "--out") -> Itera
         raise ConfigError(
             f"{option} {target}: directory {directory} does not exist", field=option.lstrip("-"), file=str(target)
         )
+    field = option.lstrip("-")
+    if target.is_dir():
+        raise ConfigError(f"{option} {target}: is a directory; give a file name", field=field, file=str(target))
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except OSError:
         mode = new_file_mode()
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise ConfigError(
+            f"{option} {target}: cannot write in {directory} ({exc.strerror or exc})", field=field, file=str(target)
+        ) from None
     os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
         os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise ConfigError(
+                f"{option} {target}: cannot replace it ({exc.strerror or exc}); the existing file is unchanged",
+                field=field,
+                file=str(target),
+            ) from None
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

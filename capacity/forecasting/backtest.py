@@ -163,7 +163,10 @@ def evaluate(cv: pd.DataFrame, levels: tuple[int, ...] = LEVELS) -> pd.DataFrame
         else:
             y = g["y"].to_numpy()
             f = g["mean"].to_numpy()
-            row["mase"] = float(np.nanmean(np.abs(y - f) / g["mase_scale"].to_numpy()))
+            with np.errstate(divide="ignore", invalid="ignore"):  # a flat history has a scale of 0
+                ratio = np.abs(y - f) / g["mase_scale"].to_numpy()
+            ratio = ratio[~np.isnan(ratio)]
+            row["mase"] = float(ratio.mean()) if ratio.size else np.nan
             row["smape"] = float(np.mean(metrics.smape(y, f)))
             for lv in levels:
                 lo, hi = g[f"lo-{lv}"].to_numpy(), g[f"hi-{lv}"].to_numpy()

@@ -128,7 +128,10 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
             combo = None
     notes: list[str] = []
     if n_windows < settings.n_windows:
-        notes.append(f"history of {len(y)} points allows {n_windows} of {settings.n_windows} backtest windows")
+        short = f"history of {len(y)} points allows {n_windows} of {settings.n_windows} backtest windows"
+        if periods and settings.periods is not None and min_train(periods) >= len(y) - bt_h:
+            short += f" (a season of {max(periods)} steps needs {min_train(periods)} points to train on)"
+        notes.append(short)
     if n_windows and bt_h < h:
         notes.append(f"model chosen on a {bt_h}-step backtest (history too short to backtest {h} steps)")
     fallback = False

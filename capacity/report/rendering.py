@@ -215,7 +215,12 @@ def render(
     if "/" in base or base.startswith("."):
         raise ParameterError(f"report: output name {base!r} is not a plain file name", notebook=nb_name)
     final_nb, final_html, partial = out / f"{base}.ipynb", out / f"{base}.html", out / f"{base}.partial.ipynb"
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{base}.", suffix=".ipynb", dir=out)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{base}.", suffix=".ipynb", dir=out)
+    except OSError as exc:
+        raise ConfigError(
+            f"--out-dir {out}: cannot write in it ({exc.strerror or exc})", field="out-dir", file=str(out)
+        ) from None
     os.close(fd)
     tmp = Path(tmp_name)
     os.chmod(tmp, new_file_mode())

@@ -62,6 +62,8 @@ def load(source: str | os.PathLike[str], *, extend_default: bool = False) -> Spe
         file = str(path)
         try:
             text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise SpecError(f"{path}: spec file is not UTF-8 text (byte {exc.start})", file=file) from None
         except OSError as exc:
             raise SpecError(f"{path}: cannot read spec file: {exc.strerror or exc}", file=file) from exc
     docs = _documents(text, file)

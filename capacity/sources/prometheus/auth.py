@@ -17,6 +17,7 @@ appear in ``repr()``, error messages, cache files or cache keys.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,16 @@ from requests.auth import AuthBase, HTTPBasicAuth
 
 from ...core.errors import ConfigError
 
-__all__ = ["BearerAuth", "BasicAuth", "Credentials", "auth_headers", "from_env", "public_url", "TENANT_HEADERS"]
+__all__ = [
+    "BearerAuth",
+    "BasicAuth",
+    "Credentials",
+    "auth_headers",
+    "from_env",
+    "public_url",
+    "secret_values",
+    "TENANT_HEADERS",
+]
 
 #: headers that select a tenant (they change what data a server returns, so they key the cache)
 TENANT_HEADERS = ("x-scope-orgid", "thanos-tenant")
@@ -95,7 +105,11 @@ def _read_secret(env: Mapping[str, str], name: str) -> str | None:
         raise ConfigError(f"set only one of {name} and {name}_FILE", field=name)
     if path:
         try:
-            text = Path(path).read_text().strip()
+            text = Path(path).read_text(encoding="utf-8").strip()
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{name}_FILE: {path} is not UTF-8 text (byte {exc.start})", field=f"{name}_FILE", file=path
+            ) from None
         except OSError as exc:
             raise ConfigError(
                 f"{name}_FILE: cannot read {path}: {exc.strerror}", field=f"{name}_FILE", file=path
@@ -136,6 +150,30 @@ def _parse_headers(text: str) -> dict[str, str]:
             )
         out[name] = _header_safe(f"CAPACITY_HEADERS: {name}", value) or ""
     return out
+
+
+def secret_values(env: Mapping[str, str] | None = None) -> list[str]:
+    """Every secret the environment configures, longest first, for blanking out of text: the token
+    and password (from the variables or their files, raw and stripped, plus the basic-auth header
+    value) and the values of ``CAPACITY_HEADERS``. Never raises: an unreadable file adds nothing."""
+    env = os.environ if env is None else env
+    found: set[str] = set()
+    for name in ("CAPACITY_BEARER_TOKEN", "CAPACITY_BASIC_AUTH_PASSWORD"):
+        raw = [env.get(name, "")]
+        path = env.get(f"{name}_FILE")
+        if path:
+            try:
+                with open(path, "rb") as fh:
+                    raw.append(fh.read(64 * 1024).decode("utf-8", "replace"))
+            except OSError:
+                pass
+        found.update(x for value in raw for x in (value, value.strip()))
+    for item in env.get("CAPACITY_HEADERS", "").split(";"):
+        found.add(item.partition(":")[2].strip())
+    with contextlib.suppress(Exception):
+        header = auth_headers(from_env(env).auth) or {}
+        found.update(v.partition(" ")[2] for v in header.values())
+    return sorted((x for x in found if len(x) >= 4), key=len, reverse=True)
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Credentials:
