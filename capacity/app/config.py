@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,18 @@ from ..core import yamlio
 from ..core.errors import ConfigError
 from ..core.windows import check_tz
 
-__all__ = ["ENV_VAR", "FILE_NAME", "Config", "find", "load", "parse_size"]
+__all__ = ["ENV_VAR", "FILE_NAME", "Config", "Limits", "find", "load", "parse_size"]
 
 ENV_VAR = "CAPACITY_CONFIG"
 FILE_NAME = "capacity.yaml"
-KEYS = ("version", "source", "timezone", "catalog", "slos", "planning", "coverage_floor", "cache")
+KEYS = ("version", "source", "timezone", "catalog", "slos", "planning", "coverage_floor", "cache", "limits")
 CACHE_KEYS = ("max_size",)
+#: ``limits:`` settings -> (lowest, highest) accepted; the defaults live in :class:`Limits`
+LIMIT_RANGES: dict[str, tuple[float, float]] = {
+    "max_points": (1, 10**10),
+    "timeout": (0.1, 3600),
+    "max_retry_wait": (0, 3600),
+}
 _SIZE_UNITS = {
     "": 1,
     "b": 1,
@@ -44,6 +50,18 @@ _SIZE_UNITS = {
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Bounds on one command's work, checked before it starts (``limits:`` in capacity.yaml)."""
+
+    #: points one series may hold in one pull (start..end at the step), for any source
+    max_points: int = 10_000_000
+    #: seconds one read from a server may take; a whole answer gets max(120, 4 x timeout)
+    timeout: float = 30.0
+    #: the longest Retry-After (seconds) a server may ask for before the pull gives up instead
+    max_retry_wait: float = 30.0
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated ``capacity.yaml``; every field None/empty when the file does not set it."""
 
@@ -59,6 +77,7 @@ class Config:
     coverage_floor: float | None = None
     #: the pull cache's size limit in bytes (``cache: {max_size: 500MiB}``)
     cache_max_size: int | None = None
+    limits: Limits = field(default_factory=Limits)
 
 
 def find(explicit: str | os.PathLike[str] | None = None) -> Path | None:
@@ -117,6 +136,30 @@ def _cache_max_size(path: Path, value: Any) -> int | None:
         raise ConfigError(f"{path}: {exc}", file=str(path), field="cache.max_size") from exc
 
 
+def parse_limits(value: Any, *, where: str = "limits", base: Limits | None = None) -> Limits:
+    """``value`` (a mapping of :data:`LIMIT_RANGES` names to numbers) over ``base``; ValueError naming
+    ``where.NAME`` otherwise."""
+    out = base or Limits()
+    if value is None:
+        return out
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where}: expected a mapping like {{max_points: 20000000}}, got {type(value).__name__}")
+    changes: dict[str, Any] = {}
+    for key, v in value.items():
+        if key not in LIMIT_RANGES:
+            raise ValueError(f"{where}.{key}: unknown limit (known: {', '.join(LIMIT_RANGES)})")
+        lo, hi = LIMIT_RANGES[key]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
+            raise ValueError(f"{where}.{key}: expected a number from {lo:g} to {hi:g}, got {_short(v)}")
+        changes[key] = int(v) if key == "max_points" else float(v)
+    return replace(out, **changes)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def load(path: str | os.PathLike[str]) -> Config:
     """Read and validate the config file at ``path``."""
     p = Path(path)
@@ -153,4 +196,13 @@ def load(path: str | os.PathLike[str]) -> Config:
         planning=_doc_or_path(p, "planning", doc.get("planning")),
         coverage_floor=float(floor) if floor is not None else None,
         cache_max_size=_cache_max_size(p, doc.get("cache")),
+        limits=_limits(p, doc.get("limits")),
     )
+
+
+def _limits(path: Path, value: Any) -> Limits:
+    try:
+        return parse_limits(value)
+    except ValueError as exc:
+        key = str(exc).split(":", 1)[0]
+        raise ConfigError(f"{path}: {exc}", file=str(path), field=key) from None

@@ -24,6 +24,7 @@ from ..core.errors import ConfigError, UnknownMetricError
 from ..core.timeutil import format_time, parse_duration, parse_time
 from ..metrics.catalog import Catalog
 from ..sources import Progress, Pulled, Request, Source, fetch_all, series_of
+from ..sources.base import MAX_POINTS
 from .project import Project, source_of
 from .project import resolve as resolve_project
 from .span import metric_spans
@@ -147,17 +148,19 @@ def metrics_list(metrics: str | Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def fetch_each(src: Source, requests: Sequence[Request], *, progress: Progress | None = None) -> list[Pulled]:
+def fetch_each(
+    src: Source, requests: Sequence[Request], *, progress: Progress | None = None, max_points: int = MAX_POINTS
+) -> list[Pulled]:
     """:func:`capacity.sources.fetch_all`, except that a metric the source does not know comes back
     empty, its reason as a warning, instead of stopping the others (what arrived before is cached,
     so the second pass asks only for what is missing)."""
     try:
-        return fetch_all(src, requests, progress=progress)
+        return fetch_all(src, requests, progress=progress, max_points=max_points)
     except UnknownMetricError:
         out: list[Pulled] = []
         for r in requests:
             try:
-                out.extend(fetch_all(src, [r], progress=progress))
+                out.extend(fetch_all(src, [r], progress=progress, max_points=max_points))
             except UnknownMetricError as exc:
                 out.append(Pulled(_frame.empty(), _frame.empty_labels(), (str(exc),)))
         return out
@@ -219,7 +222,8 @@ def pull(
     ranges, start_ts, end_ts = _ranges(src, start, end, steps, fields=fields)
     requests = [(m, a, b, st) for m, (a, b), st in zip(items, ranges, steps, strict=True)]
     fetch = fetch_each if tolerant else fetch_all  # tolerant: an unknown metric is missing, not an error
-    return _collect(src, items, fetch(src, requests, progress=progress), start_ts, end_ts, cat)
+    got = fetch(src, requests, progress=progress, max_points=proj.limits.max_points)
+    return _collect(src, items, got, start_ts, end_ts, cat)
 
 
 def forecast_history(
@@ -246,7 +250,8 @@ def forecast_history(
     data is a ConfigError naming it, unless ``require_all`` is False: then it is in ``missing`` (and
     only a history with no metric at all is an error, unless ``allow_empty``).
     """
-    src = source_of(source, project)
+    proj = resolve_project(project)
+    src = source_of(source, proj)
     names = list(dict.fromkeys(metrics))
     listed = series_of(src)
     if not names:
@@ -263,7 +268,7 @@ def forecast_history(
     span = src.span()
     if start is None and span:
         start = span[0]
-    cat = resolve_project(project).catalog
+    cat = proj.catalog
     fixed = parse_duration(step, field="step") if step is not None else None
 
     def one_step(metric: str) -> pd.Timedelta | None:
@@ -283,7 +288,8 @@ def forecast_history(
     ranges, start_ts, end_ts = _ranges(src, start, end, steps, fields=fields, length=length, strict=True)
     requests = [(m, a, b, st) for m, (a, b), st in zip(names, ranges, steps, strict=True)]
     fetch = fetch_all if require_all else fetch_each
-    got = fetch(src, requests, progress=progress)  # type: ignore[arg-type]  # None: the file's own step
+    # None steps: the file's own spacing
+    got = fetch(src, requests, progress=progress, max_points=proj.limits.max_points)  # type: ignore[arg-type]
     hist = _collect(src, names, got, start_ts, end_ts, cat)
     if hist.missing and (require_all or (len(hist.missing) == len(names) and not allow_empty)):
         raise ConfigError(f"{command}: {_no_data(hist.missing[0], start_ts, end_ts, src)}", field="metrics")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import ConfigError
 from ..forecasting.rules import Planning, load_rules, parse_rules
 from ..metrics.catalog import Catalog, catalog, parse_catalog
 from ..slo.load_v1 import parse_spec
@@ -42,6 +43,8 @@ class Project:
     coverage_floor: float = DEFAULT_COVERAGE_FLOOR
     #: the pull cache's size limit in bytes (the config's ``cache: {max_size: ...}``; None: the cache's default)
     cache_max_size: int | None = None
+    #: bounds on one command's work (the config's ``limits:``)
+    limits: _config.Limits = field(default_factory=_config.Limits)
 
     @property
     def time_zone(self) -> str:
@@ -62,6 +65,16 @@ class Project:
         if spec is None:
             return self
         return replace(self, spec=spec if isinstance(spec, Spec) else load_spec(spec))
+
+    def with_limits(self, **changes: Any) -> Project:
+        """This project with some limits changed (``max_points=...``); None values keep the current ones."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        if not given:
+            return self
+        try:
+            return replace(self, limits=_config.parse_limits(given, where="limits", base=self.limits))
+        except ValueError as exc:
+            raise ConfigError(str(exc), field=str(exc).split(":", 1)[0]) from None
 
     def with_rules(self, rules: Planning | str | os.PathLike[str] | None) -> Project:
         """This project with other planning rules (a Planning, or a path); None keeps them."""
@@ -112,6 +125,7 @@ def current(
         config=cfg.path,
         coverage_floor=DEFAULT_COVERAGE_FLOOR if cfg.coverage_floor is None else cfg.coverage_floor,
         cache_max_size=cfg.cache_max_size,
+        limits=cfg.limits,
     )
     return base.with_spec(spec).with_rules(planning)
 
@@ -125,11 +139,14 @@ def source_of(source: str | os.PathLike[str] | Source | None, project: Project |
     """The Source ``source`` names, or the project's when None (``options`` go to its constructor).
 
     A server resolves catalog names with the project's catalog (its overrides and additions) and
-    keeps its pull cache within the project's ``cache: {max_size: ...}``."""
+    keeps its pull cache within the project's ``cache: {max_size: ...}``, its reads within the
+    project's ``limits`` (timeout, longest Retry-After)."""
     proj = resolve(project)
     spec = source if source is not None else proj.source
     if isinstance(spec, (str, os.PathLike)) and kind(spec) == "server":
         options.setdefault("catalog", proj.catalog)
         if proj.cache_max_size is not None:
             options.setdefault("cache_max_size", proj.cache_max_size)
+        options.setdefault("timeout", proj.limits.timeout)
+        options.setdefault("max_retry_wait", proj.limits.max_retry_wait)
     return resolve_source(spec, **options)

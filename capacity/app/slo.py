@@ -22,6 +22,7 @@ from ..core.windows import Window, calendar_kind, check_tz, month, parse_window,
 from ..slo import engine, overtime
 from ..slo.model import SLO, Spec
 from ..sources import Progress, Source, resolve
+from ..sources.base import MAX_POINTS
 from .history import default_end, fetch_each
 from .project import Project, source_of
 from .project import resolve as resolve_project
@@ -150,6 +151,7 @@ def fetch(
     end: pd.Timestamp,
     *,
     progress: Progress | None = None,
+    max_points: int = MAX_POINTS,
 ) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
     """Each query from ``source`` over ``start..end`` on the spec's step: ``(data, warnings)``.
 
@@ -162,7 +164,9 @@ def fetch(
     lo = pd.Timestamp(start).floor(spec.step)
     wanted = list(dict.fromkeys(queries))
     for q, got in zip(
-        wanted, fetch_each(src, [(q, lo, end, spec.step) for q in wanted], progress=progress), strict=True
+        wanted,
+        fetch_each(src, [(q, lo, end, spec.step) for q in wanted], progress=progress, max_points=max_points),
+        strict=True,
     ):
         notes.extend(w for w in got.warnings if w not in notes)
         if got.frame.empty and not any(q in w for w in got.warnings):  # else the source said why
@@ -172,25 +176,45 @@ def fetch(
 
 
 def history_for(
-    spec: Spec, source: Any, w: Window, slos: Sequence[str] | None = None, *, progress: Progress | None = None
+    spec: Spec,
+    source: Any,
+    w: Window,
+    slos: Sequence[str] | None = None,
+    *,
+    progress: Progress | None = None,
+    max_points: int = MAX_POINTS,
 ) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
     """The data to chart ``slos`` over ``w``: from the longest of their windows (and the warm-up of
     the burn-rate alerts) before ``w`` to its end, so every point of an over-time chart has a full window."""
     names = list(slos) if slos else [s.name for s in spec.slos]
     longest = max(spec.slo(n).window for n in names)
     return fetch(
-        spec, source, spec.query_texts(names), w.start - longest - engine.warmup(spec), w.end, progress=progress
+        spec,
+        source,
+        spec.query_texts(names),
+        w.start - longest - engine.warmup(spec),
+        w.end,
+        progress=progress,
+        max_points=max_points,
     )
 
 
 def _load(
-    spec: Spec, src: Source, queries: Sequence[str], windows: Sequence[Window], *, warm: bool, progress: Progress | None
+    spec: Spec,
+    src: Source,
+    queries: Sequence[str],
+    windows: Sequence[Window],
+    *,
+    warm: bool,
+    progress: Progress | None,
+    project: Project | None,
 ) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
     if warm:
         start, end = engine.data_range(spec, windows)
     else:
         start, end = min(w.start for w in windows).floor(spec.step), max(w.end for w in windows)
-    return fetch(spec, src, queries, start, end, progress=progress)
+    limit = resolve_project(project).limits.max_points
+    return fetch(spec, src, queries, start, end, progress=progress, max_points=limit)
 
 
 def compliance(req: Request, *, progress: Progress | None = None) -> SloResult:
@@ -199,7 +223,7 @@ def compliance(req: Request, *, progress: Progress | None = None) -> SloResult:
     steps = plan(sp, src, req.names, wins)
     names = sorted({n for _, ns in steps for n in ns}, key=[s.name for s in sp.slos].index)
     windows = [w for ws, _ in steps for w in ws]
-    data, notes = _load(sp, src, sp.query_texts(names), windows, warm=False, progress=progress)
+    data, notes = _load(sp, src, sp.query_texts(names), windows, warm=False, progress=progress, project=req.project)
     proj = resolve_project(req.project)
     table = pd.concat([score(sp, data, ws, ns, proj, src.name) for ws, ns in steps], ignore_index=True)
     return SloResult(table, tuple(windows), notes, _missing(data))
@@ -244,7 +268,7 @@ def burn_rates(req: Request, *, progress: Progress | None = None) -> SloResult:
     steps = plan(sp, src, req.names, wins)
     names = [n for _, ns in steps for n in ns]
     first = steps[0][0][0]
-    data, notes = _load(sp, src, sp.query_texts(names), [first], warm=True, progress=progress)
+    data, notes = _load(sp, src, sp.query_texts(names), [first], warm=True, progress=progress, project=req.project)
     series = engine.burn_rate_series(sp, data, first.start, first.end, names)
     return SloResult(series, (first,), notes, _missing(data))
 
@@ -263,7 +287,15 @@ def alert_replay(req: Request, *, burn: bool = False, progress: Progress | None 
         )
     ws = wins.explicit(sp, src) or [rolling("30d", default_end(src, wins.end))]
     start, stop = min(w.start for w in ws), max(w.end for w in ws)
-    data, notes = _load(sp, src, sp.query_texts(None if burn else (), names or None), ws, warm=True, progress=progress)
+    data, notes = _load(
+        sp,
+        src,
+        sp.query_texts(None if burn else (), names or None),
+        ws,
+        warm=True,
+        progress=progress,
+        project=req.project,
+    )
     parts = [engine.replay_alerts(sp, data, start, stop, names or None)]
     if burn:
         parts.append(engine.replay_burn_alerts(sp, data, start, stop))
@@ -302,7 +334,8 @@ def window_report(
     sp, src, wins = req.resolved()
     w = parse_window(window, default_end(src, wins.end), wins.tz or sp.tz)
     names = tuple(req.names) if req.names else tuple(s.name for s in sp.slos)
-    data, notes = history_for(sp, src, w, names, progress=progress)
+    limit = resolve_project(req.project).limits.max_points
+    data, notes = history_for(sp, src, w, names, progress=progress, max_points=limit)
     times = overtime.checkpoints(w.start, w.end, every)
     table = score(sp, data, [w], list(names), req.project, src.name)
     return WindowReport(

@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -58,6 +58,13 @@ def add_source_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--refresh", action="store_true", help="ignore the local cache and pull again (server sources)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the local cache (server sources)")
     g.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
+    g.add_argument(
+        "--max-points",
+        metavar="N",
+        type=int,
+        help="refuse a pull of more than N points a series, before any request (default: the project "
+        "file's limits: {max_points: N}, else 10,000,000)",
+    )
 
 
 def add_config_arg(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -75,6 +82,10 @@ def project_from_args(args: argparse.Namespace) -> Project:
     project = getattr(args, "_project", None)
     if project is None:
         project = current_project(config=getattr(args, "config", None))
+        try:
+            project = project.with_limits(max_points=getattr(args, "max_points", None))
+        except ConfigError as exc:
+            raise ConfigError(str(exc).replace("limits.max_points", "--max-points"), field="max_points") from None
         args._project = project
     return project
 
@@ -106,7 +117,22 @@ def source_from_args(args: argparse.Namespace, *, tz_reaches_files_only: bool = 
     if kind == "server":
         options["cache"] = not getattr(args, "no_cache", False)
         options["refresh"] = bool(getattr(args, "refresh", False))
-    return source_of(spec, project, **options)
+    src = source_of(spec, project, **options)
+    client = getattr(src, "client", None)
+    if client is not None and hasattr(client, "on_retry"):
+        client.on_retry = _say_waits(args.command, src.name)
+    return src
+
+
+def _say_waits(command: str, name: str) -> Callable[[int | str, float], None]:
+    """A retry callback that says on stderr when a pull waits a second or more before trying again."""
+
+    def said(status: int | str, delay: float) -> None:
+        if delay >= 1:
+            why = f"HTTP {status}" if isinstance(status, int) else str(status)
+            warn(command, f"{name} answered {why}; waiting {delay:.0f} s before trying again")
+
+    return said
 
 
 # -- range ---------------------------------------------------------------------

@@ -95,28 +95,44 @@ def series_of(source: Source) -> list[str] | None:
 
 #: the most points one series may be asked for, checked before any request: 19 years of minutes,
 #: 160 MB a series in memory; past it a typo like '--window 100000d' ran for minutes and was killed
+#: points one series may hold in one fetch, unless the caller gives another limit
 MAX_POINTS = 10_000_000
+#: points a Prometheus server answers per series and request (its own limit is 11,000)
+_POINTS_PER_REQUEST = 11_000
 
 
-def check_budget(requests: Sequence[Request]) -> None:
-    """A ConfigError naming the first request whose range holds more than ``MAX_POINTS`` steps."""
+def check_budget(requests: Sequence[Request], max_points: int = MAX_POINTS) -> None:
+    """A ConfigError naming the first request whose range holds more than ``max_points`` steps, with
+    the points, the memory and the server requests it would take, and how to raise the limit."""
     for metric, start, end, step in requests:
         if step is None or step <= pd.Timedelta(0):
             continue
         n = int((end - start) / step) + 1
-        if n > MAX_POINTS:
+        if n > max_points:
+            size = n * 16 / 2**20  # a timestamp and a value each
+            calls = -(-n // _POINTS_PER_REQUEST)
+            cost = f"~{size:,.0f} MiB" if size >= 1 else "<1 MiB"
+            cost += f", {calls:,} request{'s' if calls > 1 else ''} to a server"
             raise ConfigError(
-                f"{metric}: {start:%Y-%m-%d}..{end:%Y-%m-%d} every {format_duration(step)} is {n:,} points, "
-                f"more than {MAX_POINTS:,} a series; give a coarser step or a shorter range",
-                field="step",
+                f"{metric}: {start:%Y-%m-%d}..{end:%Y-%m-%d} every {format_duration(step)} is {n:,} points "
+                f"({cost}), more than the limit of {max_points:,} "
+                "a series; give a coarser step or a shorter range, or raise the limit (--max-points N, or "
+                "limits: {max_points: N} in capacity.yaml)",
+                field="max_points",
             )
 
 
-def fetch_all(source: Source, requests: Sequence[Request], *, progress: Progress | None = None) -> list[Pulled]:
+def fetch_all(
+    source: Source,
+    requests: Sequence[Request],
+    *,
+    progress: Progress | None = None,
+    max_points: int = MAX_POINTS,
+) -> list[Pulled]:
     """``source.fetch`` for each request, in order; one stream of work where the
     source offers ``fetch_many`` (a Prometheus server fetches the next metric
-    while the previous one is assembled). Requests over ``MAX_POINTS`` are refused first."""
-    check_budget(requests)
+    while the previous one is assembled). Requests over ``max_points`` are refused first."""
+    check_budget(requests, max_points)
     if isinstance(source, FetchesMany) and callable(source.fetch_many):
         return list(source.fetch_many(list(requests), progress=progress))
     return [source.fetch(m, a, b, s, progress=progress) for m, a, b, s in requests]

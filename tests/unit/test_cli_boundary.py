@@ -64,13 +64,35 @@ def test_scrub_blanks_url_credentials_and_the_environments_secrets(monkeypatch):
             ["pull", "users_total", "--start", "1970-01-01", "--end", "2262-01-01", "--step", "1s"],
             "9,214,646,401 points",
         ),
-        (["slo", "--window", "36525d"], "52,596,001 points, more than 10,000,000 a series"),
+        (
+            ["slo", "--window", "36525d"],
+            "52,596,001 points (~803 MiB, 4,782 requests to a server), more than the limit",
+        ),
+        (["slo", "--window", "30d", "--max-points", "1000"], "43,201 points (<1 MiB, 4 requests to a server)"),
         (["slo", "--window", "100000d"], "window: '100000d' is longer than 100 years"),
     ],
 )
 def test_pulls_too_large_to_hold_are_refused_before_any_request(capsys, argv, needle):
     assert main(argv) == 2
     assert needle in _one_line(capsys)
+
+
+def test_the_point_limit_is_raised_by_option_or_config(capsys, tmp_path: Path):
+    assert main(["pull", "cpu_utilization", "--max-points", "10080", "--format", "csv"]) == 2
+    line = _one_line(capsys)
+    assert "10,081 points" in line and "raise the limit (--max-points N, or limits: {max_points: N}" in line
+    assert main(["pull", "cpu_utilization", "--max-points", "10081", "--format", "csv"]) == 0
+    cfg = tmp_path / "capacity.yaml"
+    cfg.write_text("source: sample\nlimits: {max_points: 100}\n")
+    assert main(["pull", "cpu_utilization", "--config", str(cfg)]) == 2
+    assert "more than the limit of 100 a series" in _one_line(capsys)
+    assert main(["pull", "cpu_utilization", "--config", str(cfg), "--max-points", "20000", "--format", "csv"]) == 0
+    capsys.readouterr()
+    assert main(["pull", "cpu_utilization", "--max-points", "0"]) == 2
+    assert "--max-points: expected a number from 1" in _one_line(capsys)
+    cfg.write_text("limits: {timeout: forever}\n")
+    assert main(["pull", "cpu_utilization", "--config", str(cfg)]) == 2
+    assert "limits.timeout: expected a number from 0.1 to 3600, got 'forever'" in _one_line(capsys)
 
 
 def test_a_report_folder_that_is_a_file_is_named(capsys, tmp_path: Path):

@@ -87,6 +87,8 @@ class PrometheusSource:
     ``headers``: extra headers, added to ``CAPACITY_HEADERS``.
     ``session``: a ``requests.Session`` to send with (its adapters, cookies, settings).
     ``cache_max_size``: the pull cache's size limit in bytes (default: ``cache.DEFAULT_MAX_SIZE``).
+    ``timeout``: seconds per read (a whole answer gets max(120, 4 x timeout));
+    ``max_retry_wait``: the longest Retry-After honoured, in seconds (a longer one gives up at once).
     ``transport``: a :class:`~capacity.sources.prometheus.transport.Transport` to send
     with (tests inject :class:`capacity.testing.faults.FaultTransport`); by default
     :func:`~capacity.sources.prometheus._http.open_transport` picks one for ``url``.
@@ -102,6 +104,7 @@ class PrometheusSource:
         cache_max_size: int | None = None,
         refresh: bool = False,
         timeout: float = 30,
+        max_retry_wait: float = 30,
         max_points: int = 11_000,
         concurrency: int = 3,  # 2 cores shared with a local server: 3 measured best of 2-4 (benchmarks/bench_pull.py)
         retries: int = 4,
@@ -145,7 +148,9 @@ class PrometheusSource:
             if transport is not None
             else open_transport(self.url, creds, size=max(10, self.concurrency), session=session)
         )
-        self.client = Client(self.url, creds, self.transport, timeout=timeout, retries=retries, backoff=backoff)
+        self.client = Client(
+            self.url, creds, self.transport, timeout=timeout, retries=retries, backoff=backoff, max_wait=max_retry_wait
+        )
 
     def __repr__(self) -> str:
         return f"PrometheusSource({self.url!r}, cache={self.cache is not None}, "
