@@ -55,7 +55,7 @@ class Limits:
 
     #: points one series may hold in one pull (start..end at the step), for any source
     max_points: int = 10_000_000
-    #: seconds one read from a server may take; a whole answer gets max(120, 4 x timeout)
+    #: seconds one read from a server may take; a whole answer gets 4 x timeout (plain http)
     timeout: float = 30.0
     #: the longest Retry-After (seconds) a server may ask for before the pull gives up instead
     max_retry_wait: float = 30.0

@@ -17,7 +17,7 @@ from capacity.core.errors import ConnectionFailed
 from capacity.sources.prometheus._plainhttp import PlainTransport, decoded
 from capacity.sources.prometheus._requests import RequestsTransport
 from capacity.sources.prometheus.source import PrometheusSource
-from capacity.sources.prometheus.transport import Timeout, TransportError, reason_of
+from capacity.sources.prometheus.transport import RedirectRefused, Timeout, TransportError, reason_of
 
 BODY = b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up"},"values":[[1788220800,"1"]]}]}}'  # noqa: E501 (a literal query / response body)
 
@@ -215,9 +215,10 @@ def test_reasons_name_no_url():
     assert reason_of(ValueError("http://user:pw@host/")) == "ValueError"
 
 
-def test_a_redirect_to_another_server_carries_no_credential_headers():
+def test_a_redirect_to_another_server_is_refused_before_anything_is_sent_there():
     """Two real loopback servers: the first answers 302 to the second (another port = another origin).
-    The token, API key and tenant header reach the first only; a same-origin redirect keeps them."""
+    Nothing reaches the second (no token, API key or tenant header, no request at all); a same-origin
+    redirect is followed with its headers."""
     there = Server("keep")
     here = Server("keep")
     here.mode = "redirect"
@@ -237,11 +238,10 @@ def test_a_redirect_to_another_server_carries_no_credential_headers():
     secret = {"Authorization": "Bearer s3cret", "X-Api-Key": "k3y", "X-Scope-OrgID": "team-a"}
     try:
         req = RequestsTransport()
-        answer = req.send("GET", f"http://127.0.0.1:{away.server_address[1]}/x", {}, secret, 5)
-        assert answer.status == 200 and answer.url.startswith(_url(there, ""))
-        got = there.seen[-1]
-        assert not {"Authorization", "X-Api-Key", "X-Scope-OrgID"} & set(got), got
-        req.send("GET", _url(here, "/x"), {}, secret, 5)  # same origin (/x -> /moved/x): kept
+        with pytest.raises(RedirectRefused) as err:
+            req.send("GET", f"http://127.0.0.1:{away.server_address[1]}/x", {}, secret, 5)
+        assert err.value.target == _url(there, "").rstrip("/") and there.requests == 0
+        req.send("GET", _url(here, "/x"), {}, secret, 5)  # same origin (/x -> /moved/x): followed, kept
         assert here.seen[-1]["X-Api-Key"] == "k3y" and here.seen[-1]["Authorization"] == "Bearer s3cret"
         req.close()
     finally:

@@ -26,7 +26,7 @@ from ...core.errors import ConnectionFailed, QueryError, RetriesExhausted, Sourc
 from ._plainhttp import PlainTransport
 from ._requests import RequestsTransport
 from .auth import Credentials, auth_headers
-from .transport import Answer, Timeout, TLSError, Transport, TransportError
+from .transport import Answer, RedirectRefused, Timeout, TLSError, Transport, TransportError
 
 __all__ = ["Aborted", "Client", "open_transport"]
 
@@ -161,6 +161,14 @@ class Client:
             raise ConnectionFailed(
                 f"TLS error talking to {self.url}: {exc.reason} (set CAPACITY_CA_BUNDLE, or CAPACITY_TLS_VERIFY=false)",
                 url=self.url,
+                query=query,
+            ) from None
+        except RedirectRefused as exc:
+            raise SourceError(
+                f"{self.url} redirected to {exc.target}, another origin: not followed, so no credential or "
+                f"header goes there and nothing it answers is cached as {self.url}'s data; if the data lives "
+                f"there, give --source {exc.target}",
+                source=self.url,
                 query=query,
             ) from None
         except Timeout:

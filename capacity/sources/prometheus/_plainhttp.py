@@ -97,7 +97,7 @@ class PlainTransport:
         self, *, size: int = 10, follow: Callable[[], Transport] | None = None, deadline: float | None = None
     ) -> None:
         self.size = size
-        #: seconds a whole answer may take (default: 4 read timeouts, at least 2 minutes): the read
+        #: seconds a whole answer may take (default: 4 read timeouts, 2 minutes at the default 30 s): the read
         #: timeout bounds each read, so a body trickling a byte a second would otherwise never end
         self.deadline = deadline
         self.opened = self.sent = 0
@@ -142,7 +142,7 @@ class PlainTransport:
         while True:
             conn, reused = self._take(host, port, timeout)
             try:
-                limit = self.deadline if self.deadline is not None else max(120.0, 4 * timeout)
+                limit = self.deadline if self.deadline is not None else 4 * timeout
                 until = time.monotonic() + limit
                 conn.request(method, target, body=body, headers=headers)
                 resp = conn.getresponse()

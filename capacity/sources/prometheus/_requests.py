@@ -12,14 +12,9 @@ from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 from urllib3.util.retry import Retry
 
-from .transport import Answer, Method, Timeout, TLSError, TransportError, reason_of
+from .transport import Answer, Method, RedirectRefused, Timeout, TLSError, TransportError, reason_of
 
 __all__ = ["RequestsTransport"]
-
-#: the headers a redirect to another origin keeps; every other one (Authorization, API keys, tenant
-#: headers from CAPACITY_HEADERS, cookies) stays with the server it was meant for
-_PORTABLE = frozenset({"accept", "accept-encoding", "user-agent", "content-type", "content-length", "connection"})
-
 
 def _origin(url: str) -> tuple[str, str, int | None]:
     from urllib.parse import urlsplit
@@ -30,18 +25,21 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 
 def _keep_headers_home(session: requests.Session) -> None:
-    """Make ``session`` drop credential headers on a redirect to another scheme, host or port. requests
-    itself drops only ``Authorization`` (and only on a host change), so an API-key or tenant header
-    went along to wherever a server pointed. Idempotent; applies to the caller's sessions too."""
+    """Make ``session`` refuse a redirect to another scheme, host or port (:class:`RedirectRefused`)
+    before sending anything there. requests itself drops only ``Authorization`` (and only on a host
+    change), so an API-key or tenant header went along to wherever a server pointed, and what the
+    other server answered was cached as the first one's data. Idempotent; applies to the caller's
+    sessions too."""
     if getattr(session, "_capacity_keeps_headers_home", False):
         return
     original = session.rebuild_auth
 
     def rebuild_auth(prepared: requests.PreparedRequest, response: requests.Response) -> None:
+        there = _origin(str(prepared.url))
+        if _origin(str(response.request.url)) != there:
+            scheme, host, port = there
+            raise RedirectRefused(f"{scheme}://{host}:{port}" if ":" not in host else f"{scheme}://[{host}]:{port}")
         original(prepared, response)
-        if _origin(str(response.request.url)) != _origin(str(prepared.url)):
-            for name in [n for n in prepared.headers if n.lower() not in _PORTABLE]:
-                del prepared.headers[name]
 
     session.rebuild_auth = rebuild_auth  # type: ignore[method-assign]
     session._capacity_keeps_headers_home = True  # type: ignore[attr-defined]
@@ -87,6 +85,8 @@ class RequestsTransport:
                 verify=self.verify,
                 allow_redirects=True,
             )
+        except RedirectRefused:
+            raise
         except requests.exceptions.SSLError as exc:
             raise TLSError(reason_of(exc)) from None
         except (requests.RequestException, OSError, http.client.HTTPException) as exc:

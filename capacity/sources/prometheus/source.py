@@ -87,7 +87,7 @@ class PrometheusSource:
     ``headers``: extra headers, added to ``CAPACITY_HEADERS``.
     ``session``: a ``requests.Session`` to send with (its adapters, cookies, settings).
     ``cache_max_size``: the pull cache's size limit in bytes (default: ``cache.DEFAULT_MAX_SIZE``).
-    ``timeout``: seconds per read (a whole answer gets max(120, 4 x timeout));
+    ``timeout``: seconds per read (a whole plain-http answer gets 4 x timeout);
     ``max_retry_wait``: the longest Retry-After honoured, in seconds (a longer one gives up at once).
     ``transport``: a :class:`~capacity.sources.prometheus.transport.Transport` to send
     with (tests inject :class:`capacity.testing.faults.FaultTransport`); by default

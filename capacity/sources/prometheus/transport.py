@@ -53,6 +53,15 @@ class TLSError(TransportError):
     """The TLS handshake or certificate check failed (not worth retrying)."""
 
 
+class RedirectRefused(TransportError):
+    """The server redirected to another origin (scheme, host or port): not followed, not retried.
+    ``target`` is that origin, without user info, path or query."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(f"redirected to another origin, {target}")
+        self.target = target
+
+
 class Transport(Protocol):
     """Sends requests to HTTP servers: one call, one whole answer."""
 
