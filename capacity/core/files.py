@@ -31,9 +31,21 @@ def new_file_mode() -> int:
 def atomic_path(path: str | os.PathLike[str], *, option: str = "--out") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``, on error remove it.
 
+    A ``path`` that is not a regular file (``/dev/stdout``, ``/dev/null``, a FIFO) is yielded as it
+    is and written through; a symlink keeps pointing at the file, which is replaced.
+
     ``option`` names the setting that gave ``path`` in the message when its directory is missing.
     """
-    target = Path(path)
+    given = Path(path)
+    try:
+        special = not stat.S_ISREG(given.stat().st_mode) and not given.is_dir()
+    except OSError:
+        special = False
+    if special:  # /dev/stdout, /dev/null, a FIFO: written through, never replaced by a file
+        yield given
+        return
+    # a symlink to a file: the file it points to is replaced, the link stays
+    target = Path(os.path.realpath(given)) if given.is_symlink() else given
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise ConfigError(

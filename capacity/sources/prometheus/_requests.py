@@ -16,6 +16,7 @@ from .transport import Answer, Method, RedirectRefused, Timeout, TLSError, Trans
 
 __all__ = ["RequestsTransport"]
 
+
 def _origin(url: str) -> tuple[str, str, int | None]:
     from urllib.parse import urlsplit
 
