@@ -145,6 +145,9 @@ def metrics_list(metrics: str | Iterable[str]) -> list[str]:
     items = [metrics] if isinstance(metrics, str) else list(metrics)
     if not items:
         raise ConfigError("pull: give at least one metric (a catalog name or a PromQL expression)", field="metrics")
+    for i, item in enumerate(items, 1):
+        if not isinstance(item, str) or not item.strip():
+            raise ConfigError(f"pull: metric {i} is empty; give a catalog name or a PromQL expression", field="metrics")
     return list(dict.fromkeys(items))
 
 

@@ -79,12 +79,13 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]*@")
 
 def scrub(text: str) -> str:
     """``text`` fit for stderr: user info in URLs and the secrets of the environment blanked, one line."""
+    from ..present.text import printable
     from ..sources.prometheus.auth import secret_values
 
     text = str(text)
     for secret in secret_values():  # before joining lines: a secret may hold a newline
         text = text.replace(secret, "***")
-    text = _USERINFO.sub(r"\1***@", " ".join(text.split()))
+    text = _USERINFO.sub(r"\1***@", printable(" ".join(text.split())))
     return text[:500]
 
 

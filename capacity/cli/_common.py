@@ -360,4 +360,6 @@ def _stderr_is_tty() -> bool:
 
 def warn(command: str, message: str, *, stream: IO[str] | None = None) -> None:
     """One warning line on stderr: ``capacity COMMAND: warning: ...``."""
-    print(f"capacity {command}: warning: {message}", file=stream if stream is not None else sys.stderr)
+    from . import scrub
+
+    print(f"capacity {command}: warning: {scrub(message)}", file=stream if stream is not None else sys.stderr)

@@ -102,5 +102,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {result.notebook}", file=sys.stdout)
     if result.html is not None:
         print(f"wrote {result.html}", file=sys.stdout)
-    print(f"rendered {result.name} in {result.seconds:.1f} s", file=sys.stderr)
+    print(f"capacity report: rendered {result.name} in {result.seconds:.1f} s", file=sys.stderr)
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..app import slo as app_slo
+from ..core.timeutil import parse_time
 from ..core.windows import check_tz
 from ..present import Col
 from ..slo.model import Spec
@@ -110,6 +111,8 @@ def source_for(args: argparse.Namespace) -> Source:
 
 def request_from_args(args: argparse.Namespace, spec: Spec, names: list[str] | None) -> app_slo.Request:
     """The use cases' request: --source, the spec, the names asked for and the window options."""
+    if args.end is not None:
+        parse_time(args.end, field="--end")  # a bad --end named as the option, not the library's field
     windows = app_slo.Windows(
         args.window, tuple(args.month or ()), tuple(args.quarter or ()), args.end, calendar_tz(args, spec)
     )

@@ -84,8 +84,11 @@ def _fallback(
         if pred is not None:
             return alias, pred
         why = note or why
+    top = float(np.nanmax(np.abs(y))) if len(y) and np.isfinite(y).any() else np.nan
+    if top > 1e150:  # the variance of an interval squares the values: past ~1e154 it is infinite
+        why = f"values up to {top:.3g} overflow the intervals' variance; rescale the series (another unit)"
     raise ForecastError(
-        f"series {uid!r}: no model could forecast it, not even a baseline (last: {why}; {len(y)} points)",
+        f"series {uid!r}: no model could forecast it, not even a baseline ({why}; {len(y)} points)",
         series=uid,
     )
 

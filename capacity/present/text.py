@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -23,13 +24,21 @@ import pandas as pd
 from ..core.errors import ConfigError
 from . import MISSING, Col, cells, is_missing
 
-__all__ = ["FORMATS", "Specs", "render", "table", "records", "csv_text", "plain", "spell", "formatter"]
+__all__ = ["FORMATS", "Specs", "render", "table", "records", "csv_text", "plain", "printable", "spell", "formatter"]
 
 FORMATS = ("table", "json", "csv")
 
 Specs = Mapping[str, Col]
 
 _SPELLING = {MISSING: "", "∞": "+Inf", "−∞": "-Inf"}
+#: what a terminal acts on instead of showing: C0/C1 controls (escape sequences, newlines, bells) and
+#: the bidirectional overrides that make text read in another order than it is
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe on a terminal: each control character as its escape (``\\x1b``, ``\\n``)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def spell(text: str) -> str:
@@ -83,13 +92,13 @@ def table(
         col = specs.get(name)
         if col is not None:
             values, is_right = cells(rows, name, col, units=units, compact=True)
-            headers.append(col.header)
-            columns.append([spell(v) for v in values])
+            headers.append(printable(col.header))
+            columns.append([printable(spell(v)) for v in values])
             right.append(is_right)
             continue
         is_time = pd.api.types.is_datetime64_any_dtype(frame[name].dtype)
-        headers.append(str(name) + (" (UTC)" if is_time else ""))
-        columns.append([plain(v) for v in rows[name]])
+        headers.append(printable(str(name)) + (" (UTC)" if is_time else ""))
+        columns.append([printable(plain(v)) for v in rows[name]])
         right.append(pd.api.types.is_numeric_dtype(frame[name].dtype))
     lines = [list(r) for r in zip(*columns, strict=True)]
     widths = [max([len(h)] + [len(r[i]) for r in lines]) for i, h in enumerate(headers)]
