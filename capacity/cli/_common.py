@@ -129,8 +129,10 @@ def _say_waits(command: str, name: str) -> Callable[[int | str, float], None]:
 
     def said(status: int | str, delay: float) -> None:
         if delay >= 1:
-            why = f"HTTP {status}" if isinstance(status, int) else str(status)
-            warn(command, f"{name} answered {why}; waiting {delay:.0f} s before trying again")
+            why = {"timeout": "did not answer in time", "connection": "dropped or refused the connection"}.get(
+                str(status), f"answered HTTP {status}" if isinstance(status, int) else "failed"
+            )
+            warn(command, f"{name} {why}; waiting {delay:.0f} s before trying again")
 
     return said
 

@@ -14,6 +14,8 @@ from .harness import Case, Run, run_case
 from .loopback import Loopback
 
 WORKERS = 3
+#: the running corpus (cases' checks look at what the loopback servers received)
+CORPUS: Corpus
 
 
 class Corpus:
@@ -53,6 +55,8 @@ def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     srv.other = other.url
     other.other = srv.url
     c = Corpus(srv, other, tmp_path_factory.mktemp("hostile"))
+    global CORPUS
+    CORPUS = c
     c.start(_selected(request.session))
     try:
         yield c

@@ -147,8 +147,10 @@ def _matrix(params: dict[str, str], metric: dict[str, str] | None = None, value:
 
 def ok(lb: Loopback, h, rest: str, params: dict[str, str], base: str) -> None:
     """A small Prometheus: one series up{job="hostile"} = 1."""
-    if rest == "/api/v1/query_range":
+    if rest == "/api/v1/query_range" and params.get("query", "").startswith("up"):
         _send(h, 200, _success(_matrix(params)))
+    elif rest == "/api/v1/query_range":  # any other query: no series
+        _send(h, 200, _success({"resultType": "matrix", "result": []}))
     elif rest == "/api/v1/query":
         _send(h, 200, _success({"resultType": "vector", "result": []}))
     elif rest == "/api/v1/label/__name__/values":
@@ -254,8 +256,33 @@ def retry(lb: Loopback, h, rest: str, params: dict[str, str], base: str) -> None
 
 
 def busy(lb: Loopback, h, rest: str, params: dict[str, str], base: str) -> None:
-    """busy-N: always 503 with Retry-After: N."""
-    _send(h, 503, b"overloaded", "text/plain", Retry_After=base.rsplit("-", 1)[-1])
+    """busy-N: always 503 with Retry-After: N (busy-date: an HTTP date in 2099)."""
+    after = base.rsplit("-", 1)[-1]
+    _send(
+        h, 503, b"overloaded", "text/plain", Retry_After="Wed, 21 Oct 2099 07:28:00 GMT" if after == "date" else after
+    )
+
+
+def hugebody(lb: Loopback, h, rest: str, params: dict[str, str], base: str) -> None:
+    """A chunked body of 600 MiB of spaces (no Content-Length), sent as fast as the client reads."""
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Transfer-Encoding", "chunked")
+    h.end_headers()
+    block = b" " * 2**20
+    for _ in range(600):
+        h.wfile.write(b"%x\r\n%s\r\n" % (len(block), block))
+    h.wfile.write(b"0\r\n\r\n")
+
+
+def hugelength(lb: Loopback, h, rest: str, params: dict[str, str], base: str) -> None:
+    """Announces a 20 GiB body, sends a little, then closes."""
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Content-Length", str(20 * 2**30))
+    h.end_headers()
+    h.wfile.write(b"{}")
+    h.close_connection = True
 
 
 def status(lb: Loopback, h, rest: str, params: dict[str, str], base: str) -> None:
@@ -330,6 +357,8 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "hang": hang,
     "retry": retry,
     "busy": busy,
+    "hugebody": hugebody,
+    "hugelength": hugelength,
     "status": status,
     "shape": shape,
     "values": values,

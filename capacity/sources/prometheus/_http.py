@@ -26,7 +26,7 @@ from ...core.errors import ConnectionFailed, QueryError, RetriesExhausted, Sourc
 from ._plainhttp import PlainTransport
 from ._requests import RequestsTransport
 from .auth import Credentials, auth_headers
-from .transport import Answer, RedirectRefused, Timeout, TLSError, Transport, TransportError
+from .transport import Answer, RedirectRefused, Refused, Timeout, TLSError, Transport, TransportError
 
 __all__ = ["Aborted", "Client", "open_transport"]
 
@@ -96,17 +96,22 @@ def _secrets(headers: Mapping[str, str]) -> list[str]:
     return sorted((w for w in words if len(w) >= 4), key=len, reverse=True)
 
 
+def _json(raw: bytes) -> Any:
+    """``raw`` as JSON, else None (not JSON, or nested too deeply to decode)."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+
+
 def _error_text(answer: Answer, secrets: Sequence[str] = ()) -> str:
     """The server's reason for an error answer, with anything we sent it (a token reflected by a proxy)
     blanked: the text goes to stderr, logs and partial reports."""
     text = ""
-    try:
-        body = json.loads(answer.body)
-        if isinstance(body, dict) and body.get("error"):
-            text = f"{body.get('errorType', 'error')}: {body['error']}"
-    except ValueError:
-        pass
-    text = text or " ".join(answer.body.decode("utf-8", "replace").split())
+    body = _json(answer.body) if len(answer.body) < 2**20 else None
+    if isinstance(body, dict) and body.get("error"):
+        text = f"{body.get('errorType', 'error')}: {body['error']}"
+    text = text or " ".join(answer.body[: 1 << 16].decode("utf-8", "replace").split())
     for secret in secrets:
         text = text.replace(secret, "***")
     if text:
@@ -171,6 +176,8 @@ class Client:
                 source=self.url,
                 query=query,
             ) from None
+        except Refused as exc:
+            raise SourceError(f"{self.url}: {exc.reason}", source=self.url, query=query) from None
         except Timeout:
             raise _Transient("timeout", f"no answer within {self.timeout:g} s") from None
         except TransportError as exc:
@@ -188,10 +195,7 @@ class Client:
             raise _Transient(code, reason, retry_after=after)
         if code == 200 and raw.startswith(b'{"status":"success"'):
             return raw  # parsed by the caller, on its fast path
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = None
+        body = _json(raw)
         if isinstance(body, dict) and body.get("status") == "error":
             etype, err = body.get("errorType", "error"), body.get("error", "")
             raise QueryError(
@@ -210,7 +214,8 @@ class Client:
                 status=code,
             )
         if code != 200 or not isinstance(body, dict):
-            what = "non-JSON answer" if body is None else f"HTTP {code}"
+            what = f"HTTP {code}" if code != 200 else "HTTP 200"
+            what += ", a non-JSON answer" if body is None else ""
             raise SourceError(
                 f"{self.url}{path}: {what} ({_error_text(answer, self.secrets)}) to query {query!r}; "
                 "is this a Prometheus-API server?",

@@ -83,9 +83,17 @@ def _add(
 def _envelope(body: dict[str, Any], piece: Piece) -> None:
     if body.get("status") != "success":
         raise SourceError(f"unexpected answer status {body.get('status')!r}")
-    data = body.get("data") or {}
+    data = body.get("data")
+    if not isinstance(data, dict):
+        raise SourceError(
+            f"the answer's 'data' is {type(data).__name__}, not an object; is this a Prometheus-API server?"
+        )
     if data.get("resultType") not in ("matrix", None):
         raise SourceError(f"expected a matrix from query_range, got {data.get('resultType')!r}")
+    if not isinstance(data.get("result", []), list):
+        raise SourceError(
+            f"the answer's 'result' is {type(data['result']).__name__}, not a list; is this a Prometheus-API server?"
+        )
     for key in ("warnings", "infos"):
         piece.warnings.extend(str(w) for w in body.get(key) or ())
 
@@ -93,11 +101,13 @@ def _envelope(body: dict[str, Any], piece: Piece) -> None:
 def parse_json(body: dict[str, Any], lo: int, hi: int, piece: Piece) -> None:
     """The plain path: an already decoded answer."""
     _envelope(body, piece)
-    for item in (body.get("data") or {}).get("result") or ():
+    for item in body["data"].get("result") or ():
+        metric = item.get("metric") or {}
+        if not isinstance(metric, dict):
+            raise SourceError(f"a series' 'metric' is {type(metric).__name__}, not an object of labels")
         values = item.get("values") or ()
         if not values:
             continue
-        metric = item.get("metric") or {}
         try:
             ts = np.array([v[0] for v in values], dtype=np.float64)
             y = np.array([v[1] for v in values], dtype=np.float64)  # "NaN", "+Inf", "-Inf" parse as floats
@@ -111,7 +121,9 @@ def _ns(seconds: np.ndarray) -> np.ndarray:
     """Float seconds (millisecond precision) -> int64 ns."""
     bad = ~(np.abs(seconds) < 9_223_372_035.0)  # NaN too
     if bad.any():
-        raise SourceError(f"time {seconds[bad][0]!r} s is outside what nanosecond timestamps hold (years 1677..2262)")
+        raise SourceError(
+            f"time {float(seconds[bad][0]):g} s is outside what nanosecond timestamps hold (years 1677..2262)"
+        )
     return np.rint(seconds * 1000.0).astype(np.int64) * 1_000_000
 
 
@@ -216,6 +228,8 @@ def parse(raw: bytes, lo: int, hi: int, piece: Piece) -> None:
         body = json.loads(raw)
     except ValueError as exc:
         raise SourceError(f"answer is not JSON: {exc}") from None
+    except RecursionError:
+        raise SourceError("the answer is JSON nested too deeply to be a Prometheus answer") from None
     try:
         parse_json(body, lo, hi, piece)
     except (AttributeError, TypeError, KeyError) as exc:  # "data": [1, 2], "result": {"a": 1}, ...

@@ -19,9 +19,9 @@ import zlib
 from collections.abc import Callable, Mapping
 from urllib.parse import urlencode, urlsplit
 
-from .transport import Answer, Method, Timeout, Transport, TransportError, reason_of
+from .transport import Answer, Method, Refused, Timeout, Transport, TransportError, reason_of
 
-__all__ = ["PlainTransport", "decoded"]
+__all__ = ["MAX_BODY", "PlainTransport", "decoded", "read_bounded"]
 
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -36,7 +36,7 @@ def _inflate(body: bytes, wbits: int, enc: str, limit: int) -> bytes:
     d = zlib.decompressobj(wbits)
     out = d.decompress(body, limit + 1)
     if len(out) > limit or d.unconsumed_tail:
-        raise TransportError(f"the {enc} answer inflates past {limit / 2**20:g} MiB; refused")
+        raise Refused(f"the {enc} answer inflates past {limit / 2**20:g} MiB; refused")
     if not d.eof:
         raise zlib.error("incomplete or truncated stream")
     return out
@@ -60,18 +60,39 @@ def decoded(body: bytes, encoding: str, limit: int = MAX_BODY) -> bytes:
     raise TransportError(f"the answer came with Content-Encoding {encoding!r}, which was not asked for")
 
 
-def _read_all(resp: http.client.HTTPResponse, until: float, limit: float) -> bytes:
-    """The whole body, read as it arrives against a deadline for the whole answer."""
+def read_bounded(chunks: Callable[[], bytes], until: float, limit: float, size: int = MAX_BODY) -> list[bytes]:
+    """The chunks ``chunks()`` gives until it gives b'', against a deadline for the whole answer
+    (``until``, ``limit`` seconds after the start) and at most ``size`` bytes."""
     parts: list[bytes] = []
-    while resp.length != 0:
+    total = 0
+    while True:
         if time.monotonic() > until:
             raise Timeout(f"the answer did not complete within {limit:g} s")
-        chunk = resp.read1(1 << 16)  # what has arrived (read(n) would wait for all n bytes)
+        chunk = chunks()
         if not chunk:
-            if resp.length:  # the connection closed before Content-Length bytes came
-                raise http.client.IncompleteRead(b"".join(parts), resp.length)
-            break
+            return parts
+        total += len(chunk)
+        if total > size:
+            raise Refused(f"the answer is larger than {size / 2**20:g} MiB; refused")
         parts.append(chunk)
+
+
+def _read_all(resp: http.client.HTTPResponse, until: float, limit: float) -> bytes:
+    """The whole body, read as it arrives against a deadline for the whole answer."""
+    if resp.length is not None and resp.length > MAX_BODY:
+        raise Refused(
+            f"the answer announces {resp.length / 2**20:,.0f} MiB, more than {MAX_BODY / 2**20:g} MiB; refused"
+        )
+
+    def chunk() -> bytes:
+        if resp.length == 0:
+            return b""
+        got = resp.read1(1 << 16)  # what has arrived (read(n) would wait for all n bytes)
+        if not got and resp.length:  # the connection closed before Content-Length bytes came
+            raise http.client.IncompleteRead(b"", resp.length)
+        return got
+
+    parts = read_bounded(chunk, until, limit)
     parts.append(resp.read())  # b'': ends the response, so the connection can be reused
     return b"".join(parts)
 

@@ -5,14 +5,17 @@ caller-made sessions, auth objects that sign each request, redirects."""
 from __future__ import annotations
 
 import http.client
+import time
 from collections.abc import Mapping
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 from urllib3.util.retry import Retry
 
-from .transport import Answer, Method, RedirectRefused, Timeout, TLSError, TransportError, reason_of
+from ._plainhttp import decoded, read_bounded
+from .transport import Answer, Method, RedirectRefused, Refused, Timeout, TLSError, TransportError, reason_of
 
 __all__ = ["RequestsTransport"]
 
@@ -74,6 +77,7 @@ class RequestsTransport:
     def send(
         self, method: Method, url: str, params: Mapping[str, str], headers: Mapping[str, str], timeout: float
     ) -> Answer:
+        limit = 4 * timeout  # the whole answer, as the plain transport
         try:
             resp = self.session.request(
                 method,
@@ -85,17 +89,28 @@ class RequestsTransport:
                 timeout=timeout,
                 verify=self.verify,
                 allow_redirects=True,
+                stream=True,  # read below, within the size and time limits, then decoded within the size limit
             )
-        except RedirectRefused:
+            try:
+                raw = resp.raw.stream(1 << 16, decode_content=False)
+                body = b"".join(read_bounded(lambda: next(raw, b""), time.monotonic() + limit, limit))
+            finally:
+                resp.close()
+        except Refused:
             raise
+        except requests.TooManyRedirects:
+            raise Refused("redirects in a loop (more than 30)") from None
         except requests.exceptions.SSLError as exc:
             raise TLSError(reason_of(exc)) from None
-        except (requests.RequestException, OSError, http.client.HTTPException) as exc:
-            if isinstance(exc, requests.Timeout) or "Read timed out" in repr(exc):  # a slow body: ConnectionError
+        except (requests.RequestException, OSError, http.client.HTTPException, urllib3.exceptions.HTTPError) as exc:
+            if isinstance(exc, (requests.Timeout, urllib3.exceptions.ReadTimeoutError)) or "Read timed out" in repr(
+                exc
+            ):
                 raise Timeout(f"no answer within {timeout:g} s") from None
             raise TransportError(reason_of(exc)) from None
+        answer_headers = {name.lower(): value for name, value in resp.headers.items()}
         return Answer(
-            resp.status_code, {name.lower(): value for name, value in resp.headers.items()}, resp.content, resp.url
+            resp.status_code, answer_headers, decoded(body, answer_headers.get("content-encoding", "")), resp.url
         )
 
     def close(self) -> None:

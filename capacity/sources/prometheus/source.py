@@ -342,6 +342,8 @@ class PrometheusSource:
             known = self.metric_names()
         except CapacityError:
             known = []
+        if metric in known:
+            return  # the server knows the name, with no sample in this range: no data, not unknown
         close = difflib.get_close_matches(metric, known, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnknownMetricError(
@@ -358,7 +360,7 @@ class PrometheusSource:
         raw = self.client.get(path, params, query=what)
         try:
             return json.loads(raw).get("data")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             raise SourceError(
                 f"{self.url}{path}: cannot read the answer as JSON", source=self.url, query=what
             ) from None

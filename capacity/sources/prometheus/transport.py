@@ -53,7 +53,12 @@ class TLSError(TransportError):
     """The TLS handshake or certificate check failed (not worth retrying)."""
 
 
-class RedirectRefused(TransportError):
+class Refused(TransportError):
+    """An answer refused for what it is (larger than the limit, redirects in a loop): asking again
+    would get the same, so it is not retried."""
+
+
+class RedirectRefused(Refused):
     """The server redirected to another origin (scheme, host or port): not followed, not retried.
     ``target`` is that origin, without user info, path or query."""
 
