@@ -176,6 +176,8 @@ class PullCache:
         self.max_size = DEFAULT_MAX_SIZE if max_size is None else int(max_size)
         if self.max_size < 0:
             raise ValueError(f"max_size must be >= 0 bytes, got {max_size!r}")
+        #: digest -> why its file could not be used (damaged on disk): said once by :meth:`damage`
+        self._damaged: dict[str, str] = {}
 
     def store_later(self, key: CacheKey, *args: Any, **kwargs: Any) -> None:
         """:meth:`store` in a background writer (one at a time, in order); reads of
@@ -245,6 +247,13 @@ class PullCache:
         self._wait(key)
         return self._load(key, lo, hi)
 
+    def damage(self, key: CacheKey) -> str | None:
+        """Why the last :meth:`load` of ``key`` found its file damaged (then it was a miss), once; else None."""
+        return self._damaged.pop(key.digest(), None)
+
+    def _bad(self, key: CacheKey, why: str) -> None:
+        self._damaged[key.digest()] = f"cache file {self.path(key)} {why}; ignored it and fetched again"
+
     def _load(self, key: CacheKey, lo: int | None = None, hi: int | None = None) -> CacheEntry | None:
         try:
             # mapped, not read: the frame's arrays are the page cache's pages (read-only, like any array
@@ -259,6 +268,7 @@ class PullCache:
             covered = [(int(a), int(b)) for a, b in doc["covered"]]
             counts = np.asarray(doc["counts"], dtype=np.int64)
             if table.num_rows != counts.sum():
+                self._bad(key, "holds fewer rows than it says")
                 return None
             if table.num_rows == 0:
                 return CacheEntry(_frame.empty(), doc["labels"], covered)
@@ -268,9 +278,14 @@ class PullCache:
             y = y.to_numpy(zero_copy_only=False)
             categories = uid.dictionary.to_pylist()
             if "crc" in doc and doc["crc"] != _crc(codes, ds, y, categories):
-                return None  # changed on disk since it was written (a bad disk, a stray write): a miss, refetched
-        except (OSError, KeyError, ValueError, TypeError, pa.ArrowException):
-            return None  # missing or unreadable: a miss, rewritten on the next store
+                # changed on disk since it was written (a bad disk, a stray write): a miss, refetched
+                self._bad(key, "fails its checksum")
+                return None
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # nothing cached (or no cache folder: said when a write fails)
+        except (OSError, KeyError, ValueError, TypeError, pa.ArrowException) as exc:
+            self._bad(key, f"cannot be read ({type(exc).__name__})")
+            return None  # a miss, rewritten on the next store
         if not _copy_on_write():  # pandas 2 without copy-on-write writes into frames' arrays: give it its own
             codes, ds, y = codes.copy(), ds.copy(), y.copy()
         ends = np.cumsum(counts)

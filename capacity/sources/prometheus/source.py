@@ -76,6 +76,8 @@ class _Job:
     key: CacheKey
     entry: CacheEntry | None
     plan: list[tuple[int, int]]
+    #: what the cache said (a damaged file ignored)
+    notes: tuple[str, ...] = ()
 
 
 class PrometheusSource:
@@ -294,11 +296,12 @@ class PrometheusSource:
             raise ConfigError(f"step {step} is finer than the millisecond Prometheus works in", field="step")
         grid = make_grid(start, end, step)
         key = CacheKey(self.url, query, grid.step, grid.phase, self._creds.tenant())
-        entry = None
+        entry, damage = None, None
         if self.cache is not None and not self.refresh and grid.n:
             entry = self.cache.load(key, *grid.interval(0, grid.n - 1))
+            damage = self.cache.damage(key)
         plan = pieces(missing(grid, entry.covered if entry is not None else []), self.max_points)
-        return _Job(metric, query, catalog_name, start, end, grid, key, entry, plan)
+        return _Job(metric, query, catalog_name, start, end, grid, key, entry, plan, (damage,) if damage else ())
 
     def _keep(self, job: _Job, got: list[Piece]) -> tuple[pd.DataFrame | None, dict[str, dict[str, str]]]:
         """The fetched pieces as one frame, handed to the cache (written in the background)."""
@@ -325,7 +328,7 @@ class PrometheusSource:
             labels = {**{k: v for k, v in entry.labels.items() if k in kept}, **labels}
         else:
             frame = fetched if fetched is not None else _frame.empty()
-        warnings: list[str] = []
+        warnings: list[str] = list(job.notes)
         for p in sorted(got, key=lambda p: p.i0):
             warnings.extend(w for w in p.warnings if w not in warnings)
         if not labels and job.catalog_name is None:
