@@ -22,6 +22,7 @@ from ._common import (
     print_warnings,
     project_from_args,
     source_from_args,
+    warn,
 )
 
 EXAMPLES = """\
@@ -100,7 +101,8 @@ def windows_arg(n: int) -> int:
     return n
 
 
-def executor_arg(text: str | None) -> Any:
+def executor_arg(text: str | None, command: str = "forecast") -> Any:
+    """``--jobs N``: processes to forecast with, at most the machine's CPUs (clamped, and said so)."""
     if text is None:
         return None
     try:
@@ -109,11 +111,10 @@ def executor_arg(text: str | None) -> Any:
         raise ConfigError(f"--jobs: expected a number of processes, got {text!r}", field="jobs") from None
     if n < 1:
         raise ConfigError(f"--jobs: must be at least 1, got {n}", field="jobs")
-    most = 4 * cpu_count()
+    most = cpu_count()
     if n > most:
-        raise ConfigError(
-            f"--jobs: at most {most} processes on this machine ({cpu_count()} CPUs), got {n}", field="jobs"
-        )
+        warn(command, f"--jobs {n}: this machine has {most} CPU{'s' if most > 1 else ''}; using {most}")
+        n = most
     return "serial" if n == 1 else n
 
 
@@ -175,7 +176,10 @@ def inputs_from_args(args: argparse.Namespace, *, step: str | None = None) -> ap
 def models_from_args(args: argparse.Namespace) -> app_forecast.Models:
     """--models, --windows, --season and --jobs as the use cases take them."""
     return app_forecast.Models(
-        models_arg(args.models), windows_arg(args.windows), season_arg(args.season), executor_arg(args.jobs)
+        models_arg(args.models),
+        windows_arg(args.windows),
+        season_arg(args.season),
+        executor_arg(args.jobs, args.command),
     )
 
 

@@ -8,7 +8,7 @@ to 31 days, so that no fixed step fits them).
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeAlias
 
 import numpy as np
@@ -236,6 +236,7 @@ class Regular:
     step: Step
     y: np.ndarray
     filled: int  # how many grid points were missing or NaN and were interpolated
+    infinite: int = 0  # how many of those were +-Inf samples (a model cannot learn from them)
 
     def dates(self, index: int, periods: int) -> pd.DatetimeIndex:
         """``periods`` grid timestamps from point ``index`` on."""
@@ -260,6 +261,18 @@ def regularize(unique_id: str, ds: pd.Series, y: pd.Series, step: Step | None = 
     """Put one series on its regular grid; interpolate missing points (linearly, never at the ends)."""
     s = pd.Series(np.asarray(y, dtype="float64"), index=pd.DatetimeIndex(ds).as_unit("ns")).sort_index()
     s = s[~s.index.duplicated(keep="last")]
+    infinite = np.isinf(s.to_numpy())
+    if infinite.any():  # +-Inf (a ratio over 0, a quantile past the top bucket): missing to a model
+        s = s.mask(infinite)
+    reg = _regular(unique_id, s, step)
+    if not infinite.any():
+        return reg
+    at = s.index[infinite]
+    inside = (at >= reg.start) & (at <= reg.at(len(reg.y) - 1))  # (the ends are trimmed, not filled)
+    return replace(reg, infinite=int(inside.sum()))
+
+
+def _regular(unique_id: str, s: pd.Series, step: Step | None) -> Regular:
     s = s.iloc[int(np.argmax(s.notna().to_numpy())) :] if s.notna().any() else s
     if s.notna().sum() == 0:
         raise ForecastError(f"series {unique_id!r}: no values to forecast from", series=unique_id)

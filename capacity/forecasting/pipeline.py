@@ -178,7 +178,8 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
             notes.append(f"intervals not calibrated (fewer than {conformal.MIN_POINTS} backtest errors)")
     pred = clip(pred, *task.bounds)
     if reg.filled:
-        notes.append(f"{reg.filled} missing points interpolated")
+        inf = f" ({reg.infinite} of them infinite values)" if reg.infinite else ""
+        notes.append(f"{reg.filled} missing points interpolated{inf}")
     note = "; ".join(notes) or None
     s = scores.get(chosen)
     snaive = scores.get("seasonal_naive")

@@ -322,16 +322,9 @@ def _read(path: Path, *, tz: str | None, metric: str | None) -> _Table:
         codes, names = pd.factorize(uid, sort=True)
     else:
         codes, names = np.zeros(len(raw), dtype=np.intp), pd.Index([name], dtype=object)
-    infinite = present & np.isinf(y)
-    if infinite.any():  # no model or SLO can use an infinite sample: missing, and said so
-        present = present & ~infinite
-        notes.append(f"file {path}: {int(infinite.sum())} row(s) with an infinite {lay.y} left out")
     keep = np.flatnonzero(present)
-    if len(keep) < len(raw) - int(infinite.sum()):
-        notes.append(
-            f"file {path}: {len(raw) - len(keep) - int(infinite.sum())} row(s) with an empty {lay.y} left out "
-            "(missing samples)"
-        )
+    if len(keep) < len(raw):
+        notes.append(f"file {path}: {len(raw) - len(keep)} row(s) with an empty {lay.y} left out (missing samples)")
     ds_i8 = ds.asi8[keep]
     codes_k = codes[keep]
     order = keep[np.lexsort((ds_i8, codes_k))]  # stable: among equal (series, time) file order is kept

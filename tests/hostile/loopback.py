@@ -187,7 +187,8 @@ def reflectwarn(lb: Loopback, h, rest: str, params: dict[str, str], base: str) -
     """A success whose warnings quote the request's headers."""
     if rest != "/api/v1/query_range":
         return ok(lb, h, rest, params, base)
-    _send(h, 200, _success(_matrix(params), warnings=[f"partial answer for {_headers_text(h)}"]))
+    data = _matrix(params) if params.get("query", "").startswith("up") else {"resultType": "matrix", "result": []}
+    _send(h, 200, _success(data, warnings=[f"partial answer for {_headers_text(h)}"]))
 
 
 def redirect(lb: Loopback, h, rest: str, params: dict[str, str], base: str) -> None:

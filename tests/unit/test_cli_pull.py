@@ -39,8 +39,8 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
     assert proc.returncode != 0, proc.stdout
     assert "Traceback" not in proc.stderr, proc.stderr
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if not ln.startswith("capacity pull: warning: ")]
+    assert len(lines) == 1, proc.stderr  # (warnings before it: waits between retries)
     assert lines[0].startswith("capacity pull: error: "), lines[0]
     return lines[0]
 

@@ -96,6 +96,13 @@ def _secrets(headers: Mapping[str, str]) -> list[str]:
     return sorted((w for w in words if len(w) >= 4), key=len, reverse=True)
 
 
+def blank(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with every value of ``secrets`` (what we sent: :func:`_secrets`) replaced by ``***``."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
 def _json(raw: bytes) -> Any:
     """``raw`` as JSON, else None (not JSON, or nested too deeply to decode)."""
     try:
@@ -112,8 +119,7 @@ def _error_text(answer: Answer, secrets: Sequence[str] = ()) -> str:
     if isinstance(body, dict) and body.get("error"):
         text = f"{body.get('errorType', 'error')}: {body['error']}"
     text = text or " ".join(answer.body[: 1 << 16].decode("utf-8", "replace").split())
-    for secret in secrets:
-        text = text.replace(secret, "***")
+    text = blank(text, secrets)
     if text:
         return text[:200]
     try:

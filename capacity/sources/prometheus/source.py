@@ -36,7 +36,7 @@ from ...metrics.promql import parse_selector
 from ..base import Progress, Pulled, Request
 from . import auth as _auth
 from ._chunks import Grid, make_grid, missing, pieces
-from ._http import Aborted, Client, open_transport
+from ._http import Aborted, Client, blank, open_transport
 from ._matrix import Piece, frame_from_pieces, merge_frames, parse, rename_series
 from .cache import CacheEntry, CacheKey, PullCache
 from .transport import Transport
@@ -329,8 +329,8 @@ class PrometheusSource:
         else:
             frame = fetched if fetched is not None else _frame.empty()
         warnings: list[str] = list(job.notes)
-        for p in sorted(got, key=lambda p: p.i0):
-            warnings.extend(w for w in p.warnings if w not in warnings)
+        for p in sorted(got, key=lambda p: p.i0):  # a server's warnings may quote what we sent (a token)
+            warnings.extend(w for w in (blank(x, self.client.secrets) for x in p.warnings) if w not in warnings)
         if not labels and job.catalog_name is None:
             self._check_known(job.metric, job.query, job.start, job.end)
         frame, table = self._name(frame, labels, job.query, job.catalog_name)

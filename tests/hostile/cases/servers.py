@@ -228,6 +228,13 @@ CASES = [
         secrets=("ppw-1618033",),
     ),
     Case(
+        "report-reflected-warnings",
+        ("report", "quarterly_review", "--source", "{srv}/reflectwarn", "--no-html", "-p", "quarter=2026Q3"),
+        rc=0,
+        check=lambda run: _report_quotes_warnings(run),
+        timeout=240,
+    ),
+    Case(
         "report-reflecting-server",
         ("report", "quarterly_review", "--source", "{srv}/reflect-502", "--no-html"),
         names=("quarterly_review", "HTTP 502"),
@@ -240,3 +247,8 @@ CASES = [
 def _partial_left(run: Run) -> None:
     partial = run.folder / "reports" / "quarterly_review.partial.ipynb"
     assert partial.is_file(), "no partial notebook left to show what ran"
+
+
+def _report_quotes_warnings(run: Run) -> None:
+    nb = (run.folder / "reports" / "quarterly_review.ipynb").read_text()
+    assert "partial answer for" in nb, "the server's warnings are not in the report (nothing was checked)"

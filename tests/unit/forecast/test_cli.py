@@ -120,12 +120,21 @@ def test_a_series_shorter_than_the_horizon_needs_is_not_forecast(tmp_path):
     assert rc == 2
 
 
+def test_more_jobs_than_cpus_are_clamped_and_said(one_series_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from os import cpu_count
+
+    rc = main(["forecast", "--source", str(one_series_csv), "--horizon", "7d", "--jobs", "100000", "--format", "csv"])
+    assert rc == 0
+    err = capsys.readouterr().err
+    assert f"--jobs 100000: this machine has {cpu_count()} CPU" in err and f"using {cpu_count()}" in err
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
         (["--season", "0"], "--season: a period is a number of steps, at least 1"),
         (["--season=-1"], "got -1"),
-        (["--jobs", "100000"], "--jobs: at most"),
+        (["--jobs", "0"], "--jobs: must be at least 1"),
     ],
 )
 def test_bad_season_and_jobs_are_one_line_errors(
