@@ -27,8 +27,8 @@ from pathlib import Path
 
 __all__ = ["APIKEY", "Case", "Run", "TOKEN", "cli", "environment", "run_case", "verify"]
 
-TOKEN = "tok-3f9a1c77e2b54d0c"
-APIKEY = "key-9b0e4a5d1c2f7788"
+TOKEN = "tok3f9a1c77e2b54d0c"
+APIKEY = "key9b0e4a5d1c2f7788"
 #: every case's environment (a case's ``env`` overrides or adds; an empty value removes)
 BASE_ENV = {
     "CAPACITY_BEARER_TOKEN": TOKEN,
@@ -169,6 +169,16 @@ def cli(folder: Path, subs: Mapping[str, str], *argv: str, env: Mapping[str, str
     assert done.returncode == 0, f"set-up {argv} failed: {done.stderr.decode()[-2000:]}"
 
 
+def _holds(data: bytes, secret: str) -> bool:
+    """``secret`` in ``data`` as is, or escaped the way Markdown (``\\-``), JSON (``\\u00e9``) or a
+    notebook's doubled escapes would show it."""
+    raw = secret.encode()
+    if raw in data or raw in data.replace(b"\\", b""):
+        return True
+    escaped = secret.encode("ascii", "backslashreplace").replace(b"\\x", b"\\u00")
+    return escaped in data or escaped in data.replace(b"\\\\", b"\\")
+
+
 def _files(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
 
@@ -198,7 +208,7 @@ def verify(run: Run, other_log: list[str]) -> None:
         leaked = [
             rel
             for p in _files(run.folder)
-            if (rel := str(p.relative_to(run.folder))) not in case.files and secret.encode() in p.read_bytes()
+            if (rel := str(p.relative_to(run.folder))) not in case.files and _holds(p.read_bytes(), secret)
         ]
         assert not leaked, f"{case.id}: a secret written to {leaked}"
         assert not any(secret in text for text in other_log), f"{case.id}: a secret reached the other server"

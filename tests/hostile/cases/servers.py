@@ -130,15 +130,15 @@ CASES = [
     # URLs and credentials
     Case(
         "url-userinfo-uppercase-scheme",
-        ("pull", "up", "--source", "HTTP://ops:pw-1234567@127.0.0.1:1", *RANGE),
+        ("pull", "up", "--source", "HTTP://ops:pw1234567@127.0.0.1:1", *RANGE),
         names=("credentials",),
-        secrets=("pw-1234567",),
+        secrets=("pw1234567",),
     ),
     Case(
         "url-broken-ipv6",
-        ("pull", "up", "--source", "http://user:pw-7654321@[::1", *RANGE),
+        ("pull", "up", "--source", "http://user:pw7654321@[::1", *RANGE),
         names=("URL",),
-        secrets=("pw-7654321",),
+        secrets=("pw7654321",),
     ),
     Case(
         "url-port-out-of-range",
@@ -147,9 +147,9 @@ CASES = [
     ),
     Case(
         "url-query-token",
-        ("pull", "up", "--source", "http://127.0.0.1:1/?token=qq-1234567", *RANGE),
+        ("pull", "up", "--source", "http://127.0.0.1:1/?token=qq1234567", *RANGE),
         names=("query",),
-        secrets=("qq-1234567",),
+        secrets=("qq1234567",),
     ),
     Case("url-ftp", ("pull", "up", "--source", "ftp://127.0.0.1/x", *RANGE), names=("ftp://127.0.0.1/x",)),
     Case(
@@ -162,9 +162,9 @@ CASES = [
     Case(
         "token-inner-newline",
         pull("ok"),
-        env={"CAPACITY_BEARER_TOKEN": "abc\ndef-secret-99"},
+        env={"CAPACITY_BEARER_TOKEN": "abc\ndefsecret99"},
         names=("CAPACITY_BEARER_TOKEN",),
-        secrets=("def-secret-99",),
+        secrets=("defsecret99",),
     ),
     Case(
         "token-not-latin1",
@@ -177,17 +177,17 @@ CASES = [
         "token-file-not-utf8",
         pull("ok"),
         env={"CAPACITY_BEARER_TOKEN": "", "CAPACITY_BEARER_TOKEN_FILE": "{dir}/token"},
-        files={"token": b"\xffsecret-in-file"},
+        files={"token": b"\xffsecretinfile"},
         names=("CAPACITY_BEARER_TOKEN_FILE", "UTF-8"),
-        secrets=("secret-in-file",),
+        secrets=("secretinfile",),
     ),
     Case(
         "token-file-reflected",
         pull("reflect-502"),
         env={"CAPACITY_BEARER_TOKEN": "", "CAPACITY_BEARER_TOKEN_FILE": "{dir}/token"},
-        files={"token": "from-file-5e3f2a\n"},
+        files={"token": "fromfile5e3f2a\n"},
         names=("HTTP 502",),
-        secrets=("from-file-5e3f2a",),
+        secrets=("fromfile5e3f2a",),
     ),
     Case(
         "token-file-missing",
@@ -201,31 +201,31 @@ CASES = [
         env={
             "CAPACITY_BEARER_TOKEN": "",
             "CAPACITY_BASIC_AUTH_USER": "ops",
-            "CAPACITY_BASIC_AUTH_PASSWORD": "bpw-3141592",
+            "CAPACITY_BASIC_AUTH_PASSWORD": "bpw3141592",
         },
         names=("HTTP 502",),
-        secrets=("bpw-3141592", "b3BzOmJwdy0zMTQxNTky"),  # the password, and user:password in base64
+        secrets=("bpw3141592", "b3BzOmJwdzMxNDE1OTI="),  # the password, and user:password in base64
     ),
     Case("headers-malformed", pull("ok"), env={"CAPACITY_HEADERS": "no colon here"}, names=("CAPACITY_HEADERS",)),
     Case(
         "headers-authorization-reflected",
         pull("reflect-502"),
-        env={"CAPACITY_BEARER_TOKEN": "", "CAPACITY_HEADERS": "Authorization: ApiKey hdr-secret-1"},
+        env={"CAPACITY_BEARER_TOKEN": "", "CAPACITY_HEADERS": "Authorization: ApiKey hdrsecret1"},
         names=("HTTP 502",),
-        secrets=("hdr-secret-1",),
+        secrets=("hdrsecret1",),
     ),
     Case("tls-verify-maybe", pull("ok"), env={"CAPACITY_TLS_VERIFY": "maybe"}, names=("CAPACITY_TLS_VERIFY",)),
     Case(
         "report-url-with-password",
-        ("report", "quarterly_review", "--source", "http://ops:rpw-2718281@127.0.0.1:1"),
+        ("report", "quarterly_review", "--source", "http://ops:rpw2718281@127.0.0.1:1"),
         names=("credentials",),
-        secrets=("rpw-2718281",),
+        secrets=("rpw2718281",),
     ),
     Case(
         "report-param-url-with-password",
-        ("report", "quarterly_review", "-p", "source=http://ops:ppw-1618033@127.0.0.1:1"),
+        ("report", "quarterly_review", "-p", "source=http://ops:ppw1618033@127.0.0.1:1"),
         names=("source",),
-        secrets=("ppw-1618033",),
+        secrets=("ppw1618033",),
     ),
     Case(
         "report-reflected-warnings",
