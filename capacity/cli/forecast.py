@@ -229,10 +229,8 @@ def run_ci(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
     verdict = result.summary.table
     for row in verdict[verdict["within"]].itertuples(index=False):
-        print(
-            f"capacity forecast: threshold crossed within {args.horizon}: {row.name} on {row.crossing:%Y-%m-%d}",
-            file=sys.stderr,
-        )
+        when = "already crossed" if row.days <= 0 else f"on {row.crossing:%Y-%m-%d} (in {row.days:,.0f} days)"
+        print(f"capacity forecast: forecast to cross within {args.horizon}: {row.name}, {when}", file=sys.stderr)
     if result.chart_trouble:
         print(f"capacity forecast: warning: charts not drawn: {result.chart_trouble}", file=sys.stderr)
     for name in result.no_data:

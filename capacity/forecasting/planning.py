@@ -170,6 +170,30 @@ _PLAN_COLUMNS = [
 ]  # fmt: skip
 
 
+_DAY = pd.Timedelta(days=1)
+
+
+def worst_per_period(
+    sub: pd.DataFrame, direction: str, period: pd.Timedelta = _DAY, *, name: str | None = None
+) -> pd.DataFrame:
+    """One series' worst value per ``period`` (UTC days by default): the max, the min for ``direction
+    ="below"``, without a last period the data does not cover to its end. The one reduction every
+    threshold view uses (the table's crossing dates, the fan charts, the CI files): capacity is sized
+    for the worst hour. ``name`` becomes the ``unique_id``."""
+    how = "min" if direction == "below" else "max"
+    uid = name if name is not None else (str(sub["unique_id"].iloc[0]) if len(sub) else "")
+    buckets = (
+        sub.set_index("ds")["y"]
+        .resample(period)
+        .agg(how)
+        .dropna()
+        .rename("y")
+        .reset_index()
+        .assign(unique_id=uid)[["unique_id", "ds", "y"]]
+    )
+    return _complete_buckets(buckets, sub["ds"], period)
+
+
 def _complete_buckets(buckets: pd.DataFrame, raw_ds: pd.Series, period: pd.Timedelta) -> pd.DataFrame:
     """``buckets`` without a last bucket the raw data does not cover to its end.
 
@@ -235,19 +259,7 @@ def time_to_threshold(
         level = t.value if t.value is not None else t.fraction * ref[1]  # type: ignore[index]
         sub = frame[frame["unique_id"] == t.metric]
         if resample is not None:
-            how = "min" if t.direction == "below" else "max"
-            period = parse_duration(resample, field="resample")
-            raw_ds = sub["ds"]
-            sub = (
-                sub.set_index("ds")["y"]
-                .resample(period)
-                .agg(how)
-                .dropna()
-                .rename("y")
-                .reset_index()
-                .assign(unique_id=t.metric)[["unique_id", "ds", "y"]]
-            )
-            sub = _complete_buckets(sub, raw_ds, period)
+            sub = worst_per_period(sub, t.direction, parse_duration(resample, field="resample"), name=t.metric)
         fc, choice = auto_forecast(sub, h, executor="serial", **forecast_options)
         y_last = float(sub["y"].iloc[-1])
         if t.direction == "above":

@@ -11,7 +11,7 @@ import pandas as pd
 from ..core import frame as _frame
 from ..core.status import history_length
 from .pipeline import auto_forecast
-from .planning import THRESHOLD_NEEDS
+from .planning import THRESHOLD_NEEDS, worst_per_period
 from .rules import Planning, load_rules
 
 __all__ = ["daily_extreme", "threshold_forecasts", "threshold_history", "threshold_metrics"]
@@ -25,14 +25,10 @@ def threshold_metrics(rules: Planning | None = None) -> list[str]:
 
 
 def daily_extreme(frame: pd.DataFrame, metric: str, direction: str, *, name: str | None = None) -> pd.DataFrame:
-    """The series a threshold is checked on: each UTC day's max (min for ``direction="below"``).
-
-    The same reduction :func:`capacity.forecasting.planning.time_to_threshold` makes: capacity is
-    sized for the worst hour. ``name`` becomes the ``unique_id`` (default: the metric).
-    """
-    sub = frame[frame["unique_id"] == metric].set_index("ds")["y"]
-    daily = sub.resample("1D").agg("min" if direction == "below" else "max").dropna()
-    return pd.DataFrame({"unique_id": name or metric, "ds": daily.index, "y": daily.to_numpy(dtype=float)})
+    """The series a threshold is checked on: each UTC day's max (min for ``direction="below"``),
+    without a partial last day: :func:`~.planning.worst_per_period`, the reduction
+    :func:`~.planning.time_to_threshold` makes. ``name`` becomes the ``unique_id`` (default: the metric)."""
+    return worst_per_period(frame[frame["unique_id"] == metric], direction, name=name or metric)
 
 
 def threshold_history(frame: pd.DataFrame, rules: Any) -> pd.DataFrame:

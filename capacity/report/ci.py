@@ -81,7 +81,9 @@ def _charts(
     t = summary.table
     if t.empty:
         return out
-    ttt = pd.DataFrame({"name": t["name"], "days": t["days"], "days_lo": t["days_early"], "days_hi": t["days"]})
+    # the same numbers as the Markdown and JSON: mean, and the 95% bounds (the optimistic one may not
+    # cross within the horizon: NaN, drawn to the horizon's end)
+    ttt = pd.DataFrame({"name": t["name"], "days": t["days"], "days_lo": t["days_early"], "days_hi": t["days_late"]})
     days = horizon / pd.Timedelta(days=1)
     out.append(
         (

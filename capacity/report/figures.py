@@ -413,7 +413,8 @@ def time_to_threshold(
     error_x = None
     if lo_col and hi_col and lo_col in data.columns and hi_col in data.columns:
         lo = np.clip(data[lo_col].to_numpy(dtype=float), 0, None)
-        hi = np.minimum(data[hi_col].to_numpy(dtype=float), horizon_days)
+        hi_raw = data[hi_col].to_numpy(dtype=float)  # NaN: the optimistic bound does not cross in the horizon
+        hi = np.where(np.isfinite(hi_raw), np.minimum(hi_raw, horizon_days), horizon_days)
         error_x = {
             "type": "data",
             "symmetric": False,
@@ -443,7 +444,9 @@ def time_to_threshold(
     ends = shown if error_x is None else np.where(within, np.fmax(shown, np.nan_to_num(hi, nan=0.0)), shown)
     spans = (
         [
-            f" (95%: {a:.0f} to {b:.0f} d)" if w and np.isfinite(a) and np.isfinite(b) else ""
+            (f" (95%: {a:.0f} to {b:.0f} d)" if np.isfinite(b) else f" (95%: {a:.0f} d to after {horizon_days:g} d)")
+            if w and np.isfinite(a)
+            else ""
             for a, b, w in zip(
                 data[lo_col].to_numpy(dtype=float), data[hi_col].to_numpy(dtype=float), within, strict=False
             )

@@ -65,7 +65,7 @@ class CiSummary:
     as_of: pd.Timestamp
     horizon: pd.Timedelta
     source: str
-    table: pd.DataFrame  # THRESHOLD_COLUMNS + days, days_early, within, within_early
+    table: pd.DataFrame  # THRESHOLD_COLUMNS + days, days_early, days_late, within, within_early
 
     @property
     def crossed(self) -> list[str]:
@@ -89,6 +89,10 @@ def summarize(table: pd.DataFrame, *, as_of: pd.Timestamp, horizon: pd.Timedelta
     end = as_of + horizon
     t["days"] = (t["crossing"] - as_of) / pd.Timedelta(days=1)
     t["days_early"] = (t["crossing_early"] - as_of) / pd.Timedelta(days=1)
+    if "crossing_late" not in t.columns:
+        t["crossing_late"] = pd.NaT
+    t["crossing_late"] = pd.to_datetime(t["crossing_late"], utc=True)
+    t["days_late"] = (t["crossing_late"] - as_of) / pd.Timedelta(days=1)
     t["within"] = t["crossing"].notna() & (t["crossing"] <= end)
     t["within_early"] = t["crossing_early"].notna() & (t["crossing_early"] <= end)
     t = t.sort_values(
@@ -121,8 +125,14 @@ def to_markdown(
     if summary.table.empty:
         lines.append("> **NOT FORECAST**: no threshold has the history a forecast needs (listed below).")
     elif summary.crossed:
-        names = ", ".join(md_escape(n) for n in summary.crossed)
-        lines.append(f"> **THRESHOLD CROSSED** within {days:g} days: {names}.")
+        t = summary.table[summary.table["within"]]
+        names = "; ".join(
+            md_escape(
+                f"{r.name}: {'already crossed' if r.days <= 0 else f'on {r.crossing:%Y-%m-%d} (in {r.days:,.0f} days)'}"
+            )
+            for r in t.itertuples(index=False)
+        )
+        lines.append(f"> **FORECAST TO CROSS** within {days:g} days: {names}.")
     else:
         lines.append(f"> **OK**: no threshold is crossed by the forecast within {days:g} days.")
     if summary.at_risk:
@@ -141,7 +151,11 @@ def to_markdown(
     ]
     r: Any  # a row of the summary table: a record of mixed columns
     for r in summary.table.itertuples(index=False):
-        status = "CROSSED" if r.within else ("at risk" if r.within_early else "ok")
+        status = (
+            ("ALREADY CROSSED" if r.days <= 0 else "FORECAST TO CROSS")
+            if r.within
+            else ("at risk" if r.within_early else "ok")
+        )
         unit = r.unit if isinstance(r.unit, str) else ""
         lines.append(
             f"| {status} | {md_escape(r.name)} | {md_escape(in_unit(r.threshold, unit))} | "
@@ -200,7 +214,8 @@ def from_time_to_threshold(ttt: pd.DataFrame, units: Mapping[str, str] | None = 
 
     ``name`` is the rule's text with its name (``Disk space below 10% free (disk)``);
     ``crossing`` is the mean forecast's crossing (``most_likely``) and
-    ``crossing_early`` the 95% bound's (``earliest``). A threshold already crossed
+    ``crossing_early`` the pessimistic 95% bound's (``earliest``), ``crossing_late`` the optimistic
+    one's (``latest``; NaT when it does not cross within the horizon). A threshold already crossed
     at the end of the history crosses at ``last_ds``; one without data is left out
     (``no_data`` lists them).
     """
@@ -219,11 +234,14 @@ def from_time_to_threshold(ttt: pd.DataFrame, units: Mapping[str, str] | None = 
             "last": t["last"].to_numpy(dtype=float),
             "crossing": pd.to_datetime(t["most_likely"], utc=True).where(~already, last_ds).to_numpy(),
             "crossing_early": pd.to_datetime(t["earliest"], utc=True).where(~already, last_ds).to_numpy(),
+            "crossing_late": pd.to_datetime(t["latest"], utc=True).where(~already, last_ds).to_numpy()
+            if "latest" in t.columns
+            else pd.NaT,
             "metric": t["metric"].to_numpy(),
             "rule": t["threshold"].to_numpy(),
         }
     )
-    for col in ("crossing", "crossing_early"):
+    for col in ("crossing", "crossing_early", "crossing_late"):
         out[col] = pd.to_datetime(out[col], utc=True)
     return out.reset_index(drop=True)
 

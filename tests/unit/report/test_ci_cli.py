@@ -37,14 +37,14 @@ def _straight_line_crossing_days(level: float, end: str = "2026-10-01") -> float
 def test_a_threshold_crossed_within_90_days_exits_1_and_names_it(tmp_path):
     got = _ci(tmp_path, "--horizon", "90d")
     assert got.returncode == 1, got.stderr
-    assert "threshold crossed within 90d: Disk space below 10% free (disk)" in got.stderr
+    assert "forecast to cross within 90d: Disk space below 10% free (disk), on 2026-" in got.stderr
     doc = json.loads((tmp_path / "capacity-forecast.json").read_text())
     assert doc["status"] == "crossed" and doc["exit_code"] == 1
     disk = next(r for r in doc["thresholds"] if r["rule"] == "disk")
     assert disk["within"] and 0 < disk["days"] <= 90
     assert 0 < _straight_line_crossing_days(0.10) <= 90  # a plain trend line agrees it is within 90 days
     md = (tmp_path / "capacity-forecast.md").read_text()
-    assert "THRESHOLD CROSSED" in md and "| CROSSED | Disk space below 10% free" in md
+    assert "FORECAST TO CROSS" in md and "| FORECAST TO CROSS | Disk space below 10% free" in md
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
     assert "capacity-forecast-disk.png" in pngs and "capacity-forecast-time-to-threshold.png" in pngs
     for name in pngs:

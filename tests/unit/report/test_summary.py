@@ -72,7 +72,7 @@ def test_markdown_renders_to_a_table_with_the_verdict_and_charts():
     page = _html(md)
     rows = re.findall(r"<tr>", page)
     assert len(rows) == 1 + 4  # header + one per threshold
-    assert "THRESHOLD CROSSED" in page and "db_size_bytes" in page
+    assert "FORECAST TO CROSS" in page and "db_size_bytes" in page and "THRESHOLD CROSSED" not in page
     assert '<img src="capacity-forecast-db_size_bytes.png"' in page
     assert "2026-11-10 (in 40 d)" in page  # 2026-10-01 + 40 days
 
@@ -85,7 +85,7 @@ def test_label_values_with_markup_are_escaped_in_markdown():
     # the text a reader sees is the label, verbatim
     cells = [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", page)]
     assert EVIL in cells
-    assert EVIL in html.unescape(re.sub(r"<[^>]+>", "", page.split("THRESHOLD CROSSED", 1)[1].split("</p>")[0]))
+    assert EVIL in html.unescape(re.sub(r"<[^>]+>", "", page.split("FORECAST TO CROSS", 1)[1].split("</p>")[0]))
 
 
 def test_md_escape_folds_newlines():
