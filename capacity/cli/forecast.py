@@ -228,9 +228,10 @@ def run_ci(args: argparse.Namespace) -> int:
     for path in (result.markdown, result.json, *result.charts):
         print(f"wrote {path}")
     verdict = result.summary.table
-    for row in verdict[verdict["within"]].itertuples(index=False):
-        when = "already crossed" if row.days <= 0 else f"on {row.crossing:%Y-%m-%d} (in {row.days:,.0f} days)"
-        print(f"capacity forecast: forecast to cross within {args.horizon}: {row.name}, {when}", file=sys.stderr)
+    crossing = verdict[verdict["within"]]
+    for name, when, days in zip(crossing["name"], crossing["crossing"], crossing["days"], strict=True):
+        words = "already crossed" if days <= 0 else f"on {when:%Y-%m-%d} (in {days:,.0f} days)"
+        print(f"capacity forecast: forecast to cross within {args.horizon}: {name}, {words}", file=sys.stderr)
     if result.chart_trouble:
         print(f"capacity forecast: warning: charts not drawn: {result.chart_trouble}", file=sys.stderr)
     for name in result.no_data:

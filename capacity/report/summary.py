@@ -109,6 +109,11 @@ def exit_code(summary: CiSummary) -> int:
     return EXIT_CROSSING if summary.crossed else EXIT_CLEAR
 
 
+def _crossing_words(crossing: pd.Timestamp, days: float) -> str:
+    """``on 2026-10-23 (in 22 days)``, or ``already crossed`` (the crossing is the history's end)."""
+    return "already crossed" if days <= 0 else f"on {crossing:%Y-%m-%d} (in {days:,.0f} days)"
+
+
 def _when(ts: pd.Timestamp, days: float, within: bool) -> str:
     if pd.isna(ts):
         return "not within the horizon"
@@ -127,10 +132,8 @@ def to_markdown(
     elif summary.crossed:
         t = summary.table[summary.table["within"]]
         names = "; ".join(
-            md_escape(
-                f"{r.name}: {'already crossed' if r.days <= 0 else f'on {r.crossing:%Y-%m-%d} (in {r.days:,.0f} days)'}"
-            )
-            for r in t.itertuples(index=False)
+            md_escape(f"{name}: {_crossing_words(crossing, days)}")
+            for name, crossing, days in zip(t["name"], t["crossing"], t["days"], strict=True)
         )
         lines.append(f"> **FORECAST TO CROSS** within {days:g} days: {names}.")
     else:
@@ -152,7 +155,7 @@ def to_markdown(
     r: Any  # a row of the summary table: a record of mixed columns
     for r in summary.table.itertuples(index=False):
         status = (
-            ("ALREADY CROSSED" if r.days <= 0 else "FORECAST TO CROSS")
+            ("ALREADY CROSSED" if float(r.days) <= 0 else "FORECAST TO CROSS")
             if r.within
             else ("at risk" if r.within_early else "ok")
         )
