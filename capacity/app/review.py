@@ -22,6 +22,7 @@ from ..core.windows import Period, Window, report_quarter
 from ..forecasting.peak import PEAK_NEEDS, peak_load
 from ..forecasting.planning import growth_vs_plan, needs, time_to_threshold
 from ..forecasting.thresholds import threshold_forecasts, threshold_metrics
+from ..report import decisions as dc
 from ..report import digest
 from ..report import forecast_views as fv
 from ..report import slo_views as sv
@@ -36,7 +37,18 @@ from .project import resolve as resolve_project
 from .slo import fetch, score
 from .span import data_span, missing_status, recheck
 
-__all__ = ["Capacity", "Data", "Slo", "Thresholds", "capacity", "data", "slo", "thresholds"]
+__all__ = [
+    "Capacity",
+    "Data",
+    "Decisions",
+    "Slo",
+    "Thresholds",
+    "capacity",
+    "data",
+    "decisions",
+    "slo",
+    "thresholds",
+]
 
 
 @dataclass(frozen=True)
@@ -324,3 +336,34 @@ def capacity(d: Data) -> Capacity:
 
 
 _NO_GROWTH = pd.DataFrame(columns=["series", "start_value", "end_value", "change", "pct", "pct_per_quarter"])
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """The review's first screen and what feeds it: ``summary`` (areas and top actions, dated
+    against ``summary.today``), ``incidents`` (page-level burn episodes merged with threshold-alert
+    incidents), ``slo_actions`` (one per missed or at-risk SLO) and ``meanings`` (SLO -> what good
+    means, in words)."""
+
+    summary: dc.Summary
+    incidents: pd.DataFrame
+    slo_actions: pd.DataFrame
+    meanings: dict[str, str]
+
+
+def decisions(d: Data, s: Slo, c: Capacity, *, today: Any = None, top: int = 5) -> Decisions:
+    """Rank what the review found (``s`` and ``c`` of ``d``) into the summary. ``today``: the day the
+    report is read (default: now), which every due date is said against."""
+    proj = d.project
+    units = {m: proj.catalog[m].unit for m in proj.catalog}
+    meanings = {}
+    for item in proj.spec.slos:
+        metric = item.sli.metric.text if item.sli.metric is not None else ""
+        meanings[item.name] = dc.good_means(item, units.get(metric, "ratio" if item.sli.kind == "gauge_range" else ""))
+    incidents = dc.incidents(s.burn_episodes, s.incidents)
+    actions = dc.slo_actions(s.compliance, proj.spec, d.slo_data, units=units)
+    when = timeutil.parse_time(today, field="today") if today is not None else timeutil.now()
+    summary = dc.summary(
+        s.compliance, incidents, c.recommendations, actions, today=when, thresholds=c.thresholds.table, top=top
+    )
+    return Decisions(summary, incidents, actions, meanings)

@@ -42,6 +42,15 @@ code { background: #f3f4f6; padding: 0 3px; border-radius: 3px; }
 .cap-status-bad { font-weight: 700; text-decoration: underline; }
 .jp-RenderedText pre, .output_text pre { background: none; padding: 0; }
 footer { color: #57606a; font-size: .85em; margin-top: 3em; }
+/* a 1024 px page (a laptop, a projector, print): text cells wrap, numbers stay whole */
+@media (max-width: 1180px) {
+  main { padding: 16px 14px 48px; }
+  table { font-size: .84em; }
+  th, td { padding: 3px 6px; }
+  .cap-table td { white-space: normal; overflow-wrap: anywhere; }
+  .cap-table td.num { white-space: nowrap; overflow-wrap: normal; }
+  .cap-table td.wrap { min-width: 9em; }
+}
 """
 
 

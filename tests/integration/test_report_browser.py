@@ -35,10 +35,11 @@ def chromium() -> str:
     return path
 
 
-def open_page(page: Path, profile: Path) -> tuple[str, list[str]]:
-    """Load ``page`` headless, offline; return the DOM after scripts ran and the console lines."""
+def open_page(page: Path, profile: Path, *, width: int | None = None) -> tuple[str, list[str]]:
+    """Load ``page`` headless, offline (``width`` px wide); return the DOM after scripts ran and the console lines."""
     cmd = [
         chromium(),
+        *([f"--window-size={width},900"] if width else []),
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
@@ -146,9 +147,50 @@ def _incident_rows(page: str) -> list[tuple[pd.Timestamp, pd.Timestamp, str]]:
     return rows
 
 
+_MEASURE = """<script>window.addEventListener("load", () => setTimeout(() => {
+  const wide = [...document.querySelectorAll("table, div.plotly-graph-div, pre, img")]
+    .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+    .map(e => e.tagName + ": " + (e.innerText || "").slice(0, 40));
+  const root = document.documentElement;
+  document.body.setAttribute("data-overflow", root.scrollWidth - root.clientWidth);
+  document.body.setAttribute("data-wide", wide.join(" | "));
+}, 2000));</script>"""
+
+
+def overflow_at(page: Path, width: int, profile: Path) -> tuple[int, str]:
+    """How many px the page scrolls sideways at ``width`` px, and the elements past the right edge."""
+    copy = page.with_name(f"measure-{width}.html")
+    copy.write_text(page.read_text().replace("</body>", _MEASURE + "</body>"))
+    dom, _ = open_page(copy, profile, width=width)
+    over = re.search(r'data-overflow="(-?\d+)"', dom)
+    wide = re.search(r'data-wide="([^"]*)"', dom)
+    assert over is not None, "the measuring script did not run"
+    return int(over.group(1)), html.unescape(wide.group(1)) if wide else ""
+
+
 def test_quarterly_review_reads_well_in_chromium(tmp_path):
-    result = render("quarterly_review", out_dir=tmp_path / "out")
+    result = render("quarterly_review", {"today": "2026-12-01"}, out_dir=tmp_path / "out")
     dom = assert_report_reads_well(result.html, tmp_path / "profile", at_least=10)
+    # the decision document first: the summary comes before any chart, and names what was missed
+    summary = dom[dom.index('id="Summary"') : dom.index('id="SLOs:-compliance-and-error-budget"')]
+    assert dom.index('id="Summary"') < dom.index("plotly-graph-div")
+    text = html.unescape(re.sub(r"<[^>]+>", "", summary))
+    import capacity
+
+    d = capacity.app.review.data(quarter="latest")
+    s = capacity.app.review.slo(d)
+    missed = s.compliance.loc[~s.compliance["met"].fillna(True).astype(bool), "slo"].tolist()
+    assert missed and f"missed: {', '.join(missed)}" in text, text
+    pages = set(s.burn_episodes.loc[s.burn_episodes["severity"] == "page", "series"])
+    assert pages and all(p in text for p in pages), (pages, text)
+    for slo_name in missed:  # every missed SLO has a recommendation with a number
+        assert re.search(rf"(Add|Remove) \d+% capacity for .*{slo_name}|{slo_name}.*\d", text), slo_name
+    # due dates are said against the day the report is read (injected), not the quarter's end
+    assert "Read on 2026-12-01" in html.unescape(re.sub(r"<[^>]+>", "", dom))
+    assert re.search(r"overdue since 2026-1\d-\d\d \(\d+ days?\)", text), text
+    for width in (1024, 1280):
+        over, wide = overflow_at(result.html, width, tmp_path / f"profile-{width}")
+        assert over <= 0, f"the page scrolls {over} px sideways at {width} px: {wide}"
     size = result.html.stat().st_size
     assert size < 10 * 2**20, f"report is {size / 2**20:.1f} MiB"
     assert "2026Q3: 2026-07-01 to 2026-09-30" in dom
