@@ -3,7 +3,8 @@
 The table shows a column with a :class:`~capacity.present.Col` spec (the same specs, kinds and
 formatters as the HTML tables of :func:`capacity.present.format_frame`) in the CLI's spelling:
 blank when missing, ``+Inf``/``-Inf``, measures compact (``2.17s``, ``0.573/s``). A column
-without a spec shows under its own name, numbers rounded for display only (:func:`plain`) and
+without a spec shows under its own name, numbers rounded for display only (a float column with
+one number of decimals for all its rows, chosen by its largest value; others by :func:`plain`) and
 timestamps in UTC with a `` (UTC)`` header suffix. JSON and CSV keep the field names and full
 precision: ISO-8601 UTC timestamps; JSON writes NaN as null and +/-Inf as ``"+Inf"``/``"-Inf"``,
 CSV writes NaN as ``NaN``.
@@ -69,6 +70,22 @@ def plain(v: Any) -> str:
     return str(v)
 
 
+def _float_column(values: pd.Series) -> list[str] | None:
+    """A float column with one number of decimals for all its values: enough for each to keep four
+    significant digits (``223,312,004,211``, not ``2.233e+11`` beside ``327,735.36``);
+    None when it holds no finite number (each cell then shows as :func:`plain` does)."""
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    finite = v[np.isfinite(v)]
+    if not len(finite):
+        return None
+    mags = np.abs(finite[finite != 0])
+    if len(mags) and (mags.max() >= 1e15 or mags.min() < 1e-4):
+        return [plain(x) if not np.isfinite(x) else f"{x:.6g}" for x in v]
+    # enough decimals for every value to keep 4 significant digits (at most 6)
+    decimals = int(np.clip(3 - np.floor(np.log10(mags)), 0, 6).max()) if len(mags) else 0
+    return [plain(x) if not np.isfinite(x) else f"{x:,.{decimals}f}" for x in v]
+
+
 def table(
     frame: pd.DataFrame,
     *,
@@ -98,7 +115,8 @@ def table(
             continue
         is_time = pd.api.types.is_datetime64_any_dtype(frame[name].dtype)
         headers.append(printable(str(name)) + (" (UTC)" if is_time else ""))
-        columns.append([printable(plain(v)) for v in rows[name]])
+        shown = _float_column(rows[name]) if pd.api.types.is_float_dtype(frame[name].dtype) else None
+        columns.append(shown if shown is not None else [printable(plain(v)) for v in rows[name]])
         right.append(pd.api.types.is_numeric_dtype(frame[name].dtype))
     lines = [list(r) for r in zip(*columns, strict=True)]
     widths = [max([len(h)] + [len(r[i]) for r in lines]) for i, h in enumerate(headers)]

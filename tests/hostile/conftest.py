@@ -42,7 +42,8 @@ class Corpus:
 def _selected(session: pytest.Session) -> list[Case]:
     """The cases of the tests this session runs (``-k`` may select a few)."""
     by_id = {c.id: c for c in CASES}
-    ids = [item.callspec.params["case"].id for item in session.items if "case" in getattr(item, "callspec", _No).params]
+    params = [getattr(item, "callspec", _No).params.get("case") for item in session.items]
+    ids = [p.id for p in params if isinstance(p, Case)]  # (other tests have a "case" parameter too)
     return [by_id[i] for i in ids if i in by_id]
 
 

@@ -297,8 +297,8 @@ def test_emit_table_rounds_for_display_only() -> None:
     buf = io.StringIO()
     C.emit(f, ns(), stream=buf)
     lines = buf.getvalue().splitlines()
-    assert lines[1].split() == ["x", "2026-01-01", "00:00:00", "0.123457"]
-    assert lines[2].split() == ["x", "2026-01-01", "00:01:00", "12,345.68"]
+    assert lines[1].split() == ["x", "2026-01-01", "00:00:00", "0.1235"]  # one number of decimals a column
+    assert lines[2].split() == ["x", "2026-01-01", "00:01:00", "12,345.6789"]
     assert len({len(line) for line in lines}) == 1  # aligned
     assert f["y"].tolist() == [0.123456789, 12345.6789]  # the frame itself is untouched
     csv_text = C.render(f, "csv")
