@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := prometheus victoria-metrics chromium prometheus-node-exporter
+APT_PACKAGES := prometheus victoria-metrics chromium prometheus-node-exporter poppler-utils
 
 .PHONY: venv system-deps report lint test test-unit bench clean
 
@@ -18,13 +18,15 @@ venv: $(STAMP)
 
 # Prometheus 2.x + promtool, VictoriaMetrics and Chromium from Debian when missing.
 # Without apt: put prometheus, promtool and victoria-metrics on PATH (or set
-# CAPACITY_PROMETHEUS, CAPACITY_PROMTOOL, CAPACITY_VICTORIA) and chromium for the HTML checks.
+# CAPACITY_PROMETHEUS, CAPACITY_PROMTOOL, CAPACITY_VICTORIA), chromium for the HTML/PDF checks and
+# pdftotext (poppler-utils) to read the PDF back.
 system-deps:
 	@missing=""; \
 	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
 	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	command -v victoria-metrics >/dev/null || missing="$$missing victoria-metrics"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	command -v prometheus-node-exporter >/dev/null || command -v node_exporter >/dev/null || missing="$$missing prometheus-node-exporter"; \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null; then \

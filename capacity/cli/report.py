@@ -15,6 +15,7 @@ examples:
   capacity report slo_compliance -p slo=error-rate -p window=2026-09
   capacity report capacity_forecast --source http://127.0.0.1:9090 -p horizon_days=30
   capacity report explore --out-dir /tmp/explore --no-html
+  capacity report quarterly_review --pdf -p today=2026-12-01   also the PDF; due dates said against that day
 
 A failing cell is reported with the notebook, the cell index and the error; the partial notebook is kept as
 OUT_DIR/NAME.partial.ipynb. Outputs are written atomically.
@@ -49,6 +50,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-dir", default="reports", metavar="DIR", help="where to write the outputs (default: reports/)")
     p.add_argument("--name", dest="stem", help="base name of the outputs (default: the notebook's name)")
     p.add_argument("--no-html", action="store_true", help="write only the executed notebook")
+    p.add_argument(
+        "--pdf", action="store_true", help="also print the HTML to NAME.pdf (headless Chromium, A4, offline)"
+    )
     p.add_argument(
         "--timeout", type=float, default=None, metavar="SECONDS", help="seconds allowed per cell (default: no limit)"
     )
@@ -98,9 +102,12 @@ def run(args: argparse.Namespace) -> int:
         stem=args.stem,
         html=not args.no_html,
         timeout=args.timeout,
+        pdf=args.pdf,
     )
     print(f"wrote {result.notebook}", file=sys.stdout)
     if result.html is not None:
         print(f"wrote {result.html}", file=sys.stdout)
+    if result.pdf is not None:
+        print(f"wrote {result.pdf}", file=sys.stdout)
     print(f"capacity report: rendered {result.name} in {result.seconds:.1f} s", file=sys.stderr)
     return 0

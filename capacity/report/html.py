@@ -42,8 +42,21 @@ code { background: #f3f4f6; padding: 0 3px; border-radius: 3px; }
 .cap-status-bad { font-weight: 700; text-decoration: underline; }
 .jp-RenderedText pre, .output_text pre { background: none; padding: 0; }
 footer { color: #57606a; font-size: .85em; margin-top: 3em; }
+/* print (capacity report --pdf): a chart, a table row, a heading and what follows stay together */
+@media print {
+  body { background: #fff; }
+  main { max-width: none; padding: 0; }
+  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+  h2 { break-before: auto; }
+  .plotly-graph-div, .js-plotly-plot, .jp-OutputArea-output, .output_subarea, tr, img, pre {
+    break-inside: avoid; page-break-inside: avoid; }
+  .modebar, .modebar-container { display: none !important; }
+  table { font-size: .78em; }
+  .cap-table td { overflow-wrap: break-word; }
+}
+@page { size: A4; margin: 14mm 12mm; }
 /* a 1024 px page (a laptop, a projector, print): text cells wrap, numbers stay whole */
-@media (max-width: 1180px) {
+@media (max-width: 1180px), print {
   main { padding: 16px 14px 48px; }
   table { font-size: .84em; }
   th, td { padding: 3px 6px; }

@@ -93,6 +93,8 @@ class RenderResult:
     html: Path | None
     parameters: Mapping[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    #: the PDF printed from the HTML (``pdf=True``), else None
+    pdf: Path | None = None
 
 
 #: where an installed package keeps its notebooks (copied from the repository's notebooks/ by setup.py)
@@ -186,13 +188,17 @@ def render(
     html: bool = True,
     timeout: float | None = None,
     notebooks: Path | None = None,
+    pdf: bool = False,
 ) -> RenderResult:
     """Execute notebook ``name`` with ``parameters`` into ``out_dir``; export HTML.
 
     ``text_parameters`` names the parameters given as command-line strings,
     converted to the declared type (``"30"`` -> ``30``). ``timeout`` bounds each
-    cell in seconds (None: no bound).
+    cell in seconds (None: no bound). ``pdf``: also print the HTML to ``NAME.pdf`` beside it
+    (:func:`capacity.report.pdf.write_pdf`, headless Chromium).
     """
+    if pdf and not html:
+        raise ParameterError("report: a PDF is printed from the HTML; drop --no-html", notebook=str(name))
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -255,7 +261,12 @@ def render(
         partial.unlink(missing_ok=True)
     finally:
         tmp.unlink(missing_ok=True)
-    return RenderResult(nb_name, final_nb, html_path, values, time.perf_counter() - t0)
+    pdf_path = None
+    if pdf and html_path is not None:
+        from .pdf import write_pdf
+
+        pdf_path = write_pdf(html_path, out / f"{base}.pdf")
+    return RenderResult(nb_name, final_nb, html_path, values, time.perf_counter() - t0, pdf_path)
 
 
 def _refuse_secrets_in_urls(values: Mapping[str, Any], nb_name: str) -> None:

@@ -169,11 +169,12 @@ def overflow_at(page: Path, width: int, profile: Path) -> tuple[int, str]:
 
 
 def test_quarterly_review_reads_well_in_chromium(tmp_path):
-    result = render("quarterly_review", {"today": "2026-12-01"}, out_dir=tmp_path / "out")
+    result = render("quarterly_review", {"today": "2026-12-01"}, out_dir=tmp_path / "out", pdf=True)
     dom = assert_report_reads_well(result.html, tmp_path / "profile", at_least=10)
     # the decision document first: the summary comes before any chart, and names what was missed
     summary = dom[dom.index('id="Summary"') : dom.index('id="SLOs:-compliance-and-error-budget"')]
-    assert dom.index('id="Summary"') < dom.index("plotly-graph-div")
+    first_chart = re.search(r'<div[^>]*class="[^"]*plotly-graph-div', dom)
+    assert first_chart is not None and dom.index('id="Summary"') < first_chart.start()
     text = html.unescape(re.sub(r"<[^>]+>", "", summary))
     import capacity
 
@@ -191,6 +192,17 @@ def test_quarterly_review_reads_well_in_chromium(tmp_path):
     for width in (1024, 1280):
         over, wide = overflow_at(result.html, width, tmp_path / f"profile-{width}")
         assert over <= 0, f"the page scrolls {over} px sideways at {width} px: {wide}"
+    # the PDF beside it holds every section (read back with poppler's pdftotext)
+    assert result.pdf is not None and result.pdf == result.html.with_suffix(".pdf")
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "these tests need pdftotext: apt-get install poppler-utils"
+    pdf_text = subprocess.run([pdftotext, "-layout", str(result.pdf), "-"], capture_output=True, text=True, check=True)
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", dom, flags=re.S)
+    titles = [html.unescape(re.sub(r"<[^>]+>", "", h)).replace("¶", "").strip() for h in headings]
+    assert len(titles) >= 8, titles
+    missing = [t for t in titles if t not in pdf_text.stdout]
+    assert not missing, f"sections not in the PDF: {missing}"
+    assert "Top actions" in pdf_text.stdout.split("SLOs: compliance and error budget")[0]  # the summary comes first
     size = result.html.stat().st_size
     assert size < 10 * 2**20, f"report is {size / 2**20:.1f} MiB"
     assert "2026Q3: 2026-07-01 to 2026-09-30" in dom
