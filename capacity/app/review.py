@@ -29,6 +29,7 @@ from ..report import slo_views as sv
 from ..report.summary import CiSummary, from_time_to_threshold, summarize
 from ..slo import engine, overtime
 from ..slo.alerts import summarize as alert_summary
+from ..slo.policy import verdicts
 from ..sources import Source
 from .forecast import bounds_for
 from .history import History, pull
@@ -349,6 +350,8 @@ class Decisions:
     incidents: pd.DataFrame
     slo_actions: pd.DataFrame
     meanings: dict[str, str]
+    #: the spec's error budget policy per SLO: slo, used, verdict, action
+    policy: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def decisions(d: Data, s: Slo, c: Capacity, *, today: Any = None, top: int = 5) -> Decisions:
@@ -363,7 +366,16 @@ def decisions(d: Data, s: Slo, c: Capacity, *, today: Any = None, top: int = 5) 
     incidents = dc.incidents(s.burn_episodes, s.incidents)
     actions = dc.slo_actions(s.compliance, proj.spec, d.slo_data, units=units)
     when = timeutil.parse_time(today, field="today") if today is not None else timeutil.now()
+    kinds = {item.name: item.sli.kind for item in proj.spec.slos}
+    policy = verdicts(proj.spec.budget_policy, s.compliance, kinds)
     summary = dc.summary(
-        s.compliance, incidents, c.recommendations, actions, today=when, thresholds=c.thresholds.table, top=top
+        s.compliance,
+        incidents,
+        c.recommendations,
+        actions,
+        today=when,
+        thresholds=c.thresholds.table,
+        policy=policy,
+        top=top,
     )
-    return Decisions(summary, incidents, actions, meanings)
+    return Decisions(summary, incidents, actions, meanings, policy)

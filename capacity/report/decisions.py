@@ -248,6 +248,7 @@ def summary(
     *,
     today: pd.Timestamp,
     thresholds: pd.DataFrame | None = None,
+    policy: pd.DataFrame | None = None,
     top: int = 5,
 ) -> Summary:
     """Rank everything the review found into one status line per area and the ``top`` actions.
@@ -284,9 +285,24 @@ def summary(
     if len(due_soon):
         nxt = due_soon.iloc[0]
         cap_detail += f"; first: {nxt['action']} ({nxt['when'] or 'no date'})"
+    areas_rows = [{"area": "SLOs", "status": slo_status, "detail": slo_detail}]
+    if policy is not None and len(policy):
+        acting = policy[(policy["verdict"] != "") & (policy["verdict"] != "normal")]
+        by: dict[str, list[str]] = {}
+        for verdict, slo_name in zip(acting["verdict"], acting["slo"], strict=True):
+            by.setdefault(str(verdict), []).append(str(slo_name))
+        detail = "; ".join(f"{v}: {', '.join(n)}" for v, n in by.items()) or "every SLO at normal cadence"
+        policy_action = str(acting["action"].iloc[0]) if len(acting) else ""
+        areas_rows.append(
+            {
+                "area": "Budget policy",
+                "status": ", ".join(by) or "normal",
+                "detail": detail + (f". {policy_action}" if policy_action else ""),
+            }
+        )
     areas = pd.DataFrame(
         [
-            {"area": "SLOs", "status": slo_status, "detail": slo_detail},
+            *areas_rows,
             {
                 "area": "Incidents",
                 "status": "paged" if pages else ("some" if len(incident_table) else "none"),

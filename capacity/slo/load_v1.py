@@ -2,7 +2,7 @@
 
 A capacity/v1 file is one YAML document (``kind: SLOSpec``) with ``slos``,
 ``alerts``, ``step``, ``tz``, ``burn_rates`` (a table or a file next to the
-spec) and ``extends: default``. :func:`parse_spec` validates such a mapping;
+spec), ``budget_policy`` (:mod:`capacity.slo.policy`: rules or a file) and ``extends: default``. :func:`parse_spec` validates such a mapping;
 :func:`default_spec` is the runbook's baselines shipped in
 ``capacity/defaults/slo.yaml``.
 """
@@ -20,6 +20,7 @@ from ..metrics.promql import parse_selector
 from ._parse import Ctx, Raw, RawMap, duration, known, mapping, merge, number, open_named, query, time_zone
 from .burnrate import BURN_ALERTING, BurnRateTable, default_burn_rates, load_burn_rates, parse_burn_rates
 from .model import OPS, PRIORITIES, SLI, SLI_KINDS, SLO, AlertRule, Query, Spec
+from .policy import BudgetPolicy, default_budget_policy, load_budget_policy, parse_budget_policy
 
 __all__ = ["API_VERSION", "parse_spec", "load_v1", "default_spec"]
 
@@ -213,7 +214,9 @@ def parse_spec(data: Raw, *, file: str = "<spec>", base: Spec | None = None) -> 
     doc = mapping(ctx, data, "document")
     if doc.get("apiVersion") != API_VERSION:
         raise ctx.err("apiVersion", f"expected {API_VERSION!r}, got {doc.get('apiVersion')!r}")
-    known(ctx, doc, ("apiVersion", "kind", "step", "tz", "slos", "alerts", "burn_rates", "extends"), "")
+    known(
+        ctx, doc, ("apiVersion", "kind", "step", "tz", "slos", "alerts", "burn_rates", "budget_policy", "extends"), ""
+    )
     if doc.get("kind", "SLOSpec") != "SLOSpec":
         raise ctx.err("kind", f"expected 'SLOSpec', got {doc.get('kind')!r}")
     if doc.get("extends") not in (None, "default"):
@@ -240,7 +243,18 @@ def parse_spec(data: Raw, *, file: str = "<spec>", base: Spec | None = None) -> 
     burn = base.burn_rates if base is not None else default_burn_rates()
     if doc.get("burn_rates") is not None:
         burn = _burn_rates(ctx, doc["burn_rates"])
-    return Spec(tuple(slos), tuple(alerts), burn, step, tz, file)
+    policy = base.budget_policy if base is not None else default_budget_policy()
+    if doc.get("budget_policy") is not None:
+        policy = _budget_policy(ctx, doc["budget_policy"])
+    return Spec(tuple(slos), tuple(alerts), burn, step, tz, file, policy)
+
+
+def _budget_policy(ctx: Ctx, value: Raw) -> BudgetPolicy:
+    """``budget_policy``: ``{rules: [...]}``, or a file (relative to the spec's directory)."""
+    if isinstance(value, str):
+        path = Path(value) if Path(value).is_absolute() else Path(ctx.file).resolve().parent / value
+        return load_budget_policy(path)
+    return parse_budget_policy(value, file=ctx.file)
 
 
 def _unique(file: str, what: str, names: Sequence[str]) -> None:

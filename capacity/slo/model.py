@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..core.errors import SpecError
 from .burnrate import BurnRateTable, default_burn_rates
+from .policy import BudgetPolicy, default_budget_policy
 
 __all__ = ["SLI_KINDS", "TIME_BASED_KINDS", "OPS", "PRIORITIES", "Query", "SLI", "SLO", "AlertRule", "Spec"]
 
@@ -114,6 +115,8 @@ class Spec:
     step: pd.Timedelta = pd.Timedelta(minutes=1)
     tz: str = "UTC"
     source: str = "<spec>"
+    #: what the team does as an SLO spends its budget (:mod:`capacity.slo.policy`)
+    budget_policy: BudgetPolicy = field(default_factory=default_budget_policy)
 
     def slo(self, name: str) -> SLO:
         for s in self.slos:
