@@ -18,7 +18,8 @@ import pandas as pd
 from ..core import frame as _frame
 from ..core import timeutil
 from ..core.status import NO_DATA, OK, TOO_LITTLE, Status, rows_status
-from ..core.windows import Period, Window, report_quarter
+from ..core.windows import Period, Window, previous_quarter, report_quarter
+from ..core.windows import quarter as quarter_window
 from ..forecasting.peak import PEAK_NEEDS, peak_load
 from ..forecasting.planning import growth_vs_plan, needs, time_to_threshold
 from ..forecasting.thresholds import threshold_forecasts, threshold_metrics
@@ -108,7 +109,9 @@ def data(
     queries = [*spec.query_texts(None, None), *growth_metrics, *thresholds_read, heatmap_metric]
     span = data_span(src, queries, proj.catalog)
     period = report_quarter(quarter, span, zone)
-    slo_start = period.data_start - max(s.window for s in spec.slos) - engine.warmup(spec)
+    # the quarter before it too, to compare against (compliance, budget, burn episodes)
+    before = quarter_window(previous_quarter(period.label), zone)
+    slo_start = min(period.data_start - max(s.window for s in spec.slos), before.start) - engine.warmup(spec)
     slo_data, notes = fetch(spec, src, spec.query_texts(None, None), slo_start, period.data_end)
     busy = _pull([heatmap_metric], src, proj, period.data_start, period.data_end, step)
     quarter_hist = _pull(growth_metrics, src, proj, period.data_start, period.data_end, step)
@@ -159,6 +162,9 @@ class Slo:
     timeline: pd.DataFrame
     incidents: pd.DataFrame
     status: dict[str, Status] = field(default_factory=dict)
+    #: the same SLOs over the quarter before (compliance table), and its burn-rate episodes
+    previous: pd.DataFrame = field(default_factory=pd.DataFrame)
+    previous_episodes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _alerts_status(d: Data) -> Status:
@@ -187,6 +193,10 @@ def slo(d: Data) -> Slo:
     alerts = engine.replay_alerts(spec, d.slo_data, p.data_start, p.data_end)
     summary = sv.by_priority(alert_summary(alerts, tz=d.tz, by="quarter"), then=["firing_seconds"])
     scored = rows_status(table, "status", "slo", "SLO", note="reason")
+    before = quarter_window(previous_quarter(p.label), d.tz)
+    prev_window = Window(before.label, before.start, before.end, "quarter")
+    previous = score(spec, d.slo_data, [prev_window], None, d.project, d.source)
+    previous_episodes = engine.replay_burn_alerts(spec, d.slo_data, before.start, before.end)
     return Slo(
         window,
         table,
@@ -198,6 +208,8 @@ def slo(d: Data) -> Slo:
         sv.timeline_episodes(alerts),
         sv.incidents(alerts),
         {"compliance": scored, "burn": scored if not scored.ok else Status(), "alerts": _alerts_status(d)},
+        previous,
+        previous_episodes,
     )
 
 
@@ -352,6 +364,9 @@ class Decisions:
     meanings: dict[str, str]
     #: the spec's error budget policy per SLO: slo, used, verdict, action
     policy: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: each SLO against the quarter before (:func:`capacity.report.decisions.compare_quarters`)
+    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    previous_label: str = ""
 
 
 def decisions(d: Data, s: Slo, c: Capacity, *, today: Any = None, top: int = 5) -> Decisions:
@@ -378,4 +393,13 @@ def decisions(d: Data, s: Slo, c: Capacity, *, today: Any = None, top: int = 5) 
         policy=policy,
         top=top,
     )
-    return Decisions(summary, incidents, actions, meanings, policy)
+    comparison = dc.compare_quarters(s.compliance, s.previous, s.burn_episodes, s.previous_episodes)
+    if len(comparison):
+        counts = comparison["direction"].value_counts()
+        said = [f"{int(counts[w])} {w}" for w in ("better", "worse", "same") if w in counts]
+        before = previous_quarter(d.period.label)
+        line = f"against {before}: {', '.join(said)}" if said else f"no comparison with {before} (too little data)"
+        areas = summary.areas.copy()
+        areas.loc[areas["area"] == "SLOs", "detail"] += f"; {line}"
+        summary = dc.Summary(summary.today, areas, summary.actions)
+    return Decisions(summary, incidents, actions, meanings, policy, comparison, previous_quarter(d.period.label))

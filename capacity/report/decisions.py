@@ -21,6 +21,7 @@ from ..slo.model import SLO, Spec
 
 __all__ = [
     "Summary",
+    "compare_quarters",
     "good_means",
     "incidents",
     "range_scale",
@@ -211,6 +212,58 @@ def incidents(burn_episodes: pd.DataFrame, alert_incidents: pd.DataFrame, *, gap
     frame = pd.DataFrame(out)
     frame["minutes"] = [(b - a) / pd.Timedelta(minutes=1) for a, b in zip(frame["start"], frame["end"], strict=True)]
     return frame[cols].sort_values(["page", "minutes"], ascending=[False, False], kind="stable").reset_index(drop=True)
+
+
+#: a change of compliance smaller than this (in points of share) reads "same"
+SAME = 0.0005
+
+
+def _pages(episodes: pd.DataFrame) -> dict[str, int]:
+    if not len(episodes):
+        return {}
+    pages = episodes[episodes["severity"] == "page"]
+    return {str(k): int(v) for k, v in pages.groupby("series").size().items()}
+
+
+def compare_quarters(
+    current: pd.DataFrame,
+    previous: pd.DataFrame,
+    episodes: pd.DataFrame,
+    previous_episodes: pd.DataFrame,
+) -> pd.DataFrame:
+    """Each SLO this quarter against the one before: compliance (and its change in points), budget
+    used, page-level burn episodes, and a direction word (``better``, ``worse``, ``same``; ``no
+    comparison`` when either quarter could not be scored), so the table reads without colour."""
+    prev = previous.set_index("slo") if len(previous) else pd.DataFrame()
+    now_pages, prev_pages = _pages(episodes), _pages(previous_episodes)
+    rows = []
+    r: Any  # a row of mixed columns
+    for r in current.itertuples(index=False):
+        name = str(r.slo)
+        p: Any = prev.loc[name] if name in prev.index else None
+        judged = r.status == "ok" and p is not None and p["status"] == "ok"
+        comp, prev_comp = float(r.compliance), float(p["compliance"]) if p is not None else math.nan
+        change = comp - prev_comp if judged else math.nan
+        if not judged:
+            word = "no comparison" if p is None or p["status"] != "ok" else "not scored"
+        elif abs(change) < SAME:
+            word = "same"
+        else:
+            word = "better" if change > 0 else "worse"
+        rows.append(
+            {
+                "slo": name,
+                "compliance": comp,
+                "previous_compliance": prev_comp,
+                "change": change,
+                "direction": word,
+                "budget_used": float(r.budget_consumed),
+                "previous_budget_used": float(p["budget_consumed"]) if p is not None else math.nan,
+                "pages": now_pages.get(name, 0),
+                "previous_pages": prev_pages.get(name, 0) if p is not None and p["status"] == "ok" else math.nan,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 A capacity/v1 file is one YAML document (``kind: SLOSpec``) with ``slos``,
 ``alerts``, ``step``, ``tz``, ``burn_rates`` (a table or a file next to the
-spec), ``budget_policy`` (:mod:`capacity.slo.policy`: rules or a file) and ``extends: default``. :func:`parse_spec` validates such a mapping;
+spec), ``budget_policy`` (:mod:`capacity.slo.policy`: rules or a file) and
+``extends: default``. :func:`parse_spec` validates such a mapping;
 :func:`default_spec` is the runbook's baselines shipped in
 ``capacity/defaults/slo.yaml``.
 """

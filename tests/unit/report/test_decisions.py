@@ -143,3 +143,42 @@ def test_the_summary_names_every_missed_slo_and_dates_actions_against_today():
     assert slos["status"] == "missed" and "missed: cpu-in-range" in slos["detail"] and "1 of 2 met" in slos["detail"]
     assert s.actions["action"].tolist() == ["Add 4% capacity", "Grow the disks", "Watch the pool"]
     assert s.actions["when"].tolist() == ["now", "overdue since 2026-10-11 (51 days)", "in 22 days"]
+
+
+def test_quarters_compare_with_a_direction_word():
+    cur = pd.DataFrame(
+        [
+            _compliance("cpu-in-range", 0.88, False, 1.18),
+            _compliance("error-rate", 0.997, True, 0.3),
+            _compliance("latency", 0.999, True, 0.02),
+            {**_compliance("cache", np.nan, False, np.nan), "status": "too little data"},
+            _compliance("new-slo", 0.99, True, 0.1),  # not in the quarter before
+        ]
+    )
+    prev = pd.DataFrame(
+        [
+            _compliance("cpu-in-range", 0.93, True, 0.7),
+            _compliance("error-rate", 0.992, True, 0.8),
+            _compliance("latency", 0.9992, True, 0.01),
+            _compliance("cache", 0.95, True, 0.5),
+        ]
+    )
+    eps = pd.DataFrame([_episode("error-rate", "page", "2026-09-01T00:00Z", "2026-09-01T01:00Z", 15.0)])
+    prev_eps = pd.DataFrame(
+        [
+            _episode("error-rate", "page", "2026-05-01T00:00Z", "2026-05-01T01:00Z", 15.0),
+            _episode("error-rate", "page", "2026-05-09T00:00Z", "2026-05-09T01:00Z", 15.0),
+            _episode("error-rate", "ticket", "2026-05-09T00:00Z", "2026-05-10T01:00Z", 2.0),
+        ]
+    )
+    got = dc.compare_quarters(cur, prev, eps, prev_eps).set_index("slo")
+    assert got["direction"].to_dict() == {
+        "cpu-in-range": "worse",
+        "error-rate": "better",
+        "latency": "same",  # 0.02 points: within the "same" band
+        "cache": "not scored",  # too little data this quarter
+        "new-slo": "no comparison",
+    }
+    assert got.loc["cpu-in-range", "change"] == pytest.approx(-0.05)
+    assert got.loc["error-rate", "pages"] == 1 and got.loc["error-rate", "previous_pages"] == 2  # tickets not counted
+    assert np.isnan(got.loc["cache", "change"])
