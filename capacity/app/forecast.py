@@ -269,7 +269,10 @@ def forecast_ci(
     ttt = time_to_threshold(frame, h, rules=proj.rules, **options)
     ttt = recheck(ttt, "status", hist.spans, {t.name: needs(t) for t in proj.rules.thresholds}, key="threshold")
     as_of = pd.Timestamp(frame["ds"].max()) if len(frame) else hist.end
-    summary = summarize(from_time_to_threshold(ttt, units), as_of=as_of, horizon=h, source=hist.source)
+    start = pd.Timestamp(frame["ds"].min()) if len(frame) else None
+    summary = summarize(
+        from_time_to_threshold(ttt, units), as_of=as_of, horizon=h, source=hist.source, history_start=start
+    )
     fans = []
     by_rule = {t.name: t for t in proj.rules.thresholds}
     table = summary.table

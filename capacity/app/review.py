@@ -267,7 +267,8 @@ def thresholds(
     )
     hist, fc, choice = threshold_forecasts(hourly, h, proj.rules, bounds=bounds)
     as_of = hourly["ds"].max() if len(hourly) else timeutil.now().floor("min")
-    verdict = summarize(from_time_to_threshold(ttt, units), as_of=as_of, horizon=h, source=source)
+    start = pd.Timestamp(hourly["ds"].min()) if len(hourly) else None
+    verdict = summarize(from_time_to_threshold(ttt, units), as_of=as_of, horizon=h, source=source, history_start=start)
     return Thresholds(ttt, days, hist, fc, choice, verdict, units, status)
 
 

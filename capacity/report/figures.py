@@ -444,7 +444,11 @@ def time_to_threshold(
     ends = shown if error_x is None else np.where(within, np.fmax(shown, np.nan_to_num(hi, nan=0.0)), shown)
     spans = (
         [
-            (f" (95%: {a:.0f} to {b:.0f} d)" if np.isfinite(b) else f" (95%: {a:.0f} d to after {horizon_days:g} d)")
+            (
+                f" (95%: {max(a, 0):.0f} to {b:.0f} d)"
+                if np.isfinite(b)
+                else f" (95%: {max(a, 0):.0f} d to after {horizon_days:g} d)"
+            )
             if w and np.isfinite(a)
             else ""
             for a, b, w in zip(

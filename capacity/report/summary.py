@@ -66,6 +66,9 @@ class CiSummary:
     horizon: pd.Timedelta
     source: str
     table: pd.DataFrame  # THRESHOLD_COLUMNS + days, days_early, days_late, within, within_early
+    #: where the history the forecasts learned from starts (None: not said): two views that learned
+    #: from different histories give different dates, and say so
+    history_start: pd.Timestamp | None = None
 
     @property
     def crossed(self) -> list[str]:
@@ -78,7 +81,14 @@ class CiSummary:
         return [str(n) for n in t.loc[t["within_early"] & ~t["within"], "name"]]
 
 
-def summarize(table: pd.DataFrame, *, as_of: pd.Timestamp, horizon: pd.Timedelta, source: str) -> CiSummary:
+def summarize(
+    table: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp,
+    horizon: pd.Timedelta,
+    source: str,
+    history_start: pd.Timestamp | None = None,
+) -> CiSummary:
     """Add days-to-crossing and within-horizon flags; sort soonest first."""
     missing = [c for c in THRESHOLD_COLUMNS if c not in table.columns]
     if missing:
@@ -98,7 +108,7 @@ def summarize(table: pd.DataFrame, *, as_of: pd.Timestamp, horizon: pd.Timedelta
     t = t.sort_values(
         ["within", "days", "days_early", "name"], ascending=[False, True, True, True], na_position="last", kind="stable"
     ).reset_index(drop=True)
-    return CiSummary(as_of, horizon, source, t)
+    return CiSummary(as_of, horizon, source, t, history_start)
 
 
 def exit_code(summary: CiSummary) -> int:
@@ -107,6 +117,15 @@ def exit_code(summary: CiSummary) -> int:
     if summary.table.empty:
         return EXIT_NOTHING
     return EXIT_CROSSING if summary.crossed else EXIT_CLEAR
+
+
+def history_words(summary: CiSummary, lead: str = "History") -> str:
+    """``History 2025-10-01 to 2026-10-01 00:00 UTC (365 days)``: what the forecasts learned from."""
+    end = f"{summary.as_of:%Y-%m-%d %H:%M} UTC"
+    if summary.history_start is None or pd.isna(summary.history_start):
+        return f"{lead} up to {end}"
+    days = (summary.as_of - summary.history_start) / pd.Timedelta(days=1)
+    return f"{lead} {summary.history_start:%Y-%m-%d} to {end} ({days:,.0f} days)"
 
 
 def _crossing_words(crossing: pd.Timestamp, days: float) -> str:
@@ -144,7 +163,7 @@ def to_markdown(
         )
     lines += [
         "",
-        f"History up to {summary.as_of:%Y-%m-%d %H:%M} UTC from {md_escape(summary.source)}; "
+        f"{history_words(summary)} from {md_escape(summary.source)}; "
         f"horizon {days:g} days (to {summary.as_of + summary.horizon:%Y-%m-%d}).",
         "",
     ]
@@ -199,6 +218,7 @@ def to_json(summary: CiSummary, missing: Sequence[str] | Mapping[str, str] = ())
     rows = [{k: _jsonable(v) for k, v in rec.items()} for rec in summary.table.to_dict(orient="records")]
     doc = {
         "as_of": summary.as_of.isoformat(),
+        "history_start": summary.history_start.isoformat() if summary.history_start is not None else None,
         "horizon_days": summary.horizon / pd.Timedelta(days=1),
         "source": summary.source,
         "status": "not forecast" if summary.table.empty else ("crossed" if summary.crossed else "ok"),
