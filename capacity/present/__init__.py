@@ -348,7 +348,7 @@ COLUMNS: dict[str, Col] = {
     "growth_hi_80": Col("80% high", "growth"),
     "past_growth": Col("Past growth", "growth"),
     "plan": Col("Plan", "growth", 0),
-    "p_exceed": Col("P(beats plan)", "ratio", 0),
+    "p_exceed": Col("P(over plan or capacity)", "ratio", 0),
     "verdict": Col("Verdict", "text"),
     # methodology (capacity.report.forecast_views.methodology)
     "mase": Col("MASE", "number", 3),

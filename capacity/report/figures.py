@@ -25,6 +25,7 @@ __all__ = [
     "series_lines",
     "business_hours_heatmap",
     "compliance_over_time",
+    "compliance_panels",
     "budget_burndown",
     "burn_rate_episodes",
     "alert_timeline",
@@ -207,6 +208,90 @@ def compliance_over_time(
             font={"size": 11, "color": TARGET_COLOUR},
         )
     fig.update_layout(margin={"r": 90})
+    return fig
+
+
+def compliance_panels(
+    frame: pd.DataFrame,
+    *,
+    title: str = "SLO compliance over time",
+    slo_col: str = "slo",
+    ds_col: str = "ds",
+    value_col: str = "compliance",
+    target_col: str = "target",
+    tz: str = "UTC",
+    x_range: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+    columns: int = 2,
+) -> go.Figure:
+    """Compliance per SLO as small multiples: one panel each (its own y range, so a line near 100%
+    is not flattened by another near 85%), the target dashed, days under it marked ``x``, every
+    panel on the same time axis (``x_range``: the period shown, e.g. the quarter, in UTC)."""
+    from plotly.subplots import make_subplots
+
+    _need(frame, (slo_col, ds_col, value_col, target_col), "compliance_panels")
+    names = sorted(frame[slo_col].astype(str).unique())
+    if not names:
+        return layout(go.Figure(), title=title, y_title="compliance (%)", x_title=_time_title(tz))
+    rows = -(-len(names) // columns)
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        shared_xaxes=True,
+        subplot_titles=[esc(n) for n in names],
+        vertical_spacing=min(0.12, 0.5 / rows),
+        horizontal_spacing=0.08,
+    )
+    for i, name in enumerate(names):
+        part = frame[frame[slo_col].astype(str) == name]
+        r, c = i // columns + 1, i % columns + 1
+        colour = trace_style(0)["line"]["color"]
+        x = _wall(part[ds_col], tz)
+        fig.add_trace(
+            go.Scatter(x=x, y=100 * part[value_col], mode="lines", name=esc(name), line={"color": colour, "width": 2}),
+            row=r,
+            col=c,
+        )
+        target = float(part[target_col].iloc[-1])
+        ends = _wall(list(x_range), tz) if x_range is not None else _wall([part[ds_col].min(), part[ds_col].max()], tz)
+        fig.add_trace(
+            go.Scatter(
+                x=ends,
+                y=[100 * target] * 2,
+                mode="lines",
+                name=f"target {100 * target:g}%",
+                line={"color": TARGET_COLOUR, "dash": "dash", "width": 1.5},
+                hoverinfo="skip",
+            ),
+            row=r,
+            col=c,
+        )
+        below = part[part[value_col] < part[target_col]]
+        if len(below):
+            fig.add_trace(
+                go.Scatter(
+                    x=_wall(below[ds_col], tz),
+                    y=100 * below[value_col],
+                    mode="markers",
+                    name=f"{esc(name)} under target",
+                    marker={"symbol": "x", "size": 7, "color": THRESHOLD_COLOUR},
+                ),
+                row=r,
+                col=c,
+            )
+        lo = min(float(part[value_col].min()), target) * 100
+        hi = max(float(part[value_col].max()), target) * 100
+        pad = max((hi - lo) * 0.15, 0.05)
+        fig.update_yaxes(range=[lo - pad, min(hi + pad, 100.0 + pad)], row=r, col=c, ticksuffix="%")
+        fig.add_annotation(
+            x=1, xref="x domain" if i == 0 else f"x{i + 1} domain", y=100 * target, yref=f"y{'' if i == 0 else i + 1}",
+            xanchor="right", yanchor="bottom", showarrow=False, text=f"target {100 * target:g}%",
+            font={"size": 10, "color": TARGET_COLOUR},
+        )  # fmt: skip
+    layout(fig, title=title, y_title="", x_title="", height=120 + 170 * rows)
+    fig.update_layout(showlegend=False, hovermode="closest", margin={"t": 80})  # no legend: each panel is titled
+    if x_range is not None:
+        fig.update_xaxes(range=list(_wall(list(x_range), tz)))
+    fig.update_xaxes(title_text=_time_title(tz), row=rows, col=1)
     return fig
 
 

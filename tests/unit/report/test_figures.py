@@ -242,3 +242,29 @@ def test_time_axes_in_the_report_zone_keep_exact_durations():
     assert pd.Timestamp(gantt.data[0].base[0]) == pd.Timestamp("2026-11-01 01:00")  # 01:00 EDT
     assert list(gantt.data[0].x) == [3 * 3600e3]
     assert list(gantt.data[0].customdata[0]) == ["2026-11-01 01:00 EDT", "2026-11-01 03:00 EST"]
+
+
+def test_compliance_panels_are_one_per_slo_on_the_quarter_axis():
+    from capacity.report.figures import compliance_panels
+
+    ds = pd.date_range("2026-07-02", periods=60, freq="D", tz="UTC")
+    frame = pd.concat(
+        [
+            pd.DataFrame({"slo": "a", "ds": ds, "compliance": np.linspace(0.995, 0.999, 60), "target": 0.99}),
+            pd.DataFrame({"slo": "b", "ds": ds, "compliance": np.linspace(0.92, 0.86, 60), "target": 0.90}),
+            pd.DataFrame({"slo": "c", "ds": ds, "compliance": 1.0, "target": 0.95}),
+        ]
+    )
+    q = (pd.Timestamp("2026-07-01T04:00Z"), pd.Timestamp("2026-10-01T04:00Z"))
+    fig = compliance_panels(frame, tz="America/New_York", x_range=q)
+    titles = [a.text for a in fig.layout.annotations if a.text in ("a", "b", "c")]
+    assert titles == ["a", "b", "c"]
+    # every panel ends at the quarter's end (local wall clock), not at the last point
+    for axis in ("xaxis", "xaxis2", "xaxis3"):
+        assert pd.Timestamp(fig.layout[axis].range[1]) == pd.Timestamp("2026-10-01 00:00")
+    # days under target are marked in b only
+    marked = [t for t in fig.data if t.mode == "markers"]
+    assert len(marked) == 1 and marked[0].name == "b under target"
+    assert len(marked[0].x) == int((np.linspace(0.92, 0.86, 60) < 0.90).sum())
+    # each panel has its own y range around its data and target
+    assert fig.layout.yaxis.range[0] > 98 and fig.layout.yaxis2.range[0] < 86
