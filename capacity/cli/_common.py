@@ -259,21 +259,23 @@ def emit(
     stream: IO[str] | None = None,
     specs: Specs | None = None,
     units: Mapping[str, str] | None = None,
+    tz: str | None = None,
 ) -> None:
     """Present ``frame`` as ``--format`` says, to ``--out`` (atomically) or ``stream`` (stdout).
 
-    ``specs`` (column name -> :class:`capacity.present.Col`) and ``units`` change how the table
-    format shows some columns (:func:`capacity.present.text.table`); json/csv keep the raw values.
+    ``specs`` (column name -> :class:`capacity.present.Col`), ``units`` and ``tz`` (times as that
+    zone's wall clock) change how the table format shows some columns
+    (:func:`capacity.present.text.table`); json/csv keep the raw values.
     """
     fmt = output_format(args)
     out = getattr(args, "out", None)
     if out is not None:
-        write_frame(frame, out, fmt, specs=specs, units=units)
+        write_frame(frame, out, fmt, specs=specs, units=units, tz=tz)
         return
     if fmt == "parquet":  # pragma: no cover - output_format never gives parquet without --out
         raise ConfigError("parquet output needs --out FILE", field="format")
     stream = stream if stream is not None else sys.stdout
-    stream.write(render(frame, fmt, specs=specs, units=units))
+    stream.write(render(frame, fmt, specs=specs, units=units, tz=tz))
 
 
 def write_frame(
@@ -283,13 +285,14 @@ def write_frame(
     *,
     specs: Specs | None = None,
     units: Mapping[str, str] | None = None,
+    tz: str | None = None,
 ) -> None:
     """Write ``frame`` to ``path`` as ``fmt`` (parquet, csv, json, table), atomically."""
     if fmt == "parquet":
         with atomic_path(path) as tmp:
             frame.to_parquet(tmp, index=False)
         return
-    text = render(frame, fmt, specs=specs, units=units)
+    text = render(frame, fmt, specs=specs, units=units, tz=tz)
     if str(path).lower().endswith(".gz"):
         import gzip
 

@@ -94,5 +94,6 @@ def run(args: argparse.Namespace) -> int:
     if eps.empty:
         start, end = min(w.start for w in got.windows), max(w.end for w in got.windows)
         warn("alerts", f"no alert fired in {format_time(start)} .. {format_time(end)}")
-    emit(eps, args, specs=EPISODE_DISPLAY, units=peak_units(eps, spec, project_from_args(args).catalog))
+    # times on the same clock as --month/--quarter (the calendar zone); json/csv keep UTC
+    emit(eps, args, specs=EPISODE_DISPLAY, units=peak_units(eps, spec, project_from_args(args).catalog), tz=tz)
     return exit_status(got.complete)

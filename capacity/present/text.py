@@ -92,11 +92,13 @@ def table(
     specs: Specs | None = None,
     units: Mapping[str, str] | None = None,
     max_rows: int | None = None,
+    tz: str | None = None,
 ) -> str:
     """An aligned text table; ``specs`` maps column names to how they show (display only).
 
     ``units`` maps keys to catalog units for ``measure`` columns with a ``unit_key`` (as in
-    :func:`capacity.present.format_frame`); ``max_rows`` cuts the table with a ``... N more rows`` line.
+    :func:`capacity.present.format_frame`); ``max_rows`` cuts the table with a ``... N more rows`` line;
+    ``tz`` shows time columns as that zone's wall clock (the header says which), else UTC.
     """
     if frame.empty:
         return "(no rows)\n"
@@ -114,9 +116,11 @@ def table(
             right.append(is_right)
             continue
         is_time = pd.api.types.is_datetime64_any_dtype(frame[name].dtype)
-        headers.append(printable(str(name)) + (" (UTC)" if is_time else ""))
-        shown = _float_column(rows[name]) if pd.api.types.is_float_dtype(frame[name].dtype) else None
-        columns.append(shown if shown is not None else [printable(plain(v)) for v in rows[name]])
+        zone = tz if is_time and tz and isinstance(frame[name].dtype, pd.DatetimeTZDtype) else None
+        headers.append(printable(str(name)) + (f" ({zone or 'UTC'})" if is_time else ""))
+        col_values: pd.Series = rows[name].dt.tz_convert(zone).dt.tz_localize(None) if zone else rows[name]
+        shown = _float_column(col_values) if pd.api.types.is_float_dtype(frame[name].dtype) else None
+        columns.append(shown if shown is not None else [printable(plain(v)) for v in col_values])
         right.append(pd.api.types.is_numeric_dtype(frame[name].dtype))
     lines = [list(r) for r in zip(*columns, strict=True)]
     widths = [max([len(h)] + [len(r[i]) for r in lines]) for i, h in enumerate(headers)]
@@ -178,13 +182,21 @@ def csv_text(frame: pd.DataFrame) -> str:
     return _iso_times(frame).to_csv(index=False, na_rep="NaN", lineterminator="\n")
 
 
-def render(frame: pd.DataFrame, fmt: str, *, specs: Specs | None = None, units: Mapping[str, str] | None = None) -> str:
-    """``frame`` as text in ``fmt`` (table, json or csv); ``specs`` and ``units`` apply to the table only.
+def render(
+    frame: pd.DataFrame,
+    fmt: str,
+    *,
+    specs: Specs | None = None,
+    units: Mapping[str, str] | None = None,
+    tz: str | None = None,
+) -> str:
+    """``frame`` as text in ``fmt`` (table, json or csv); ``specs``, ``units`` and ``tz`` apply to the
+    table only (JSON and CSV keep ISO-8601 UTC times).
 
     Raises :class:`~capacity.core.errors.ConfigError` (field ``format``) for another ``fmt``.
     """
     if fmt == "table":
-        return table(frame, specs=specs, units=units)
+        return table(frame, specs=specs, units=units, tz=tz)
     if fmt == "json":
         return json.dumps(records(frame), allow_nan=False, ensure_ascii=False) + "\n"
     if fmt == "csv":

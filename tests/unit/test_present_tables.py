@@ -124,3 +124,12 @@ def test_present_never_imports_plotly_or_the_report_layer() -> None:
         assert not {x for x in outside if x.split(".")[0] == "plotly"}, m
         todo.extend(_imports(m, path, is_pkg, mods))
     assert "capacity.present.text" in seen and not {m for m in seen if m.startswith("capacity.report")}
+
+
+def test_times_show_on_the_clock_asked_for_and_say_which():
+    frame = pd.DataFrame({"start": pd.to_datetime(["2026-09-03T15:06:00Z"]), "n": [1]})
+    header, row = text.table(frame, tz="America/New_York").splitlines()
+    assert header.split()[:2] == ["start", "(America/New_York)"] and row.split()[:2] == ["2026-09-03", "11:06:00"]
+    header, row = text.table(frame).splitlines()
+    assert "(UTC)" in header and "15:06:00" in row
+    assert '"2026-09-03T15:06:00Z"' in text.render(frame, "json", tz="America/New_York")  # files keep UTC
