@@ -43,7 +43,7 @@ __all__ = ["Metric", "Catalog", "KINDS", "ENV_VAR", "catalog", "default_catalog"
 KINDS = ("counter", "gauge", "histogram")
 ENV_VAR = "CAPACITY_CATALOG"
 _NAME_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-_FIELDS = ("query", "unit", "kind", "step", "group", "description", "lower", "upper")
+_FIELDS = ("query", "unit", "kind", "step", "group", "title", "description", "lower", "upper")
 _REQUIRED = ("query", "unit", "kind", "group")
 
 
@@ -60,6 +60,16 @@ class Metric:
     description: str = ""
     lower: float | None = None
     upper: float | None = None
+    #: what charts and reports call it ("Registered users"); empty: the name in words
+    title: str = ""
+
+    @property
+    def display(self) -> str:
+        """The entry's title, else its name in words (``users_total`` -> ``Users total``)."""
+        if self.title:
+            return self.title
+        words = self.name.replace("_", " ").strip()
+        return words[:1].upper() + words[1:]
 
 
 class Catalog(Mapping[str, Metric]):
@@ -167,14 +177,15 @@ def _entry(file: str, name: str, raw: Mapping[str, Any], base: Metric | None) ->
             "name": name,
             "step": pd.Timedelta(minutes=1),
             "description": "",
+            "title": "",
             "lower": None,
             "upper": None,
         }
     )
-    for key in ("query", "unit", "group", "description"):
+    for key in ("query", "unit", "group", "description", "title"):
         if key in raw:
             v = raw[key]
-            if not isinstance(v, str) or (key != "description" and not v.strip()):
+            if not isinstance(v, str) or (key not in ("description", "title") and not v.strip()):
                 raise _err(file, name, key, f"must be a non-empty string, got {v!r}")
             vals[key] = v.strip()
     if "kind" in raw:

@@ -154,9 +154,11 @@ def threshold_fans(
     units: Mapping[str, str],
     *,
     tail: int = 180,
+    titles: Mapping[str, str] | None = None,
 ) -> list[Any]:
     """One fan chart per planning threshold that has history, forecast and a level: the last
-    ``tail`` days observed, the forecast with its intervals, and the threshold line."""
+    ``tail`` days observed, the forecast with its intervals, and the threshold line. ``titles``:
+    metric -> its display name (the catalog's ``title``), else the metric's name."""
     from . import figures
 
     out = []
@@ -169,7 +171,7 @@ def threshold_fans(
                 figures.fan_chart(
                     h.tail(tail),
                     f,
-                    title=f"{t.text}: {t.metric}, daily {kind}",
+                    title=f"{t.text}: {(titles or {}).get(t.metric, t.metric)}, worst of each UTC day ({kind})",
                     unit=units.get(t.metric, ""),
                     threshold=float(level.iloc[0]),
                     threshold_label=t.name,
