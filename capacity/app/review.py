@@ -370,6 +370,31 @@ class Decisions:
     previous_label: str = ""
 
 
+def _with_budget(incidents: pd.DataFrame, d: Data, s: Slo) -> pd.DataFrame:
+    """``incidents`` plus ``budget``: for each SLO of an incident, the share of its quarter's error
+    budget the incident's own minutes spent (the engine's bad events in the incident's window over the
+    events the quarter allows), as ``latency-p95-timeslice 27%``."""
+    spec = d.project.spec
+    names = {x.name for x in spec.slos}
+    ok = s.compliance[s.compliance["status"] == "ok"]
+    allowed = {str(k): float(v) for k, v in zip(ok["slo"], ok["allowed_bad"], strict=True)}
+    spent: list[str] = []
+    for start, end, what in zip(incidents["start"], incidents["end"], incidents["what"], strict=True):
+        mine = [n for n in str(what).split(", ") if n in names and allowed.get(n, 0) > 0]
+        if not mine:
+            spent.append("")
+            continue
+        window = Window("incident", pd.Timestamp(start) - spec.step, pd.Timestamp(end), "rolling")
+        table = engine.compliance(spec, d.slo_data, [window], mine)
+        parts = [
+            f"{slo_name} {float(bad) / allowed[str(slo_name)]:.0%}"
+            for slo_name, bad in zip(table["slo"], table["bad"], strict=True)
+            if pd.notna(bad)
+        ]
+        spent.append(", ".join(parts))
+    return incidents.assign(budget=spent)
+
+
 def decisions(d: Data, s: Slo, c: Capacity, *, today: Any = None, top: int = 5) -> Decisions:
     """Rank what the review found (``s`` and ``c`` of ``d``) into the summary. ``today``: the day the
     report is read (default: now), which every due date is said against."""
@@ -379,7 +404,7 @@ def decisions(d: Data, s: Slo, c: Capacity, *, today: Any = None, top: int = 5) 
     for item in proj.spec.slos:
         metric = item.sli.metric.text if item.sli.metric is not None else ""
         meanings[item.name] = dc.good_means(item, units.get(metric, "ratio" if item.sli.kind == "gauge_range" else ""))
-    incidents = dc.incidents(s.burn_episodes, s.incidents)
+    incidents = _with_budget(dc.incidents(s.burn_episodes, s.incidents), d, s)
     actions = dc.slo_actions(s.compliance, proj.spec, d.slo_data, units=units)
     when = timeutil.parse_time(today, field="today") if today is not None else timeutil.now()
     kinds = {item.name: item.sli.kind for item in proj.spec.slos}

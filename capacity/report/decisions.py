@@ -317,6 +317,8 @@ def summary(
         inc_detail += (
             f"; longest page: {first['what']} on {pd.Timestamp(first['start']):%Y-%m-%d}, {first['minutes']:,.0f} min"
         )
+        if "budget" in incident_table.columns and str(first["budget"] or ""):
+            inc_detail += f"; it spent {first['budget']} of the quarter's budget"
     cap = capacity_actions.rename(columns={"by": "due", "reason": "evidence"}).assign(area="Capacity")
     acts = pd.concat(
         [

@@ -184,6 +184,7 @@ def test_quarterly_review_reads_well_in_chromium(tmp_path):
     assert missed and f"missed: {', '.join(missed)}" in text, text
     pages = set(s.burn_episodes.loc[s.burn_episodes["severity"] == "page", "series"])
     assert pages and all(p in text for p in pages), (pages, text)
+    assert re.search(r"it spent [a-z0-9-]+ \d+%.* of the quarter's budget", text), text  # the page's cost
     for slo_name in missed:  # every missed SLO has a recommendation with a number
         assert re.search(rf"(Add|Remove) \d+% capacity for .*{slo_name}|{slo_name}.*\d", text), slo_name
     # due dates are said against the day the report is read (injected), not the quarter's end
