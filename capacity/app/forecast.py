@@ -266,7 +266,8 @@ def forecast_ci(
     units: Mapping[str, str] = {m: proj.catalog[m].unit for m in metrics if m in proj.catalog}
     frame = hist.frame
     options: dict[str, Any] = {"bounds": bounds_for(metrics, proj.catalog), "n_windows": windows}
-    ttt = time_to_threshold(frame, h, rules=proj.rules, **options)
+    zone = proj.time_zone  # thresholds are checked on the platform's days, as in the quarterly review
+    ttt = time_to_threshold(frame, h, rules=proj.rules, tz=zone, **options)
     ttt = recheck(ttt, "status", hist.spans, {t.name: needs(t) for t in proj.rules.thresholds}, key="threshold")
     as_of = pd.Timestamp(frame["ds"].max()) if len(frame) else hist.end
     start = pd.Timestamp(frame["ds"].min()) if len(frame) else None
@@ -281,7 +282,9 @@ def forecast_ci(
         rule = by_rule.get(row.rule)
         if rule is None or not charts:
             continue
-        daily = daily_extreme(frame, rule.metric, rule.direction)
+        daily = daily_extreme(frame, rule.metric, rule.direction, tz=zone)
         fc, _ = auto_forecast(daily, h, executor="serial", **options)
         fans.append(Fan(row.name, rule, float(row.threshold), daily, fc))
-    return write_ci(summary, fans, horizon=h, out_dir=out_dir, units=units, missing=no_data(ttt), charts=charts)
+    return write_ci(
+        summary, fans, horizon=h, out_dir=out_dir, units=units, missing=no_data(ttt), charts=charts, tz=zone
+    )

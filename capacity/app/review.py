@@ -251,7 +251,8 @@ def thresholds(
     metrics = threshold_metrics(proj.rules)
     bounds = bounds_for(metrics, proj.catalog)
     units = {m: proj.catalog[m].unit for m in proj.catalog}
-    ttt = time_to_threshold(hourly, h, rules=proj.rules, bounds=bounds)
+    zone = proj.time_zone  # thresholds are checked on the platform's days
+    ttt = time_to_threshold(hourly, h, rules=proj.rules, bounds=bounds, tz=zone)
     ttt = recheck(ttt, "status", spans or {}, {t.name: needs(t) for t in proj.rules.thresholds}, key="threshold")
     if ttt.empty:
         status = Status(NO_DATA, "the planning rules have no threshold")
@@ -265,7 +266,7 @@ def thresholds(
             "days_hi": _days(ttt["last_ds"], ttt["latest"]),
         }
     )
-    hist, fc, choice = threshold_forecasts(hourly, h, proj.rules, bounds=bounds)
+    hist, fc, choice = threshold_forecasts(hourly, h, proj.rules, bounds=bounds, tz=zone)
     as_of = hourly["ds"].max() if len(hourly) else timeutil.now().floor("min")
     start = pd.Timestamp(hourly["ds"].min()) if len(hourly) else None
     verdict = summarize(from_time_to_threshold(ttt, units), as_of=as_of, horizon=h, source=source, history_start=start)

@@ -174,24 +174,32 @@ _DAY = pd.Timedelta(days=1)
 
 
 def worst_per_period(
-    sub: pd.DataFrame, direction: str, period: pd.Timedelta = _DAY, *, name: str | None = None
+    sub: pd.DataFrame,
+    direction: str,
+    period: pd.Timedelta = _DAY,
+    *,
+    name: str | None = None,
+    tz: str = "UTC",
 ) -> pd.DataFrame:
-    """One series' worst value per ``period`` (UTC days by default): the max, the min for ``direction
-    ="below"``, without a last period the data does not cover to its end. The one reduction every
-    threshold view uses (the table's crossing dates, the fan charts, the CI files): capacity is sized
-    for the worst hour. ``name`` becomes the ``unique_id``."""
+    """One series' worst value per ``period``: the max, the min for ``direction="below"``, without a
+    last period the data does not cover to its end. The one reduction every threshold view uses (the
+    table's crossing dates, the fan charts, the CI files): capacity is sized for the worst hour.
+
+    A one-day period is the calendar days of ``tz`` (the platform's: a local day's worst hour), each
+    labelled by its date at 00:00 UTC, so a daily series is a plain sequence of dates the forecasts
+    step through and every view prints the same date. ``name`` becomes the ``unique_id``."""
     how = "min" if direction == "below" else "max"
     uid = name if name is not None else (str(sub["unique_id"].iloc[0]) if len(sub) else "")
-    buckets = (
-        sub.set_index("ds")["y"]
-        .resample(period)
-        .agg(how)
-        .dropna()
-        .rename("y")
-        .reset_index()
-        .assign(unique_id=uid)[["unique_id", "ds", "y"]]
-    )
-    return _complete_buckets(buckets, sub["ds"], period)
+    values = sub.set_index("ds")["y"]
+    if tz != "UTC" and period == _DAY and len(values) > 0:
+        # calendar days of the zone (23 or 25 hours across a DST change), by their wall-clock date
+        wall = pd.DatetimeIndex(values.index).tz_convert(tz).tz_localize(None)
+        by_day = values.groupby(wall.normalize()).agg(how).dropna()
+        days = pd.DataFrame({"unique_id": uid, "ds": by_day.index, "y": by_day.to_numpy(dtype=float)})
+        days = _complete_buckets(days, pd.Series(wall), period)
+        return days.assign(ds=days["ds"].dt.tz_localize("UTC"))  # each date as its UTC midnight
+    buckets = values.resample(period).agg(how).dropna().rename("y").reset_index().assign(unique_id=uid)
+    return _complete_buckets(buckets[["unique_id", "ds", "y"]], values.index.to_series(), period)
 
 
 def _complete_buckets(buckets: pd.DataFrame, raw_ds: pd.Series, period: pd.Timedelta) -> pd.DataFrame:
@@ -228,9 +236,11 @@ def time_to_threshold(
     rules: Planning | None = None,
     resample: str | None = "1d",
     min_history: pd.Timedelta = THRESHOLD_NEEDS,
+    tz: str = "UTC",
     **forecast_options: Any,
 ) -> pd.DataFrame:
-    """When each threshold will be crossed, with the 95% interval's earliest and latest dates.
+    """When each threshold will be crossed, with the 95% interval's earliest and latest dates
+    (dates of ``tz``'s days when ``resample`` is daily: :func:`worst_per_period`).
 
     A series shorter than ``min_history`` is not forecast (status ``too little data``).
 
@@ -259,7 +269,8 @@ def time_to_threshold(
         level = t.value if t.value is not None else t.fraction * ref[1]  # type: ignore[index]
         sub = frame[frame["unique_id"] == t.metric]
         if resample is not None:
-            sub = worst_per_period(sub, t.direction, parse_duration(resample, field="resample"), name=t.metric)
+            period = parse_duration(resample, field="resample")
+            sub = worst_per_period(sub, t.direction, period, name=t.metric, tz=tz)
         fc, choice = auto_forecast(sub, h, executor="serial", **forecast_options)
         y_last = float(sub["y"].iloc[-1])
         if t.direction == "above":

@@ -1,4 +1,4 @@
-"""The planning thresholds' series: what each threshold is checked on (each UTC day's worst value)
+"""The planning thresholds' series: what each threshold is checked on (each local day's worst value)
 and its forecast. Pure: a canonical frame in, canonical frames out."""
 
 from __future__ import annotations
@@ -24,17 +24,19 @@ def threshold_metrics(rules: Planning | None = None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def daily_extreme(frame: pd.DataFrame, metric: str, direction: str, *, name: str | None = None) -> pd.DataFrame:
-    """The series a threshold is checked on: each UTC day's max (min for ``direction="below"``),
+def daily_extreme(
+    frame: pd.DataFrame, metric: str, direction: str, *, name: str | None = None, tz: str = "UTC"
+) -> pd.DataFrame:
+    """The series a threshold is checked on: each day's max (min for ``direction="below"``) in ``tz``,
     without a partial last day: :func:`~.planning.worst_per_period`, the reduction
     :func:`~.planning.time_to_threshold` makes. ``name`` becomes the ``unique_id`` (default: the metric)."""
-    return worst_per_period(frame[frame["unique_id"] == metric], direction, name=name or metric)
+    return worst_per_period(frame[frame["unique_id"] == metric], direction, name=name or metric, tz=tz)
 
 
-def threshold_history(frame: pd.DataFrame, rules: Any) -> pd.DataFrame:
-    """One daily series per threshold rule, ``unique_id`` = the rule's name (canonical frame)."""
+def threshold_history(frame: pd.DataFrame, rules: Any, *, tz: str = "UTC") -> pd.DataFrame:
+    """One daily series per threshold rule (days of ``tz``), ``unique_id`` = the rule's name (canonical frame)."""
     parts = [
-        daily_extreme(frame, t.metric, t.direction, name=t.name)
+        daily_extreme(frame, t.metric, t.direction, name=t.name, tz=tz)
         for t in rules.thresholds
         if (frame["unique_id"] == t.metric).any()
     ]
@@ -48,6 +50,7 @@ def threshold_forecasts(
     *,
     bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
     min_history: pd.Timedelta = THRESHOLD_NEEDS,
+    tz: str = "UTC",
     **options: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Forecast each threshold's daily series: ``(history, forecast, choice)`` keyed by rule name.
@@ -57,7 +60,7 @@ def threshold_forecasts(
     forecast them (three empty frames when none is long enough).
     """
     r = rules or load_rules()
-    hist = threshold_history(frame, r)
+    hist = threshold_history(frame, r, tz=tz)
     long_enough = [u for u, g in hist.groupby("unique_id", observed=True) if history_length(g["ds"]) >= min_history]
     hist = hist[hist["unique_id"].isin(long_enough)].reset_index(drop=True)
     if hist.empty:

@@ -62,7 +62,7 @@ class Fan:
 
 
 def _charts(
-    summary: CiSummary, fans: Sequence[Fan], horizon: pd.Timedelta, units: Mapping[str, str]
+    summary: CiSummary, fans: Sequence[Fan], horizon: pd.Timedelta, units: Mapping[str, str], tz: str = "UTC"
 ) -> list[tuple[str, Any]]:
     from . import figures
 
@@ -72,7 +72,8 @@ def _charts(
         fig = figures.fan_chart(
             fan.history.tail(180),
             fan.forecast,
-            title=f"{rule.text}: {rule.metric}, daily {('min' if rule.direction == 'below' else 'max')}",
+            title=f"{rule.text}: {rule.metric}, worst of each day ({('min' if rule.direction == 'below' else 'max')})",
+            x_title=f"date (days in {tz})",
             unit=units.get(rule.metric, ""),
             threshold=fan.level,
             threshold_label=rule.name,
@@ -162,12 +163,13 @@ def write_ci(
     units: Mapping[str, str] | None = None,
     missing: Sequence[str] | Mapping[str, str] = (),
     charts: bool = True,
+    tz: str = "UTC",
 ) -> CiResult:
     """Write the CI verdict (computed by :func:`capacity.app.forecast.forecast_ci`) as Markdown,
     JSON and PNG charts into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    items = _charts(summary, fans, horizon, dict(units or {})) if charts else []
+    items = _charts(summary, fans, horizon, dict(units or {}), tz) if charts else []
     chart_trouble = ""
     try:
         pngs = write_pngs(items, out)

@@ -5,7 +5,8 @@ Every function takes a frame (documented per function), returns a
 and never reads files, the network or the clock. Label values are escaped
 before they reach plotly's text renderer. Time axes take the report's ``tz``
 (drawn as that zone's wall clock, durations exact; default UTC), except the
-forecast charts, whose daily points are UTC days. :mod:`capacity.report.output`
+forecast charts, whose daily points are dates (the days of the platform's zone, labelled on the
+axis). :mod:`capacity.report.output`
 turns a figure into an HTML fragment or a PNG.
 """
 
@@ -424,8 +425,10 @@ def fan_chart(
     threshold: float | None = None,
     threshold_label: str = "threshold",
     history_name: str = "observed",
+    x_title: str = "time (UTC)",
 ) -> go.Figure:
-    """Observed history, forecast mean and its 80% / 95% intervals, and the threshold.
+    """Observed history, forecast mean and its 80% / 95% intervals, and the threshold
+    (``x_title``: what the time axis is, e.g. ``date (days in America/New_York)``).
 
     ``history``: ``ds, y``. ``forecast``: ``ds, mean, lo-80, hi-80, lo-95, hi-95`` (the layout of
     capacity.forecast.forecast).
@@ -469,7 +472,7 @@ def fan_chart(
             annotation_text=f"{esc(threshold_label)}: {esc(in_unit(threshold, unit))}",
             annotation_position="top left",
         )
-    return unit_axis(layout(fig, title=title, y_title=unit, x_title="time (UTC)"), unit)
+    return unit_axis(layout(fig, title=title, y_title=unit, x_title=x_title), unit)
 
 
 def time_to_threshold(

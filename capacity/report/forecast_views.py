@@ -155,10 +155,12 @@ def threshold_fans(
     *,
     tail: int = 180,
     titles: Mapping[str, str] | None = None,
+    tz: str = "UTC",
 ) -> list[Any]:
     """One fan chart per planning threshold that has history, forecast and a level: the last
     ``tail`` days observed, the forecast with its intervals, and the threshold line. ``titles``:
-    metric -> its display name (the catalog's ``title``), else the metric's name."""
+    metric -> its display name (the catalog's ``title``), else the metric's name; ``tz``: whose days
+    the series are (:func:`capacity.forecasting.planning.worst_per_period`)."""
     from . import figures
 
     out = []
@@ -171,7 +173,8 @@ def threshold_fans(
                 figures.fan_chart(
                     h.tail(tail),
                     f,
-                    title=f"{t.text}: {(titles or {}).get(t.metric, t.metric)}, worst of each UTC day ({kind})",
+                    title=f"{t.text}: {(titles or {}).get(t.metric, t.metric)}, worst of each day ({kind})",
+                    x_title=f"date (days in {tz})",
                     unit=units.get(t.metric, ""),
                     threshold=float(level.iloc[0]),
                     threshold_label=t.name,
