@@ -10,6 +10,7 @@ from ..app import forecast as app_forecast
 from ..core.errors import ConfigError
 from ..forecasting.executors import cpu_count
 from ..present.text import table
+from ..report.summary import crossing_words
 from ._common import (
     RANGE_FIELDS,
     add_format_args,
@@ -229,8 +230,10 @@ def run_ci(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
     verdict = result.summary.table
     crossing = verdict[verdict["within"]]
-    for name, when, days in zip(crossing["name"], crossing["crossing"], crossing["days"], strict=True):
-        words = "already crossed" if days <= 0 else f"on {when:%Y-%m-%d} (in {days:,.0f} days)"
+    for name, when, days, already in zip(
+        crossing["name"], crossing["crossing"], crossing["days"], crossing["already"], strict=True
+    ):
+        words = crossing_words(when, days, already)
         print(f"capacity forecast: forecast to cross within {args.horizon}: {name}, {words}", file=sys.stderr)
     if result.chart_trouble:
         print(f"capacity forecast: warning: charts not drawn: {result.chart_trouble}", file=sys.stderr)

@@ -97,12 +97,16 @@ def summarize(
     for col in ("crossing", "crossing_early"):
         t[col] = pd.to_datetime(t[col], utc=True)
     end = as_of + horizon
-    t["days"] = (t["crossing"] - as_of) / pd.Timedelta(days=1)
-    t["days_early"] = (t["crossing_early"] - as_of) / pd.Timedelta(days=1)
+    # (a date, at its UTC midnight, may lie hours before ``as_of``: the first forecast day is "in 0 days")
+    t["days"] = ((t["crossing"] - as_of) / pd.Timedelta(days=1)).clip(lower=0)
+    t["days_early"] = ((t["crossing_early"] - as_of) / pd.Timedelta(days=1)).clip(lower=0)
+    if "already" not in t.columns:  # crossed at the end of the history, not forecast to
+        t["already"] = False
+    t["already"] = t["already"].fillna(False).astype(bool)
     if "crossing_late" not in t.columns:
         t["crossing_late"] = pd.NaT
     t["crossing_late"] = pd.to_datetime(t["crossing_late"], utc=True)
-    t["days_late"] = (t["crossing_late"] - as_of) / pd.Timedelta(days=1)
+    t["days_late"] = ((t["crossing_late"] - as_of) / pd.Timedelta(days=1)).clip(lower=0)
     t["within"] = t["crossing"].notna() & (t["crossing"] <= end)
     t["within_early"] = t["crossing_early"].notna() & (t["crossing_early"] <= end)
     t = t.sort_values(
@@ -128,9 +132,9 @@ def history_words(summary: CiSummary, lead: str = "History") -> str:
     return f"{lead} {summary.history_start:%Y-%m-%d} to {end} ({days:,.0f} days)"
 
 
-def _crossing_words(crossing: pd.Timestamp, days: float) -> str:
-    """``on 2026-10-23 (in 22 days)``, or ``already crossed`` (the crossing is the history's end)."""
-    return "already crossed" if days <= 0 else f"on {crossing:%Y-%m-%d} (in {days:,.0f} days)"
+def crossing_words(crossing: pd.Timestamp, days: float, already: bool) -> str:
+    """``on 2026-10-23 (in 22 days)``, or ``already crossed`` (at the history's end)."""
+    return "already crossed" if already else f"on {crossing:%Y-%m-%d} (in {days:,.0f} days)"
 
 
 def _when(ts: pd.Timestamp, days: float, within: bool) -> str:
@@ -151,8 +155,8 @@ def to_markdown(
     elif summary.crossed:
         t = summary.table[summary.table["within"]]
         names = "; ".join(
-            md_escape(f"{name}: {_crossing_words(crossing, days)}")
-            for name, crossing, days in zip(t["name"], t["crossing"], t["days"], strict=True)
+            md_escape(f"{name}: {crossing_words(crossing, days, already)}")
+            for name, crossing, days, already in zip(t["name"], t["crossing"], t["days"], t["already"], strict=True)
         )
         lines.append(f"> **FORECAST TO CROSS** within {days:g} days: {names}.")
     else:
@@ -174,7 +178,7 @@ def to_markdown(
     r: Any  # a row of the summary table: a record of mixed columns
     for r in summary.table.itertuples(index=False):
         status = (
-            ("ALREADY CROSSED" if float(r.days) <= 0 else "FORECAST TO CROSS")
+            ("ALREADY CROSSED" if bool(r.already) else "FORECAST TO CROSS")
             if r.within
             else ("at risk" if r.within_early else "ok")
         )
@@ -262,6 +266,7 @@ def from_time_to_threshold(ttt: pd.DataFrame, units: Mapping[str, str] | None = 
             else pd.NaT,
             "metric": t["metric"].to_numpy(),
             "rule": t["threshold"].to_numpy(),
+            "already": already,
         }
     )
     for col in ("crossing", "crossing_early", "crossing_late"):
