@@ -71,6 +71,8 @@ class Data:
     warnings: tuple[str, ...] = field(default=())
     #: a server's span of each metric a pull found nothing of (None: no sample at all)
     spans: dict[str, tuple[pd.Timestamp, pd.Timestamp] | None] = field(default_factory=dict)
+    #: growth metrics over the quarter before, on the report's step (to compare growth with)
+    previous_history: pd.DataFrame = field(default_factory=_frame.empty)
 
 
 def _history_start(span: tuple[pd.Timestamp, pd.Timestamp] | None, end: pd.Timestamp, days: float) -> pd.Timestamp:
@@ -115,6 +117,7 @@ def data(
     slo_data, notes = fetch(spec, src, spec.query_texts(None, None), slo_start, period.data_end)
     busy = _pull([heatmap_metric], src, proj, period.data_start, period.data_end, step)
     quarter_hist = _pull(growth_metrics, src, proj, period.data_start, period.data_end, step)
+    previous_hist = _pull(growth_metrics, src, proj, before.start, before.end, step)
     begin = _history_start(span, period.data_end, history_days)
     daily = _pull(growth_metrics, src, proj, begin, period.data_end, "1d")
     hourly = _pull(thresholds_read, src, proj, begin, period.data_end, step)
@@ -135,6 +138,7 @@ def data(
         hourly.frame,
         tuple(dict.fromkeys(warnings)),
         spans,
+        previous_hist.frame,
     )
 
 
@@ -369,6 +373,8 @@ class Decisions:
     #: each SLO against the quarter before (:func:`capacity.report.decisions.compare_quarters`)
     comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
     previous_label: str = ""
+    #: each growth metric's growth this quarter and the one before (digest.growth of both)
+    growth_comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _with_budget(incidents: pd.DataFrame, d: Data, s: Slo) -> pd.DataFrame:
@@ -429,4 +435,16 @@ def decisions(d: Data, s: Slo, c: Capacity, *, today: Any = None, top: int = 5) 
         areas = summary.areas.copy()
         areas.loc[areas["area"] == "SLOs", "detail"] += f"; {line}"
         summary = dc.Summary(summary.today, areas, summary.actions)
-    return Decisions(summary, incidents, actions, meanings, policy, comparison, previous_quarter(d.period.label))
+    prev_q = quarter_window(previous_quarter(d.period.label), d.tz)
+    growth_then = digest.growth(d.previous_history, prev_q.start, prev_q.end) if len(d.previous_history) else _NO_GROWTH
+    growth_comparison = dc.compare_growth(c.growth, growth_then)
+    return Decisions(
+        summary,
+        incidents,
+        actions,
+        meanings,
+        policy,
+        comparison,
+        previous_quarter(d.period.label),
+        growth_comparison,
+    )

@@ -21,6 +21,7 @@ from ..slo.model import SLO, Spec
 
 __all__ = [
     "Summary",
+    "compare_growth",
     "compare_quarters",
     "good_means",
     "incidents",
@@ -264,6 +265,25 @@ def compare_quarters(
             }
         )
     return pd.DataFrame(rows)
+
+
+def compare_growth(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """Each growth metric's growth this quarter (``now``: :func:`capacity.report.digest.growth`) and
+    the quarter before (``before``, the same function), with a direction word: ``faster``,
+    ``slower``, ``same`` (within a point), ``no comparison`` (either quarter without a figure)."""
+    prev = before.set_index("series")["pct"] if len(before) else pd.Series(dtype=float)
+    rows = []
+    for series, pct in zip(now.get("series", []), now.get("pct", []), strict=True):
+        then = float(prev.get(series, math.nan))
+        pct = float(pct)
+        if math.isnan(pct) or math.isnan(then):
+            word = "no comparison"
+        elif abs(pct - then) < 1.0:
+            word = "same"
+        else:
+            word = "faster" if pct > then else "slower"
+        rows.append({"series": str(series), "growth": pct / 100, "previous_growth": then / 100, "direction": word})
+    return pd.DataFrame(rows, columns=["series", "growth", "previous_growth", "direction"])
 
 
 @dataclass(frozen=True)

@@ -182,3 +182,11 @@ def test_quarters_compare_with_a_direction_word():
     assert got.loc["cpu-in-range", "change"] == pytest.approx(-0.05)
     assert got.loc["error-rate", "pages"] == 1 and got.loc["error-rate", "previous_pages"] == 2  # tickets not counted
     assert np.isnan(got.loc["cache", "change"])
+
+
+def test_growth_compares_with_the_quarter_before():
+    now = pd.DataFrame({"series": ["users", "db", "disk", "new"], "pct": [59.1, 11.4, 5.0, 3.0]})
+    before = pd.DataFrame({"series": ["users", "db", "disk"], "pct": [40.0, 11.0, 9.0]})
+    got = dc.compare_growth(now, before).set_index("series")
+    assert got["direction"].to_dict() == {"users": "faster", "db": "same", "disk": "slower", "new": "no comparison"}
+    assert got.loc["users", "growth"] == pytest.approx(0.591) and got.loc["users", "previous_growth"] == 0.40
