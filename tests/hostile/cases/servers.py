@@ -38,7 +38,9 @@ def _rows(n: int):
 
 
 def _fast(run: Run) -> None:
-    assert run.seconds < 60, f"took {run.seconds:.0f} s"
+    # bounded: 5 attempts of at most 4 x the 1 s timeout, waits between them (~32 s idle), and headroom
+    # for a loaded machine; an unbounded read would run into the case's time limit instead
+    assert run.seconds < 80, f"took {run.seconds:.0f} s"
 
 
 def _escaped(run: Run) -> None:
