@@ -40,6 +40,7 @@ __all__ = [
     "compliance",
     "fetch",
     "history_for",
+    "budget_runs_out",
     "own_window",
     "plan",
     "spec_of",
@@ -271,6 +272,25 @@ def burn_rates(req: Request, *, progress: Progress | None = None) -> SloResult:
     data, notes = _load(sp, src, sp.query_texts(names), [first], warm=True, progress=progress, project=req.project)
     series = engine.burn_rate_series(sp, data, first.start, first.end, names)
     return SloResult(series, (first,), notes, _missing(data))
+
+
+def budget_runs_out(req: Request, *, rate_window: str = "6h", progress: Progress | None = None) -> SloResult:
+    """When each SLO's error budget runs out at its current burn rate (the rate over the last
+    ``rate_window`` at the end of its window): :func:`capacity.slo.exhaustion.budget_exhaustion`
+    over each SLO's rolling window (its own, or the one asked for)."""
+    from ..slo.exhaustion import budget_exhaustion
+
+    sp, src, wins = req.resolved()
+    steps = plan(sp, src, req.names, wins)
+    names = sorted({n for _, ns in steps for n in ns}, key=[s.name for s in sp.slos].index)
+    windows = [w for ws, _ in steps for w in ws]
+    data, notes = _load(sp, src, sp.query_texts(names), windows, warm=True, progress=progress, project=req.project)
+    proj = resolve_project(req.project)
+    table = pd.concat([score(sp, data, ws, ns, proj, src.name) for ws, ns in steps], ignore_index=True)
+    ends = max(w.end for w in windows)
+    burn = engine.burn_rate_series(sp, data, ends - pd.Timedelta(hours=1), ends, names)
+    out = budget_exhaustion(table, burn, rate_window=rate_window)
+    return SloResult(out, tuple(windows), notes, _missing(data))
 
 
 def alert_replay(req: Request, *, burn: bool = False, progress: Progress | None = None) -> SloResult:

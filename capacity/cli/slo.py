@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..app import slo as app_slo
+from ..core.errors import ConfigError
 from ..core.timeutil import parse_time
 from ..core.windows import check_tz
 from ..present import Col
@@ -70,6 +71,12 @@ TABLE_DISPLAY = {
 }
 #: the burn-rate table (``--burn-rates``)
 BURN_RATE_DISPLAY = {"error_ratio": Col("error_ratio", "ratio", 4)}
+RUNS_OUT_DISPLAY = {
+    "budget_remaining": Col("budget left", "ratio", 1),
+    "burn_rate": Col("burn rate", "multiple"),
+    "rate_window": Col("over", "text"),
+    "days_left": Col("days left", "number", 1),
+}
 
 
 def add_spec_args(p: argparse.ArgumentParser) -> None:
@@ -137,6 +144,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the burn-rate series (every window of the burn-rate table) over the window instead",
     )
+    p.add_argument(
+        "--runs-out",
+        action="store_true",
+        help="when each SLO's budget runs out at its burn rate over the last 6h (not counting the budget "
+        "old bad events give back as the window rolls on)",
+    )
     add_spec_tail(p)
 
 
@@ -144,10 +157,17 @@ def run(args: argparse.Namespace) -> int:
     output_format(args)
     spec = spec_from_args(args)
     req = request_from_args(args, spec, list(dict.fromkeys(args.slo or [])) or None)
+    if args.runs_out and args.burn_rates:
+        raise ConfigError("--runs-out and --burn-rates are two reports: give one", field="runs_out")
     with progress_bar(args.progress, desc="slo") as bar:
-        use_case = app_slo.burn_rates if args.burn_rates else app_slo.compliance
+        use_case = (
+            app_slo.budget_runs_out if args.runs_out else app_slo.burn_rates if args.burn_rates else app_slo.compliance
+        )
         got = use_case(req, progress=bar)
     print_warnings("slo", got.warnings)
+    if args.runs_out:
+        emit(got.table, args, specs=RUNS_OUT_DISPLAY)
+        return exit_status(got.complete)
     if args.burn_rates:
         emit(got.table, args, specs=BURN_RATE_DISPLAY)
         return exit_status(got.complete)

@@ -298,3 +298,20 @@ def test_alert_tables_show_durations_json_keeps_seconds(files, capsys):
     assert "duration" in header and "20m" in row.split()
     # the peak of a metric outside the catalog is a plain number
     assert "0.95" in row.split()
+
+
+def test_runs_out_says_when_each_budget_ends_at_its_current_rate(capsys):
+    import json
+
+    from capacity.cli import main
+
+    assert main(["slo", "--runs-out", "--format", "json"]) == 0
+    rows = {r["slo"]: r for r in json.loads(capsys.readouterr().out)}
+    cpu = rows["cpu-in-range"]  # overspent over its 30 days in the bundled history
+    assert cpu["verdict"] == "exhausted" and cpu["budget_remaining"] < 0
+    for r in rows.values():
+        assert r["verdict"] in ("exhausted", "runs out", "not this window", "not burning", "no data")
+        if r["verdict"] == "runs out":  # within the window: left x 30 days / rate
+            assert r["days_left"] == pytest.approx(r["budget_remaining"] * 30 / r["burn_rate"], rel=1e-6)
+    assert main(["slo", "--runs-out", "--burn-rates"]) == 2
+    assert "--runs-out and --burn-rates" in capsys.readouterr().err
