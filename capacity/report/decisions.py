@@ -296,6 +296,11 @@ class Summary:
     actions: pd.DataFrame
 
 
+def _count(n: int, word: str) -> str:
+    """``1 incident``, ``5 incidents``, ``0 incidents``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _verdict_of(compliance: pd.DataFrame) -> tuple[str, str]:
     scored = compliance[(compliance["status"] == "ok") & compliance["compliance"].notna()]
     met = int(scored["met"].fillna(False).astype(bool).sum())
@@ -331,7 +336,7 @@ def summary(
     frame (status per rule)."""
     slo_status, slo_detail = _verdict_of(compliance)
     pages = int(incident_table["page"].sum()) if len(incident_table) else 0
-    inc_detail = f"{len(incident_table)} incident(s), {pages} with a page-level burn-rate alert"
+    inc_detail = f"{_count(len(incident_table), 'incident')}, {pages} with a page-level burn-rate alert"
     if len(incident_table):
         first = incident_table.iloc[0]
         inc_detail += (
@@ -353,10 +358,10 @@ def summary(
         relative(d, today) or ("now" if p == 1 else "") for d, p in zip(acts["due"], acts["priority"], strict=True)
     ]
     due_soon = acts[acts["area"] == "Capacity"]
-    cap_detail = f"{len(due_soon)} capacity action(s)"
+    cap_detail = _count(len(due_soon), "capacity action")
     if thresholds is not None and len(thresholds):
         crossing = thresholds[thresholds["status"].isin(["already crossed", "crosses within horizon"])]
-        cap_detail += f"; {len(crossing)} threshold(s) crossed or forecast to cross"
+        cap_detail += f"; {_count(len(crossing), 'threshold')} crossed or forecast to cross"
     if len(due_soon):
         nxt = due_soon.iloc[0]
         cap_detail += f"; first: {nxt['action']} ({nxt['when'] or 'no date'})"

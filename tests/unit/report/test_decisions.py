@@ -143,6 +143,9 @@ def test_the_summary_names_every_missed_slo_and_dates_actions_against_today():
     assert slos["status"] == "missed" and "missed: cpu-in-range" in slos["detail"] and "1 of 2 met" in slos["detail"]
     assert s.actions["action"].tolist() == ["Add 4% capacity", "Grow the disks", "Watch the pool"]
     assert s.actions["when"].tolist() == ["now", "overdue since 2026-10-11 (51 days)", "in 22 days"]
+    areas = s.areas.set_index("area")["detail"]
+    assert areas["Incidents"].startswith("0 incidents, 0 with a page-level burn-rate alert")
+    assert areas["Capacity"].startswith("2 capacity actions; first: Grow the disks")
 
 
 def test_quarters_compare_with_a_direction_word():
