@@ -416,6 +416,8 @@ def decisions(d: Data, s: Slo, c: Capacity, *, today: Any = None, top: int = 5) 
     when = timeutil.parse_time(today, field="today") if today is not None else timeutil.now()
     kinds = {item.name: item.sli.kind for item in proj.spec.slos}
     policy = verdicts(proj.spec.budget_policy, s.compliance, kinds)
+    before = previous_quarter(d.period.label)
+    comparison = dc.compare_quarters(s.compliance, s.previous, s.burn_episodes, s.previous_episodes)
     summary = dc.summary(
         s.compliance,
         incidents,
@@ -424,18 +426,11 @@ def decisions(d: Data, s: Slo, c: Capacity, *, today: Any = None, top: int = 5) 
         today=when,
         thresholds=c.thresholds.table,
         policy=policy,
+        comparison=comparison,
+        previous_label=before,
         top=top,
     )
-    comparison = dc.compare_quarters(s.compliance, s.previous, s.burn_episodes, s.previous_episodes)
-    if len(comparison):
-        counts = comparison["direction"].value_counts()
-        said = [f"{int(counts[w])} {w}" for w in ("better", "worse", "same") if w in counts]
-        before = previous_quarter(d.period.label)
-        line = f"against {before}: {', '.join(said)}" if said else f"no comparison with {before} (too little data)"
-        areas = summary.areas.copy()
-        areas.loc[areas["area"] == "SLOs", "detail"] += f"; {line}"
-        summary = dc.Summary(summary.today, areas, summary.actions)
-    prev_q = quarter_window(previous_quarter(d.period.label), d.tz)
+    prev_q = quarter_window(before, d.tz)
     growth_then = digest.growth(d.previous_history, prev_q.start, prev_q.end) if len(d.previous_history) else _NO_GROWTH
     growth_comparison = dc.compare_growth(c.growth, growth_then)
     return Decisions(
@@ -445,6 +440,6 @@ def decisions(d: Data, s: Slo, c: Capacity, *, today: Any = None, top: int = 5) 
         meanings,
         policy,
         comparison,
-        previous_quarter(d.period.label),
+        before,
         growth_comparison,
     )

@@ -218,16 +218,33 @@ def _load(
     return fetch(spec, src, queries, start, end, progress=progress, max_points=limit)
 
 
-def compliance(req: Request, *, progress: Progress | None = None) -> SloResult:
-    """Compliance and error budget of each SLO over the planned windows (``capacity.slo.COMPLIANCE_COLUMNS``)."""
+@dataclass(frozen=True)
+class _Scored:
+    """A request's planned windows scored: what :func:`compliance` and :func:`budget_runs_out` share."""
+
+    spec: Spec
+    names: list[str]
+    windows: list[Window]
+    data: dict[str, pd.DataFrame]
+    notes: tuple[str, ...]
+    table: pd.DataFrame
+
+
+def _scored(req: Request, *, warm: bool, progress: Progress | None) -> _Scored:
     sp, src, wins = req.resolved()
     steps = plan(sp, src, req.names, wins)
     names = sorted({n for _, ns in steps for n in ns}, key=[s.name for s in sp.slos].index)
     windows = [w for ws, _ in steps for w in ws]
-    data, notes = _load(sp, src, sp.query_texts(names), windows, warm=False, progress=progress, project=req.project)
+    data, notes = _load(sp, src, sp.query_texts(names), windows, warm=warm, progress=progress, project=req.project)
     proj = resolve_project(req.project)
     table = pd.concat([score(sp, data, ws, ns, proj, src.name) for ws, ns in steps], ignore_index=True)
-    return SloResult(table, tuple(windows), notes, _missing(data))
+    return _Scored(sp, names, windows, data, notes, table)
+
+
+def compliance(req: Request, *, progress: Progress | None = None) -> SloResult:
+    """Compliance and error budget of each SLO over the planned windows (``capacity.slo.COMPLIANCE_COLUMNS``)."""
+    got = _scored(req, warm=False, progress=progress)
+    return SloResult(got.table, tuple(got.windows), got.notes, _missing(got.data))
 
 
 def score(
@@ -280,17 +297,11 @@ def budget_runs_out(req: Request, *, rate_window: str = "6h", progress: Progress
     over each SLO's rolling window (its own, or the one asked for)."""
     from ..slo.exhaustion import budget_exhaustion
 
-    sp, src, wins = req.resolved()
-    steps = plan(sp, src, req.names, wins)
-    names = sorted({n for _, ns in steps for n in ns}, key=[s.name for s in sp.slos].index)
-    windows = [w for ws, _ in steps for w in ws]
-    data, notes = _load(sp, src, sp.query_texts(names), windows, warm=True, progress=progress, project=req.project)
-    proj = resolve_project(req.project)
-    table = pd.concat([score(sp, data, ws, ns, proj, src.name) for ws, ns in steps], ignore_index=True)
-    ends = max(w.end for w in windows)
-    burn = engine.burn_rate_series(sp, data, ends - pd.Timedelta(hours=1), ends, names)
-    out = budget_exhaustion(table, burn, rate_window=rate_window)
-    return SloResult(out, tuple(windows), notes, _missing(data))
+    got = _scored(req, warm=True, progress=progress)
+    ends = max(w.end for w in got.windows)
+    burn = engine.burn_rate_series(got.spec, got.data, ends - pd.Timedelta(hours=1), ends, got.names)
+    out = budget_exhaustion(got.table, burn, rate_window=rate_window)
+    return SloResult(out, tuple(got.windows), got.notes, _missing(got.data))
 
 
 def alert_replay(req: Request, *, burn: bool = False, progress: Progress | None = None) -> SloResult:

@@ -327,14 +327,24 @@ def summary(
     today: pd.Timestamp,
     thresholds: pd.DataFrame | None = None,
     policy: pd.DataFrame | None = None,
+    comparison: pd.DataFrame | None = None,
+    previous_label: str = "",
     top: int = 5,
 ) -> Summary:
     """Rank everything the review found into one status line per area and the ``top`` actions.
 
     ``capacity_actions``: :func:`capacity.report.forecast_views.recommendations` (priority, by,
     action, reason); ``slo_action_table``: :func:`slo_actions`; ``thresholds``: the time-to-threshold
-    frame (status per rule)."""
+    frame (status per rule); ``comparison``: :func:`compare_quarters` against ``previous_label``."""
     slo_status, slo_detail = _verdict_of(compliance)
+    if comparison is not None and len(comparison):
+        counts = comparison["direction"].value_counts()
+        said = [f"{int(counts[w])} {w}" for w in ("better", "worse", "same") if w in counts]
+        slo_detail += (
+            f"; against {previous_label}: {', '.join(said)}"
+            if said
+            else f"; no comparison with {previous_label} (too little data)"
+        )
     pages = int(incident_table["page"].sum()) if len(incident_table) else 0
     inc_detail = f"{_count(len(incident_table), 'incident')}, {pages} with a page-level burn-rate alert"
     if len(incident_table):

@@ -150,6 +150,22 @@ def business_hours_heatmap(
     return fig
 
 
+def _under_target(
+    part: pd.DataFrame, ds_col: str, value_col: str, target_col: str, tz: str, name: str, colour: str, size: int
+) -> go.Scatter | None:
+    """``x`` markers on the points of one SLO's compliance under its target (None: none is)."""
+    below = part[part[value_col] < part[target_col]]
+    if not len(below):
+        return None
+    return go.Scatter(
+        x=_wall(below[ds_col], tz),
+        y=100 * below[value_col],
+        mode="markers",
+        name=f"{esc(name)} under target",
+        marker={"symbol": "x", "size": size, "color": colour},
+    )
+
+
 def compliance_over_time(
     frame: pd.DataFrame,
     *,
@@ -183,18 +199,9 @@ def compliance_over_time(
             )
         )
         targets.add(100 * target)
-        below = part[part[value_col] < part[target_col]]
-        if len(below):
-            fig.add_trace(
-                go.Scatter(
-                    x=_wall(below[ds_col], tz),
-                    y=100 * below[value_col],
-                    mode="markers",
-                    legendgroup=str(i),
-                    name=f"{esc(slo)} under target",
-                    marker={"symbol": "x", "size": 9, "color": trace_style(i)["line"]["color"]},
-                )
-            )
+        under = _under_target(part, ds_col, value_col, target_col, tz, str(slo), trace_style(i)["line"]["color"], 9)
+        if under is not None:
+            fig.add_trace(under.update(legendgroup=str(i)))
     layout(fig, title=title, y_title="compliance (%)", x_title=_time_title(tz))
     # one label per distinct target, in the right margin: never over a line, never stacked twice
     for t in sorted(targets):
@@ -266,19 +273,9 @@ def compliance_panels(
             row=r,
             col=c,
         )
-        below = part[part[value_col] < part[target_col]]
-        if len(below):
-            fig.add_trace(
-                go.Scatter(
-                    x=_wall(below[ds_col], tz),
-                    y=100 * below[value_col],
-                    mode="markers",
-                    name=f"{esc(name)} under target",
-                    marker={"symbol": "x", "size": 7, "color": THRESHOLD_COLOUR},
-                ),
-                row=r,
-                col=c,
-            )
+        under = _under_target(part, ds_col, value_col, target_col, tz, name, THRESHOLD_COLOUR, 7)
+        if under is not None:
+            fig.add_trace(under, row=r, col=c)
         lo = min(float(part[value_col].min()), target) * 100
         hi = max(float(part[value_col].max()), target) * 100
         pad = max((hi - lo) * 0.15, 0.05)
