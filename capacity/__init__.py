@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from . import app, slo
 from ._version import __version__
-from .api import alert_replay, history, pull, slo_compliance
+from .api import alert_replay, headroom, history, pull, slo_compliance
 from .core import errors, frame
 from .core.errors import (
     CapacityError,
@@ -51,6 +51,7 @@ __all__ = [
     "app",
     "slo_compliance",
     "alert_replay",
+    "headroom",
     "source",
     "slo",
     "default_spec",

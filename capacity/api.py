@@ -14,6 +14,7 @@ from typing import Any, Literal, overload
 
 import pandas as pd
 
+from .app import headroom as _headroom
 from .app import history as _history
 from .app import slo as _slo
 from .core.errors import ConfigError, SourceWarning
@@ -21,7 +22,7 @@ from .core.windows import calendar_kind
 from .slo.model import Spec
 from .sources import Progress, Source
 
-__all__ = ["alert_replay", "history", "pull", "slo_compliance"]
+__all__ = ["alert_replay", "headroom", "history", "pull", "slo_compliance"]
 
 SourceArg = "str | os.PathLike[str] | Source"
 TimeArg = "str | pd.Timestamp | float | None"
@@ -169,3 +170,37 @@ def alert_replay(
     got = _slo.alert_replay(_request(source, spec, None, window, end, month, quarter, tz), burn=burn)
     _warn(got.warnings)
     return got.table
+
+
+def headroom(
+    services: Any = None,
+    *,
+    source: str | os.PathLike[str] | Source | None = None,
+    start: str | pd.Timestamp | float | None = None,
+    end: str | pd.Timestamp | float | None = None,
+    horizon: str | pd.Timedelta = "90d",
+    replicas: float | None = None,
+    traffic: float | None = None,
+    forecast: bool = True,
+) -> _headroom.HeadroomResult:
+    """The load each service's latency SLO and CPU range can take, and when forecast growth gets there.
+
+    ``services``: None (the project's: capacity.yaml's ``services:``, else the bundled API), a services
+    file, or a mapping ``{name: {throughput: ..., latency_buckets: ..., cpu: ..., replicas: 3, ...}}``
+    (series are catalog names or PromQL). The models learn from ``start..end`` (default: each
+    service's ``history`` before the end of the data); the daily peak request rate is forecast
+    ``horizon`` ahead unless ``forecast=False``; ``replicas`` and ``traffic`` (+0.2 = 20% more) run a
+    what-if on today's peak. Returns ``.table`` (one row per service, full precision, 80% intervals),
+    ``.fitted`` (the models, for charts) and ``.peaks`` (daily peaks and their forecast)."""
+    got = _headroom.headroom(
+        services,
+        source=source,
+        start=start,
+        end=end,
+        horizon=horizon,
+        replicas=replicas,
+        traffic=traffic,
+        forecast=forecast,
+    )
+    _warn(got.warnings)
+    return got

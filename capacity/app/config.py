@@ -23,7 +23,9 @@ __all__ = ["ENV_VAR", "FILE_NAME", "Config", "Limits", "find", "load", "parse_si
 
 ENV_VAR = "CAPACITY_CONFIG"
 FILE_NAME = "capacity.yaml"
-KEYS = ("version", "source", "timezone", "catalog", "slos", "planning", "coverage_floor", "cache", "limits")
+KEYS = (
+    "version", "source", "timezone", "catalog", "slos", "planning", "services", "coverage_floor", "cache", "limits",
+)  # fmt: skip
 CACHE_KEYS = ("max_size",)
 #: ``limits:`` settings -> (lowest, highest) accepted; the defaults live in :class:`Limits`
 LIMIT_RANGES: dict[str, tuple[float, float]] = {
@@ -74,6 +76,8 @@ class Config:
     slos: Path | Mapping[str, Any] | None = None
     #: the planning rules: a path, or an inline document of the planning rules' shape
     planning: Path | Mapping[str, Any] | None = None
+    #: the services whose headroom is measured: a path, or an inline ``{name: {...}}`` mapping
+    services: Path | Mapping[str, Any] | None = None
     coverage_floor: float | None = None
     #: the pull cache's size limit in bytes (``cache: {max_size: 500MiB}``)
     cache_max_size: int | None = None
@@ -194,6 +198,7 @@ def load(path: str | os.PathLike[str]) -> Config:
         catalog=dict(catalog),
         slos=_doc_or_path(p, "slos", doc.get("slos")),
         planning=_doc_or_path(p, "planning", doc.get("planning")),
+        services=_doc_or_path(p, "services", doc.get("services")),
         coverage_floor=float(floor) if floor is not None else None,
         cache_max_size=_cache_max_size(p, doc.get("cache")),
         limits=_limits(p, doc.get("limits")),

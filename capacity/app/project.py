@@ -8,12 +8,14 @@ command and every notebook through the same object.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import ConfigError
 from ..forecasting.rules import Planning, load_rules, parse_rules
+from ..headroom.spec import Service, default_services, load_services, parse_services
 from ..metrics.catalog import Catalog, catalog, parse_catalog
 from ..slo.load_v1 import parse_spec
 from ..slo.loader import default_spec, load_spec
@@ -45,6 +47,8 @@ class Project:
     cache_max_size: int | None = None
     #: bounds on one command's work (the config's ``limits:``)
     limits: _config.Limits = field(default_factory=_config.Limits)
+    #: the services whose headroom is measured (the config's ``services:``, else the bundled platform's)
+    services: tuple[Service, ...] = field(default_factory=default_services)
 
     @property
     def time_zone(self) -> str:
@@ -76,6 +80,20 @@ class Project:
         except ValueError as exc:
             raise ConfigError(str(exc), field=str(exc).split(":", 1)[0]) from None
 
+    def with_services(self, services: Any) -> Project:
+        """This project with other services: Service objects, a services file, or a mapping
+        ``{name: {throughput: ..., ...}}``; None keeps them."""
+        if services is None:
+            return self
+        if isinstance(services, Mapping):
+            return replace(self, services=parse_services(dict(services), file="services"))
+        if isinstance(services, (str, os.PathLike)):
+            return replace(self, services=load_services(services))
+        items = tuple(services)
+        if not items or not all(isinstance(s, Service) for s in items):
+            raise ConfigError("services: expected a mapping, a file path or Service objects", field="services")
+        return replace(self, services=items)
+
     def with_rules(self, rules: Planning | str | os.PathLike[str] | None) -> Project:
         """This project with other planning rules (a Planning, or a path); None keeps them."""
         if rules is None:
@@ -98,6 +116,14 @@ def _rules(cfg: _config.Config) -> Planning:
     if isinstance(cfg.planning, Path):
         return load_rules(cfg.planning)
     return parse_rules(dict(cfg.planning), file=f"{cfg.path}: planning")
+
+
+def _services(cfg: _config.Config) -> tuple[Service, ...]:
+    if cfg.services is None:
+        return default_services()
+    if isinstance(cfg.services, Path):
+        return load_services(cfg.services)
+    return parse_services(dict(cfg.services), file=f"{cfg.path}: services")
 
 
 def current(
@@ -126,6 +152,7 @@ def current(
         coverage_floor=DEFAULT_COVERAGE_FLOOR if cfg.coverage_floor is None else cfg.coverage_floor,
         cache_max_size=cfg.cache_max_size,
         limits=cfg.limits,
+        services=_services(cfg),
     )
     return base.with_spec(spec).with_rules(planning)
 

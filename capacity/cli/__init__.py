@@ -30,6 +30,7 @@ COMMANDS: tuple[str, ...] = (
     "rules",
     "forecast",
     "backtest",
+    "headroom",
     "init",
     "check",
     "cache",

@@ -29,6 +29,7 @@ EXPECTED = {
     "load_spec",
     "slo_compliance",
     "alert_replay",
+    "headroom",
     "forecast",
     "auto_forecast",
     "cross_validation",
