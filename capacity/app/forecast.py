@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.errors import ConfigError, ForecastError
+from ..core.errors import CapacityError, ConfigError, ForecastError
 from ..core.status import history_length, too_little
 from ..core.timeutil import format_duration, parse_duration
 from ..forecasting import PUBLISHED, auto_forecast, cross_validation, evaluate, published_cv
@@ -247,6 +247,20 @@ def threshold_history(
     )
 
 
+def _with_headroom(
+    ttt: pd.DataFrame, inputs: Inputs, h: pd.Timedelta, proj: Project, units: dict[str, str]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The time-to-threshold table with each service's "latency SLO at forecast load" after the rules'."""
+    from .headroom import headroom, threshold_rows
+
+    try:
+        rows = threshold_rows(headroom(source=inputs.source, end=inputs.end, horizon=h, project=proj), proj)
+    except CapacityError as exc:
+        rows = threshold_rows(None, proj, str(exc))
+    units = {**units, **{s.throughput: "1/s" for s in proj.services}}
+    return (pd.concat([ttt, rows], ignore_index=True) if len(rows) else ttt), units
+
+
 def forecast_ci(
     inputs: Inputs,
     horizon: Any,
@@ -263,12 +277,13 @@ def forecast_ci(
     # every threshold that has data is forecast; the rest are listed as missing (an error only if none has)
     # (with no data at all, the files still say so, rule by rule)
     hist = inputs.history(h, "forecast --ci", metrics, require_all=False, allow_empty=True)
-    units: Mapping[str, str] = {m: proj.catalog[m].unit for m in metrics if m in proj.catalog}
+    units: dict[str, str] = {m: proj.catalog[m].unit for m in metrics if m in proj.catalog}
     frame = hist.frame
     options: dict[str, Any] = {"bounds": bounds_for(metrics, proj.catalog), "n_windows": windows}
     zone = proj.time_zone  # thresholds are checked on the platform's days, as in the quarterly review
     ttt = time_to_threshold(frame, h, rules=proj.rules, tz=zone, **options)
     ttt = recheck(ttt, "status", hist.spans, {t.name: needs(t) for t in proj.rules.thresholds}, key="threshold")
+    ttt, units = _with_headroom(ttt, inputs, h, proj, units)
     as_of = pd.Timestamp(frame["ds"].max()) if len(frame) else hist.end
     start = pd.Timestamp(frame["ds"].min()) if len(frame) else None
     summary = summarize(

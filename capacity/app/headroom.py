@@ -29,11 +29,11 @@ from .history import History, pull, time_range
 from .project import Project, source_of
 from .project import resolve as resolve_project
 
-__all__ = ["HeadroomResult", "headroom", "PEAK_WINDOW", "FORECAST_HISTORY"]
+__all__ = ["HeadroomResult", "headroom", "threshold_rows", "PEAK_WINDOW", "FORECAST_HISTORY"]
 
 #: today's peak: the busiest point of the last week of the history
 PEAK_WINDOW = pd.Timedelta(days=7)
-#: the request-rate forecast learns from up to this much history (daily peaks of hourly rates)
+#: the request-rate forecast learns from up to this much history (daily peaks on the service's step)
 FORECAST_HISTORY = pd.Timedelta(days=365)
 
 
@@ -164,7 +164,7 @@ def _peaks(
     # from a local midnight: a first day that starts mid-afternoon has no business-hours peak
     zone = proj.time_zone
     begin = (begin.tz_convert(zone).normalize() + pd.Timedelta(days=1)).tz_convert("UTC")
-    h = _pull(svc.throughput, src, begin, end, pd.Timedelta(hours=1), proj, notes)
+    h = _pull(svc.throughput, src, begin, end, svc.step, proj, notes)  # the step today's peak is read on
     if h is None or h.frame.empty:
         return None
     frame = h.frame[h.frame["unique_id"] == h.frame["unique_id"].iloc[0]].assign(unique_id=svc.name)
@@ -231,3 +231,18 @@ def headroom(
         table[c] = pd.to_datetime(table[c], utc=True)
     assert first is not None and last is not None  # a project has at least one service
     return HeadroomResult(table, fitted, peaks, first, last, h, src.name, tuple(notes))
+
+
+def threshold_rows(result: HeadroomResult | None, project: Project | None = None, error: str = "") -> pd.DataFrame:
+    """Each service's "latency SLO at forecast load" as planning-threshold rows (the columns of
+    :func:`capacity.forecasting.planning.time_to_threshold`), dated by its forecast's 95% band as the
+    rules' are; ``result`` None (the use case failed with ``error``) is one ``no data`` row saying why.
+    The CI forecast and the review's threshold table both add these rows."""
+    from ..headroom.answers import threshold_rows as rows
+
+    if result is None:
+        return pd.DataFrame([{"threshold": "latency_slo", "status": "no data", "note": f"headroom: {error}"}])
+    proj = resolve_project(project)
+    metric = {s.name: s.throughput for s in proj.services}
+    forecasts = {k: v[v["mean"].notna()] for k, v in result.peaks.items() if "mean" in v}
+    return rows(result.table, result.end, metric, forecasts)

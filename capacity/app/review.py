@@ -33,6 +33,7 @@ from ..slo.alerts import summarize as alert_summary
 from ..slo.policy import verdicts
 from ..sources import Source
 from .forecast import bounds_for
+from .headroom import HeadroomResult, threshold_rows
 from .history import History, pull
 from .project import Project, source_of
 from .project import resolve as resolve_project
@@ -41,6 +42,8 @@ from .span import data_span, missing_status, recheck
 
 __all__ = [
     "Capacity",
+    "Headroom",
+    "headroom",
     "Data",
     "Decisions",
     "Slo",
@@ -73,6 +76,8 @@ class Data:
     spans: dict[str, tuple[pd.Timestamp, pd.Timestamp] | None] = field(default_factory=dict)
     #: growth metrics over the quarter before, on the report's step (to compare growth with)
     previous_history: pd.DataFrame = field(default_factory=_frame.empty)
+    #: the source itself (the headroom section pulls its services' series from it)
+    src: Source | None = None
 
 
 def _history_start(span: tuple[pd.Timestamp, pd.Timestamp] | None, end: pd.Timestamp, days: float) -> pd.Timestamp:
@@ -139,6 +144,7 @@ def data(
         tuple(dict.fromkeys(warnings)),
         spans,
         previous_hist.frame,
+        src,
     )
 
 
@@ -244,10 +250,13 @@ def thresholds(
     source: str = "",
     project: Project | None = None,
     spans: Mapping[str, tuple[pd.Timestamp, pd.Timestamp] | None] | None = None,
+    extra: pd.DataFrame | None = None,
 ) -> Thresholds:
     """Time to each planning threshold from ``hourly`` history (a frame, or a History: then its source
     and the spans of what it missed are used), with the forecasts behind it. ``spans``: a server's
-    span of each metric the history lacks, so that minutes of data read ``too little data``."""
+    span of each metric the history lacks, so that minutes of data read ``too little data``. ``extra``:
+    rows of the same table computed elsewhere (the services' latency SLO at forecast load,
+    :func:`capacity.app.headroom.threshold_rows`), shown and judged with the rules'."""
     if isinstance(hourly, History):
         source, spans, hourly = source or hourly.source, hourly.spans if spans is None else spans, hourly.frame
     proj = resolve_project(project)
@@ -258,6 +267,9 @@ def thresholds(
     zone = proj.time_zone  # thresholds are checked on the platform's days
     ttt = time_to_threshold(hourly, h, rules=proj.rules, bounds=bounds, tz=zone)
     ttt = recheck(ttt, "status", spans or {}, {t.name: needs(t) for t in proj.rules.thresholds}, key="threshold")
+    if extra is not None and len(extra):
+        ttt = pd.concat([ttt, extra], ignore_index=True)
+        units = {**units, **{m: "1/s" for m in extra["metric"].dropna() if m}}
     if ttt.empty:
         status = Status(NO_DATA, "the planning rules have no threshold")
     else:
@@ -278,6 +290,33 @@ def thresholds(
 
 
 @dataclass(frozen=True)
+class Headroom:
+    """The review's headroom section: the use case's result (None when it failed), one sentence per
+    service, and whether any service got an answer."""
+
+    result: HeadroomResult | None
+    lines: tuple[str, ...]
+    status: Status
+
+
+def headroom(d: Data) -> Headroom:
+    """Each service's headroom at the end of the quarter, its request rate forecast ``d.horizon`` ahead."""
+    from ..core.errors import CapacityError
+    from ..present.headroom import sentence
+    from .headroom import headroom as measure
+
+    try:
+        got = measure(
+            source=d.src if d.src is not None else d.source, end=d.period.data_end, horizon=d.horizon, project=d.project
+        )
+    except CapacityError as exc:
+        return Headroom(None, (), Status(NO_DATA, f"headroom: {exc}"))
+    t = got.table
+    lines = tuple(sentence(row, d.tz, got.end + got.horizon) for _, row in t.iterrows())
+    return Headroom(got, lines, rows_status(t, "status", "service", "service"))
+
+
+@dataclass(frozen=True)
 class Capacity:
     """The review's capacity phase: peak load, growth against the plan, thresholds, recommendations.
 
@@ -295,6 +334,8 @@ class Capacity:
     methodology: pd.DataFrame
     status: dict[str, Status] = field(default_factory=dict)
     growth_series: tuple[str, ...] = ()
+    #: the services' headroom (its rows are also in ``thresholds``)
+    headroom: Headroom | None = None
 
 
 def _history_status(d: Data, frame: pd.DataFrame, metric: str, needs: pd.Timedelta) -> Status:
@@ -337,7 +378,9 @@ def capacity(d: Data) -> Capacity:
         status["plan"] = Status(NO_DATA, "the planning rules have no growth rule")
     else:
         status["plan"] = rows_status(plan, "verdict", "text", "growth rule")
-    th = thresholds(d.hourly, d.horizon, source=d.source, project=proj, spans=d.spans)
+    hr = headroom(d)
+    extra = threshold_rows(hr.result, proj, hr.status.reason)
+    th = thresholds(d.hourly, d.horizon, source=d.source, project=proj, spans=d.spans, extra=extra)
     status["thresholds"] = th.status
     ok_growth = [m for m in growth_metrics if m in shown]
     quarter = d.quarter_history[d.quarter_history["unique_id"].isin(ok_growth)] if status["growth"].ok else None
@@ -351,6 +394,7 @@ def capacity(d: Data) -> Capacity:
         fv.methodology(th.choice),
         status,
         shown,
+        hr,
     )
 
 

@@ -74,7 +74,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--end", metavar="T", help="end of that history (default: the end of a sample/file source, else now)"
     )
     g.add_argument("--replicas", type=float, metavar="N", help="what-if: run today's peak on N replicas")
-    g.add_argument("--traffic", metavar="+X%", help="what-if: today's peak changed by X (+20%%, -10%%)")
+    g.add_argument(
+        "--traffic", metavar="+X%", help="what-if: today's peak changed by X (+20%%; a fall as --traffic=-10%%)"
+    )
     g.add_argument("--no-forecast", action="store_true", help="skip the request-rate forecast (no dates)")
     add_source_args(p)
     add_format_args(p)

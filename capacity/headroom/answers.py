@@ -10,6 +10,7 @@ low edge reaching the high edge. Both uncertainties widen the range; neither is 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ import pandas as pd
 from ..core.status import OK
 from .compute import LEVEL, Fitted
 
-__all__ = ["COLUMNS", "WhatIf", "answer", "breaks"]
+__all__ = ["COLUMNS", "WhatIf", "answer", "breaks", "threshold_rows"]
 
 ALREADY, WITHIN, MAY, NOT_WITHIN, NO_FORECAST = (
     "already over",
@@ -57,18 +58,18 @@ def _first(ds: pd.Series, hit: pd.Series) -> pd.Timestamp | None:
 
 
 def breaks(
-    today_peak: float, rate: float, lo: float, hi: float, forecast: pd.DataFrame | None
+    today_peak: float, rate: float, lo: float, hi: float, forecast: pd.DataFrame | None, level: int = 80
 ) -> tuple[str, pd.Timestamp | None, pd.Timestamp | None, pd.Timestamp | None]:
-    """(status, most likely, earliest, latest) day the forecast daily peak (``mean``, ``lo-80``,
-    ``hi-80``) reaches ``rate`` (its interval ``lo``..``hi``)."""
+    """(status, most likely, earliest, latest) day the forecast daily peak (``mean``, ``lo-{level}``,
+    ``hi-{level}``) reaches ``rate`` (its interval ``lo``..``hi``)."""
     if today_peak >= rate:
         return ALREADY, None, None, None
     if forecast is None or forecast.empty:
         return NO_FORECAST, None, None, None
     ds = forecast["ds"]
     likely = _first(ds, forecast["mean"] >= rate)
-    early = _first(ds, forecast[f"hi-{int(LEVEL * 100)}"] >= lo)
-    late = _first(ds, forecast[f"lo-{int(LEVEL * 100)}"] >= hi)
+    early = _first(ds, forecast[f"hi-{level}"] >= lo)
+    late = _first(ds, forecast[f"lo-{level}"] >= hi)
     status = WITHIN if likely is not None else MAY if early is not None else NOT_WITHIN
     return status, likely, early, late
 
@@ -152,4 +153,57 @@ def _whatif(f: Fitted, today_peak: float, w: WhatIf) -> dict[str, Any]:
         out["whatif_cpu"] = cpu
         holds = holds and cpu <= f.service.cpu_range[1]
     out["whatif_holds"] = holds if ("whatif_latency" in out or "whatif_cpu" in out) else None
+    return out
+
+
+_TTT_STATUS = {
+    ALREADY: "already crossed",
+    WITHIN: "crosses within horizon",
+    MAY: "may cross within horizon",
+    NOT_WITHIN: "not within horizon",
+}
+
+
+def threshold_rows(
+    table: pd.DataFrame, end: pd.Timestamp, metric: dict[str, str], forecasts: Mapping[str, pd.DataFrame]
+) -> pd.DataFrame:
+    """Each service's latency SLO as a planning threshold ("latency SLO at forecast load"), in the
+    columns of :func:`capacity.forecasting.planning.time_to_threshold`: the level is the highest
+    rate the SLO holds at, the series the daily peak request rate (``metric``: service -> its
+    throughput series), the dates from its forecast's 95% band (``forecasts``: service -> the
+    forecast frame), as the other thresholds'. A service without a latency answer is ``no data`` /
+    ``too little data`` with why."""
+    rows = []
+    for _, r in table.iterrows():
+        base = {
+            "threshold": f"latency_slo_{r['service']}",
+            "metric": metric.get(str(r["service"]), ""),
+            "text": f"Latency SLO ({r['objective']}) at forecast load: {r['title']}",
+            "direction": "above",
+        }
+        if r["latency_status"] != OK:
+            why = r["note"] or str(r["latency_status"])
+            status = "too little data" if r["latency_status"] != "no data" else "no data"
+            rows.append({**base, "status": status, "note": why})
+            continue
+        fc = forecasts.get(str(r["service"]))
+        lim = (r["latency_max_rate"], r["latency_max_rate_lo"], r["latency_max_rate_hi"])
+        status, likely, early, late = breaks(r["today_peak"], *lim, fc, level=95)
+        rows.append(
+            {
+                **base,
+                "level": r["latency_max_rate"],
+                "last_ds": end,
+                "last": r["today_peak"],
+                "status": _TTT_STATUS.get(status, "not within horizon"),
+                "earliest": early,
+                "most_likely": likely,
+                "latest": late,
+                "note": "" if fc is not None else "no request-rate forecast",
+            }
+        )
+    out = pd.DataFrame(rows)
+    for c in ("earliest", "most_likely", "latest", "last_ds"):
+        if c in out.columns:
+            out[c] = pd.to_datetime(out[c], utc=True)
     return out

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the names below load on first use: `import capacity` needs no plotly, papermill or nbconvert
     from .. import present
     from ..present import Col, format_frame
-    from . import figures, forecast_views, slo_views
+    from . import figures, forecast_views, headroom_figure, slo_views
     from .html import export_html
     from .output import figure_html, show, show_table, skipped, table_html, table_text, write_png
     from .params import NotebookParameter, read_parameters
@@ -34,6 +34,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "format_frame": ("capacity.present", "format_frame"),
     "figures": ("capacity.report.figures", None),
     "forecast_views": ("capacity.report.forecast_views", None),
+    "headroom_figure": ("capacity.report.headroom_figure", None),
     "slo_views": ("capacity.report.slo_views", None),
     "export_html": ("capacity.report.html", "export_html"),
     "figure_html": ("capacity.report.output", "figure_html"),
@@ -70,6 +71,7 @@ __all__ = [
     "figure_html",
     "figures",
     "forecast_views",
+    "headroom_figure",
     "md_escape",
     "present",
     "format_frame",

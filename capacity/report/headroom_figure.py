@@ -4,20 +4,23 @@ the forecast peak. A pure function of frames (:mod:`capacity.headroom.curves`)."
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..headroom import curves
+from ..headroom.compute import Fitted
 from .figures import _need
 from .style import COLOURS, TARGET_COLOUR, THRESHOLD_COLOUR, esc, layout
 
-__all__ = ["latency_vs_load"]
+__all__ = ["latency_vs_load", "service_chart"]
 
 
-def _mark(fig: go.Figure, x: float, text: str, colour: str, dash: str) -> None:
+def _mark(fig: go.Figure, x: float, text: str, colour: str, dash: str, where: str) -> None:
     if math.isfinite(x):
         fig.add_vline(
-            x=x, line={"color": colour, "dash": dash, "width": 2}, annotation_text=esc(text), annotation_position="top"
+            x=x, line={"color": colour, "dash": dash, "width": 2}, annotation_text=esc(text), annotation_position=where
         )
 
 
@@ -67,11 +70,31 @@ def latency_vs_load(
         annotation_text=esc(objective_label),
         annotation_position="top left",
     )
-    _mark(fig, today_peak, "today's peak", "#222", "solid")
-    _mark(fig, forecast_peak, "forecast peak", COLOURS[1], "dash")
-    _mark(fig, max_rate, "SLO limit", TARGET_COLOUR, "dashdot")
+    # labels on alternate sides and heights: today's and the forecast peak are often close
+    _mark(fig, today_peak, "today's peak", "#222", "solid", "top left")
+    _mark(fig, forecast_peak, "forecast peak", COLOURS[1], "dash", "bottom right")
+    _mark(fig, max_rate, "SLO limit", TARGET_COLOUR, "dashdot", "top right")
     top = max(objective * 1.6, float(observed["latency"].max()) * 1.2 if len(observed) else 0.0)
     fig.update_yaxes(range=[0, top], tickformat="~s", ticksuffix="s")
     layout(fig, title=title, y_title="response time (seconds)", x_title="request rate (req/s, all replicas)")
     fig.update_layout(hovermode="closest")
     return fig
+
+
+def service_chart(fitted: Fitted, row: Any) -> go.Figure | None:
+    """A service's latency-vs-load chart from its fit and its headroom row (None without a latency fit)."""
+    if fitted.latency_fit is None:
+        return None
+    marks = [row["today_peak"], row["forecast_peak"], row["latency_max_rate"]]
+    upto = 1.15 * max(float(v) for v in marks if isinstance(v, (int, float)) and math.isfinite(v))
+    obj = fitted.service.objective
+    return latency_vs_load(
+        curves.curve(fitted, upto),
+        curves.observed(fitted),
+        title=f"{fitted.service.display}: p{obj.quantile * 100:g} response time against load",
+        objective=obj.latency,
+        objective_label=f"SLO: {obj.text}",
+        today_peak=float(row["today_peak"]),
+        forecast_peak=float(row["forecast_peak"]),
+        max_rate=float(row["latency_max_rate"]),
+    )

@@ -68,7 +68,8 @@ def test_errors_exit_2_with_one_line(tmp_path):
 
 
 def test_thresholds_without_data_are_listed_and_the_rest_forecast(tmp_path):
-    """A source with only CPU and memory: those two are forecast, the others listed as missing (exit 0/1, not 2)."""
+    """A source with only CPU and memory: those two are forecast, the others (and the API's latency SLO at
+    forecast load: no request rate, no histogram) listed as missing (exit 0/1, not 2)."""
     hist = capacity.pull(["cpu_utilization", "memory_utilization"], start="2026-07-01", end="2026-10-01", step="1h")
     src = tmp_path / "two.csv"
     hist.to_csv(src, index=False)
@@ -76,7 +77,7 @@ def test_thresholds_without_data_are_listed_and_the_rest_forecast(tmp_path):
     got = _ci(out, "--horizon", "14d", "--source", str(src))
     assert got.returncode in (0, 1) and "Traceback" not in got.stderr, got.stderr
     doc = json.loads((out / "capacity-forecast.json").read_text())
-    assert sorted(doc["missing"]) == ["db_connections", "db_size", "disk", "storage"]
+    assert sorted(doc["missing"]) == ["db_connections", "db_size", "disk", "latency_slo_api", "storage"]
     assert {r["rule"] for r in doc["thresholds"]} == {"cpu", "memory"}
     assert "Not forecast: " in (out / "capacity-forecast.md").read_text()
     assert "not forecast: disk (no data: " in got.stderr
@@ -90,10 +91,10 @@ def test_a_source_with_no_threshold_metric_exits_2(tmp_path):
     assert got.returncode == 2 and "Traceback" not in got.stderr
     lines = got.stderr.strip().splitlines()
     assert lines[-1] == "capacity forecast: error: no threshold could be forecast"
-    assert all("not forecast: " in line and "(no data: " in line for line in lines[:-1]) and len(lines) == 7
+    assert all("not forecast: " in line and "(no data" in line for line in lines[:-1]) and len(lines) == 8
     # the files a CI job keeps say so too: every rule, why, and no verdict
     doc = json.loads((tmp_path / "out" / "capacity-forecast.json").read_text())
     assert doc["status"] == "not forecast" and doc["exit_code"] == 2 and doc["thresholds"] == []
-    assert set(doc["missing_reasons"]) == set(doc["missing"]) and len(doc["missing"]) == 6
+    assert set(doc["missing_reasons"]) == set(doc["missing"]) and len(doc["missing"]) == 7
     md = (tmp_path / "out" / "capacity-forecast.md").read_text()
     assert "**NOT FORECAST**" in md and "**OK**" not in md and not list((tmp_path / "out").glob("*.png"))

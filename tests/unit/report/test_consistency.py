@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from capacity.app import forecast as app_forecast
+from capacity.app import headroom as app_headroom
 from capacity.app import review
 from capacity.forecasting.thresholds import threshold_metrics
 from capacity.report import ci
@@ -24,7 +25,9 @@ def views(tmp_path_factory):
     inputs = app_forecast.Inputs(source="sample", start="2026-06-03", end="2026-10-01", step="1h")
     result = app_forecast.forecast_ci(inputs, H, out_dir=out, charts=False)
     hist = inputs.history(H, "test", threshold_metrics(), require_all=False, allow_empty=True)
-    th = review.thresholds(hist.frame, H, source="sample")
+    # the services' latency SLO at forecast load: the same rows the review's capacity phase adds
+    extra = app_headroom.threshold_rows(app_headroom.headroom(source="sample", end=inputs.end, horizon=H))
+    th = review.thresholds(hist.frame, H, source="sample", extra=extra)
     return result, th, out
 
 
