@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.errors import CapacityError, ConfigError
+from ..core.errors import ConfigError
 from ..core.status import history_length, too_little
 from ..core.timeutil import format_duration, parse_duration
 from ..forecasting import auto_forecast
@@ -106,11 +106,8 @@ def _pull(
 ) -> History | None:
     if not query:
         return None
-    try:
-        h = pull(query, source=src, start=start, end=end, step=step, project=proj, tolerant=True)
-    except CapacityError as exc:
-        notes.append(f"{query}: {exc}")
-        return None
+    # tolerant: a series the source does not have is missing (a status); a failing source is an error
+    h = pull(query, source=src, start=start, end=end, step=step, project=proj, tolerant=True)
     notes.extend(w for w in h.warnings if w not in notes)
     return h
 

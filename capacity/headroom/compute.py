@@ -182,9 +182,11 @@ def fit_service(svc: Service, s: Series) -> Fitted:
     x = s.throughput / reps_series
     finite = x[np.isfinite(x) & (x > 0)]
     nothing = Limit(NO_DATA)
-    if not len(finite) or not math.isfinite(reps):
-        what = "the request rate" if not math.isfinite(reps) or not len(finite) else "replicas"
-        note = f"no data for {what} ({svc.throughput if what == 'the request rate' else svc.replicas})"
+    if not math.isfinite(reps):
+        note = f"no data for replicas ({svc.replicas})"
+        return Fitted(svc, reps, math.nan, (math.nan, math.nan), Limit(NO_DATA, note), nothing, nothing)
+    if not len(finite):
+        note = f"no data for the request rate ({svc.throughput})"
         return Fitted(svc, reps, math.nan, (math.nan, math.nan), Limit(NO_DATA, note), nothing, nothing)
     p5, p95 = (float(v) for v in np.percentile(finite, [5, 95]))
     top = float(finite.max())

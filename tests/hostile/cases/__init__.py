@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..harness import Case
-from . import arguments, cache, files, outputs, servers, specs
+from . import arguments, cache, files, headroom, outputs, servers, specs
 
 CASES: list[Case] = [
     *arguments.CASES,
@@ -12,6 +12,7 @@ CASES: list[Case] = [
     *outputs.CASES,
     *servers.CASES,
     *cache.CASES,
+    *headroom.CASES,
 ]
 _ids = [c.id for c in CASES]
 assert len(_ids) == len(set(_ids)), sorted({i for i in _ids if _ids.count(i) > 1})
