@@ -1,5 +1,5 @@
 """Headroom use case: for each service, pull the history its load models need, fit them, forecast
-the daily peak request rate, and answer (capacity/headroom/ does the computing).
+the daily peak request rate, and answer (capacity/loadmodels/ does the computing).
 
 Which series and limits each service has comes from the project's services (``services:`` in
 capacity.yaml, else the bundled platform's); the API, the CLI and the notebooks all come here.
@@ -21,9 +21,9 @@ from ..core.status import history_length, too_little
 from ..core.timeutil import format_duration, parse_duration
 from ..forecasting import auto_forecast
 from ..forecasting.planning import horizon_needs, worst_per_period
-from ..headroom.answers import COLUMNS, NO_FORECAST, WhatIf, answer
-from ..headroom.compute import Fitted, Series, fit_service
-from ..headroom.spec import Service
+from ..loadmodels.answers import COLUMNS, NO_FORECAST, WhatIf, answer
+from ..loadmodels.compute import Fitted, Series, fit_service
+from ..loadmodels.spec import Service
 from ..sources import Source
 from .history import History, pull, time_range
 from .project import Project, source_of
@@ -39,7 +39,7 @@ FORECAST_HISTORY = pd.Timedelta(days=365)
 
 @dataclass(frozen=True)
 class HeadroomResult:
-    """``table``: one row per service (:data:`capacity.headroom.answers.COLUMNS`); ``fitted``: the
+    """``table``: one row per service (:data:`capacity.loadmodels.answers.COLUMNS`); ``fitted``: the
     models per service (for charts); ``peaks``: per service, the daily peak request rate (``y``) and
     its forecast (``mean``, ``lo-80``, ``hi-80``) in one frame; what the pulls noticed."""
 
@@ -235,7 +235,7 @@ def threshold_rows(result: HeadroomResult | None, project: Project | None = None
     :func:`capacity.forecasting.planning.time_to_threshold`), dated by its forecast's 95% band as the
     rules' are; ``result`` None (the use case failed with ``error``) is one ``no data`` row saying why.
     The CI forecast and the review's threshold table both add these rows."""
-    from ..headroom.answers import threshold_rows as rows
+    from ..loadmodels.answers import threshold_rows as rows
 
     if result is None:
         return pd.DataFrame([{"threshold": "latency_slo", "status": "no data", "note": f"headroom: {error}"}])

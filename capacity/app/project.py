@@ -15,7 +15,7 @@ from typing import Any
 
 from ..core.errors import ConfigError
 from ..forecasting.rules import Planning, load_rules, parse_rules
-from ..headroom.spec import Service, default_services, load_services, parse_services
+from ..loadmodels.spec import Service, default_services, load_services, parse_services
 from ..metrics.catalog import Catalog, catalog, parse_catalog
 from ..slo.load_v1 import parse_spec
 from ..slo.loader import default_spec, load_spec

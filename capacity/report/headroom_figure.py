@@ -1,5 +1,5 @@
 """The headroom chart: latency against load with the fitted curve, the SLO line, today's peak and
-the forecast peak. A pure function of frames (:mod:`capacity.headroom.curves`)."""
+the forecast peak. A pure function of frames (:mod:`capacity.loadmodels.curves`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..headroom import curves
-from ..headroom.compute import Fitted
+from ..loadmodels import curves
+from ..loadmodels.compute import Fitted
 from .figures import _need
 from .style import COLOURS, TARGET_COLOUR, THRESHOLD_COLOUR, esc, layout
 

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from capacity.headroom._fit import Binned, bin_by_load
-from capacity.headroom.cpu import fit_cpu
-from capacity.headroom.latency import fit_latency, queue_shape
-from capacity.headroom.usl import fit_usl, peak
+from capacity.loadmodels._fit import Binned, bin_by_load
+from capacity.loadmodels.cpu import fit_cpu
+from capacity.loadmodels.latency import fit_latency, queue_shape
+from capacity.loadmodels.usl import fit_usl, peak
 
 LN20 = math.log(20.0)  # M/M/1: the sojourn time is exponential with rate mu - lambda, so p95 = ln 20 / (mu - lambda)
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.stats import lognorm
 
-from capacity.headroom.quantile import bucket_quantile, share_within
+from capacity.loadmodels.quantile import bucket_quantile, share_within
 from capacity.metrics.histogram import histogram_quantile
 
 LE = np.array([0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, np.inf])

@@ -11,8 +11,8 @@ import pytest
 from scipy.stats import lognorm
 
 from capacity.core.errors import ConfigError
-from capacity.headroom import Series, WhatIf, default_services, fit_service, parse_services
-from capacity.headroom.answers import answer, breaks
+from capacity.loadmodels import Series, WhatIf, default_services, fit_service, parse_services
+from capacity.loadmodels.answers import answer, breaks
 
 LE = np.array([0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, np.inf])
 

@@ -1,5 +1,6 @@
-"""Headroom: how much load a service can take before its latency SLO or its CPU range breaks, and
-when the forecast traffic gets there. Pure: arrays and frames in, fitted models and rows out.
+"""Load models for headroom (``capacity.headroom()`` is the use case): how much load a service can take
+before its latency SLO or its CPU range breaks, and when the forecast traffic gets there. Pure: arrays
+and frames in, fitted models and rows out.
 
 ``spec`` (which series, which limits) -> ``quantile`` (histogram buckets to a latency quantile) ->
 ``latency``, ``cpu``, ``usl`` (the load models) -> ``compute`` (fit a service) -> ``answers`` (rows).
