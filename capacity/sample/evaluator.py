@@ -273,6 +273,7 @@ RECIPES: Mapping[str, Expr] = {
         "/", _sum_rate("http_requests_total", _m("status", "=", "5xx")), _sum_rate("http_requests_total")
     ),
     "latency_p95_seconds": Quantile(0.95, Agg("sum", Rate(Sel("http_request_duration_seconds_bucket")), ("le",))),
+    "request_duration_buckets": Agg("sum", Rate(Sel("http_request_duration_seconds_bucket")), ("le",)),
     "latency_mean_seconds": Bin(
         "/", _sum_rate("http_request_duration_seconds_sum"), _sum_rate("http_request_duration_seconds_count")
     ),
@@ -339,12 +340,9 @@ RECIPES: Mapping[str, Expr] = {
 }
 
 
-def evaluate(name: str, grid: np.ndarray, lookup: Lookup) -> tuple[np.ndarray, np.ndarray]:
-    """(present mask, values) of catalog recipe ``name`` on ``grid`` (ms since epoch)."""
+def evaluate(name: str, grid: np.ndarray, lookup: Lookup) -> Vector:
+    """The series of catalog recipe ``name`` on ``grid`` (ms since epoch): (labels, present mask,
+    values) each, sorted by labels. Most entries give one series without labels; an entry
+    grouping ``by`` a label (``request_duration_buckets``: one series per ``le``) gives one per value."""
     vec = RECIPES[name].eval(grid, lookup)
-    if not vec:
-        return np.zeros(len(grid), bool), np.full(len(grid), np.nan)
-    if len(vec) > 1:
-        raise ValueError(f"recipe {name} gives {len(vec)} series; catalog entries give one")
-    _, ok, val = vec[0]
-    return ok, val
+    return sorted(vec, key=lambda s: sorted(s[0].items()))

@@ -6,11 +6,39 @@ component draws from its own seeded numpy Generator, so the output depends
 only on the seed and the numpy version. Gauges are rounded to the resolution
 an exporter reports (bytes, milliseconds, cents of a CPU second) so that
 last-bit differences of libm between machines cannot leak into the data.
+
+Latency and CPU follow a documented queueing model with a known capacity, so
+a fitted headroom model can be checked against the generator's truth
+(:func:`truth`):
+
+- ``rate`` is the request rate (requests/s, all replicas) the API's handlers
+  see: business-hour shape x traffic growth x smooth noise. The catalog's
+  ``request_rate`` measures it up to Poisson counting noise and the uploads
+  (well under 1 request/s).
+- The API runs :data:`API_REPLICAS` replicas (the runbook scales the backend
+  deployment to 3) sharing the load evenly. Each replica is a single queue
+  whose response times scale as an M/M/1 queue's do: every quantile of the
+  response time is the unloaded one divided by ``1 - rho``, with utilisation
+  ``rho = (rate / API_REPLICAS) / REPLICA_CAPACITY`` (clipped at
+  :data:`RHO_MAX`). The response time of a minute is lognormal with sigma
+  :data:`LATENCY_SIGMA` and median ``LATENCY_MEDIAN0 / (1 - rho)``, so its p95
+  is ``LATENCY_MEDIAN0 * exp(1.6448536 * LATENCY_SIGMA) / (1 - rho)``; the
+  latency incidents override the median (and sigma) for their minutes.
+- CPU follows the utilisation law: busy share of the node's 2 cores =
+  ``CPU_FLOOR + CPU_PER_REQUEST * rate`` plus smooth noise (the cpu_saturation
+  incident overrides it).
+
+At the last month's business-hour peaks (about 206 requests/s without the noise)
+rho is about 0.46 (p95 about 0.27 s) and CPU about 0.63: CPU leaves the runbook's
+30-60% range first (at about 187 requests/s), latency would reach the runbook's
+0.5 s p95 only at about 319 requests/s.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -33,13 +61,100 @@ CONNECTIONS_GROWTH = np.log(1.40) / QUARTER_DAYS
 #: this is some 10-40 uploads a minute, so one failed upload is not a 10% failure ratio
 UPLOAD_BYTES = float(2**18)
 UPLOAD_FAILURE_BASELINE = 0.003
-#: CPU of the node: a floor (background workers, Prometheus, nightly jobs) plus the request load;
-#: with traffic growth the business-hour peaks leave the runbook's 30-60% range in 2026
-CPU_FLOOR, CPU_LOAD = 0.33, 0.225
+#: the API (see the module docstring): API_REPLICAS replicas, each an M/M/1-like queue serving at most
+#: REPLICA_CAPACITY requests/s; chosen so that the last month's business-hour peaks (about 206 requests/s
+#: without the noise, daily maxima about 227 with it) run at rho about 0.46 (0.50)
+API_REPLICAS = 3
+REPLICA_CAPACITY = 150.0  # requests/s per replica: 450 requests/s in all
+#: unloaded response time: lognormal, median LATENCY_MEDIAN0 s (p95 0.146 s), every quantile / (1 - rho) under load
+LATENCY_MEDIAN0 = 0.05
+LATENCY_SIGMA = 0.65
+RHO_MAX = 0.97  # rho is clipped here so that nothing explodes (the sample never comes near it)
+#: the runbook's latency objective (p95 under 0.5 s) and upper bound of CPU's normal operating range (30-60%)
+P95_TARGET = 0.5
+CPU_UPPER = 0.60
+#: CPU of the node (2 cores), by the utilisation law: a floor (background workers, Prometheus, nightly jobs)
+#: plus CPU_PER_REQUEST per request/s (2.88 ms of CPU per request, over 2 cores); with traffic growth the
+#: business-hour peaks leave the runbook's 30-60% range in 2026 (about 0.63 at the end of the span)
+CPU_CORES = 2
+CPU_FLOOR = 0.33
+CPU_PER_REQUEST = 0.00288 / CPU_CORES
 #: slow statements (> 5 s): a stray one a day or so, plus short bursts (lock waits, a cold plan cache)
 #: about once a month in business hours, each a few minutes long
 SLOW_BACKGROUND_PER_MIN = 0.001
 SLOW_BURSTS_PER_DAY = 1.2 / 30.0
+
+
+_Z95 = NormalDist().inv_cdf(0.95)  # 1.6448536...
+
+
+@dataclass(frozen=True)
+class Truth:
+    """What the generator's latency and CPU are built from, and the capacity that follows.
+
+    Rates are requests/s over all replicas (what the catalog's ``request_rate`` measures).
+    """
+
+    replicas: int
+    replica_capacity: float  # requests/s one replica serves at rho = 1
+    latency_median0: float  # s, unloaded median response time
+    latency_sigma: float  # lognormal sigma of the response time
+    rho_max: float  # rho is clipped here
+    p95_target: float  # s, the runbook's p95 objective
+    latency_max_rate: float  # requests/s at which the true p95 equals p95_target
+    cpu_floor: float  # busy share of the node's cores with no requests
+    cpu_per_request: float  # busy share per request/s
+    cpu_upper: float  # upper bound of the runbook's CPU range
+    cpu_max_rate: float  # requests/s at which the CPU reaches cpu_upper
+
+    @property
+    def capacity(self) -> float:
+        """Requests/s all replicas serve at rho = 1."""
+        return self.replicas * self.replica_capacity
+
+    @property
+    def max_rate(self) -> float:
+        """The binding limit: the lower of latency_max_rate and cpu_max_rate."""
+        return min(self.latency_max_rate, self.cpu_max_rate)
+
+    def rho(self, rate: float | np.ndarray) -> float | np.ndarray:
+        """Utilisation of each replica at request rate ``rate`` (clipped at rho_max as the generator does)."""
+        return np.clip(np.asarray(rate, dtype=float) / self.capacity, 0.0, self.rho_max)
+
+    def latency_quantile(self, q: float, rate: float | np.ndarray) -> float | np.ndarray:
+        """The true ``q`` quantile of the response time (s) at ``rate``, outside incidents."""
+        z = NormalDist().inv_cdf(q)
+        return self.latency_median0 * math.exp(z * self.latency_sigma) / (1.0 - self.rho(rate))
+
+    def p95(self, rate: float | np.ndarray) -> float | np.ndarray:
+        return self.latency_quantile(0.95, rate)
+
+    def cpu(self, rate: float | np.ndarray) -> float | np.ndarray:
+        """The CPU utilisation at ``rate`` without noise, outside incidents."""
+        return self.cpu_floor + self.cpu_per_request * np.asarray(rate, dtype=float)
+
+
+def truth() -> Truth:
+    """The generator's latency and CPU model and the capacity it implies (see the module docstring).
+
+    ``latency_max_rate``: the rate at which the true p95 is ``P95_TARGET``:
+    ``rho* = 1 - LATENCY_MEDIAN0 * exp(1.6448536 * LATENCY_SIGMA) / P95_TARGET``, times
+    ``REPLICA_CAPACITY * API_REPLICAS``; ``cpu_max_rate``: ``(CPU_UPPER - CPU_FLOOR) / CPU_PER_REQUEST``.
+    """
+    rho_star = 1.0 - LATENCY_MEDIAN0 * math.exp(_Z95 * LATENCY_SIGMA) / P95_TARGET
+    return Truth(
+        replicas=API_REPLICAS,
+        replica_capacity=REPLICA_CAPACITY,
+        latency_median0=LATENCY_MEDIAN0,
+        latency_sigma=LATENCY_SIGMA,
+        rho_max=RHO_MAX,
+        p95_target=P95_TARGET,
+        latency_max_rate=rho_star * REPLICA_CAPACITY * API_REPLICAS,
+        cpu_floor=CPU_FLOOR,
+        cpu_per_request=CPU_PER_REQUEST,
+        cpu_upper=CPU_UPPER,
+        cpu_max_rate=(CPU_UPPER - CPU_FLOOR) / CPU_PER_REQUEST,
+    )
 
 
 @dataclass
@@ -197,9 +312,11 @@ def application(b: Base) -> tuple[list[Raw], dict[str, np.ndarray]]:
             )
         )
 
-    # latency: lognormal per minute, counted into the buckets by sequential binomials
-    median = (0.05 + 0.03 * b.load) * (1.0 + 0.1 * b.day / b.day[-1])
-    sigma = np.full(n, 0.65)
+    # latency: lognormal per minute, every quantile the unloaded one / (1 - rho) (see the module docstring),
+    # counted into the buckets by sequential binomials
+    rho = np.minimum(rate / API_REPLICAS / REPLICA_CAPACITY, RHO_MAX)
+    median = LATENCY_MEDIAN0 / (1.0 - rho)
+    sigma = np.full(n, LATENCY_SIGMA)
     median[_mask("latency_regression", b)] = 0.22
     severe = _mask("latency_severe", b)
     median[severe], sigma[severe] = 1.9, 0.5
@@ -250,7 +367,7 @@ def node(b: Base, shared: dict[str, np.ndarray], db_size: np.ndarray) -> list[Ra
     gap = _target_gap("node-exporter", n)
     present = ~(b.gaps | gap)
     reboot = _at((ev.NODE_REBOOT,), n)
-    util = CPU_FLOOR + CPU_LOAD * b.load * b.traffic**0.35 + _ar1(rng, n, 0.02)
+    util = CPU_FLOOR + CPU_PER_REQUEST * shared["rate"] + _ar1(rng, n, 0.02)  # the utilisation law
     cpu_hot = _mask("cpu_saturation", b)
     util[cpu_hot] = 0.88 + rng.normal(0, 0.015, int(cpu_hot.sum()))
     out: list[Raw] = []

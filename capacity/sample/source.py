@@ -11,6 +11,9 @@ exporter series, and the ``sample`` source that evaluates the catalog on them.
   ``pg_stat_statements_reset``), scrape gaps (Prometheus down a few minutes,
   exporters down for hours) and incidents (:data:`INCIDENTS`, one of each kind
   in September 2026).
+- Latency and CPU from a queueing model with a known capacity (3 API replicas,
+  every response-time quantile scaled by ``1 / (1 - rho)``; CPU linear in the
+  request rate): see :mod:`capacity.sample.generator` and its ``truth()``.
 
 :func:`raw_history` gives the raw series as a canonical frame + labels table
 (what ``promtool`` backfills); :class:`SampleSource` answers catalog names with
@@ -264,8 +267,10 @@ class SampleSource:
         """Series of ``metric`` on ``start, start+step, ..., <= end``.
 
         ``metric``: a default-catalog name (its truth series, ``unique_id`` =
-        the name) or a plain selector such as ``up{job="artisan-api"}`` (the
-        matching raw series, ``unique_id`` = their series ids).
+        the name; an entry grouped by a label gives one series per value, named
+        ``name{label="value"}`` as a Prometheus source names them) or a plain
+        selector such as ``up{job="artisan-api"}`` (the matching raw series,
+        ``unique_id`` = their series ids).
         """
         start_ts, end_ts = _utc(start, "start"), _utc(end, "end")
         step_td = pd.Timedelta(step)
@@ -294,9 +299,18 @@ class SampleSource:
             arrays = self._series(sids, grid)
             return [(labels[s], *arrays[s]) for s in sids]
 
-        ok, val = evaluate(metric, grid, lookup)
-        frame = _frame.from_arrays(metric, pd.to_datetime(grid[ok], unit="ms", utc=True), val[ok])
-        return Pulled(frame, pd.DataFrame({"unique_id": [metric]}))
+        vec = evaluate(metric, grid, lookup)
+        if len(vec) <= 1 and not (vec and vec[0][0]):  # one series without labels: named after the entry
+            ok, val = (vec[0][1], vec[0][2]) if vec else (np.zeros(len(grid), bool), np.full(len(grid), np.nan))
+            frame = _frame.from_arrays(metric, pd.to_datetime(grid[ok], unit="ms", utc=True), val[ok])
+            return Pulled(frame, pd.DataFrame({"unique_id": [metric]}))
+        # several series (an entry grouped by a label): named as a Prometheus source names them
+        rows, frames = {}, []
+        for lbl, ok, val in vec:
+            uid = _frame.series_id(metric, lbl)
+            rows[uid] = lbl
+            frames.append(_frame.from_arrays(uid, pd.to_datetime(grid[ok], unit="ms", utc=True), val[ok]))
+        return Pulled(_frame.concat(frames), _frame.labels_table(rows))
 
     def _raw(self, metric: str, grid: np.ndarray) -> Pulled:
         sel = parse_selector(metric)

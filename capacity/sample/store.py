@@ -22,7 +22,7 @@ from ..core.frame import series_id
 from . import events as ev
 from .generator import Raw
 
-GENERATOR_VERSION = f"2-np{'.'.join(np.__version__.split('.')[:2])}"
+GENERATOR_VERSION = f"3-np{'.'.join(np.__version__.split('.')[:2])}"
 _START_MS = int(ev.START.value // 1_000_000)
 
 

@@ -64,3 +64,11 @@ def test_app_block_runs_as_written_and_matches_the_cli(capsys: pytest.CaptureFix
     cli = pd.DataFrame(json.loads(capsys.readouterr().out))
     assert list(cli["slo"]) == list(table["slo"]) and list(cli["window"]) == list(table["window"])
     assert cli["compliance"].to_numpy() == pytest.approx(table["compliance"].to_numpy(), rel=1e-12, nan_ok=True)
+
+
+def test_headroom_block_runs_as_written() -> None:
+    code = _python_block_after("## Headroom")
+    names: dict[str, object] = {}
+    exec(compile(code, "README.md (Headroom)", "exec"), names)  # noqa: S102 - our own README
+    table = names["h"].table  # type: ignore[attr-defined]
+    assert table.loc[0, "latency_status"] == "ok" and table.loc[0, "latency_max_rate"] > table.loc[0, "today_peak"]

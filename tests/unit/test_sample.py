@@ -372,6 +372,22 @@ def test_catalog_truth_frame(src):
     assert list(got.labels["unique_id"]) == ["request_rate"]
 
 
+def test_catalog_entry_grouped_by_le_gives_one_series_per_bucket(src):
+    """request_duration_buckets (``sum by (le)``): one series per bucket, named as a Prometheus source
+    names them; cumulative in le, and the +Inf bucket counts every request (request_rate)."""
+    got = pull(src, "request_duration_buckets", "2026-06-01", "2026-06-02", "5m")
+    cframe.validate(got.frame)
+    les = ["+Inf", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5"]
+    want = [f'request_duration_buckets{{le="{le}"}}' for le in les]
+    assert list(got.labels["unique_id"]) == want and list(got.labels["le"]) == les
+    wide = got.frame.pivot(index="ds", columns="unique_id", values="y")
+    assert len(wide) == 289 and not wide.isna().any().any()
+    by_le = wide[[f'request_duration_buckets{{le="{le}"}}' for le in les[1:] + les[:1]]].to_numpy()
+    assert (np.diff(by_le, axis=1) >= -1e-9).all()
+    total = series(src, "request_rate", "2026-06-01", "2026-06-02", "5m")
+    np.testing.assert_allclose(wide['request_duration_buckets{le="+Inf"}'].to_numpy(), total.to_numpy(), rtol=1e-12)
+
+
 def test_unknown_name_suggests(src):
     with pytest.raises(UnknownMetricError) as info:
         pull(src, "request_rat", "2026-06-01", "2026-06-02")
