@@ -93,6 +93,8 @@ class Discovery:
     thresholds: list[Choice] = field(default_factory=list)
     growth: list[Choice] = field(default_factory=list)
     peak: Choice | None = None
+    #: the services whose headroom `capacity headroom` measures (the first application family)
+    services: list[Choice] = field(default_factory=list)
     #: things seen but not mapped: one comment line each
     notes: list[str] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
@@ -684,11 +686,34 @@ def _http(inv: Inventory, d: Discovery) -> None:
         d.families.append(fam.title)
         _http_one(inv, d, fam, main)
     if primary is not None and primary.requests:
+        _service(inv, d, primary)
         d.peak = Choice(
             "peak",
             {"metric": "request_rate", "timezone": "UTC", "business_hours": [9, 18]},
             "runbook: peak usage during business hours (9 AM - 6 PM local time); set your zone",
         )
+
+
+def _service(inv: Inventory, d: Discovery, fam: _Http) -> None:
+    """The first application family as the service `capacity headroom` measures: its request rate,
+    duration buckets and mean (when mapped), the node's CPU, and its replicas counted by ``up``."""
+    value: dict[str, Any] = {"title": fam.title, "throughput": "request_rate"}
+    for role, entry in (("latency_buckets", "request_duration_buckets"), ("latency_mean", "latency_mean_seconds")):
+        if d.has_entry(entry):
+            value[role] = entry
+    if d.has_entry("cpu_utilization"):
+        value["cpu"] = "cpu_utilization"
+    jobs = inv.values(fam.requests, "job") if fam.requests else []
+    why = f"runbook: p95 < 500 ms and CPU 30-60% at the load {fam.title} serves"
+    if len(jobs) == 1 and jobs[0] in inv.values("up", "job"):
+        value["replicas"] = f"count(up{{job={quote(jobs[0])}}} == 1)"
+        why += f"; replicas: the targets of job {jobs[0]!r} that are up (one per replica)"
+    else:
+        value["replicas"] = 1
+        why += "; replicas: 1 (set how many serve it, or a series of it)"
+    if "cpu" not in value:
+        why += "; no CPU series mapped: latency only"
+    d.services.append(Choice("api", {**value, "objective": {"quantile": 0.95, "latency": 0.5}}, why))
 
 
 def _http_one(inv: Inventory, d: Discovery, fam: _Http, main: bool) -> None:
@@ -793,6 +818,20 @@ def _http_one(inv: Inventory, d: Discovery, fam: _Http, main: bool) -> None:
             upper=None,
             description=f"95th percentile response time ({fam.title}).",
         )
+        if fam.scale == 1:
+            d.entry(
+                key("request_duration_buckets"),
+                f"{fam.title}: per-bucket rates of {buckets} (what `capacity headroom` reads){pin_note}",
+                f"sum by (le) (rate({_sel(buckets, *pin)}[5m]))",
+                "1/s",
+                "histogram",
+                "application",
+                lower=0,
+                upper=None,
+                description=f"Per-bucket request rates of the duration histogram ({fam.title}).",
+            )
+        elif main:
+            d.notes.append(f"{buckets}: le in milliseconds: `capacity headroom` needs a histogram in seconds")
         if inv.has(f"{fam.duration}_sum", f"{fam.duration}_count"):
             d.used.update({f"{fam.duration}_sum", f"{fam.duration}_count"})
             d.entry(
@@ -990,6 +1029,14 @@ def render_config(d: Discovery, *, spec_file: str | None, generated: str = "") -
         lines.append(f"  peak: {_flow(d.peak.value)}")
     else:
         lines.append("  # peak: no request rate found; the business-hours peak rule needs one")
+    if d.services:
+        lines.append("# Services whose headroom `capacity headroom` measures (the load the latency SLO can take).")
+        lines.append("services:")
+        for c in d.services:
+            lines.append(_comment(c.why, "  "))
+            lines.append(f"  {c.key}: {_flow(c.value)}")
+    else:
+        lines.append("# services: no request rate found; `capacity headroom` needs one (see the README, Headroom)")
     if d.notes:
         lines.append("")
         lines.append("# Seen on the server but not mapped (add catalog entries for what matters to you):")

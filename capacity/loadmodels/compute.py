@@ -28,6 +28,8 @@ TOO_UNCERTAIN = "too uncertain"
 NOT_SET = "not set"
 #: intervals are 80%, as the forecasts'
 LEVEL = 0.8
+#: fewest points (steps with a request rate) a service's models are fitted on: four bins' worth
+MIN_POINTS = 4 * 3
 #: the busiest load must be this many times the quietest (5th to 95th percentile) to fit a curve
 MIN_SPREAD = 1.5
 #: an answer whose interval's high end is more than this many times its low end is not given
@@ -188,6 +190,10 @@ def fit_service(svc: Service, s: Series) -> Fitted:
     if not len(finite):
         note = f"no data for the request rate ({svc.throughput})"
         return Fitted(svc, reps, math.nan, (math.nan, math.nan), Limit(NO_DATA, note), nothing, nothing)
+    if len(finite) < MIN_POINTS:
+        note = f"too little data (have {len(finite)} points of the request rate, the models need {MIN_POINTS})"
+        little = Limit(TOO_LITTLE, note)
+        return Fitted(svc, reps, float(np.nanmax(s.throughput)), (math.nan, math.nan), little, little, little)
     p5, p95 = (float(v) for v in np.percentile(finite, [5, 95]))
     top = float(finite.max())
     busiest = float(np.nanmax(s.throughput))

@@ -51,7 +51,9 @@ def test_a_server_minutes_old_gives_statuses_in_every_command_and_report(scrapin
     minutes of history: each finishes, and says ``too little data`` (with how much there is) where a
     verdict would need more; nothing is shown as met, missed or forecast."""
     _, prom = scraping
-    _wait_for_minutes(prom, 1.5)
+    # 3 minutes: a counter SLI needs two points of the 1-minute grid with data to count one minute of
+    # events, and the first grid point with data can be 2 minutes after the first scrape
+    _wait_for_minutes(prom, 3)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CAPACITY_CONFIG", raising=False)
     rc, _, err = _run(["init", "--source", prom.url], capsys)
@@ -71,9 +73,17 @@ def test_a_server_minutes_old_gives_statuses_in_every_command_and_report(scrapin
     rc, out, err = _run(["forecast", "--ci", "--horizon", "30d", "--ci-dir", "ci"], capsys)
     assert rc == 2 and "error: no threshold could be forecast" in err, err
     doc = json.loads((tmp_path / "ci" / "capacity-forecast.json").read_text())
-    assert doc["status"] == "not forecast" and set(doc["missing"]) == {"cpu", "memory", "disk"}
-    for why in doc["missing_reasons"].values():  # the server has minutes of each: not "no data"
+    assert doc["status"] == "not forecast" and set(doc["missing"]) == {"cpu", "memory", "disk", "latency_slo_api"}
+    reasons = dict(doc["missing_reasons"])
+    # the service init mapped: minutes of load, too few to fit a curve (said with the range or points seen)
+    assert reasons.pop("latency_slo_api").startswith("too little data"), doc["missing_reasons"]
+    for why in reasons.values():  # the server has minutes of each: not "no data"
         assert "too little data (have " in why and " min of 28 d)" in why, why
+
+    rc, out, err = _run(["headroom", "--format", "json"], capsys)
+    (row,) = json.loads(out)
+    assert rc == 1 and "error:" not in err and row["service"] == "api", err
+    assert row["status"] == "too little data" and row["latency_max_rate"] is None, row
 
     for name in ("quarterly_review", "capacity_forecast", "slo_compliance", "explore"):
         rc, _, err = _run(["report", name, "--out-dir", "reports"], capsys)
