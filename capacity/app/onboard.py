@@ -153,6 +153,10 @@ class _Item:
     required: bool
 
 
+#: the history a headroom service needs to be checked ok: one daily cycle of load
+SERVICE_NEEDS = pd.Timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class CheckResult:
     table: pd.DataFrame
@@ -185,6 +189,14 @@ def _items(proj: Project) -> list[_Item]:
         out.append(_Item("growth", g.name, qs, (), needs(g), True))
     referenced.add(proj.rules.peak.metric)
     out.append(_Item("peak", proj.rules.peak.metric, (proj.rules.peak.metric,), (), PEAK_NEEDS, True))
+    # headroom services: the request rate and the latency histogram must have data, the rest may not;
+    # a day of history holds a load cycle to fit on (required when the config names services)
+    for svc in proj.services:
+        roles = svc.queries()
+        must = tuple(roles[r] for r in ("throughput", "latency_buckets") if r in roles)
+        rest = tuple(q for r, q in roles.items() if r not in ("throughput", "latency_buckets") and q not in must)
+        referenced.update(roles.values())
+        out.append(_Item("service", svc.name, must, rest, SERVICE_NEEDS, cfg is None or cfg.services is not None))
     # catalog entries: asked for when the config names them or something above uses them
     # (without a config file, the bundled catalog is what is in effect: all of it)
     asked = set(cfg.catalog) if cfg is not None else set()
@@ -252,7 +264,7 @@ def _row(item: _Item, found: dict[str, tuple[list[pd.Timestamp], str]], step: pd
     notes = []
     for q in item.optional:
         if not found[q][0]:
-            notes.append(f"no series of {q} (no errors seen)")
+            notes.append(f"no series of {q}" + (" (no errors seen)" if item.kind == "slo" else ""))
     queries = "; ".join(found[q][1] for q in (*item.queries, *item.optional))
     if missing or not firsts:
         status = "no data"

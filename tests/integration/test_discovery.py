@@ -218,6 +218,13 @@ def test_init_maps_foreign_families_and_the_error_slos_equal_the_truth(foreign, 
     assert rc == 0 and not bad, (bad, err)
     for name in ("error-rate", "istio-error-rate", "app-error-rate", "latency-p95", "istio-latency-p95"):
         assert rows[("slo", name)]["status"] == "ok" and rows[("slo", name)]["history_days"] >= 45
+    assert rows[("service", "api")]["status"] == "ok" and rows[("service", "api")]["required"]
+    # the service init mapped runs in headroom: an answer or a status with its reason, never an error
+    rc, out, err = _run(["headroom", "--config", str(cfg), "--no-forecast", "--format", "json"], capsys)
+    (row,) = json.loads(out)
+    assert rc in (0, 1) and "error:" not in err and row["service"] == "api", err
+    # (this history's request rate is flat: the refusal says so, with the range it saw)
+    assert row["status"] == "too little data" and "too little load variation" in row["note"], row
 
     # the error-rate SLOs over 30 days ending 2 hours before the last sample, against the truth
     end = times[-1] - pd.Timedelta(hours=2)
