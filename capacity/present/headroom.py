@@ -104,11 +104,16 @@ def sentence(row: Any, tz: str = "UTC", horizon_end: pd.Timestamp | None = None)
         parts.append(f"latency SLO: {row['latency_status']}")
     if row["limit"] == "cpu":
         cpu = rate_text(row["cpu_max_rate"], row["cpu_max_rate_lo"], row["cpu_max_rate_hi"])
-        over = " (today's peak is over it)" if row["breaks_status"] == "already over" else ""
-        parts.append(f"the CPU range binds first, at {cpu}{over}")
+        parts.append(f"the CPU range binds first, at {cpu}")
     if not is_missing(row["headroom"]):
-        parts.append(f"today's peak {number(row['today_peak'], 3)} req/s ({growth(row['headroom'], 0)} headroom)")
+        peak = f"today's peak {number(row['today_peak'], 3)} req/s"
+        if float(row["headroom"]) >= 0:
+            parts.append(f"{peak} ({percent(row['headroom'], 0)} headroom)")
+        else:  # over the binding limit: say by how much, not a negative headroom
+            over = float(row["today_peak"]) / float(row["max_rate"]) - 1
+            parts.append(f"{peak} is {percent(over, 0)} over it")
     if not is_missing(row["replicas_needed"]):
         until = f" through {timestamp(horizon_end, tz, date_only=True)}" if horizon_end is not None else ""
-        parts.append(f"{number(row['replicas_needed'], 3)} replicas hold both{until}")
+        what = "both" if row["cpu_status"] == "ok" and row["latency_status"] == "ok" else "it"
+        parts.append(f"{number(row['replicas_needed'], 3)} replicas hold {what}{until}")
     return name + "; ".join(parts) + "."
