@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import least_squares
 
-__all__ = ["BINS", "BOOT", "Binned", "bin_by_load", "bootstrap", "interval"]
+__all__ = ["BINS", "BOOT", "Binned", "best_least_squares", "bin_by_load", "bootstrap", "interval"]
 
 #: load bins a model is fitted on (equal counts of points): a few dozen points, the size of a load test
 BINS = 30
@@ -76,3 +77,19 @@ def interval(values: np.ndarray, level: float) -> tuple[float, float]:
     tail = (1 - level) / 2 * 100
     lo, hi = np.percentile(v, [tail, 100 - tail])
     return float(lo), float(hi)
+
+
+def best_least_squares(
+    resid: Callable[[np.ndarray], np.ndarray], starts: list[np.ndarray], lower: np.ndarray, upper: np.ndarray
+) -> np.ndarray | None:
+    """The parameters of the lowest-cost bounded least-squares fit of ``resid`` from each of ``starts``
+    (nudged inside the bounds); None when none converges."""
+    best = None
+    for p0 in starts:
+        try:
+            res = least_squares(resid, np.clip(p0, lower * 1.0000001, upper * 0.9999999), bounds=(lower, upper))
+        except ValueError:
+            continue
+        if res.success and (best is None or res.cost < best.cost):
+            best = res
+    return None if best is None else np.asarray(best.x, dtype=np.float64)

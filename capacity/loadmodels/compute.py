@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.status import NO_DATA, OK, TOO_LITTLE
-from ._fit import bin_by_load
+from ._fit import MIN_PER_BIN, bin_by_load
 from .cpu import CpuFit, fit_cpu
 from .latency import LatencyFit, fit_latency
 from .quantile import bucket_quantile
@@ -29,7 +29,7 @@ NOT_SET = "not set"
 #: intervals are 80%, as the forecasts'
 LEVEL = 0.8
 #: fewest points (steps with a request rate) a service's models are fitted on: four bins' worth
-MIN_POINTS = 4 * 3
+MIN_POINTS = 4 * MIN_PER_BIN
 #: the busiest load must be this many times the quietest (5th to 95th percentile) to fit a curve
 MIN_SPREAD = 1.5
 #: an answer whose interval's high end is more than this many times its low end is not given

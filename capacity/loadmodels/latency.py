@@ -24,9 +24,9 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq, least_squares
+from scipy.optimize import brentq
 
-from ._fit import BOOT, Binned, bootstrap, interval
+from ._fit import BOOT, Binned, best_least_squares, bootstrap, interval
 
 __all__ = ["LatencyFit", "fit_latency", "queue_shape"]
 
@@ -76,16 +76,8 @@ def _fit(x: np.ndarray, y: np.ndarray, m: float, start: np.ndarray | None = None
     def resid(p: np.ndarray) -> np.ndarray:
         return np.log(curve(p, x, m)) - logy
 
-    best = None
     lower, upper = np.array([0.0, 1e-12, top * 1.0001]), np.array([np.inf, np.inf, top * 1e3])
-    for p0 in [start] if start is not None else _starts(x, y, m):
-        try:
-            res = least_squares(resid, np.clip(p0, lower * 1.0000001, upper * 0.9999999), bounds=(lower, upper))
-        except ValueError:
-            continue
-        if res.success and (best is None or res.cost < best.cost):
-            best = res
-    return None if best is None else np.asarray(best.x, dtype=np.float64)
+    return best_least_squares(resid, [start] if start is not None else _starts(x, y, m), lower, upper)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares
 
-from ._fit import BOOT, Binned, bootstrap, interval
+from ._fit import BOOT, Binned, best_least_squares, bootstrap, interval
 
 __all__ = ["USLFit", "fit_usl", "peak"]
 
@@ -44,17 +43,7 @@ def _fit(n: np.ndarray, x: np.ndarray, start: np.ndarray | None = None) -> np.nd
 
     lam0 = float(np.median(x / n))
     starts = [start] if start is not None else [np.array([lam0, 0.01, 1e-4]), np.array([lam0 * 1.5, 0.1, 1e-3])]
-    best = None
-    for p0 in starts:
-        try:
-            res = least_squares(
-                resid, np.clip(p0, [1e-12, 0, 0], [np.inf, 1, np.inf]), bounds=([1e-12, 0, 0], [np.inf, 1, np.inf])
-            )
-        except ValueError:
-            continue
-        if res.success and (best is None or res.cost < best.cost):
-            best = res
-    return None if best is None else np.asarray(best.x, dtype=np.float64)
+    return best_least_squares(resid, starts, np.array([1e-12, 0.0, 0.0]), np.array([np.inf, 1.0, np.inf]))
 
 
 @dataclass(frozen=True)
