@@ -38,7 +38,7 @@ COLUMNS = [
     "usl_status", "usl_peak", "usl_peak_lo", "usl_peak_hi", "usl_peak_at",
     "forecast_peak", "breaks_status", "breaks", "breaks_early", "breaks_late",
     "latency_breaks_status", "latency_breaks", "latency_breaks_early", "latency_breaks_late",
-    "replicas_needed", "replicas_needed_hi",
+    "replicas_needed", "replicas_needed_hi", "capacity_change",
     "whatif_replicas", "whatif_traffic", "whatif_load", "whatif_latency", "whatif_latency_lo",
     "whatif_latency_hi", "whatif_cpu", "whatif_holds",
 ]  # fmt: skip
@@ -132,6 +132,7 @@ def answer(
     per_replica, per_replica_lo = lim.rate / f.replicas, lim.lo / f.replicas
     row["replicas_needed"] = _needed(peak, per_replica)
     row["replicas_needed_hi"] = _needed(peak, per_replica_lo)
+    row["capacity_change"] = row["replicas_needed"] / f.replicas - 1 if f.replicas > 0 else math.nan
     if whatif is not None:
         row.update(_whatif(f, today_peak, whatif))
     return row

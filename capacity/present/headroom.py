@@ -57,6 +57,14 @@ def whatif_text(row: Any) -> str:
     return f"{load}: {', '.join(parts)}: {verdict}" if parts else f"{load}: {verdict}"
 
 
+def _needed(row: Any) -> str:
+    """``5 (+67%)``: the replicas that hold the limits through the horizon, and the capacity change."""
+    if is_missing(row["replicas_needed"]):
+        return MISSING
+    change = "" if is_missing(row["capacity_change"]) else f" ({growth(row['capacity_change'], 0)})"
+    return number(row["replicas_needed"], 3) + change
+
+
 def view(table: pd.DataFrame, tz: str = "UTC") -> pd.DataFrame:
     """The CLI's table: one row per service, each answer one readable cell."""
     rows = []
@@ -75,7 +83,7 @@ def view(table: pd.DataFrame, tz: str = "UTC") -> pd.DataFrame:
             if cpu_ok
             else str(r["cpu_status"] or MISSING),
             "headroom": growth(r["headroom"], 0) if not is_missing(r["headroom"]) else MISSING,
-            "replicas needed": number(r["replicas_needed"], 3),
+            "replicas needed": _needed(r),
             "status": r["status"],
         }
         if not is_missing(r["whatif_load"]):
@@ -115,5 +123,6 @@ def sentence(row: Any, tz: str = "UTC", horizon_end: pd.Timestamp | None = None)
     if not is_missing(row["replicas_needed"]):
         until = f" through {timestamp(horizon_end, tz, date_only=True)}" if horizon_end is not None else ""
         what = "both" if row["cpu_status"] == "ok" and row["latency_status"] == "ok" else "it"
-        parts.append(f"{number(row['replicas_needed'], 3)} replicas hold {what}{until}")
+        change = "" if is_missing(row["capacity_change"]) else f" ({growth(row['capacity_change'], 0)})"
+        parts.append(f"{number(row['replicas_needed'], 3)} replicas{change} hold {what}{until}")
     return name + "; ".join(parts) + "."

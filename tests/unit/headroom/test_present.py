@@ -20,6 +20,7 @@ def _row(**changes) -> pd.Series:
         breaks=pd.Timestamp("2027-03-10", tz="UTC"), breaks_early=pd.Timestamp("2027-02-01", tz="UTC"),
         breaks_late=pd.NaT, latency_breaks=pd.Timestamp("2027-03-10", tz="UTC"),
         latency_breaks_early=pd.Timestamp("2027-02-01", tz="UTC"), latency_breaks_late=pd.NaT, replicas_needed=4.0,
+        capacity_change=1 / 3,
         whatif_holds=None,
     )  # fmt: skip
     base.update(changes)
@@ -32,7 +33,7 @@ def test_a_limit_reached_within_the_horizon_is_dated_with_its_range() -> None:
     text = sentence(row, "UTC", pd.Timestamp("2027-06-30", tz="UTC"))
     assert "holds up to 300 req/s (80%: 290–310) at 3 replicas" in text
     assert "breaks around 2027-03-10" in text and "50% headroom" in text
-    assert "4 replicas hold it through 2027-06-30" in text
+    assert "4 replicas (+33%) hold it through 2027-06-30" in text
 
 
 def test_over_the_limit_says_by_how_much_not_a_negative_headroom() -> None:
@@ -43,7 +44,7 @@ def test_over_the_limit_says_by_how_much_not_a_negative_headroom() -> None:
     text = sentence(row)
     assert "the CPU range binds first, at 200 req/s (80%: 195–205)" in text
     assert "today's peak 240 req/s is 20% over it" in text and "-" not in text.split("over it")[0][-30:]
-    assert "replicas hold both" in text
+    assert "replicas (+33%) hold both" in text
 
 
 def test_no_answer_says_why() -> None:

@@ -137,6 +137,7 @@ def test_answer_sizes_replicas_and_runs_the_what_if() -> None:
     assert row["limit"] == "latency" and row["headroom"] == pytest.approx(f.latency.rate / 100 - 1)
     assert row["replicas_needed"] == math.ceil(fc["hi-80"].max() / per_replica)
     assert row["replicas_needed_hi"] >= row["replicas_needed"]
+    assert row["capacity_change"] == pytest.approx(row["replicas_needed"] / 2 - 1)
     # 150 req/s on 4 replicas = 37.5 per replica: the true p95 there
     true_p95 = lognorm(s=0.6, scale=0.05 / (1 - 37.5 / 100)).ppf(0.95)
     assert row["whatif_latency"] == pytest.approx(true_p95, rel=0.03)
