@@ -9,7 +9,7 @@ the interval is wider than the answer is useful). Never a made-up number.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -70,16 +70,12 @@ class Limit:
 class Fitted:
     service: Service
     replicas: float  # today's
-    busiest: float  # the highest throughput in the history (all replicas)
-    spread: tuple[float, float]  # 5th and 95th percentile of the rate per replica
     latency: Limit
     cpu: Limit
     usl: Limit  # rate = peak throughput; note says where it is reached
     latency_fit: LatencyFit | None = None
     cpu_fit: CpuFit | None = None
     usl_fit: USLFit | None = None
-    #: the per-point rate per replica and latency quantile the latency fit saw (for charts)
-    points: tuple[np.ndarray, np.ndarray] = field(default=(np.empty(0), np.empty(0)))
 
     @property
     def usl_at(self) -> float:
@@ -111,19 +107,16 @@ def _check(rate: float, lo: float, hi: float, busiest_per_replica: float, what: 
     return OK, ""
 
 
-def _latency(
-    s: Series, svc: Service, x: np.ndarray, reps: float, top: float
-) -> tuple[Limit, LatencyFit | None, np.ndarray]:
+def _latency(s: Series, svc: Service, x: np.ndarray, reps: float, top: float) -> tuple[Limit, LatencyFit | None]:
     if s.buckets is None or s.bounds is None:
         return (
             Limit(NO_DATA, f"latency: no data for the latency histogram ({svc.latency_buckets or 'not configured'})"),
             None,
-            np.full(len(x), np.nan),
         )
     y = bucket_quantile(svc.objective.quantile, s.bounds, s.buckets)
     fit = fit_latency(bin_by_load(x, y), workers=svc.workers)
     if fit is None:
-        return Limit(TOO_LITTLE, "latency: too few points with both a request rate and a latency to fit"), None, y
+        return Limit(TOO_LITTLE, "latency: too few points with both a request rate and a latency to fit"), None
     objective = svc.objective.latency
     if fit.base >= objective:
         return (
@@ -131,12 +124,11 @@ def _latency(
                 OK, f"latency: {fit.base * 1000:,.0f} ms with no queue, over the objective at any load", 0.0, 0.0, 0.0
             ),
             fit,
-            y,
         )
     rate = fit.rate_at(objective)
     lo, hi = fit.rate_interval(objective, LEVEL)
     status, note = _check(rate, lo, hi, top, "latency")
-    return Limit(status, note, rate * reps, lo * reps, hi * reps), fit, y
+    return Limit(status, note, rate * reps, lo * reps, hi * reps), fit
 
 
 def _cpu(s: Series, svc: Service, x: np.ndarray, reps: float, top: float) -> tuple[Limit, CpuFit | None]:
@@ -186,25 +178,24 @@ def fit_service(svc: Service, s: Series) -> Fitted:
     nothing = Limit(NO_DATA)
     if not math.isfinite(reps):
         note = f"no data for replicas ({svc.replicas})"
-        return Fitted(svc, reps, math.nan, (math.nan, math.nan), Limit(NO_DATA, note), nothing, nothing)
+        return Fitted(svc, reps, Limit(NO_DATA, note), nothing, nothing)
     if not len(finite):
         note = f"no data for the request rate ({svc.throughput})"
-        return Fitted(svc, reps, math.nan, (math.nan, math.nan), Limit(NO_DATA, note), nothing, nothing)
+        return Fitted(svc, reps, Limit(NO_DATA, note), nothing, nothing)
     if len(finite) < MIN_POINTS:
         note = f"too little data (have {len(finite)} points of the request rate, the models need {MIN_POINTS})"
         little = Limit(TOO_LITTLE, note)
-        return Fitted(svc, reps, float(np.nanmax(s.throughput)), (math.nan, math.nan), little, little, little)
+        return Fitted(svc, reps, little, little, little)
     p5, p95 = (float(v) for v in np.percentile(finite, [5, 95]))
     top = float(finite.max())
-    busiest = float(np.nanmax(s.throughput))
     if p5 <= 0 or p95 / p5 < MIN_SPREAD:
         note = (
             f"too little load variation to fit: the rate per replica ran from {p5:,.4g} to {p95:,.4g} req/s "
             f"(5th to 95th percentile, {p95 / p5:.2g}x); the models need at least {MIN_SPREAD:g}x"
         )
         little = Limit(TOO_LITTLE, note)
-        return Fitted(svc, reps, busiest, (p5, p95), little, little, little)
-    latency, lfit, y = _latency(s, svc, x, reps, top)
+        return Fitted(svc, reps, little, little, little)
+    latency, lfit = _latency(s, svc, x, reps, top)
     cpu, cfit = _cpu(s, svc, x, reps, top)
     usl, ufit = _usl(s, x, reps_series, reps)
-    return Fitted(svc, reps, busiest, (p5, p95), latency, cpu, usl, lfit, cfit, ufit, (x, y))
+    return Fitted(svc, reps, latency, cpu, usl, lfit, cfit, ufit)

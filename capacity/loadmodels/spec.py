@@ -73,10 +73,6 @@ class Service:
             out["replicas"] = self.replicas
         return out
 
-    def describe(self) -> str:
-        span, step = format_duration(self.history), format_duration(self.step)
-        return f"{self.display}: {self.objective.text}, history {span} at {step}"
-
 
 def _err(file: str, where: str, problem: str) -> ConfigError:
     return ConfigError(f"{file}: {where}: {problem}", file=file, field=where)
