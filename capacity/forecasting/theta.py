@@ -9,9 +9,16 @@ deseasonalised by classical multiplicative decomposition first and the forecast 
 ``alpha`` minimises the one-step squared errors with the level started at the first value.
 
 statsmodels estimates the interval's variance by fitting an ARIMA(0,1,1) by maximum likelihood on every
-call (nine tenths of its time); here it is the variance of the one-step SES errors, widened as an
+call (nine tenths of its time); here it is the variance of the method's one-step errors, widened as an
 ARIMA(0,1,1)'s: ``sigma^2 (1 + (h - 1) alpha^2)`` (scaled by the seasonal index when multiplicative).
 The published intervals are calibrated on held-out windows anyway (conformal.py).
+
+``theta_opt`` is the Optimised Theta Method (Fiorucci et al. 2016, statsforecast's ``OTM``): the drift is
+``(1 - 1/theta) b0`` with ``theta >= 1`` estimated with ``alpha`` instead of fixed at 2 (half the slope).
+The one-step errors are the SES errors minus ``c b0 (1 - (1 - alpha)^t) / alpha`` with ``c = 1 - 1/theta``,
+linear in ``c``: for each ``alpha`` the best ``c`` in [0, 1] is a closed-form least squares, so the fit
+is still one bounded scalar search. ``c = 0`` is SES, ``1/2`` the classic method, ``1`` the whole slope:
+on a series that keeps growing the classic method projects half the growth seen.
 """
 
 from __future__ import annotations
@@ -70,11 +77,37 @@ def _fit_alpha(y: np.ndarray) -> float:
     return float(res.x)
 
 
+def _drift_gain(alpha: float, t: np.ndarray) -> np.ndarray:
+    """``(1 - (1 - alpha)^t) / alpha``: how much of the slope a one-step forecast after ``t`` points adds."""
+    return (1.0 - (1.0 - alpha) ** t) / alpha
+
+
+def _fit_alpha_and_c(y: np.ndarray, b0: float) -> tuple[float, float]:
+    """``alpha`` by a bounded search on the one-step squared errors, ``c`` in [0, 1] profiled out."""
+    from scipy.optimize import minimize_scalar
+
+    t = np.arange(1, len(y), dtype="float64")
+
+    def best_c(a: float) -> tuple[float, float]:
+        r, _ = _ses_errors(y, a)
+        g = b0 * _drift_gain(a, t)
+        gg = float(g @ g)
+        c = min(max(float(r @ g) / gg, 0.0), 1.0) if gg > 0 else 0.0
+        e = r - c * g
+        return float(e @ e), c
+
+    res = minimize_scalar(lambda a: best_c(a)[0], bounds=(1e-3, 1.0), method="bounded", options={"xatol": 1e-6})
+    alpha = float(res.x)
+    return alpha, best_c(alpha)[1]
+
+
 @dataclass(frozen=True)
 class Theta:
-    """The Theta method (see the module); ``params`` = (alpha,) to re-filter without re-estimating."""
+    """The Theta method (see the module); ``params`` = (alpha, c) to re-filter without re-estimating.
+    ``optimize``: estimate ``c = 1 - 1/theta`` too (``theta_opt``), else ``c = 1/2``."""
 
     alias: str = "theta"
+    optimize: bool = False
 
     def applicable(self, y: np.ndarray, periods: tuple[int, ...]) -> bool:
         m = primary(periods)
@@ -94,14 +127,20 @@ class Theta:
         t = np.arange(n, dtype="float64")
         b0 = float(np.polyfit(t, adj, 1)[0])
         fixed, _ = fixed_and_start(params)  # a start is not needed: one bounded scalar search is cheap
-        alpha = float(fixed[0]) if fixed is not None else _fit_alpha(adj)
+        if fixed is not None:
+            alpha, c = float(fixed[0]), float(fixed[1])
+        elif self.optimize:
+            alpha, c = _fit_alpha_and_c(adj, b0)
+        else:
+            alpha, c = _fit_alpha(adj), 0.5
         alpha = min(max(alpha, 1e-6), 1.0)
         errors, level = _ses_errors(adj, alpha)
         steps = np.arange(h, dtype="float64")
-        drift = 0.5 * b0 * (steps + 1 / alpha - (1 - alpha) ** n / alpha)
+        drift = c * b0 * (steps + 1 / alpha - (1 - alpha) ** n / alpha)
         mean = (level + drift) * season
+        errors = errors - c * b0 * _drift_gain(alpha, np.arange(1, n, dtype="float64"))  # the method's own
         sigma2 = float(np.mean(errors**2)) if len(errors) else 0.0
         sd = np.sqrt(sigma2 * (1 + steps * alpha**2)) * season
         lo = {lv: mean - z(lv) * sd for lv in levels}
         hi = {lv: mean + z(lv) * sd for lv in levels}
-        return Prediction(mean, lo, hi, np.array([alpha]))
+        return Prediction(mean, lo, hi, np.array([alpha, c]))

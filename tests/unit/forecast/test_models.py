@@ -79,7 +79,44 @@ def test_theta_follows_trend_and_season_with_nested_intervals() -> None:
     assert np.argmax(p.mean[:12]) == np.argmax(truth[:12])
     assert np.all(p.lo[95] <= p.lo[80]) and np.all(p.lo[80] <= p.mean) and np.all(p.mean <= p.hi[80])
     assert np.all(p.hi[80] <= p.hi[95]) and (p.hi[95] - p.lo[95])[-1] > (p.hi[95] - p.lo[95])[0]
-    assert "theta" in registry.AUTO
+    assert "theta_opt" in registry.AUTO
+
+
+def test_optimised_theta_takes_the_share_of_the_slope_the_history_shows() -> None:
+    from capacity.forecasting import registry
+
+    rng = np.random.default_rng(7)
+    t = np.arange(365, dtype="float64")
+    y = 120 + 0.3 * t + rng.normal(scale=4.0, size=len(t))  # grows 0.3 a step, to the end
+    classic = registry.get("theta").predict(y, 365, (), (80,))
+    opt = registry.get("theta_opt").predict(y, 365, (), (80,))
+    slope = lambda p: (p.mean[-1] - p.mean[0]) / 364  # noqa: E731
+    assert abs(slope(opt) - 0.3) < 0.03  # the whole slope
+    assert abs(slope(classic) - 0.15) < 0.02  # the classic method: half of it
+    assert 0.0 <= opt.params[1] <= 1.0 and classic.params[1] == 0.5
+    flat = 100 + np.cumsum(rng.normal(size=300))  # a random walk: no drift to learn beyond the noise
+    assert registry.get("theta_opt").predict(flat, 10, (), (80,)).params[1] <= 1.0
+    again = registry.get("theta_opt").predict(y, 365, (), (80,), opt.params)  # re-filtered, not re-fitted
+    assert np.allclose(again.mean, opt.mean)
+
+
+@pytest.mark.parametrize("theta", [1.0, 1.5, 3.0, 10.0])
+def test_theta_drift_for_any_theta_is_statsmodels(theta: float) -> None:
+    """Oracle: statsmodels' ThetaModel forecast with the same alpha and any theta (its ``theta=``)."""
+    import pandas as pd
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    from capacity.forecasting import registry
+
+    rng = np.random.default_rng(3)
+    t = np.arange(200, dtype="float64")
+    y = 50 + 0.2 * t + np.cumsum(rng.normal(scale=0.7, size=len(t)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = ThetaModel(pd.Series(y), deseasonalize=False).fit()
+    alpha = float(ref.params["alpha"])
+    got = registry.get("theta_opt").predict(y, 24, (), (80,), np.array([alpha, 1 - 1 / theta]))
+    assert np.allclose(got.mean, np.asarray(ref.forecast(24, theta=theta)), rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize(
