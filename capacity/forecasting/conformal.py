@@ -12,9 +12,18 @@ series' errors), so the leads are split into up to ``MAX_BINS`` bins of at least
 ratios each, one factor per bin, interpolated between the bins' centres (flat beyond the last: leads
 past the backtest's horizon get its last factor).
 
-The coverage reported beside the factors is measured where it is honest: the calibrated intervals on
-the choosing windows, which did not calibrate them. When the history is too short to hold out
-``MIN_POINTS`` ratios, the choosing windows calibrate too and no out-of-sample coverage is claimed.
+Held-out windows are older than the choosing ones. When the choosing windows' own factors are larger
+(the newest errors outgrew the older ones: a crash, a new regime), each published factor moves halfway
+towards theirs (the geometric mean of the two; never narrower than the held-out one). Halfway, because
+their errors are those of the model that won on them and so understate; at all, because a change of
+regime shows in the newest errors first. On the panel of benchmarks/bench_accuracy this took
+electrical equipment orders after the 2008 collapse from 53% to 65% coverage at 80% (pooled over the
+39 series 0.859 -> 0.867 at 80%, 0.928 -> 0.940 at 95%).
+
+The coverage reported beside the factors is measured where it is honest: the held-out factors'
+intervals on the choosing windows, which did not calibrate them (the published intervals are as wide
+or wider). When the history is too short to hold out ``MIN_POINTS`` ratios, the choosing windows
+calibrate too and no out-of-sample coverage is claimed.
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ class Calibration:
     factors: dict[int, np.ndarray]  # level -> factor per lead step
     windows: int  # windows the factors came from
     held_out: bool  # True: none of them chose the model
-    coverage: dict[int, float]  # calibrated intervals on the choosing windows (NaN unless held_out)
+    coverage: dict[int, float]  # the held-out factors' intervals on the choosing windows (NaN unless held_out)
 
     def typical(self, level: int) -> float:
         """The median factor over the leads (one number for a table)."""
@@ -125,6 +134,17 @@ def _coverage(y: np.ndarray, h: int, results: list[WindowResult], factors: dict[
     return {lv: float(np.mean(np.concatenate(v))) if v else np.nan for lv, v in hits.items()}
 
 
+def _widened(
+    factors: dict[int, np.ndarray], y: np.ndarray, h_bt: int, h: int, choosing: list[WindowResult]
+) -> dict[int, np.ndarray]:
+    """Each held-out factor, moved halfway (geometrically) towards the choosing windows' where theirs is larger."""
+    out = {}
+    for lv, k in factors.items():
+        recent = ratios(y, h_bt, choosing, lv)
+        out[lv] = np.maximum(k, np.sqrt(k * lead_factors(recent, lv, h))) if recent.size >= MIN_POINTS else k
+    return out
+
+
 def calibrate(
     y: np.ndarray,
     h_bt: int,
@@ -139,7 +159,8 @@ def calibrate(
     if all(first[lv].size >= MIN_POINTS for lv in levels):
         factors = {lv: lead_factors(first[lv], lv, h) for lv in levels}
         n_windows = first[levels[0]].shape[0]
-        return Calibration(factors, n_windows, True, _coverage(y, h_bt, choosing, factors))
+        coverage = _coverage(y, h_bt, choosing, factors)
+        return Calibration(_widened(factors, y, h_bt, h, choosing), n_windows, True, coverage)
     both = {lv: np.vstack([first[lv], ratios(y, h_bt, choosing, lv)]) for lv in levels}
     if any(both[lv].size < MIN_POINTS for lv in levels):
         return none(levels, h)

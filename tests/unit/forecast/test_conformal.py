@@ -56,6 +56,19 @@ def test_calibration_uses_held_out_windows_and_measures_coverage_on_the_choosing
     assert conformal.calibrate(y, h, h, [], choosing[:1], (80,)).windows == 0  # too few in all: factor 1
 
 
+def test_newest_errors_larger_than_the_held_out_ones_widen_halfway() -> None:
+    h = 10
+    calm, crash = np.tile([1.0, -1.0], 20), np.tile([4.0, -4.0], 15)
+    y = np.concatenate([np.zeros(30), calm, crash])  # errors of 1, then of 4 in the choosing windows
+    held = [_window(c, 0.0, 1.0, h) for c in (30, 40, 50, 60)]  # half-width 1: ratios 1
+    choosing = [_window(c, 0.0, 1.0, h) for c in (70, 80, 90)]  # ratios 4
+    cal = conformal.calibrate(y, h, h, held, choosing, (80,))
+    assert np.allclose(cal.factors[80], 2.0)  # sqrt(1 * 4): halfway, geometrically
+    assert cal.coverage[80] == 0.0  # what is claimed: the held-out factor (1) on the choosing windows
+    quiet = [_window(c, 0.0, 8.0, h) for c in (70, 80, 90)]  # the choosing windows needed less: no change
+    assert np.allclose(conformal.calibrate(y, h, h, held, quiet, (80,)).factors[80], 1.0)
+
+
 def test_apply_keeps_levels_nested() -> None:
     m = np.zeros(3)
     p = Prediction(m, {80: m - 1, 95: m - 1.2}, {80: m + 1, 95: m + 1.2})
