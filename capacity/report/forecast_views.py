@@ -36,10 +36,10 @@ def methodology(choice: pd.DataFrame) -> pd.DataFrame:
 
     Columns: series, model, mase, seasonal_naive_mase, skill (1 - mase / seasonal_naive_mase:
     above 0 beats the seasonal naive baseline), coverage_80, coverage_95 (out of sample: share of the
-    choosing backtest windows' actual values inside the published, calibrated 80%/95% interval, whose
-    calibration came from other, earlier windows; NaN when the history is too short to hold windows
-    out), calibration_80 (the typical factor the model's own 80% interval was scaled by: above 1 the
-    model was over-confident and its interval was widened), windows.
+    choosing backtest windows' actual values inside the 80%/95% interval calibrated on other, earlier
+    windows alone, which the published one is as wide as or wider than; NaN when the history is too
+    short to hold windows out), calibration_80 (the typical factor the model's own 80% interval was
+    scaled by: above 1 the model was over-confident and its interval was widened), windows.
     """
     c = choice
     if c.empty:  # nothing was forecast
