@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from capacity.forecasting import registry
-from capacity.forecasting.models import _additive_forecast
+from capacity.forecasting.models import _additive, _heuristic_start, _one_step
 
 
 @pytest.mark.parametrize(("trend", "damped"), [(None, False), ("add", False), ("add", True)])
@@ -23,12 +23,61 @@ def test_closed_form_ets_matches_statsmodels_get_prediction(trend: str | None, d
         res = ETSModel(y, error="add", trend=trend, damped_trend=damped, initialization_method="heuristic").fit(
             disp=False
         )
-    ours = _additive_forecast(res.model, res.params, 30, (80, 95), damped=damped, trend=trend is not None)
+    ours = _additive(res.model, y.to_numpy(), res.params, 30, (80, 95), damped=damped, trend=trend is not None)
     for level in (80, 95):
         frame = res.get_prediction(300, 329).summary_frame(alpha=1 - level / 100)
         assert ours.mean == pytest.approx(frame["mean"].to_numpy(), rel=1e-9)
         assert ours.lo[level] == pytest.approx(frame["pi_lower"].to_numpy(), rel=1e-9)
         assert ours.hi[level] == pytest.approx(frame["pi_upper"].to_numpy(), rel=1e-9)
+
+
+@pytest.mark.parametrize(("trend", "damped"), [(None, False), ("add", False), ("add", True)])
+@pytest.mark.parametrize("init", ["heuristic", "estimated"])
+def test_one_step_filter_is_statsmodels_smooth(trend: str | None, damped: bool, init: str) -> None:
+    """Oracle: statsmodels' own smoothing recursion, for fitted and for arbitrary parameters."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    rng = np.random.default_rng(5)
+    n = 250 if init == "heuristic" else 15
+    y = pd.Series(50 + 0.2 * np.arange(n) + np.cumsum(rng.normal(0, 1, n)))
+    model = ETSModel(y, error="add", trend=trend, damped_trend=damped, initialization_method=init)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = model.fit(disp=False, return_params=True)
+    chosen = {"smoothing_level": 0.3, "smoothing_trend": 0.1, "damping_trend": 0.9, "initial_level": 40.0}
+    chosen["initial_trend"] = 0.5
+    for params in (np.asarray(fitted), np.array([chosen[name] for name in model._param_names])):
+        values = dict(zip(model._param_names, params, strict=True))
+        l0 = values.get("initial_level", getattr(model, "initial_level", np.nan))
+        b0 = values.get("initial_trend", getattr(model, "initial_trend", 0.0)) if trend else 0.0
+        yhat, level, slope = _one_step(
+            y.to_numpy(),
+            values["smoothing_level"],
+            values.get("smoothing_trend", 0.0),
+            values.get("damping_trend", 1.0),
+            float(l0),
+            float(b0 or 0.0),
+            trend is not None,
+        )
+        ref_yhat, ref_states = model.smooth(params, return_raw=True)
+        states = np.asarray(ref_states).reshape(n, -1)
+        assert yhat == pytest.approx(np.asarray(ref_yhat), rel=1e-10, abs=1e-10)
+        assert level == pytest.approx(states[-1, 0], rel=1e-10)
+        if trend:
+            assert slope == pytest.approx(states[-1, 1], rel=1e-10, abs=1e-12)
+
+
+def test_refiltering_without_a_model_object_is_the_same_forecast() -> None:
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    rng = np.random.default_rng(9)
+    y = 20 + np.cumsum(rng.normal(0.1, 1, 400))
+    model = ETSModel(pd.Series(y), error="add", trend="add", damped_trend=True, initialization_method="heuristic")
+    assert _heuristic_start(y) == pytest.approx((model.initial_level, model.initial_trend), rel=1e-10)
+    fitted = registry.get("ets_damped").predict(y, 30, (), (80, 95))
+    again = registry.get("ets_damped").predict(y, 30, (), (80, 95), fitted.params)  # the fast path
+    assert again.mean == pytest.approx(fitted.mean, rel=1e-12)
+    assert again.hi[95] == pytest.approx(fitted.hi[95], rel=1e-12)
 
 
 @pytest.mark.parametrize(
