@@ -17,8 +17,51 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
+
+T = TypeVar("T", bound=Callable[..., Any])
+
+#: the plans (window indices and weights) kept for reuse across calls, by size: a long hourly series'
+#: trend loess alone is tens of MB, and a backtest asks for a few lengths per series
+CACHE_BYTES = 64 << 20
+
+
+def _nbytes(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, tuple):
+        return sum(_nbytes(v) for v in value)
+    return 0
+
+
+def _cached(fn: T) -> T:
+    """Memoise ``fn`` on its (hashable) arguments, least recently used first out past ``CACHE_BYTES``."""
+    store: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+    lock = threading.Lock()
+    used = [0]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any) -> Any:
+        with lock:
+            if args in store:
+                store.move_to_end(args)
+                return store[args]
+        value = fn(*args)
+        with lock:
+            if args not in store:
+                store[args] = value
+                used[0] += _nbytes(value)
+                while used[0] > CACHE_BYTES and len(store) > 1:
+                    used[0] -= _nbytes(store.popitem(last=False)[1])
+        return value
+
+    wrapper.held = lambda: (len(store), used[0])  # type: ignore[attr-defined]  # (entries, bytes)
+    return wrapper  # type: ignore[return-value]
 
 
 def _weights(n: int, width: int, deg: int, xs: tuple[int, ...], left: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -48,7 +91,7 @@ def _weights(n: int, width: int, deg: int, xs: tuple[int, ...], left: tuple[int,
     return j - 1, wt
 
 
-@functools.lru_cache(maxsize=64)  # a series' backtest windows and passes share them; 64 bound the memory
+@_cached  # a series' passes and periods, and series of the same length, share them
 def _plan(n: int, width: int, deg: int, jump: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(0-based evaluation positions, index rows, weight rows, rows without weights) of statsmodels' ``_ess``
     on ``n`` points; a row without weights takes the point's own value."""
@@ -88,7 +131,7 @@ def _loess(y: np.ndarray, width: int, deg: int, jump: int) -> np.ndarray:
 _Ends = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
-@functools.lru_cache(maxsize=64)
+@_cached
 def _subseries_plan(n: int, period: int, width: int, deg: int) -> tuple[tuple[np.ndarray, np.ndarray, _Ends], ...]:
     """Per subseries length ``k``: positions in ``y`` (one row per cycle position), positions of the ``k + 2``
     smoothed values in the output, and the loess rows extrapolating one cycle before and after."""

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from statsmodels.tsa.seasonal import MSTL, STL
 
+from capacity.forecasting import stl as stl_module
 from capacity.forecasting.stl import mstl, stl
 
 
@@ -63,3 +64,15 @@ def test_a_level_shift_is_statsmodels() -> None:
     ref = STL(y, period=4, seasonal=7).fit()
     season, trend = stl(y, 4, 7)
     assert np.allclose(season, ref.seasonal, atol=1e-12) and np.allclose(trend, ref.trend, atol=1e-12)
+
+
+def test_the_plan_cache_keeps_to_its_budget_and_evicting_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stl_module, "CACHE_BYTES", 200_000)
+    for n in (400, 900, 1500, 2200):
+        y = _series(n, 24, n)
+        kw = {"seasonal_deg": 0, "trend_jump": 4, "low_pass_jump": 4}
+        ref = STL(y, period=24, seasonal=11, **kw).fit()
+        season, trend = stl(y, 24, 11, **kw)
+        assert np.allclose(season, ref.seasonal, rtol=0, atol=1e-9) and np.allclose(trend, ref.trend, atol=1e-9)
+        entries, held = stl_module._plan.held()  # type: ignore[attr-defined]
+        assert held <= 200_000 or entries == 1  # one plan may exceed the budget on its own
