@@ -168,8 +168,11 @@ def _subseries(y: np.ndarray, period: int, width: int, deg: int, jump: int) -> n
 
 
 def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
-    c = np.concatenate([[0.0], np.cumsum(x)])
-    return (c[width:] - c[:-width]) / width
+    """Means of ``width`` consecutive points, from a running sum of the deviations from the mean (a running
+    sum of the raw values loses the small swings of a large level: bytes around 1e12)."""
+    centre = float(x.mean())
+    c = np.concatenate([[0.0], np.cumsum(x - centre)])
+    return (c[width:] - c[:-width]) / width + centre
 
 
 def stl(

@@ -76,3 +76,10 @@ def test_the_plan_cache_keeps_to_its_budget_and_evicting_changes_nothing(monkeyp
         assert np.allclose(season, ref.seasonal, rtol=0, atol=1e-9) and np.allclose(trend, ref.trend, atol=1e-9)
         entries, held = stl_module._plan.held()  # type: ignore[attr-defined]
         assert held <= 200_000 or entries == 1  # one plan may exceed the budget on its own
+
+
+def test_moving_averages_of_a_large_level_keep_its_small_swings() -> None:
+    t = np.arange(100_000)
+    x = 4e12 + 1e3 * np.sin(2 * np.pi * t / 24)  # bytes: swings a billionth of the level
+    direct = np.convolve(x - 4e12, np.ones(24) / 24, "valid") + 4e12
+    assert np.abs(stl_module._moving_average(x, 24) - direct).max() < 0.01  # a running sum of x is off by ~3
