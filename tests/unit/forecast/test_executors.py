@@ -49,3 +49,18 @@ def _pid(_: int) -> int:
     import os
 
     return os.getpid()
+
+
+def test_blas_runs_one_thread_while_fitting_and_is_restored_after() -> None:
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from capacity.forecasting.executors import _one_blas_thread
+
+    def blas() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    with threadpool_limits(limits=2, user_api="blas"):  # out of the fixture's own single thread
+        assert blas() == {2}  # numpy's and scipy's OpenBLAS
+        with _one_blas_thread():
+            assert blas() == {1}
+        assert blas() == {2}
