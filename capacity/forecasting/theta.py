@@ -77,7 +77,7 @@ def _fit_alpha(y: np.ndarray) -> float:
     return float(res.x)
 
 
-def _drift_gain(alpha: float, t: np.ndarray) -> np.ndarray:
+def _drift_gain(alpha: float, t: Any) -> Any:
     """``(1 - (1 - alpha)^t) / alpha``: how much of the slope a one-step forecast after ``t`` points adds."""
     return (1.0 - (1.0 - alpha) ** t) / alpha
 
@@ -136,7 +136,7 @@ class Theta:
         alpha = min(max(alpha, 1e-6), 1.0)
         errors, level = _ses_errors(adj, alpha)
         steps = np.arange(h, dtype="float64")
-        drift = c * b0 * (steps + 1 / alpha - (1 - alpha) ** n / alpha)
+        drift = c * b0 * (steps + _drift_gain(alpha, n))
         mean = (level + drift) * season
         errors = errors - c * b0 * _drift_gain(alpha, np.arange(1, n, dtype="float64"))  # the method's own
         sigma2 = float(np.mean(errors**2)) if len(errors) else 0.0
