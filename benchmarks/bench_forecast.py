@@ -25,7 +25,8 @@ from capacity.forecasting import auto_forecast
 from capacity.forecasting.executors import AUTO_MIN_SERIES, cpu_count
 
 HISTORY, H, WINDOWS = 730, 90, 3
-TARGET_RATIO, TARGET_SECONDS = 3.0, 300.0
+#: the speed asked of us against Prophet (issue 11: 10x; 3x when the benchmark was written)
+TARGET_RATIO, TARGET_SECONDS = 10.0, 300.0
 
 
 def make_series(n_series: int, seed: int = 2026) -> pd.DataFrame:
