@@ -20,6 +20,7 @@ from ..core.status import history_length, too_little
 from ..core.timeutil import format_duration, parse_duration
 from ..forecasting import PUBLISHED, auto_forecast, cross_validation, evaluate, published_cv
 from ..forecasting import forecast as _forecast
+from ..forecasting.backtest import DEFAULT_WINDOWS
 from ..forecasting.freq import horizon_steps, infer_step
 from ..forecasting.planning import horizon_needs, needs, time_to_threshold
 from ..forecasting.thresholds import daily_extreme, threshold_metrics
@@ -124,12 +125,12 @@ class Models:
     windows, seasonal periods (``season``, default inferred), the ``executor`` (None: auto)."""
 
     models: str | Sequence[str] = "auto"
-    windows: int = 3
+    windows: int | None = None  # None: 3, stretched to span a week on sub-daily series (backtest.choice_windows)
     season: tuple[int, ...] | None = None
     executor: Any = None
 
     def __post_init__(self) -> None:
-        if self.windows < 1:
+        if self.windows is not None and self.windows < 1:
             raise ConfigError(f"windows must be at least 1, got {self.windows}", field="windows")
 
 
@@ -189,10 +190,11 @@ def backtest(
         first = frame["unique_id"].iloc[0]
         size = horizon_steps(size_td, infer_step(frame["ds"][frame["unique_id"] == first]))
     catalog = resolve_project(inputs.project).catalog
+    windows = m.windows or DEFAULT_WINDOWS  # the origins scored; the published replay chooses as forecast does
     cv = cross_validation(
         frame,
         h,
-        m.windows,
+        windows,
         size,
         models=m.models,
         refit=refit,
@@ -203,7 +205,7 @@ def backtest(
     published = published_cv(
         frame,
         h,
-        m.windows,
+        windows,
         size,
         models=m.models,
         season=m.season,
@@ -266,7 +268,7 @@ def forecast_ci(
     horizon: Any,
     *,
     out_dir: str | os.PathLike[str] = "reports",
-    windows: int = 3,
+    windows: int | None = None,
     charts: bool = True,
 ) -> CiResult:
     """The planning thresholds (their metrics, whatever ``inputs.metrics`` says) forecast ``horizon``

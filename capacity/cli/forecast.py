@@ -48,7 +48,7 @@ coverage of the held-out calibration's intervals on windows that did not calibra
 HISTORY_START = "the whole history of a sample/file source; for a server, 4 horizons (at least 28 days) before --end"
 
 
-def add_model_args(p: argparse.ArgumentParser, *, windows_default: int) -> None:
+def add_model_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
     g.add_argument("--horizon", required=True, metavar="H", help="how far ahead: 90d, 12h, 2w")
     from ..forecasting import model_names
@@ -62,9 +62,10 @@ def add_model_args(p: argparse.ArgumentParser, *, windows_default: int) -> None:
     g.add_argument(
         "--windows",
         type=int,
-        default=windows_default,
         metavar="N",
-        help=f"backtest windows (default: {windows_default})",
+        help="backtest windows (default: 3; to choose a model for a series with a fixed step and a season, "
+        "as many as span its longest season up to a week, at most 7: a day ahead of an hourly series is "
+        "chosen on every weekday)",
     )
     g.add_argument("--season", metavar="P[,P]", help="seasonal period(s) in steps (default: inferred from the step)")
     g.add_argument("--jobs", metavar="N", help="worker processes (default: auto; 1 = serial)")
@@ -96,9 +97,9 @@ def season_arg(text: str | None) -> tuple[int, ...] | None:
     return periods
 
 
-def windows_arg(n: int) -> int:
-    """``--windows``: at least one backtest window (zero would silently skip the choice)."""
-    if n < 1:
+def windows_arg(n: int | None) -> int | None:
+    """``--windows``: at least one backtest window (zero would silently skip the choice); None: the default."""
+    if n is not None and n < 1:
         raise ConfigError(f"--windows must be at least 1, got {n}", field="windows")
     return n
 
@@ -128,7 +129,7 @@ def add_history_head(p: argparse.ArgumentParser) -> None:
         metavar="METRIC",
         help="catalog name or series of a file source (optional when the file holds one series)",
     )
-    add_model_args(p, windows_default=3)
+    add_model_args(p)
 
 
 def add_history_tail(p: argparse.ArgumentParser) -> None:

@@ -21,10 +21,12 @@ from ..core import frame as _frame
 from ..core.errors import ForecastError
 from . import choose, conformal, executors, registry
 from .backtest import (
+    DEFAULT_WINDOWS,
     Bounds,
     WindowResult,
     backtest_arrays,
     check_lengths,
+    choice_windows,
     cutoffs,
     forecast_at,
     min_train,
@@ -44,7 +46,7 @@ class Settings:
     models: tuple[str, ...]
     auto: bool
     levels: tuple[int, ...] = LEVELS
-    n_windows: int = 3
+    n_windows: int | None = None  # None: the automatic choice's default (backtest.choice_windows)
     step_size: int | None = None
     refit: bool | int = False
     calibrate: bool = True
@@ -107,10 +109,8 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
             parts.append(_rows(reg, h, alias, clip(pred, *task.bounds) if pred else None, note, levels))
         return pd.concat(parts, ignore_index=True), info
     candidates = registry.for_series(settings.models, isinstance(reg.step, CalendarStep))
-    bt_h = backtest_horizon(len(y), h, settings.n_windows, periods)
-    step_size = settings.step_size or bt_h
-    possible = (len(y) - bt_h - min_train(periods)) // step_size + 1
-    n_windows = max(0, min(settings.n_windows, possible))
+    asked = settings.n_windows or DEFAULT_WINDOWS
+    n_windows, bt_h, step_size = choice_windows(len(y), h, periods, reg.step, settings.n_windows, settings.step_size)
     scores: dict[str, choose.Score] = {}
     results = []
     if n_windows >= 1:
@@ -130,8 +130,8 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
         else:
             combo = None
     notes: list[str] = []
-    if n_windows < settings.n_windows:
-        short = f"history of {len(y)} points allows {n_windows} of {settings.n_windows} backtest windows"
+    if n_windows < asked:
+        short = f"history of {len(y)} points allows {n_windows} of {asked} backtest windows"
         if periods and settings.periods is not None and min_train(periods) >= len(y) - bt_h:
             short += f" (a season of {max(periods)} steps needs {min_train(periods)} points to train on)"
         notes.append(short)
@@ -232,13 +232,6 @@ def _calibration(
     return conformal.calibrate(y, bt_h, h, [r for r in held if r.model == chosen], choosing, settings.levels)
 
 
-def backtest_horizon(n: int, h: int, n_windows: int, periods: tuple[int, ...]) -> int:
-    """``h``, or less when the history cannot hold ``n_windows`` windows of ``h`` after a first training
-    window of a third of the history (long-range forecasts on short histories)."""
-    room = (n - max(min_train(periods), n // 3)) // max(n_windows, 1)
-    return max(1, min(h, room))
-
-
 def cv_one(settings: Settings, task: Task) -> pd.DataFrame:
     reg = task.reg
     periods = _periods(settings, reg)
@@ -247,7 +240,7 @@ def cv_one(settings: Settings, task: Task) -> pd.DataFrame:
     results = backtest_arrays(
         reg.y,
         h,
-        settings.n_windows,
+        settings.n_windows or DEFAULT_WINDOWS,
         step_size,
         registry.for_series(settings.models, isinstance(reg.step, CalendarStep)),
         periods,
@@ -304,7 +297,7 @@ def auto_forecast(
     h: int | str | pd.Timedelta,
     *,
     models: str | Iterable[str] | None = "auto",
-    n_windows: int = 3,
+    n_windows: int | None = None,
     step_size: int | None = None,
     refit: bool | int = False,
     calibrate: bool = True,
@@ -314,6 +307,10 @@ def auto_forecast(
     executor: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Choose a model per series by backtest and forecast ``h`` ahead.
+
+    ``n_windows``: backtest windows of the choice; None = 3, or on a series with a fixed step (hourly,
+    5-minute, daily...) and a season, as many as span its longest season up to a week, at most 7
+    (:func:`~.backtest.choice_windows`). ``step_size``: steps between windows (default: the horizon).
 
     Returns ``(forecast, choice)``. ``choice`` has one row per series: unique_id, step (a Timedelta, or a
     :class:`~.freq.CalendarStep` for monthly and quarterly data), periods, filled,
@@ -337,7 +334,7 @@ def forecast(
     h: int | str | pd.Timedelta,
     *,
     models: str | Iterable[str] | None = "auto",
-    n_windows: int = 3,
+    n_windows: int | None = None,
     step_size: int | None = None,
     refit: bool | int = False,
     calibrate: bool = True,
@@ -349,8 +346,9 @@ def forecast(
     """Forecast every series of a canonical frame ``h`` ahead (steps, or a duration like ``'90d'``).
 
     ``models='auto'`` (default): per series, the model with the best rolling-origin backtest MASE
-    (``n_windows`` windows ``step_size`` apart) among the baselines and the automatic statsmodels set,
-    with intervals calibrated on the backtest (``calibrate``); rows of that model only. A list of
+    (``n_windows`` windows ``step_size`` apart, see :func:`auto_forecast`) among the baselines and the
+    automatic statsmodels set, with intervals calibrated on the backtest (``calibrate``); rows of that
+    model only. A list of
     aliases: every listed model, uncalibrated, no choice. ``bounds``: None = keep never-negative series
     non-negative; ``(lower, upper)`` for all series; ``{unique_id: (lower, upper)}`` (ids not in it: as
     None); False = none.

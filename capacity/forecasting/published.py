@@ -65,13 +65,14 @@ def published_cv(
     step_size: int | None = None,
     *,
     models: str | Iterable[str] | None = "auto",
-    choice_windows: int = 3,
+    choice_windows: int | None = None,
     freq: str | pd.Timedelta | CalendarStep | None = None,
     season: int | Iterable[int] | None = None,
     bounds: BoundsArg = None,
     executor: Any = None,
 ) -> pd.DataFrame:
-    """The published forecast (automatic choice among ``models`` on ``choice_windows`` windows, combination,
+    """The published forecast (automatic choice among ``models`` on ``choice_windows`` windows, None: as
+    :func:`~.pipeline.auto_forecast` chooses by default; combination,
     calibration) from each of ``n_windows`` origins ``step_size`` apart (default ``h``), the last one
     ``h`` before the end; rows as :func:`~.pipeline.cross_validation`'s."""
     settings = Settings(h, registry.resolve(models), True, LEVELS, choice_windows, periods=_season(season))

@@ -163,3 +163,50 @@ def test_non_convergence_on_the_full_history_reuses_the_backtest_parameters() ->
     assert choice.loc[0, "model"] == "faulty_noconv_on_full" and not choice.loc[0, "fallback"]
     assert "did not converge on the full history; used the parameters of its last backtest window" in fc["note"].iloc[0]
     assert fc["mean"].to_numpy() == pytest.approx(50 + 2 * np.arange(200, 210))
+
+
+@pytest.mark.parametrize(
+    ("n", "h", "periods", "step", "asked", "windows"),
+    [
+        (8 * 168, 24, (24, 168), pd.Timedelta(hours=1), None, 7),  # a day ahead of 8 weeks of hours: every weekday
+        (8 * 168, 24, (24, 168), pd.Timedelta(hours=1), 3, 3),  # asked for: exactly that
+        (8 * 168, 48, (24, 168), pd.Timedelta(hours=1), None, 4),  # two days ahead: 4 windows span the week
+        (14 * 24, 24, (24,), pd.Timedelta(hours=1), None, 3),  # no weekly season: the day is spanned by one
+        (730, 90, (7, 365), pd.Timedelta(days=1), None, 3),  # 90 days ahead: one window already spans a week
+        (400, 1, (7,), pd.Timedelta(days=1), None, 7),  # a day ahead of daily data
+        (4 * 24 + 24 * 3, 24, (24,), pd.Timedelta(hours=1), None, 3),  # the week capped by the longest season
+        (120, 12, (12,), "calendar month", None, 3),  # calendar steps keep the default
+        (26, 12, (12,), "calendar month", None, 0),  # too short for any window
+    ],
+)
+def test_choice_windows_span_a_week_on_fixed_steps_when_none_are_asked(
+    n: int, h: int, periods: tuple[int, ...], step: Any, asked: int | None, windows: int
+) -> None:
+    from capacity.forecasting.backtest import choice_windows
+
+    got, bt_h, step_size = choice_windows(n, h, periods, step, asked, None)
+    assert got == windows
+    assert bt_h == min(h, bt_h) and step_size == bt_h
+
+
+@pytest.mark.parametrize(("days", "windows"), [(6, 3), (7, 4), (8, 5), (10, 7), (30, 7)])
+def test_choice_windows_stretch_only_as_far_as_the_history_trains(days: int, windows: int) -> None:
+    """Hours with a weekly season, a day ahead: each added window still leaves its first one the minimum
+    training length (two days and two points)."""
+    from capacity.forecasting.backtest import choice_windows, cutoffs, min_train
+
+    n = days * 24
+    got, bt_h, step_size = choice_windows(n, 24, (24, 168), pd.Timedelta(hours=1), None, None)
+    assert got == windows
+    assert min(cutoffs(n, bt_h, got, step_size)) >= min_train((24, 168))
+    assert got == 7 or min(cutoffs(n, bt_h, got + 1, step_size)) < min_train((24, 168))
+
+
+def test_hourly_choice_is_made_on_a_week_of_windows_unless_told(rng: np.random.Generator) -> None:
+    t = np.arange(6 * 168)
+    y = 100 + 20 * np.sin(2 * np.pi * t / 24) + 10 * (t % 168 >= 120) + rng.normal(0, 2, len(t))
+    frame = make_frame({"s": y}, freq="h")
+    _, default = auto_forecast(frame, 24, season=(24, 168), executor="serial")
+    _, told = auto_forecast(frame, 24, season=(24, 168), n_windows=3, executor="serial")
+    assert default["windows"].iloc[0] == 7
+    assert told["windows"].iloc[0] == 3
