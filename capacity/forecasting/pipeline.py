@@ -177,6 +177,11 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
         elif not cal.windows:
             notes.append(f"intervals not calibrated (fewer than {conformal.MIN_POINTS} backtest errors)")
     pred = clip(pred, *task.bounds)
+    widest = max(levels)
+    if np.all(pred.hi[widest] - pred.lo[widest] == 0):
+        notes.append(
+            "zero-width intervals: the model fits the history without error, so there is none to widen them by"
+        )
     if reg.filled:
         inf = f" ({reg.infinite} of them infinite values)" if reg.infinite else ""
         notes.append(f"{reg.filled} missing points interpolated{inf}")

@@ -210,3 +210,12 @@ def test_hourly_choice_is_made_on_a_week_of_windows_unless_told(rng: np.random.G
     _, told = auto_forecast(frame, 24, season=(24, 168), n_windows=3, executor="serial")
     assert default["windows"].iloc[0] == 7
     assert told["windows"].iloc[0] == 3
+
+
+def test_zero_width_intervals_are_explained(rng: np.random.Generator) -> None:
+    line = 5 + 2 * np.arange(12.0)
+    fc, choice = auto_forecast(make_frame({"line": line, "noisy": line + rng.normal(0, 1, 12)}), 3, executor="serial")
+    width = (fc["hi-95"] - fc["lo-95"]).groupby(fc["unique_id"]).max()
+    notes = choice.set_index("unique_id")["note"]
+    assert width["line"] == 0 and "zero-width intervals" in notes["line"]
+    assert width["noisy"] > 0 and "zero-width" not in notes["noisy"]
