@@ -2,7 +2,7 @@
 
 ``ets*``      ETS (additive, damped, multiplicative; seasonal for short periods). The additive non-seasonal
               ones with heuristic initial states (all but short histories) are fitted by ets_fit.py (the
-              same likelihood with its exact gradient: 2x fewer evaluations, no model object) and
+              same likelihood with its exact gradient: a third of the evaluations, no model object) and
               forecast in closed form here; the rest by statsmodels' ETSModel
 ``sarima``    SARIMAX(1,1,1)(0,1,1,m) for short seasonal periods (m <= 24)
 ``stl_ets``   STL (one period) or MSTL (several, e.g. hourly 24 and 168) decomposition (statsmodels'
