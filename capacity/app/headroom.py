@@ -10,24 +10,25 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..core.errors import ConfigError
-from ..core.status import history_length, too_little
+from ..core.status import TOO_LITTLE, history_length, too_little
 from ..core.timeutil import format_duration, parse_duration
 from ..forecasting import auto_forecast
 from ..forecasting.planning import horizon_needs, worst_per_period
 from ..loadmodels.answers import COLUMNS, NO_FORECAST, WhatIf, answer
-from ..loadmodels.compute import Fitted, Series, fit_service
+from ..loadmodels.compute import MIN_POINTS, Fitted, Limit, Series, fit_service
 from ..loadmodels.spec import Service
 from ..sources import Source
 from .history import History, pull, time_range
 from .project import Project, source_of
 from .project import resolve as resolve_project
+from .span import metric_spans
 
 __all__ = ["HeadroomResult", "headroom", "threshold_rows", "PEAK_WINDOW", "FORECAST_HISTORY"]
 
@@ -149,6 +150,22 @@ def _history(
     )
 
 
+def _too_young(f: Fitted, svc: Service, src: Source, proj: Project) -> Fitted:
+    """A request rate the pull found nothing of, re-read through the server's span of it: minutes of it
+    (too few to reach a point of the ``svc.step`` grid, or the models' points) are too little data, not
+    no data. A source that knows its span (a file, the sample) had nothing: ``f`` as it is."""
+    span = metric_spans(src, [svc.throughput], proj.catalog).get(svc.throughput)  # up to now, as a pull's
+    need = svc.step * MIN_POINTS
+    if span is None or span[1] - span[0] >= need:
+        return f
+    note = (
+        f"{too_little(span[1] - span[0], need)} of the request rate ({svc.throughput}): the models need "
+        f"{MIN_POINTS} points {format_duration(svc.step)} apart"
+    )
+    little = Limit(TOO_LITTLE, note)
+    return replace(f, latency=little, cpu=little, usl=little)
+
+
 def _peaks(
     svc: Service, src: Source, end: pd.Timestamp, horizon: pd.Timedelta, proj: Project, notes: list[str]
 ) -> pd.DataFrame | None:
@@ -212,6 +229,8 @@ def headroom(
         first, last = min(first or a, a), max(last or b, b)
         s = _history(svc, src, a, b, proj, notes)
         f = fit_service(svc, s)
+        if not np.isfinite(s.throughput).any():
+            f = _too_young(f, svc, src, proj)
         recent = s.throughput[-max(int(PEAK_WINDOW / svc.step), 1) :]
         today = float(np.nanmax(recent)) if np.isfinite(recent).any() else math.nan
         daily = _peaks(svc, src, b, h, proj, notes) if forecast and np.isfinite(today) else None

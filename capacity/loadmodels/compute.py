@@ -176,6 +176,9 @@ def fit_service(svc: Service, s: Series) -> Fitted:
     x = s.throughput / reps_series
     finite = x[np.isfinite(x) & (x > 0)]
     nothing = Limit(NO_DATA)
+    if not np.isfinite(s.throughput).any():  # before the replicas: without a request rate there is nothing to size
+        note = f"no data for the request rate ({svc.throughput})"
+        return Fitted(svc, reps, Limit(NO_DATA, note), nothing, nothing)
     if not math.isfinite(reps):
         note = f"no data for replicas ({svc.replicas})"
         return Fitted(svc, reps, Limit(NO_DATA, note), nothing, nothing)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 
+import pandas as pd
 import pytest
 import requests
 
@@ -35,6 +36,13 @@ def _wait_for_minutes(prom: Server, minutes: float) -> None:
             return
         time.sleep(2)
     pytest.fail(f"{prom.url} did not gather {minutes} minutes of samples")
+
+
+def _first_sample(prom: Server) -> float:
+    """Unix time of the scraping server's first sample (its head block's start: a server this young has
+    nothing older)."""
+    stats = requests.get(prom.url + "/api/v1/status/tsdb", timeout=5).json()["data"]["headStats"]
+    return float(stats["minTime"]) / 1000
 
 
 def _html_text(path) -> str:
@@ -84,6 +92,16 @@ def test_a_server_minutes_old_gives_statuses_in_every_command_and_report(scrapin
     (row,) = json.loads(out)
     assert rc == 1 and "error:" not in err and row["service"] == "api", err
     assert row["status"] == "too little data" and row["latency_max_rate"] is None, row
+    # ending on the 5-minute grid point before the first sample: the pulls find nothing at all, and the
+    # server's span of the request rate still makes it too little data, not "no data for replicas"
+    # (which of the two a young server met depended on the minute the test ran)
+    first = _first_sample(prom)
+    end = pd.Timestamp(first, unit="s", tz="UTC").floor("5min").strftime("%Y-%m-%dT%H:%M:%SZ")
+    rc, out, err = _run(["headroom", "--end", end, "--format", "json"], capsys)
+    (row,) = json.loads(out)
+    assert rc == 1 and "error:" not in err, err
+    assert row["status"] == "too little data", row
+    assert "of the request rate (request_rate): the models need 12 points 5m apart" in row["note"], row
 
     for name in ("quarterly_review", "capacity_forecast", "slo_compliance", "explore"):
         rc, _, err = _run(["report", name, "--out-dir", "reports"], capsys)
