@@ -28,7 +28,9 @@ from ..sources import Source
 from .history import History, pull, time_range
 from .project import Project, source_of
 from .project import resolve as resolve_project
-from .span import metric_spans
+
+#: the first and last time a server holds a query (None: not known)
+Span = tuple[pd.Timestamp, pd.Timestamp] | None
 
 __all__ = ["HeadroomResult", "headroom", "threshold_rows", "PEAK_WINDOW", "FORECAST_HISTORY"]
 
@@ -115,10 +117,13 @@ def _pull(
 
 def _history(
     svc: Service, src: Source, start: pd.Timestamp, end: pd.Timestamp, proj: Project, notes: list[str]
-) -> Series:
+) -> tuple[Series, Span]:
+    """The service's series on the request rate's grid, and the server's span of the request rate when
+    the pull found none of it (None: not known, or not needed)."""
     step = svc.step
     got = {role: _pull(q, src, start, end, step, proj, notes) for role, q in svc.queries().items()}
     t = got.get("throughput")
+    span = t.spans.get(svc.throughput) if t is not None else None
     thr = _series(t) if t is not None else pd.Series(dtype=np.float64)
     grid = pd.DatetimeIndex(thr.index)
 
@@ -139,7 +144,7 @@ def _history(
         reps = np.full(len(grid), float(svc.replicas))
     b = got.get("latency_buckets")
     bk = _buckets(b, grid, f"services.{svc.name}.latency_buckets ({svc.latency_buckets})") if b is not None else None
-    return Series(
+    series = Series(
         throughput=thr.to_numpy(dtype=np.float64),
         replicas=reps,
         bounds=bk[0] if bk else None,
@@ -148,13 +153,14 @@ def _history(
         concurrency=aligned("concurrency"),
         cpu=aligned("cpu"),
     )
+    return series, span
 
 
-def _too_young(f: Fitted, svc: Service, src: Source, proj: Project) -> Fitted:
-    """A request rate the pull found nothing of, re-read through the server's span of it: minutes of it
-    (too few to reach a point of the ``svc.step`` grid, or the models' points) are too little data, not
-    no data. A source that knows its span (a file, the sample) had nothing: ``f`` as it is."""
-    span = metric_spans(src, [svc.throughput], proj.catalog).get(svc.throughput)  # up to now, as a pull's
+def _too_young(f: Fitted, svc: Service, span: Span) -> Fitted:
+    """A request rate the pull found nothing of, re-read through the server's span of it (the pull's
+    probe): minutes of it (too few to reach a point of the ``svc.step`` grid, or the models' points) are
+    too little data, not no data. No span (a file or the sample had nothing, or the server has none of
+    it): ``f`` as it is."""
     need = svc.step * MIN_POINTS
     if span is None or span[1] - span[0] >= need:
         return f
@@ -227,10 +233,10 @@ def headroom(
     for svc in proj.services:
         a, b = time_range(src, start, end, step=svc.step, length=svc.history, strict=True)
         first, last = min(first or a, a), max(last or b, b)
-        s = _history(svc, src, a, b, proj, notes)
+        s, span = _history(svc, src, a, b, proj, notes)
         f = fit_service(svc, s)
         if not np.isfinite(s.throughput).any():
-            f = _too_young(f, svc, src, proj)
+            f = _too_young(f, svc, span)
         recent = s.throughput[-max(int(PEAK_WINDOW / svc.step), 1) :]
         today = float(np.nanmax(recent)) if np.isfinite(recent).any() else math.nan
         daily = _peaks(svc, src, b, h, proj, notes) if forecast and np.isfinite(today) else None
