@@ -9,23 +9,26 @@ import pandas as pd
 import pytest
 
 from capacity.forecasting import registry
-from capacity.forecasting.models import _additive, _heuristic_start, _one_step
+from capacity.forecasting.models import _additive_forecast, _fit_additive, _heuristic_start, _one_step
 
 
 @pytest.mark.parametrize(("trend", "damped"), [(None, False), ("add", False), ("add", True)])
-def test_closed_form_ets_matches_statsmodels_get_prediction(trend: str | None, damped: bool) -> None:
+@pytest.mark.parametrize(("init", "n"), [("heuristic", 300), ("estimated", 15)])
+def test_closed_form_ets_matches_statsmodels_get_prediction(trend: str | None, damped: bool, init: str, n: int) -> None:
+    """statsmodels' parameters re-filtered by our path (its initial states heuristic or estimated, as the
+    history's length makes them) give statsmodels' own forecast and intervals."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     rng = np.random.default_rng(0)
-    y = pd.Series(100 + 0.3 * np.arange(300) + np.cumsum(rng.normal(0, 1, 300)))
+    y = pd.Series(100 + 0.3 * np.arange(n) + np.cumsum(rng.normal(0, 1, n)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = ETSModel(y, error="add", trend=trend, damped_trend=damped, initialization_method="heuristic").fit(
-            disp=False
-        )
-    ours = _additive(res.model, y.to_numpy(), res.params, 30, (80, 95), damped=damped, trend=trend is not None)
+        res = ETSModel(y, error="add", trend=trend, damped_trend=damped, initialization_method=init).fit(disp=False)
+    has_trend = trend is not None
+    fit = _fit_additive(y.to_numpy(), np.asarray(res.params), None, trend=has_trend, damped=damped)
+    ours = _additive_forecast(y.to_numpy(), *fit, 30, (80, 95), damped=damped, trend=has_trend)
     for level in (80, 95):
-        frame = res.get_prediction(300, 329).summary_frame(alpha=1 - level / 100)
+        frame = res.get_prediction(n, n + 29).summary_frame(alpha=1 - level / 100)
         assert ours.mean == pytest.approx(frame["mean"].to_numpy(), rel=1e-9)
         assert ours.lo[level] == pytest.approx(frame["pi_lower"].to_numpy(), rel=1e-9)
         assert ours.hi[level] == pytest.approx(frame["pi_upper"].to_numpy(), rel=1e-9)
@@ -190,3 +193,71 @@ def test_theta_point_forecasts_are_statsmodels_thetamodels(n: int, m: int, noise
     assert np.allclose(got.mean, expected, rtol=1e-5, atol=1e-3)
     again = registry.get("theta").predict(y, 24, (m,) if m > 1 else (), (80,), got.params)  # re-filtered
     assert np.allclose(again.mean, got.mean)
+
+
+@pytest.mark.parametrize(("trend", "damped"), [(False, False), (True, True)])
+@pytest.mark.parametrize("n", [200, 15])
+def test_aicc_uses_statsmodels_sum_of_squares(trend: bool, damped: bool, n: int) -> None:
+    """The AICc that ets_auto compares: statsmodels' own sum of squared errors at its fitted parameters
+    (initial states heuristic or, on short histories, estimated), and the AICc penalty of k parameters."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    from capacity.forecasting.models import _aicc
+
+    rng = np.random.default_rng(n)
+    y = 20 + 0.1 * np.arange(n) + np.cumsum(rng.normal(0, 1, n))
+    init = "heuristic" if n >= 20 else "estimated"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ETSModel(
+            pd.Series(y), error="add", trend="add" if trend else None, damped_trend=damped, initialization_method=init
+        ).fit(disp=False)
+    values, l0, b0, _ = _fit_additive(y, np.asarray(res.params), None, trend=trend, damped=damped)
+    k = (3 if trend else 1) + (2 if trend else 1) + 1  # smoothing/damping, initial states, variance
+    expected = n * np.log(res.sse / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
+    assert _aicc(y, values, l0, b0, trend=trend, damped=damped) == pytest.approx(expected, rel=1e-9)
+
+
+def test_ets_auto_takes_a_trend_only_where_the_history_has_one() -> None:
+    rng = np.random.default_rng(7)
+    t = np.arange(150.0)
+    trending = 100 + 2.0 * t + np.cumsum(rng.normal(0, 1, 150))
+    level = 100 + rng.normal(0, 1, 150)
+    model = registry.get("ets_auto")
+    up = model.predict(trending, 12, (), (80, 95))
+    flat = model.predict(level, 12, (), (80, 95))
+    assert up.params[0] is True and flat.params[0] is False
+    # each is exactly the forecast of the form it chose, fitted on its own
+    damped = registry.get("ets_damped").predict(trending, 12, (), (80, 95))
+    assert up.mean == pytest.approx(damped.mean, rel=1e-12)
+    assert flat.mean == pytest.approx(np.full(12, flat.mean[0]))  # no trend: a flat line
+    assert up.mean[-1] > up.mean[0] + 10
+
+
+def test_ets_auto_refilters_and_warm_starts_its_chosen_form() -> None:
+    from capacity.forecasting.base import Warm
+
+    rng = np.random.default_rng(8)
+    y = 50 + 0.5 * np.arange(200.0) + np.cumsum(rng.normal(0, 1, 200))
+    model = registry.get("ets_auto")
+    first = model.predict(y[:150], 10, (), (80, 95))
+    again = model.predict(y[:150], 10, (), (80, 95), first.params)  # re-filtered: the same numbers
+    assert again.mean == pytest.approx(first.mean, rel=1e-12) and again.params[0] == first.params[0]
+    later = model.predict(y, 10, (), (80, 95), first.params)  # re-filtered on more data, not re-estimated
+    assert np.array_equal(later.params[1], first.params[1])
+    cold = model.predict(y, 10, (), (80, 95))
+    warm = model.predict(y, 10, (), (80, 95), Warm(first.params))
+    assert warm.params[0] == cold.params[0]
+    # started from the earlier window's parameters, the fit is as good (the damped likelihood is flat
+    # along phi and beta: the parameters themselves may differ)
+    from capacity.forecasting.models import _param_names
+
+    def sse(params: tuple[bool, np.ndarray]) -> float:
+        trend, p = params
+        v = dict(zip(_param_names(trend, trend), p, strict=True))
+        l0, b0 = _heuristic_start(y)
+        a, b, phi = v["smoothing_level"], v.get("smoothing_trend", 0.0), v.get("damping_trend", 1.0)
+        yhat, _, _ = _one_step(y, a, b, phi, l0, b0 if trend else 0.0, trend)
+        return float(np.sum((y - yhat) ** 2))
+
+    assert sse(warm.params) <= sse(cold.params) * (1 + 1e-4)
