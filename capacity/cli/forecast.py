@@ -36,8 +36,7 @@ examples:
 Each series gets the model with the best rolling-origin backtest (MASE) among the baselines (naive,
 seasonal_naive, drift), ETS without a trend or with a damped one (by AICc), the optimised Theta method and
 STL/MSTL+ETS (on log scale for positive series; seasonal ETS for monthly and quarterly data), or the mean
-of the two best; a season the step suggests is modelled only where the history shows it (an F test);
-intervals are calibrated on earlier backtest windows that did not choose the model (widened halfway
+of the two best; intervals are calibrated on earlier backtest windows that did not choose the model (widened halfway
 towards the choosing windows' errors where those were larger). Catalog bounds are respected (ratios
 stay in 0..1, sizes non-negative). Output columns: unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95, note.
 --explain prints the choice per series on stderr: model, backtest MASE beside seasonal naive's, the
@@ -68,12 +67,7 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
         "as many as span its longest season up to a week, at most 7: a day ahead of an hourly series is "
         "chosen on every weekday)",
     )
-    g.add_argument(
-        "--season",
-        metavar="P[,P]",
-        help="seasonal period(s) in steps, used as given (default: those the step suggests, each kept where the "
-        "history shows it)",
-    )
+    g.add_argument("--season", metavar="P[,P]", help="seasonal period(s) in steps (default: inferred from the step)")
     g.add_argument("--jobs", metavar="N", help="worker processes (default: auto; 1 = serial)")
 
 

@@ -36,7 +36,6 @@ from .base import LEVELS, Prediction, Warm
 from .baselines import BASELINES
 from .freq import CalendarStep, Regular, horizon_steps, parse_step, regularize, seasonal_periods
 from .guards import clip, run_model
-from .seasonality import SeasonTest, season_test
 
 BoundsArg = bool | Bounds | Mapping[str, Bounds] | None
 
@@ -60,17 +59,10 @@ class Task:
     bounds: Bounds
 
 
-def _seasons(settings: Settings, reg: Regular) -> tuple[tuple[int, ...], tuple[SeasonTest, ...]]:
-    """The seasonal periods modelled, and the tests of the periods the step suggested that the history did
-    not show (seasonality.py). Periods given in the settings are used as given."""
-    if settings.periods is not None:
-        return tuple(p for p in settings.periods if p > 1), ()
-    tests = [season_test(reg.y, p) for p in seasonal_periods(reg.step, len(reg.y))]
-    return tuple(t.period for t in tests if t.seasonal), tuple(t for t in tests if not t.seasonal)
-
-
 def _periods(settings: Settings, reg: Regular) -> tuple[int, ...]:
-    return _seasons(settings, reg)[0]
+    if settings.periods is not None:
+        return tuple(p for p in settings.periods if p > 1)
+    return seasonal_periods(reg.step, len(reg.y))
 
 
 def _rows(
@@ -106,17 +98,15 @@ def _fallback(
 def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Forecast one series: choose (if auto), fit on the whole history, guard, calibrate, clip."""
     reg, levels = task.reg, settings.levels
-    periods, unseen = _seasons(settings, reg)
+    periods = _periods(settings, reg)
     h = horizon_steps(settings.h, reg.step)
     y = reg.y
     info: dict[str, Any] = {"unique_id": reg.unique_id, "step": reg.step, "periods": periods, "filled": reg.filled}
-    notes: list[str] = [t.why_not() for t in unseen]
     if not settings.auto:
         parts = []
         for alias in settings.models:
             pred, note = run_model(registry.get(alias), y, h, periods, levels)
-            said = "; ".join(notes + ([note] if note else [])) or None
-            parts.append(_rows(reg, h, alias, clip(pred, *task.bounds) if pred else None, said, levels))
+            parts.append(_rows(reg, h, alias, clip(pred, *task.bounds) if pred else None, note, levels))
         return pd.concat(parts, ignore_index=True), info
     candidates = registry.for_series(settings.models, isinstance(reg.step, CalendarStep))
     asked = settings.n_windows or DEFAULT_WINDOWS
@@ -139,6 +129,7 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
             results = results + combo_results
         else:
             combo = None
+    notes: list[str] = []
     if n_windows < asked:
         short = f"history of {len(y)} points allows {n_windows} of {asked} backtest windows"
         if periods and settings.periods is not None and min_train(periods) >= len(y) - bt_h:
@@ -179,9 +170,7 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
         chosen = alias
     cal = conformal.none(levels, h)
     if settings.calibrate and results:
-        cal = _calibration(
-            y, bt_h, h, periods, chosen, members if chosen == combo else (chosen,), results, settings, task
-        )
+        cal = _calibration(y, bt_h, h, chosen, members if chosen == combo else (chosen,), results, settings, task)
         pred = conformal.apply(pred, cal.factors)
         if not cal.held_out and cal.windows:
             notes.append("intervals calibrated on the windows that chose the model (too short to hold others out)")
@@ -228,7 +217,6 @@ def _calibration(
     y: np.ndarray,
     bt_h: int,
     h: int,
-    periods: tuple[int, ...],
     chosen: str,
     members: tuple[str, ...],
     results: list[WindowResult],
@@ -236,6 +224,7 @@ def _calibration(
     task: Task,
 ) -> conformal.Calibration:
     """The published model's backtest on held-out windows before the choosing ones, then its factors."""
+    periods = _periods(settings, task.reg)
     first = min(r.cutoff for r in results)
     params = {
         r.model: r.pred.params for r in results if r.cutoff == first and r.pred is not None and r.model in members
