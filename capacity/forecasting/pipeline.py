@@ -157,8 +157,11 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
                 notes.append(f"fallback: {why} on the full history")
                 fallback = True
     if pred is None or chosen is None:  # (no model chosen: no prediction either)
+        # the next best on the backtest that forecasts the whole history (a log model fails where the newest
+        # points hold a zero), then the baselines
         ranked = sorted(
-            (s for s in scores.values() if s.model in BASELINES and np.isfinite(s.mase)), key=lambda s: s.mase
+            (s for a, s in scores.items() if a in candidates and a != chosen and np.isfinite(s.mase)),
+            key=lambda s: s.mase,
         )
         order = [s.model for s in ranked] or ["drift", "naive"]
         alias, pred = _fallback(reg.unique_id, y, h, periods, levels, order)
@@ -166,7 +169,7 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
             notes.append(f"fallback: no model could be backtested; using {alias}")
             fallback = True
         else:
-            notes[-1] += f"; using {alias}, the best baseline"
+            notes[-1] += f"; using {alias}, the next best on the backtest"
         chosen = alias
     cal = conformal.none(levels, h)
     if settings.calibrate and results:

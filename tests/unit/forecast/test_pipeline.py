@@ -99,14 +99,24 @@ def test_failing_models_are_never_chosen(kind: str) -> None:
     assert "naive" in choice.loc[0, "candidates"] and kind not in choice.loc[0, "candidates"]
 
 
-def test_nan_on_the_full_history_falls_back_to_best_baseline_and_says_so() -> None:
+def test_nan_on_the_full_history_falls_back_to_the_next_best_and_says_so() -> None:
     models = ["faulty_nan_on_full", "naive", "drift"]  # ties go to the first listed
     fc, choice = auto_forecast(make_frame({"s": _line()}), 10, models=models, executor="serial")
     # the faulty model is perfect in the backtest, so it is chosen, then fails on the whole history
     assert choice.loc[0, "fallback"]
-    assert choice.loc[0, "model"] == "drift"  # drift is exact on a line: the best baseline
+    assert choice.loc[0, "model"] == "drift"  # drift is exact on a line: the next best
     assert "faulty_nan_on_full: produced NaN" in fc["note"].iloc[0]
+    assert "using drift, the next best on the backtest" in fc["note"].iloc[0]
     assert fc["mean"].notna().all()
+
+
+def test_the_fallback_is_the_next_best_model_not_only_a_baseline() -> None:
+    """On a line, after the failing model, ETS (a damped trend) backtests better than naive and seasonal
+    naive, and is what is published (the fallback used to jump to the best baseline)."""
+    models = ["faulty_nan_on_full", "naive", "seasonal_naive", "ets_auto"]
+    fc, choice = auto_forecast(make_frame({"s": _line()}), 10, models=models, executor="serial")
+    assert choice.loc[0, "fallback"] and choice.loc[0, "model"] == "ets_auto"
+    assert "using ets_auto, the next best on the backtest" in fc["note"].iloc[0]
 
 
 def test_cross_validation_layout_and_actuals() -> None:
@@ -219,3 +229,15 @@ def test_zero_width_intervals_are_explained(rng: np.random.Generator) -> None:
     notes = choice.set_index("unique_id")["note"]
     assert width["line"] == 0 and "zero-width intervals" in notes["line"]
     assert width["noisy"] > 0 and "zero-width" not in notes["noisy"]
+
+
+def test_a_log_model_chosen_then_refused_by_a_new_zero_says_why() -> None:
+    """A positive series whose newest point is zero: the log models can be backtested (their windows end
+    before it) but not fitted on the whole history; the note says why, and the next best is published."""
+    t = np.arange(300)
+    y = 10 * np.exp(0.01 * t)  # exact on the log scale
+    y[-1] = 0.0
+    fc, choice = auto_forecast(make_frame({"s": y}), 7, models=["ets_auto_log", "naive", "drift"], executor="serial")
+    note = fc["note"].iloc[0]
+    assert choice.loc[0, "fallback"] and choice.loc[0, "model"] in ("naive", "drift")
+    assert "ets_auto_log: not applicable to the history" in note and "at or below zero" in note
