@@ -204,3 +204,42 @@ def test_bytes_changed_on_disk_are_a_miss_not_wrong_rows(tmp_path):
     c.store(KEY, _frame("a", 0, 50, offset=0.5), {"a": {}}, [_iv(0, 49)])  # the refetch rewrites it whole
     got = c.load(KEY)
     assert got is not None and got.frame["y"].tolist() == [i + 0.5 for i in range(50)]
+
+
+def test_checksum_catches_flipped_bits_zeroed_pages_and_moved_pages():
+    """What a bad disk or a stray write does to a file: one bit flipped, a 4 KiB page zeroed or torn, two
+    pages swapped, the last partial page changed. Each changes the checksum."""
+    from capacity.sources.prometheus.cache import _checksum
+
+    rng = np.random.default_rng(0)
+    n = 5000  # 39 KB of values: nine full pages and a partial one
+    codes = np.repeat(np.arange(3, dtype=np.int8), [2000, 2000, 1000])
+    ds = np.arange(n, dtype=np.int64) * 60_000_000_000
+    y = rng.normal(size=n)
+    base = _checksum(codes, ds, y, ["a", "b", "c"])
+    assert _checksum(codes.copy(), ds.copy(), y.copy(), ["a", "b", "c"]) == base  # deterministic
+
+    def changed(which: str, edit) -> list[int]:  # noqa: ANN001
+        arrays = {"codes": codes.copy(), "ds": ds.copy(), "y": y.copy()}
+        edit(arrays[which].view(np.uint8))
+        return _checksum(arrays["codes"], arrays["ds"], arrays["y"], ["a", "b", "c"])
+
+    def flip(b: np.ndarray) -> None:
+        b[1234] ^= 0x10
+
+    def zero_page(b: np.ndarray) -> None:
+        b[4096:8192] = 0
+
+    def swap_pages(b: np.ndarray) -> None:
+        b[0:4096], b[8192:12288] = b[8192:12288].copy(), b[0:4096].copy()
+
+    def tail(b: np.ndarray) -> None:
+        b[-3] ^= 1
+
+    for which in ("codes", "ds", "y"):
+        for edit in (flip, tail):
+            assert changed(which, edit) != base, (which, edit.__name__)
+    for which in ("ds", "y"):  # (the codes hold fewer than three pages)
+        for edit in (zero_page, swap_pages):
+            assert changed(which, edit) != base, (which, edit.__name__)
+    assert _checksum(codes, ds, y, ["a", "b", "d"]) != base  # a renamed series
