@@ -30,6 +30,15 @@ def test_factors_follow_the_errors_growth_with_lead_and_stay_flat_past_the_backt
     assert np.allclose(flat, 2.0)
 
 
+def test_intervals_far_too_narrow_are_widened_as_far_as_the_errors_say() -> None:
+    """Errors 13 times the model's half-width (a smooth growth series' one-step intervals over 90 days):
+    the factor is what the errors say, not a cap of 10; absurd ratios still stop at K_MAX."""
+    r = np.full((5, 40), 13.0)
+    assert np.allclose(conformal.lead_factors(r, 80, 40), 13.0)
+    assert np.allclose(conformal.lead_factors(np.full((5, 40), 1e6), 80, 40), conformal.K_MAX)
+    assert np.allclose(conformal.lead_factors(np.full((5, 40), np.inf), 80, 40), conformal.K_MAX)
+
+
 def test_held_out_windows_end_where_the_choosing_ones_begin() -> None:
     assert conformal.held_out_cutoffs(144, 12, 108, (12,)) == [48, 60, 72, 84, 96]
     assert conformal.held_out_cutoffs(4000, 288, 3136, (288,)) == [2560, 2848]  # 2 windows: 576 errors
