@@ -27,8 +27,8 @@ def run_model(
     model: Model, y: np.ndarray, h: int, periods: tuple[int, ...], levels: tuple[int, ...], params: Any = None
 ) -> tuple[Prediction | None, str | None]:
     if not model.applicable(y, periods):
-        why = "too short, or a value at or below zero for a log or multiplicative model"
-        return None, f"{model.alias}: not applicable to the history ({why})"
+        why = "too short a history, or a value at or below zero for a log or multiplicative model"
+        return None, f"{model.alias}: not applicable ({why})"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

@@ -240,4 +240,4 @@ def test_a_log_model_chosen_then_refused_by_a_new_zero_says_why() -> None:
     fc, choice = auto_forecast(make_frame({"s": y}), 7, models=["ets_auto_log", "naive", "drift"], executor="serial")
     note = fc["note"].iloc[0]
     assert choice.loc[0, "fallback"] and choice.loc[0, "model"] in ("naive", "drift")
-    assert "ets_auto_log: not applicable to the history" in note and "at or below zero" in note
+    assert "ets_auto_log: not applicable (" in note and "at or below zero" in note
