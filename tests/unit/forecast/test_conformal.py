@@ -39,6 +39,15 @@ def test_intervals_far_too_narrow_are_widened_as_far_as_the_errors_say() -> None
     assert np.allclose(conformal.lead_factors(np.full((5, 40), np.inf), 80, 40), conformal.K_MAX)
 
 
+def test_leads_past_the_backtest_never_narrow_the_model_own_intervals() -> None:
+    """Errors half the model's width over a 30-step backtest of a 90-step forecast: narrowed to 0.5 where
+    the backtest saw it, kept at 1 beyond; a widening factor carries on beyond as it was."""
+    narrow = conformal.lead_factors(np.full((5, 30), 0.5), 80, 90)
+    assert np.allclose(narrow[:30], 0.5) and np.allclose(narrow[30:], 1.0)
+    wide = conformal.lead_factors(np.full((5, 30), 3.0), 80, 90)
+    assert np.allclose(wide, 3.0)
+
+
 def test_held_out_windows_end_where_the_choosing_ones_begin() -> None:
     assert conformal.held_out_cutoffs(144, 12, 108, (12,)) == [48, 60, 72, 84, 96]
     assert conformal.held_out_cutoffs(4000, 288, 3136, (288,)) == [2560, 2848]  # 2 windows: 576 errors
