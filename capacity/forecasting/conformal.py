@@ -10,7 +10,7 @@ smallest of n ratios, which covers at least L in exchangeable samples). Errors g
 in ways a model's own interval may not (a random-walk interval widens faster than a mean-reverting
 series' errors), so the leads are split into up to ``MAX_BINS`` bins of at least ``MIN_BIN_POINTS``
 ratios each, one factor per bin, interpolated between the bins' centres (flat beyond the last: leads
-past the backtest's horizon get its last factor).
+past the backtest's horizon get its last factor, but never narrow the model's own intervals there).
 
 Held-out windows are older than the choosing ones. When the choosing windows' own factors are larger
 (the newest errors outgrew the older ones: a crash, a new regime), each published factor moves halfway
