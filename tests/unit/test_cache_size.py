@@ -99,6 +99,40 @@ def test_a_store_keeps_the_limit_and_never_evicts_the_file_it_wrote(tmp_path: Pa
     assert [f.path for f in c.files()] == [newest]
 
 
+def test_a_store_lists_the_directory_only_when_the_limit_may_be_passed(tmp_path: Path, monkeypatch) -> None:
+    c = PullCache(tmp_path, max_size=10**12)
+    listed = []
+    files = c.files
+    monkeypatch.setattr(c, "files", lambda: listed.append(1) or files())
+    paths = [_store(c, i) for i in range(5)]
+    assert len(listed) == 1  # the first store counted the directory; the others added what they wrote
+    one = paths[0].stat().st_size
+    c.max_size = 6 * one + one // 2
+    _store(c, 5)  # 6 files: under the limit by its own count, no listing
+    assert len(listed) == 1
+    _store(c, 6)  # 7 would pass it: listed, and the least recently used file went
+    assert len(listed) == 2 and not paths[0].exists() and c.size() <= c.max_size
+
+
+def test_files_other_processes_wrote_count_once_the_count_is_old(tmp_path: Path, monkeypatch) -> None:
+    from capacity.sources.prometheus import cache as cache_module
+
+    c = PullCache(tmp_path, max_size=10**12)
+    first = _store(c, 0)
+    one = first.stat().st_size
+    other = PullCache(tmp_path, max_size=10**12)  # another process
+    for i in range(1, 5):
+        _age(_store(other, i), 500 - 10 * i)
+    _age(first, 1000)
+    c.max_size = 3 * one
+    _store(c, 5)  # by its own count 2 files: the other's 4 not seen yet
+    assert first.exists() and c.size() == 6 * one
+    now = cache_module.time.monotonic()
+    monkeypatch.setattr(cache_module.time, "monotonic", lambda: now + cache_module.RECOUNT_S + 1)
+    newest = _store(c, 6)  # its count is old: listed, and the least recently used went down to the limit
+    assert newest.exists() and not first.exists() and c.size() <= 3 * one
+
+
 def test_a_file_being_written_or_used_meanwhile_is_skipped(tmp_path: Path) -> None:
     c, paths, one = _filled(tmp_path, 3)
     with open(paths[0].with_suffix(".lock"), "a+b") as fh:  # another process writing key 0
