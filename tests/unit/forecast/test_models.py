@@ -110,6 +110,26 @@ def test_models_forecast_a_seasonal_trend(alias: str) -> None:
     assert np.mean(np.abs(p.mean - truth)) < 15  # right level and direction (a flat 0 forecast is off by ~200)
 
 
+@pytest.mark.parametrize(("n", "m"), [(253, 7), (144, 12), (120, 1)])
+def test_sarima_fits_as_statsmodels_full_model_does(n: int, m: int) -> None:
+    """The differenced, concentrated fit reaches the full integrated model's maximum likelihood (the oracle:
+    statsmodels' own SARIMAX fit of the same model) and so its forecast and intervals."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    rng = np.random.default_rng(3)
+    t = np.arange(n)
+    y = 100 + 0.1 * t + 10 * np.sin(2 * np.pi * t / max(m, 2)) + np.cumsum(rng.normal(0, 1, n)) + rng.normal(0, 3, n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = registry.get("sarima").predict(y, 2 * max(m, 7), (m,) if m > 1 else (), (80, 95))
+        full = SARIMAX(y, order=(1, 1, 1), seasonal_order=(0, 1, 1, m) if m > 1 else (0, 0, 0, 0)).fit(disp=False)
+    assert got.params == pytest.approx(np.asarray(full.params), rel=2e-2, abs=5e-3)
+    oracle = full.get_forecast(len(got.mean))
+    assert got.mean == pytest.approx(np.asarray(oracle.predicted_mean), abs=0.01 * np.std(y))
+    width = np.asarray(oracle.conf_int(alpha=0.2))
+    assert got.hi[80] - got.lo[80] == pytest.approx(width[:, 1] - width[:, 0], rel=2e-2)
+
+
 def test_log_models_keep_positive_series_positive() -> None:
     y = np.exp(np.linspace(0, -5, 120))  # decaying towards zero
     with warnings.catch_warnings():
