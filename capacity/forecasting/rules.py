@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -125,10 +126,14 @@ def parse_rules(doc: dict[str, Any], *, file: str = "planning rules") -> Plannin
 def load_rules(path: str | os.PathLike[str] | None = None) -> Planning:
     """The packaged planning rules, or those in ``path``."""
     if path is None:
-        text = resources.files("capacity.defaults").joinpath("planning.yaml").read_text(encoding="utf-8")
-        name = "capacity/defaults/planning.yaml"
-        doc = yamlio.parse(text, file=name, what="planning rules")
-    else:
-        name = os.fspath(path)
-        doc = yamlio.read(name, what="planning rules")
-    return parse_rules(doc, file=name)
+        return _default_rules()
+    name = os.fspath(path)
+    return parse_rules(yamlio.read(name, what="planning rules"), file=name)
+
+
+@functools.cache
+def _default_rules() -> Planning:
+    """The packaged rules, parsed once per process (a frozen Planning)."""
+    text = resources.files("capacity.defaults").joinpath("planning.yaml").read_text(encoding="utf-8")
+    name = "capacity/defaults/planning.yaml"
+    return parse_rules(yamlio.parse(text, file=name, what="planning rules"), file=name)

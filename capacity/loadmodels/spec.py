@@ -9,6 +9,7 @@ the file, the service and the field.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -168,8 +169,9 @@ def parse_services(doc: Any, *, file: str = "services") -> tuple[Service, ...]:
     return tuple(_service(file, str(name), raw) for name, raw in doc.items())
 
 
+@functools.cache
 def default_services() -> tuple[Service, ...]:
-    """The bundled platform's services (``capacity/defaults/services.yaml``)."""
+    """The bundled platform's services (``capacity/defaults/services.yaml``), parsed once per process."""
     text = resources.files("capacity.defaults").joinpath("services.yaml").read_text(encoding="utf-8")
     name = "capacity/defaults/services.yaml"
     return parse_services(yamlio.parse(text, file=name, what="services"), file=name)

@@ -10,6 +10,7 @@ spec), ``budget_policy`` (:mod:`capacity.slo.policy`: rules or a file) and
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -271,6 +272,8 @@ def load_v1(docs: Sequence[Raw], *, file: str, base: Spec | None = None) -> Spec
     return parse_spec(docs[0], file=file, base=base)
 
 
+@functools.cache
 def default_spec() -> Spec:
-    """The runbook's Performance Baselines and Critical Alerts (capacity/defaults/slo.yaml)."""
+    """The runbook's Performance Baselines and Critical Alerts (capacity/defaults/slo.yaml): parsed once
+    per process (a frozen Spec; every command and ``capacity.pull`` asks for the project in effect)."""
     return parse_spec(yaml.safe_load(DEFAULT_SPEC.read_text(encoding="utf-8")), file="capacity/defaults/slo.yaml")

@@ -113,3 +113,29 @@ def test_calendar_windows_are_in_the_config_time_zone(in_tmp: Path, capsys) -> N
     assert utc["start"].iloc[0] == pd.Timestamp("2026-09-01T00:00:00Z")
     rows, _ = _json(capsys, "slo", "--month", "2026-09", "--slo", "error-rate")
     assert pd.Timestamp(rows[0]["start"]) == utc["start"].iloc[0]
+
+
+def test_bundled_defaults_are_parsed_once_and_cannot_be_changed_in_place(tmp_path, monkeypatch) -> None:
+    """Every command and capacity.pull asks for the project in effect: the bundled SLOs, planning rules and
+    services are parsed once per process and shared, so they must be frozen all the way down."""
+    import dataclasses
+
+    from capacity.app.project import current
+
+    monkeypatch.chdir(tmp_path)  # no ./capacity.yaml
+    monkeypatch.delenv("CAPACITY_CONFIG", raising=False)
+    a, b = current(), current()
+    assert a.spec is b.spec and a.rules is b.rules and a.services is b.services
+    for obj in (
+        a.spec,
+        a.spec.slos[0],
+        a.spec.slos[0].sli,
+        a.spec.burn_rates,
+        a.rules,
+        a.rules.growth[0],
+        a.services[0],
+    ):
+        field = dataclasses.fields(obj)[0].name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, field, None)
+    assert isinstance(a.spec.slos, tuple) and isinstance(a.rules.thresholds, tuple) and isinstance(a.services, tuple)
