@@ -34,7 +34,7 @@ examples:
   capacity forecast --source wp.csv --horizon 90d --models seasonal_naive,stl_ets --explain
 
 Each series gets the model with the best rolling-origin backtest (MASE) among the baselines (naive,
-seasonal_naive, drift), ETS without a trend or with a damped one (by AICc), the optimised Theta method and
+seasonal_naive, and drift where a drift term lowers a random walk's AICc), ETS without a trend or with a damped one (by AICc), the optimised Theta method and
 STL/MSTL+ETS (on log scale for positive series; seasonal ETS for monthly and quarterly data), or the mean
 of the two best; intervals are calibrated on earlier backtest windows that did not choose the model (widened halfway
 towards the choosing windows' errors where those were larger). Catalog bounds are respected (ratios

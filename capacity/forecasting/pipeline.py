@@ -108,7 +108,7 @@ def forecast_one(settings: Settings, task: Task) -> tuple[pd.DataFrame, dict[str
             pred, note = run_model(registry.get(alias), y, h, periods, levels)
             parts.append(_rows(reg, h, alias, clip(pred, *task.bounds) if pred else None, note, levels))
         return pd.concat(parts, ignore_index=True), info
-    candidates = registry.for_series(settings.models, isinstance(reg.step, CalendarStep))
+    candidates = registry.for_series(settings.models, isinstance(reg.step, CalendarStep), y)
     asked = settings.n_windows or DEFAULT_WINDOWS
     n_windows, bt_h, step_size = choice_windows(len(y), h, periods, reg.step, settings.n_windows, settings.step_size)
     scores: dict[str, choose.Score] = {}
@@ -250,7 +250,7 @@ def cv_one(settings: Settings, task: Task) -> pd.DataFrame:
         h,
         settings.n_windows or DEFAULT_WINDOWS,
         step_size,
-        registry.for_series(settings.models, isinstance(reg.step, CalendarStep)),
+        registry.for_series(settings.models, isinstance(reg.step, CalendarStep), reg.y),
         periods,
         settings.levels,
         settings.refit,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 from ..core.errors import ConfigError
 from .base import Model
-from .baselines import Drift, LinearTrend, Naive, SeasonalNaive
+from .baselines import Drift, LinearTrend, Naive, SeasonalNaive, drift_supported
 from .models import ETS, SARIMA, AutoTrendETS, DecompETS, Log
 from .theta import Theta
 
@@ -49,7 +51,8 @@ register(Log(DecompETS(), alias="stl_ets_log"))
 #: naive's error without it; the panel's geometric mean 0.660 -> 0.646). ETS, Theta and drift cover trends.
 #: ``drift`` stays although the panel would gain a little without it (0.6438 -> 0.6420: quarterly GDP
 #: 0.66 -> 0.61, 5-minute ELB requests 0.82 -> 0.79): it is the best backtest of steady growth, which is
-#: what capacity series mostly are (the bundled database size: the next best, Theta, 13% behind it).
+#: what capacity series mostly are (the bundled database size: the next best, Theta, 13% behind it). It is a
+#: candidate only where a drift term lowers a random walk's AICc (:func:`for_series`; 0.6438 -> 0.6433).
 #: ETS is ``ets_auto`` (no trend or a damped one, by AICc) rather than ``ets_damped``, whose forced trend
 #: followed the last years' slope into a turn (monthly sunspots 1.048 -> 1.015; the panel 0.6443 -> 0.6438).
 #: Theta is the optimised one (``theta_opt``: the share of the slope estimated): the classic method's half
@@ -72,9 +75,16 @@ AUTO: tuple[str, ...] = (
 AUTO_CALENDAR: tuple[str, ...] = ("ets_seasonal", "ets_mul_seasonal")
 
 
-def for_series(models: tuple[str, ...], calendar: bool) -> tuple[str, ...]:
-    """The candidates for one series: the automatic set grows by ``AUTO_CALENDAR`` on calendar steps."""
-    return models + AUTO_CALENDAR if calendar and models == AUTO else models
+def for_series(models: tuple[str, ...], calendar: bool, y: np.ndarray | None = None) -> tuple[str, ...]:
+    """The candidates for one series: the automatic set grows by ``AUTO_CALENDAR`` on calendar steps, and
+    keeps ``drift`` only where the history ``y`` supports a drift term (:func:`~.baselines.drift_supported`).
+    Models named by the caller are kept as named."""
+    if models != AUTO:
+        return models
+    out = models + AUTO_CALENDAR if calendar else models
+    if y is not None and not drift_supported(y):
+        out = tuple(a for a in out if a != "drift")
+    return out
 
 
 def get(alias: str) -> Model:

@@ -41,3 +41,39 @@ def test_linear_trend_matches_numpy_polyfit() -> None:
     p = LinearTrend().predict(y, 10, (), (95,))
     assert p.mean == pytest.approx(intercept + slope * np.arange(50, 60))
     assert np.all(np.diff(p.hi[95] - p.lo[95]) > 0)  # wider further from the data's centre
+
+
+def test_drift_is_supported_as_statsmodels_arima_aicc_says() -> None:
+    """drift_supported is the AICc comparison of ARIMA(0,1,0) with and without a drift term: statsmodels'
+    ARIMA fitted both ways is the oracle, on random walks from no drift to a strong one."""
+    import warnings
+
+    from statsmodels.tsa.arima.model import ARIMA
+
+    from capacity.forecasting.baselines import drift_supported
+
+    rng = np.random.default_rng(7)
+    seen = set()
+    for drift in (0.0, 0.05, 0.1, 0.2, 0.5):
+        for _ in range(4):
+            y = 50 + np.cumsum(rng.normal(drift, 1.0, 150))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                oracle = (
+                    ARIMA(y, order=(0, 1, 0), trend="t").fit().aicc < ARIMA(y, order=(0, 1, 0), trend="n").fit().aicc
+                )
+            assert drift_supported(y) == oracle, (drift, y[:3])
+            seen.add(oracle)
+    assert seen == {True, False}  # both answers were exercised
+
+
+def test_the_automatic_set_drops_drift_where_the_history_has_no_drift() -> None:
+    from capacity.forecasting import registry
+
+    t = np.arange(600, dtype="float64")
+    cycle = 80 + 70 * np.sin(2 * np.pi * t / 132)  # an 11-year cycle of monthly values, five whole ones
+    growth = 100 + 0.5 * t + np.random.default_rng(1).normal(0, 2, 600)
+    assert "drift" not in registry.for_series(registry.AUTO, True, cycle[: 5 * 132])
+    assert "drift" in registry.for_series(registry.AUTO, True, growth)
+    assert registry.for_series(("drift", "naive"), False, cycle) == ("drift", "naive")  # named: kept as named
+    assert "drift" in registry.for_series(registry.AUTO, False)  # no history given: unchanged

@@ -241,3 +241,17 @@ def test_a_log_model_chosen_then_refused_by_a_new_zero_says_why() -> None:
     note = fc["note"].iloc[0]
     assert choice.loc[0, "fallback"] and choice.loc[0, "model"] in ("naive", "drift")
     assert "ets_auto_log: not applicable (" in note and "at or below zero" in note
+
+
+def test_the_choice_tries_drift_only_where_the_history_drifts(rng: np.random.Generator) -> None:
+    t = np.arange(400, dtype="float64")
+    frame = make_frame(
+        {
+            "cycle": 100 + 40 * np.sin(2 * np.pi * t / 100) + rng.normal(0, 2, 400),  # four whole cycles
+            "growth": 100 + 0.5 * t + rng.normal(0, 2, 400),
+        }
+    )
+    _, choice = auto_forecast(frame, 14, executor="serial")
+    tried = dict(zip(choice["unique_id"], choice["candidates"].str.split(","), strict=True))
+    assert "drift" in tried["growth"] and "naive" in tried["growth"]
+    assert "drift" not in tried["cycle"] and "naive" in tried["cycle"]
