@@ -34,13 +34,15 @@ examples:
   capacity forecast --source wp.csv --horizon 90d --models seasonal_naive,stl_ets --explain
 
 Each series gets the model with the best rolling-origin backtest (MASE) among the baselines (naive,
-seasonal_naive, and drift where a drift term lowers a random walk's AICc), ETS without a trend or with a damped one (by AICc), the optimised Theta method and
-STL/MSTL+ETS (on log scale for positive series; seasonal ETS for monthly and quarterly data), or the mean
-of the two best; intervals are calibrated on earlier backtest windows that did not choose the model (widened halfway
-towards the choosing windows' errors where those were larger). Catalog bounds are respected (ratios
-stay in 0..1, sizes non-negative). Output columns: unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95, note.
+seasonal_naive, and drift where a drift term lowers a random walk's AICc), ETS without a trend or with a
+damped one (by AICc), the optimised Theta method and STL/MSTL+ETS (on log scale for positive series;
+seasonal ETS for monthly and quarterly data), or the mean of the two best; intervals are calibrated on
+earlier backtest windows that did not choose the model (widened halfway towards the choosing windows'
+errors where those were larger). Catalog bounds are respected (ratios stay in 0..1, sizes non-negative).
+Output columns: unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95, note.
 --explain prints the choice per series on stderr: model, backtest MASE beside seasonal naive's, the
-coverage of the held-out calibration's intervals on windows that did not calibrate them, and the calibration.
+coverage of the held-out calibration's intervals on windows that did not calibrate them, and the
+calibration.
 """  # noqa: E501 (help examples, one per line)
 
 
