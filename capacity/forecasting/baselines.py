@@ -95,16 +95,16 @@ def drift_supported(y: np.ndarray) -> bool:
     m = len(d)
     if m < 4:
         return True
-    none, mean = float(np.mean(d**2)), float(np.var(d))
-    if none == 0.0:
+    var_without, var_with = float(np.mean(d**2)), float(np.var(d))  # the steps' variance without / with a mean
+    if var_without == 0.0:
         return False  # flat: no drift to estimate
-    if mean == 0.0:
+    if var_with == 0.0:
         return True  # every step the same: a straight line
 
     def aicc(s2: float, k: int) -> float:
         return m * np.log(s2) + 2 * k + 2 * k * (k + 1) / (m - k - 1)
 
-    return bool(aicc(mean, 2) < aicc(none, 1))
+    return bool(aicc(var_with, 2) < aicc(var_without, 1))
 
 
 @dataclass(frozen=True)
