@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..core.errors import ConfigError
 from ..core.files import write_atomic
+from ..core.status import days
 from ..core.timeutil import format_time
 from ..core.timeutil import now as _now
 from ..forecasting.peak import PEAK_NEEDS
@@ -278,7 +279,9 @@ def _row(item: _Item, found: dict[str, tuple[list[pd.Timestamp], str]], step: pd
         history = have / pd.Timedelta(days=1)
         status = "ok" if have >= item.needs else "too little data"
         if status != "ok":
-            notes.insert(0, f"has {history:.1f} d of history, needs {item.needs / pd.Timedelta(days=1):g} d")
+            # samples in one probe step only: the step bounds the history from above (minutes, or hours)
+            has = f"under {days(step)}" if last == first else days(have)
+            notes.insert(0, f"has {has} of history, needs {days(item.needs)}")
     return {
         "kind": item.kind,
         "name": item.name,

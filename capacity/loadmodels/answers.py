@@ -86,7 +86,8 @@ def answer(
     """One row of :data:`COLUMNS` for the fitted service ``f``."""
     svc = f.service
     name, lim = f.limit
-    notes = [n for n in (f.latency.note, f.cpu.note, f.usl.note) if n]
+    # one reason shared by the three models (too little data of the request rate) is said once
+    notes = list(dict.fromkeys(n for n in (f.latency.note, f.cpu.note, f.usl.note) if n))
     row: dict[str, Any] = {c: math.nan for c in COLUMNS}
     row.update(
         service=svc.name,

@@ -76,6 +76,8 @@ def test_init_and_check_on_a_prometheus_scraping_node_exporter(scraping, tmp_pat
     for slo in ("cpu-in-range", "error-rate", "latency-p95"):
         row = rows[("slo", slo)]
         assert row["status"] == "too little data" and row["needs_days"] == 30 and row["history_days"] < 1, row
+        # minutes of samples, all in the last probe step (2.4 h): said as a bound, not as 0.1 d
+        assert row["note"].startswith("has under 2.4 h of history, needs 30 d"), row
     assert (
         rows[("threshold", "disk")]["status"] == "too little data" and rows[("threshold", "disk")]["needs_days"] == 28
     )

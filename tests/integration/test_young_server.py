@@ -102,6 +102,7 @@ def test_a_server_minutes_old_gives_statuses_in_every_command_and_report(scrapin
     assert rc == 1 and "error:" not in err, err
     assert row["status"] == "too little data", row
     assert "of the request rate (request_rate): the models need 12 points 5m apart" in row["note"], row
+    assert row["note"].count("the models need") == 1, row  # the reason the three models share, said once
 
     for name in ("quarterly_review", "capacity_forecast", "slo_compliance", "explore"):
         rc, _, err = _run(["report", name, "--out-dir", "reports"], capsys)

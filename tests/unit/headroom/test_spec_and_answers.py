@@ -90,6 +90,7 @@ def test_flat_load_is_refused_with_the_range_seen() -> None:
     assert "ran from 40.5 to 49.5 req/s" in f.latency.note and "1.5x" in f.latency.note
     row = answer(f, 100.0)
     assert row["status"] == "too little data" and math.isnan(row["max_rate"])
+    assert row["note"] == f.latency.note  # the reason latency, CPU and USL share, said once
 
 
 def test_no_histogram_is_said_and_cpu_still_answers() -> None:
