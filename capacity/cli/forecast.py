@@ -210,8 +210,17 @@ def run(args: argparse.Namespace) -> int:
         ]
         sys.stderr.write(table(got.choice[cols].fillna({"note": ""})))  # no "NaN" for "no note"
     print_warnings("forecast", got.warnings)
-    emit(got.forecast, args)
+    emit(note_once(got.forecast) if output_format(args) == "table" else got.forecast, args)
     return exit_status(not got.skipped)  # 1: a series had too little history to forecast
+
+
+def note_once(frame: Any) -> Any:
+    """The table as read on a terminal: a series' note on its first row only (json and csv keep it on
+    every row, each row a record of its own)."""
+    if "note" not in frame or frame.empty:
+        return frame
+    same = frame["unique_id"].eq(frame["unique_id"].shift()) & frame["note"].eq(frame["note"].shift())
+    return frame.assign(note=frame["note"].mask(same, ""))
 
 
 def run_ci(args: argparse.Namespace) -> int:

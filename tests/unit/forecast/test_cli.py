@@ -143,3 +143,19 @@ def test_bad_season_and_jobs_are_one_line_errors(
     assert main(["forecast", "--source", str(one_series_csv), "--horizon", "7d", *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0]
+
+
+def test_the_table_says_a_series_note_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ds = pd.date_range("2026-01-01", periods=40, freq="h", tz="UTC")
+    path = tmp_path / "short.csv"
+    y = 10 + np.sin(np.arange(40) / 3)
+    pd.DataFrame({"timestamp": ds.strftime("%Y-%m-%dT%H:%M:%SZ"), "value": y}).to_csv(path, index=False)
+    base = ["forecast", "--source", str(path), "--horizon", "12h", "--jobs", "1"]
+    assert main([*base, "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    (note,) = {r["note"] for r in records}
+    # a history too short for the full backtest: the note every row carries as a record
+    assert len(records) == 12 and "too short to backtest" in note
+    assert main(base) == 0
+    out = capsys.readouterr().out
+    assert out.count(note) == 1 and len(out.splitlines()) == 13  # the header and twelve rows
