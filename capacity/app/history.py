@@ -58,8 +58,9 @@ class History:
     warnings: tuple[str, ...] = field(default=())
     #: the metrics (or queries) the source had no data for in the range
     missing: tuple[str, ...] = field(default=())
-    #: for a server, the span of each missing metric's samples (None: none at all): a metric the
-    #: server holds minutes of can fall between the points of an hourly grid (see app.span)
+    #: for a server, the span of the samples (None: none at all) of each metric missing or met at one
+    #: point of the grid: a metric the server holds minutes of can fall between the points of an hourly
+    #: grid, or on one of them (see app.span)
     spans: Mapping[str, tuple[pd.Timestamp, pd.Timestamp] | None] = field(default_factory=dict)
 
 
@@ -183,7 +184,10 @@ def _collect(
 ) -> History:
     notes: list[str] = []
     missing: list[str] = []
+    thin: list[str] = []  # one point of each series: how long the server has held it, its span says
     for metric, pulled in zip(metrics, got, strict=False):
+        if len(pulled.frame) and not pulled.frame["unique_id"].duplicated().any():
+            thin.append(metric)
         for text in pulled.warnings:
             # a file source's warnings already start with "file PATH"; say where once
             line = text if text.startswith(src.name) else f"{src.name}: {metric}: {text}"
@@ -198,7 +202,7 @@ def _collect(
     labels = pd.concat(tables, ignore_index=True) if tables else _frame.empty_labels()
     # a series answered by several metrics keeps the labels of the first metric that named it
     labels = labels.drop_duplicates("unique_id", keep="first").sort_values("unique_id").reset_index(drop=True)
-    spans = metric_spans(src, missing, catalog) if missing else {}
+    spans = metric_spans(src, missing + thin, catalog) if missing or thin else {}
     return History(frame, labels, src.name, start, end, tuple(notes), tuple(missing), spans)
 
 

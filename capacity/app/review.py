@@ -471,6 +471,7 @@ def decisions(d: Data, s: Slo, c: Capacity, *, today: Any = None, top: int = 5) 
         thresholds=c.thresholds.table,
         policy=policy,
         comparison=comparison,
+        plan=c.plan,
         previous_label=before,
         top=top,
     )

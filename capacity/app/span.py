@@ -135,16 +135,17 @@ def recheck(
     key: str,
 ) -> pd.DataFrame:
     """``table`` (rows of rules, ``key`` naming the rule, ``metric`` its metric) with its ``no data``
-    rows re-read through :func:`missing_status`: a metric the server holds minutes of is ``too little
-    data``, with how much it has. ``needs`` maps rule names to the history each rule needs."""
+    and ``too little data`` rows re-read through :func:`missing_status`: a metric the server holds
+    minutes of is ``too little data``, with how much it has (not the nothing, or the one point, an
+    hourly grid met of it). ``needs`` maps rule names to the history each rule needs."""
     if table.empty or not spans:
         return table
     out = table.copy()
     for i, row in out.iterrows():
         rule = str(row[key])
-        if row[status_col] == NO_DATA and rule in needs:
+        if row[status_col] in (NO_DATA, TOO_LITTLE) and rule in needs and row["metric"] in spans:
             state, note = missing_status(str(row["metric"]), spans, needs[rule])
-            if state != NO_DATA:
+            if state == TOO_LITTLE:
                 out.loc[i, status_col] = state
                 out.loc[i, "note"] = note
     return out

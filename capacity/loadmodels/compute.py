@@ -186,7 +186,8 @@ def fit_service(svc: Service, s: Series) -> Fitted:
         note = f"no data for the request rate ({svc.throughput})"
         return Fitted(svc, reps, Limit(NO_DATA, note), nothing, nothing)
     if len(finite) < MIN_POINTS:
-        note = f"too little data (have {len(finite)} points of the request rate, the models need {MIN_POINTS})"
+        have = f"{len(finite)} point" + ("s" if len(finite) > 1 else "")
+        note = f"too little data (have {have} of the request rate, the models need {MIN_POINTS})"
         little = Limit(TOO_LITTLE, note)
         return Fitted(svc, reps, little, little, little)
     p5, p95 = (float(v) for v in np.percentile(finite, [5, 95]))

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.status import NO_DATA, TOO_LITTLE
 from ..present import in_unit, percent
 from ..slo.model import SLO, Spec
 
@@ -294,6 +295,9 @@ class Summary:
     today: pd.Timestamp
     areas: pd.DataFrame
     actions: pd.DataFrame
+    #: what to say when ``actions`` is empty: "no action needed" only when every SLO was scored and
+    #: every threshold forecast; else what could not be judged, and why
+    quiet: str = ""
 
 
 def _count(n: int, word: str) -> str:
@@ -315,7 +319,38 @@ def _verdict_of(compliance: pd.DataFrame) -> tuple[str, str]:
     unscored = len(compliance) - len(scored)
     if unscored:
         detail += f"; {unscored} not scored (too little data)"
-    return ("missed" if missed else "met"), detail
+    return ("missed" if missed else "met" if len(scored) else "not scored"), detail
+
+
+def _quiet(compliance: pd.DataFrame, thresholds: pd.DataFrame | None, plan: pd.DataFrame | None) -> str:
+    """The sentence for a review with no action: what was judged quiet, and what could not be judged
+    (SLOs not scored, thresholds not forecast, growth rules not checked: too little data or none)."""
+    scored = (compliance["status"] == "ok") & compliance["compliance"].notna()
+    parts = [(int((~scored).sum()), len(compliance), "SLO", "scored", "met its objective", "every SLO met")]
+    for table, col, noun, verb, fine, all_fine in (
+        (
+            thresholds,
+            "status",
+            "threshold",
+            "forecast",
+            "is forecast to be crossed",
+            "no threshold forecast to be crossed",
+        ),
+        (plan, "verdict", "growth rule", "checked", "covers the forecast", "every growth plan covers the forecast"),
+    ):
+        if table is not None and len(table):
+            parts.append((int(table[col].isin([NO_DATA, TOO_LITTLE]).sum()), len(table), noun, verb, fine, all_fine))
+    if not any(out for out, *_ in parts):
+        return f"**No action needed**: {', '.join(p[5] for p in parts)}."
+    said = [f"{out} of {_count(total, noun)} could not be {verb}" for out, total, noun, verb, *_ in parts if out]
+    judged = [
+        all_fine if not out else f"{'no' if noun == 'threshold' else 'every'} {noun} that was {verb} {fine}"
+        for out, total, noun, verb, fine, all_fine in parts
+        if out < total
+    ]
+    lead = "No action found, but not everything could be judged" if judged else "Nothing could be judged"
+    text = f"**{lead}**: {', '.join(said)} (each section says why)"
+    return text + (f"; {', '.join(judged)}." if judged else ".")
 
 
 def summary(
@@ -329,13 +364,15 @@ def summary(
     policy: pd.DataFrame | None = None,
     comparison: pd.DataFrame | None = None,
     previous_label: str = "",
+    plan: pd.DataFrame | None = None,
     top: int = 5,
 ) -> Summary:
     """Rank everything the review found into one status line per area and the ``top`` actions.
 
     ``capacity_actions``: :func:`capacity.report.forecast_views.recommendations` (priority, by,
     action, reason); ``slo_action_table``: :func:`slo_actions`; ``thresholds``: the time-to-threshold
-    frame (status per rule); ``comparison``: :func:`compare_quarters` against ``previous_label``."""
+    frame (status per rule); ``comparison``: :func:`compare_quarters` against ``previous_label``;
+    ``plan``: :func:`capacity.forecasting.planning.growth_vs_plan` (verdict per growth rule)."""
     slo_status, slo_detail = _verdict_of(compliance)
     if comparison is not None and len(comparison):
         counts = comparison["direction"].value_counts()
@@ -369,9 +406,15 @@ def summary(
     ]
     due_soon = acts[acts["area"] == "Capacity"]
     cap_detail = _count(len(due_soon), "capacity action")
+    cap_status = "act" if len(due_soon) else "ok"
     if thresholds is not None and len(thresholds):
         crossing = thresholds[thresholds["status"].isin(["already crossed", "crosses within horizon"])]
         cap_detail += f"; {_count(len(crossing), 'threshold')} crossed or forecast to cross"
+        unforecast = int(thresholds["status"].isin([NO_DATA, TOO_LITTLE]).sum())
+        if unforecast:
+            cap_detail += f"; {unforecast} not forecast (too little data)"
+        if unforecast == len(thresholds) and not len(due_soon):
+            cap_status = "not forecast"
     if len(due_soon):
         nxt = due_soon.iloc[0]
         cap_detail += f"; first: {nxt['action']} ({nxt['when'] or 'no date'})"
@@ -381,12 +424,17 @@ def summary(
         by: dict[str, list[str]] = {}
         for verdict, slo_name in zip(acting["verdict"], acting["slo"], strict=True):
             by.setdefault(str(verdict), []).append(str(slo_name))
-        detail = "; ".join(f"{v}: {', '.join(n)}" for v, n in by.items()) or "every SLO at normal cadence"
+        unscored = int((policy["verdict"] == "").sum())
+        detail = "; ".join(f"{v}: {', '.join(n)}" for v, n in by.items()) or (
+            "no SLO scored" if unscored == len(policy) else "every SLO at normal cadence"
+        )
+        if unscored and unscored < len(policy):
+            detail += f" ({unscored} not scored)"
         policy_action = str(acting["action"].iloc[0]) if len(acting) else ""
         areas_rows.append(
             {
                 "area": "Budget policy",
-                "status": ", ".join(by) or "normal",
+                "status": ", ".join(by) or ("none" if unscored == len(policy) else "normal"),
                 "detail": detail + (f". {policy_action}" if policy_action else ""),
             }
         )
@@ -398,7 +446,7 @@ def summary(
                 "status": "paged" if pages else ("some" if len(incident_table) else "none"),
                 "detail": inc_detail,
             },
-            {"area": "Capacity", "status": "act" if len(due_soon) else "ok", "detail": cap_detail},
+            {"area": "Capacity", "status": cap_status, "detail": cap_detail},
         ]
     )
-    return Summary(pd.Timestamp(today), areas, acts.head(top))
+    return Summary(pd.Timestamp(today), areas, acts.head(top), _quiet(compliance, thresholds, plan))

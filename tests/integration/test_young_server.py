@@ -110,6 +110,9 @@ def test_a_server_minutes_old_gives_statuses_in_every_command_and_report(scrapin
     review = _html_text(tmp_path / "reports" / "quarterly_review.html")
     assert "(partial quarter)" in review  # 'latest' on a server: the quarter in progress, from its data
     assert "0 of 4 SLOs met their objective" in review and "4 had too little data to judge" in review
+    # nothing judged is not "every SLO met": the summary and the recommendations say what could not be
+    assert "every SLO met" not in review.replace("every SLO that was scored", "") and "No action needed" not in review
+    assert "4 of 4 SLOs could not be scored" in review and "SLOs: not scored" in review
     for section in ("The heat map", "The peak-load forecast", "The time-to-threshold charts"):
         assert f"{section}: left out (too little data)" in review, section
     assert "request_rate: too little data (have " in review and " min of 2 d)" in review

@@ -73,3 +73,39 @@ def test_no_data_rows_with_minutes_on_the_server_become_too_little_data() -> Non
     )
     assert list(got["status"]) == ["too little data", "no data"] and got.loc[1, "note"] == "y"
     assert list(table["status"]) == ["no data", "no data"]  # the input is not changed
+
+
+def test_a_metric_met_at_one_grid_point_is_measured_by_its_span() -> None:
+    """Minutes of samples that an hourly grid meets at one point: the history is the server's span of
+    them (10 min), not the one point's nothing (0 min); a metric with two points is left as pulled."""
+    from capacity.app.history import _collect
+    from capacity.core import frame as _frame
+    from capacity.sources.base import Pulled
+
+    def pulled(uid: str, n: int) -> Pulled:
+        ds = pd.date_range(NOW - pd.Timedelta(hours=n - 1), NOW, freq="h").as_unit("ns")
+        frame = _frame.validate(pd.DataFrame({"unique_id": pd.Categorical([uid] * n), "ds": ds, "y": 0.5}), name="t")
+        return Pulled(frame, pd.DataFrame({"unique_id": [uid]}))
+
+    src = Probed()
+    got = _collect(
+        src,  # type: ignore[arg-type]
+        ["cpu_utilization", "memory_utilization"],
+        [pulled("cpu_utilization", 1), pulled("memory_utilization", 2)],
+        NOW - pd.Timedelta(days=28),
+        NOW,
+        default_catalog(),
+    )
+    assert set(got.spans) == {"cpu_utilization"} and got.missing == ()
+    spans = {"cpu_utilization": (NOW - pd.Timedelta(minutes=10), NOW)}
+    table = pd.DataFrame(
+        {
+            "threshold": ["cpu", "memory"],
+            "metric": ["cpu_utilization", "memory_utilization"],
+            "status": ["too little data", "too little data"],
+            "note": ["cpu_utilization: too little data (have 0 min of 28 d)", "as pulled"],
+        }
+    )
+    needs = {"cpu": pd.Timedelta(days=28), "memory": pd.Timedelta(days=28)}
+    out = recheck(table, "status", spans, needs, key="threshold")
+    assert list(out["note"]) == ["cpu_utilization: too little data (have 10 min of 28 d)", "as pulled"]

@@ -193,3 +193,44 @@ def test_growth_compares_with_the_quarter_before():
     got = dc.compare_growth(now, before).set_index("series")
     assert got["direction"].to_dict() == {"users": "faster", "db": "same", "disk": "slower", "new": "no comparison"}
     assert got.loc["users", "growth"] == pytest.approx(0.591) and got.loc["users", "previous_growth"] == 0.40
+
+
+def test_a_quiet_review_claims_only_what_it_judged():
+    inc = dc.incidents(pd.DataFrame(), pd.DataFrame())
+    none = pd.DataFrame(columns=["priority", "area", "action", "evidence", "due", "slo"])
+    cap = pd.DataFrame(columns=["priority", "by", "action", "reason"])
+    met = pd.DataFrame([_compliance("error-rate", 0.997, True, 0.3), _compliance("latency-p95", 0.99, True, 0.2)])
+    forecast = pd.DataFrame({"status": ["not within horizon", "not within horizon"]})
+    s = dc.summary(met, inc, cap, none, today=TODAY, thresholds=forecast)
+    assert s.actions.empty and s.quiet.startswith("**No action needed**: every SLO met")
+    assert s.areas.set_index("area").loc["SLOs", "status"] == "met"
+
+    young = met.assign(status="too little data", compliance=np.nan, met=pd.NA)  # a server minutes old
+    thin = pd.DataFrame({"status": ["too little data", "no data"]})
+    policy = pd.DataFrame({"slo": ["error-rate", "latency-p95"], "used": np.nan, "verdict": "", "action": ""})
+    s = dc.summary(young, inc, cap, none, today=TODAY, thresholds=thin, policy=policy)
+    assert "No action needed" not in s.quiet and "every SLO met" not in s.quiet
+    assert s.quiet == (
+        "**Nothing could be judged**: 2 of 2 SLOs could not be scored, 2 of 2 thresholds could not be "
+        "forecast (each section says why)."
+    )
+    areas = s.areas.set_index("area")
+    assert areas.loc["SLOs", "status"] == "not scored" and "0 of 2 met; 2 not scored" in areas.loc["SLOs", "detail"]
+    assert areas.loc["Budget policy", "status"] == "none" and areas.loc["Budget policy", "detail"] == "no SLO scored"
+    assert areas.loc["Capacity", "status"] == "not forecast" and "2 not forecast" in areas.loc["Capacity", "detail"]
+
+    half = pd.concat([met.head(1), young.tail(1)], ignore_index=True)
+    s = dc.summary(half, inc, cap, none, today=TODAY, thresholds=forecast, policy=policy.assign(verdict=["normal", ""]))
+    assert s.quiet == (
+        "**No action found, but not everything could be judged**: 1 of 2 SLOs could not be scored (each "
+        "section says why); every SLO that was scored met its objective, no threshold forecast to be crossed."
+    )
+    assert s.areas.set_index("area").loc["Budget policy", "detail"] == "every SLO at normal cadence (1 not scored)"
+
+    plan = pd.DataFrame({"rule": ["users", "db"], "verdict": ["within plan", "too little data"]})
+    s = dc.summary(met, inc, cap, none, today=TODAY, thresholds=forecast, plan=plan)
+    assert s.quiet == (
+        "**No action found, but not everything could be judged**: 1 of 2 growth rules could not be checked (each "
+        "section says why); every SLO met, no threshold forecast to be crossed, every growth rule that was "
+        "checked covers the forecast."
+    )
