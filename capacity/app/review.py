@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..core import frame as _frame
 from ..core import timeutil
-from ..core.status import NO_DATA, OK, TOO_LITTLE, Status, rows_status
+from ..core.status import NO_DATA, OK, TOO_LITTLE, UNAVAILABLE, Status, rows_status
 from ..core.windows import Period, Window, previous_quarter, report_quarter
 from ..core.windows import quarter as quarter_window
 from ..forecasting.peak import PEAK_NEEDS, peak_load
@@ -236,6 +236,11 @@ class Thresholds:
     units: dict[str, str]
     #: computed for at least one threshold, or why not (and which were not, when some were)
     status: Status = field(default_factory=Status)
+
+    @property
+    def not_forecast(self) -> list[str]:
+        """The thresholds with too little data, or none, to forecast (the table says why)."""
+        return [str(n) for n in self.table.loc[self.table["status"].isin(UNAVAILABLE), "threshold"]]
 
 
 def _days(start: pd.Series, end: pd.Series) -> pd.Series:

@@ -175,12 +175,13 @@ def write_ci(
         pngs = write_pngs(items, out)
     except ReportError as exc:  # the verdict and its files matter more than its pictures
         pngs, items, chart_trouble = [], [], str(exc)
-    md = to_markdown(summary, {name: file for name, (file, _) in items})
+    md = to_markdown(summary, {name: file for name, (file, _) in items}, not_forecast=len(missing))
     if chart_trouble:
         md += f"\n_Charts could not be drawn: {md_escape(chart_trouble)}._\n"
     why = dict(missing) if isinstance(missing, Mapping) else {}
     if missing:
-        md += "\nNot forecast: " + "; ".join(f"{n} ({why[n]})" if why.get(n) else n for n in missing) + ".\n"
+        said = (md_escape(f"{n} ({why[n]})" if why.get(n) else n) for n in missing)
+        md += "\nNot forecast: " + "; ".join(said) + ".\n"
     json_path = write_atomic(out / JSON, to_json(summary, missing))
     md_path = write_atomic(out / MARKDOWN, md)
     return CiResult(summary, md_path, json_path, tuple(pngs), tuple(missing), why, chart_trouble)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.status import NO_DATA, TOO_LITTLE
+from ..core.status import UNAVAILABLE
 from ..present import in_unit, percent
 from ..slo.model import SLO, Spec
 
@@ -339,7 +339,7 @@ def _quiet(compliance: pd.DataFrame, thresholds: pd.DataFrame | None, plan: pd.D
         (plan, "verdict", "growth rule", "checked", "covers the forecast", "every growth plan covers the forecast"),
     ):
         if table is not None and len(table):
-            parts.append((int(table[col].isin([NO_DATA, TOO_LITTLE]).sum()), len(table), noun, verb, fine, all_fine))
+            parts.append((int(table[col].isin(UNAVAILABLE).sum()), len(table), noun, verb, fine, all_fine))
     if not any(out for out, *_ in parts):
         return f"**No action needed**: {', '.join(p[5] for p in parts)}."
     said = [f"{out} of {_count(total, noun)} could not be {verb}" for out, total, noun, verb, *_ in parts if out]
@@ -410,7 +410,7 @@ def summary(
     if thresholds is not None and len(thresholds):
         crossing = thresholds[thresholds["status"].isin(["already crossed", "crosses within horizon"])]
         cap_detail += f"; {_count(len(crossing), 'threshold')} crossed or forecast to cross"
-        unforecast = int(thresholds["status"].isin([NO_DATA, TOO_LITTLE]).sum())
+        unforecast = int(thresholds["status"].isin(UNAVAILABLE).sum())
         if unforecast:
             cap_detail += f"; {unforecast} not forecast (too little data)"
         if unforecast == len(thresholds) and not len(due_soon):

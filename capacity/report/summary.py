@@ -145,9 +145,14 @@ def _when(ts: pd.Timestamp, days: float, within: bool) -> str:
 
 
 def to_markdown(
-    summary: CiSummary, charts: Mapping[str, str] | None = None, *, title: str = "Capacity forecast"
+    summary: CiSummary,
+    charts: Mapping[str, str] | None = None,
+    *,
+    title: str = "Capacity forecast",
+    not_forecast: int = 0,
 ) -> str:
-    """The report as GitHub-flavoured Markdown; ``charts`` maps names to PNG file names beside it."""
+    """The report as GitHub-flavoured Markdown; ``charts`` maps names to PNG file names beside it;
+    ``not_forecast``: how many thresholds had too little history (listed after it by the caller)."""
     days = summary.horizon / pd.Timedelta(days=1)
     lines = [f"# {md_escape(title)}", ""]
     if summary.table.empty:
@@ -160,7 +165,8 @@ def to_markdown(
         )
         lines.append(f"> **FORECAST TO CROSS** within {days:g} days: {names}.")
     else:
-        lines.append(f"> **OK**: no threshold is crossed by the forecast within {days:g} days.")
+        but = f" ({not_forecast} not forecast: listed below)" if not_forecast else ""
+        lines.append(f"> **OK**: no threshold is crossed by the forecast within {days:g} days{but}.")
     if summary.at_risk:
         lines.append(
             f">\n> **At risk** (the pessimistic 95% bound crosses): {', '.join(md_escape(n) for n in summary.at_risk)}."

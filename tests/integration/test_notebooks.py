@@ -70,6 +70,17 @@ def test_slo_compliance_of_one_slo_over_a_month(tmp_path):
     assert "2026-09" in text
 
 
+def test_the_forecast_verdict_says_what_it_could_not_forecast(tmp_path):
+    """A source with CPU and memory only: the verdict on those two says the other four were not forecast."""
+    import capacity
+
+    hist = capacity.pull(["cpu_utilization", "memory_utilization"], start="2026-07-01", end="2026-10-01", step="1h")
+    hist.to_csv(tmp_path / "two.csv", index=False)
+    params = {**SMALL["capacity_forecast"], "source": str(tmp_path / "two.csv")}
+    text = " ".join(_visible_text(render("capacity_forecast", params, out_dir=tmp_path).html.read_text()).split())
+    assert "No threshold is crossed within 30 days by the mean forecast (4 not forecast: see the table below)." in text
+
+
 TOKEN = "cap-test-token-7f3a9c1e5b"  # a value no output could hold by chance
 
 
