@@ -8,7 +8,7 @@ from __future__ import annotations
 from . import app, slo
 from ._version import __version__
 from .api import alert_replay, headroom, history, pull, slo_compliance
-from .app.planning import growth_vs_plan, peak_load, time_to_threshold
+from .app.frames import auto_forecast, cross_validation, forecast, growth_vs_plan, peak_load, time_to_threshold
 from .core import errors, frame
 from .core.errors import (
     CapacityError,
@@ -20,7 +20,7 @@ from .core.errors import (
     SourceError,
     UnknownMetricError,
 )
-from .forecasting import auto_forecast, cross_validation, evaluate, forecast
+from .forecasting import evaluate
 from .metrics.catalog import Metric, catalog
 from .slo import default_spec, load_spec
 from .sources import resolve as source

@@ -8,14 +8,14 @@ Below this layer nothing reads configuration or the environment; above it nothin
 - :mod:`.history`: pulls, ranges, default steps, warnings as data;
 - :mod:`.slo`: window planning, fetching a spec's queries, compliance, burn rates, alert replay;
 - :mod:`.forecast`: forecast and backtest inputs, the CI capacity forecast;
-- :mod:`.planning`: the project's planning rules on a frame the caller holds (growth, thresholds, peak);
+- :mod:`.frames`: the project (catalog bounds, planning rules, time zone) on a frame the caller holds;
 - :mod:`.review`: the quarterly review's computations, phase by phase.
 """
 
 from __future__ import annotations
 
-from . import forecast, history, planning, project, review, slo
+from . import forecast, frames, history, project, review, slo
 from .history import History
 from .project import Project
 
-__all__ = ["History", "Project", "forecast", "history", "planning", "project", "review", "slo"]
+__all__ = ["History", "Project", "forecast", "frames", "history", "project", "review", "slo"]

@@ -1,5 +1,5 @@
-"""``capacity.growth_vs_plan``, ``time_to_threshold`` and ``peak_load`` take the planning rules and the
-time zone of the project in effect (``./capacity.yaml``), as the CLI and the reports do."""
+"""``capacity.forecast`` and friends take the project in effect (``./capacity.yaml``), as the CLI and the
+reports do: the catalog's bounds, the planning rules, the time zone."""
 
 from __future__ import annotations
 
@@ -72,3 +72,18 @@ def test_peak_hours_come_from_the_projects_peak_rule(project_dir: Path) -> None:
     got = capacity.peak_load(rate, "1d").iloc[0]
     assert got["peak_in_business_hours"] and got["peak_hour"] in (10, 11)
     assert got["business_to_average"] == pytest.approx(150 / (100 + 50 * 2 / 24))
+
+
+def test_a_catalog_ratio_keeps_its_bounds_as_the_cli_does() -> None:
+    rng = np.random.default_rng(5)
+    y = np.minimum(0.985 + 0.008 * rng.normal(size=24 * 30), 1.0)  # a cache hit ratio near its ceiling
+    frame = _hourly("cache_hit_ratio", y)
+    loose = capacity.forecasting.forecast(frame, "7d")
+    assert loose["hi-95"].max() > 1  # the pure function knows no upper bound...
+    got = capacity.forecast(frame, "7d")
+    assert got["hi-95"].max() <= 1 and got["lo-95"].min() >= 0  # ...the catalog's ratio does
+    fc, _ = capacity.auto_forecast(frame, "7d")
+    pd.testing.assert_frame_equal(fc, got)
+    cv = capacity.cross_validation(frame, "1d", 2, models=["naive"])
+    assert cv["hi-95"].max() <= 1
+    assert capacity.forecast(frame, "7d", bounds=False)["hi-95"].max() > 1  # the caller's word wins
