@@ -100,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = [w for w in words if w != "--debug"]
     parser = build_parser()
     args = parser.parse_args(words)
+    args.debug = debug  # (commands that can show more with it: the kernel's own stderr of a report)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR

@@ -103,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         html=not args.no_html,
         timeout=args.timeout,
         pdf=args.pdf,
+        kernel_stderr=getattr(args, "debug", False),
     )
     print(f"wrote {result.notebook}", file=sys.stdout)
     if result.html is not None:

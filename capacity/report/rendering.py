@@ -13,6 +13,7 @@ and the previous good report is untouched.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +26,8 @@ import nbformat
 import pandas as pd
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import default
+from traitlets import Bool, default
+from traitlets.config import Config
 
 from ..core.errors import ConfigError, NotebookExecutionError, ParameterError, ReportError
 from ..core.files import new_file_mode, write_atomic
@@ -42,8 +44,18 @@ KERNEL_NAME = "python3"
 class ThisInterpreterKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel is ipykernel on the running interpreter.
 
-    The kernel talks over local IPC sockets (no TCP port, not even loopback).
+    The kernel talks over local IPC sockets (no TCP port, not even loopback). What its cells print
+    goes to the notebook; the kernel process's own stderr (its machinery's logs: the traceback of a
+    ZMQ socket closed under it at shutdown, after a cell failed) is discarded unless ``own_stderr``
+    (``capacity --debug report``), which also shows a dying kernel's last words.
     """
+
+    own_stderr = Bool(False, help="let the kernel process's own stderr through to this process's").tag(config=True)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        if not self.own_stderr:
+            kw.setdefault("stderr", subprocess.DEVNULL)
+        await super()._async_launch_kernel(kernel_cmd, **kw)
 
     @default("transport")
     def _transport_default(self) -> str:
@@ -165,6 +177,8 @@ def _execution_error(exc: Exception, source_nb: Path, partial: Path) -> Notebook
     cell = _source_index(partial, getattr(exc, "cell_index", None))
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = getattr(exc, "evalue", str(exc))
+    if ename == "DeadKernelError":  # its last words went to its own stderr, discarded unless asked for
+        evalue += " (its own output is shown by capacity --debug report, or render(..., kernel_stderr=True))"
     source = getattr(exc, "source", "")
     where = f"cell {cell} (0-based, of {source_nb})" if cell is not None else "a cell"
     first = _first_line(source)
@@ -189,13 +203,15 @@ def render(
     timeout: float | None = None,
     notebooks: Path | None = None,
     pdf: bool = False,
+    kernel_stderr: bool = False,
 ) -> RenderResult:
     """Execute notebook ``name`` with ``parameters`` into ``out_dir``; export HTML.
 
     ``text_parameters`` names the parameters given as command-line strings,
     converted to the declared type (``"30"`` -> ``30``). ``timeout`` bounds each
     cell in seconds (None: no bound). ``pdf``: also print the HTML to ``NAME.pdf`` beside it
-    (:func:`capacity.report.pdf.write_pdf`, headless Chromium).
+    (:func:`capacity.report.pdf.write_pdf`, headless Chromium). ``kernel_stderr``: let the kernel
+    process's own stderr through (discarded by default: see :class:`ThisInterpreterKernelManager`).
     """
     if pdf and not html:
         raise ParameterError("report: a PDF is printed from the HTML; drop --no-html", notebook=str(name))
@@ -244,6 +260,7 @@ def render(
                 request_save_on_cell_execute=False,
                 execution_timeout=timeout,
                 kernel_manager_class=ThisInterpreterKernelManager,
+                config=Config({"ThisInterpreterKernelManager": {"own_stderr": kernel_stderr}}),
             )
         except PapermillExecutionError as exc:
             os.replace(tmp, partial)

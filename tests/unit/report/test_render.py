@@ -127,3 +127,20 @@ def test_html_footer_names_notebook_and_parameters_escaped(nbdir, tmp_path):
     result = render("tiny", {"label": "<i>x</i>"}, out_dir=tmp_path, notebooks=nbdir)
     footer = result.html.read_text().split("<footer>", 1)[1].split("</footer>", 1)[0]
     assert "from notebooks/tiny.ipynb" in footer and "label=&#x27;&lt;i&gt;x&lt;/i&gt;&#x27;" in footer
+
+
+def test_the_kernels_own_stderr_is_shown_only_with_debug(tmp_path):
+    """The kernel process's stderr (ipykernel's shutdown noise: a ZMQ traceback after a failed cell) is
+    not the user's: discarded, unless --debug asks for everything (a dying kernel's last words)."""
+    import os
+    import subprocess
+    import sys
+
+    d = tmp_path / "notebooks"
+    _notebook(d, "noisy", "import sys\nsys.__stderr__.write('KERNEL-OWN-STDERR\\n')\nsys.__stderr__.flush()")
+    env = {**os.environ, "CAPACITY_NOTEBOOKS": str(d)}
+    argv = [sys.executable, "-m", "capacity", "report", "noisy", "--out-dir", str(tmp_path / "r"), "--no-html"]
+    quiet = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert quiet.returncode == 0 and "KERNEL-OWN-STDERR" not in quiet.stderr, quiet.stderr
+    loud = subprocess.run([*argv, "--debug"], env=env, capture_output=True, text=True, timeout=120)
+    assert loud.returncode == 0 and "KERNEL-OWN-STDERR" in loud.stderr, loud.stderr
