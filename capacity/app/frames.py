@@ -84,6 +84,7 @@ def growth_vs_plan(
     *,
     rules: Rules = None,
     min_history: pd.Timedelta | None = None,
+    bounds: Any = None,
     project: Project | None = None,
     **forecast_options: Any,
 ) -> pd.DataFrame:
@@ -91,8 +92,9 @@ def growth_vs_plan(
     forecast growth over the rule's period beside the plan
     (:func:`capacity.forecasting.planning.growth_vs_plan`)."""
     proj = resolve_project(project).with_rules(rules)
-    bounds = _bounds(frame, forecast_options.pop("bounds", None), proj)
-    return _planning.growth_vs_plan(frame, rules=proj.rules, min_history=min_history, bounds=bounds, **forecast_options)
+    return _planning.growth_vs_plan(
+        frame, rules=proj.rules, min_history=min_history, bounds=_bounds(frame, bounds, proj), **forecast_options
+    )
 
 
 def time_to_threshold(
@@ -101,6 +103,7 @@ def time_to_threshold(
     *,
     rules: Rules = None,
     tz: str | None = None,
+    bounds: Any = None,
     project: Project | None = None,
     **options: Any,
 ) -> pd.DataFrame:
@@ -108,8 +111,10 @@ def time_to_threshold(
     days of ``tz`` (default: the project's time zone, as ``capacity forecast --ci`` and the reports
     read them) (:func:`capacity.forecasting.planning.time_to_threshold`)."""
     proj = resolve_project(project).with_rules(rules)
-    bounds = _bounds(frame, options.pop("bounds", None), proj)
-    return _planning.time_to_threshold(frame, h, rules=proj.rules, tz=tz or proj.time_zone, bounds=bounds, **options)
+    zone = tz or proj.time_zone
+    return _planning.time_to_threshold(
+        frame, h, rules=proj.rules, tz=zone, bounds=_bounds(frame, bounds, proj), **options
+    )
 
 
 def peak_load(
@@ -118,6 +123,7 @@ def peak_load(
     *,
     tz: str | None = None,
     business_hours: tuple[int, int] | None = None,
+    bounds: Any = None,
     project: Project | None = None,
     **forecast_options: Any,
 ) -> pd.DataFrame:
@@ -126,5 +132,6 @@ def peak_load(
     proj = resolve_project(project)
     rule = proj.rules.peak
     hours = business_hours or rule.business_hours
-    bounds = _bounds(frame, forecast_options.pop("bounds", None), proj)
-    return _peak.peak_load(frame, h, tz=tz or rule.timezone, business_hours=hours, bounds=bounds, **forecast_options)
+    return _peak.peak_load(
+        frame, h, tz=tz or rule.timezone, business_hours=hours, bounds=_bounds(frame, bounds, proj), **forecast_options
+    )

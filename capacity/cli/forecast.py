@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+import pandas as pd
+
 from ..app import forecast as app_forecast
 from ..core.errors import ConfigError
 from ..forecasting.executors import cpu_count
@@ -214,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
     return exit_status(not got.skipped)  # 1: a series had too little history to forecast
 
 
-def note_once(frame: Any) -> Any:
+def note_once(frame: pd.DataFrame) -> pd.DataFrame:
     """The table as read on a terminal: a series' note on its first row only (json and csv keep it on
     every row, each row a record of its own)."""
     if "note" not in frame or frame.empty:
