@@ -72,10 +72,11 @@ def short_series(frame: pd.DataFrame, horizon: pd.Timedelta) -> dict[str, str]:
 
 
 def bounds_for(metrics: Sequence[str], catalog: Catalog) -> Bounds | None:
-    """Physical bounds of the catalog's metrics among ``metrics`` (None when it knows none)."""
+    """Physical bounds of the catalog's metrics among ``metrics`` (None when it knows none); a series id
+    ``name{label="..."}`` (one series of a metric that has several) is its metric's."""
     out: Bounds = {}
     for m in metrics:
-        entry = catalog.find(m)
+        entry = catalog.find(m) or (catalog.find(m.split("{", 1)[0]) if m.endswith("}") else None)
         if entry is not None:
             out[m] = (entry.lower, entry.upper)
     return out or None

@@ -87,3 +87,7 @@ def test_a_catalog_ratio_keeps_its_bounds_as_the_cli_does() -> None:
     cv = capacity.cross_validation(frame, "1d", 2, models=["naive"])
     assert cv["hi-95"].max() <= 1
     assert capacity.forecast(frame, "7d", bounds=False)["hi-95"].max() > 1  # the caller's word wins
+
+    # one series of a catalog metric that has several (its id carries the labels): the metric's bounds
+    two = pd.concat([frame.assign(unique_id=f'cache_hit_ratio{{instance="{i}"}}') for i in "ab"], ignore_index=True)
+    assert capacity.forecast(two, "7d")["hi-95"].max() <= 1
