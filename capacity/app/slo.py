@@ -20,7 +20,7 @@ from ..core.status import Status, rows_status
 from ..core.timeutil import format_time
 from ..core.windows import Window, calendar_kind, check_tz, month, parse_window, quarter, rolling, to_date
 from ..slo import engine, overtime
-from ..slo.model import SLO, Spec
+from ..slo.model import SLI, SLO, Spec
 from ..sources import Progress, Source, resolve
 from ..sources.base import MAX_POINTS
 from .history import default_end, fetch_each
@@ -164,16 +164,34 @@ def fetch(
     notes: list[str] = []
     lo = pd.Timestamp(start).floor(spec.step)
     wanted = list(dict.fromkeys(queries))
-    for q, got in zip(
-        wanted,
-        fetch_each(src, [(q, lo, end, spec.step) for q in wanted], progress=progress, max_points=max_points),
-        strict=True,
-    ):
-        notes.extend(w for w in got.warnings if w not in notes)
-        if got.frame.empty and not any(q in w for w in got.warnings):  # else the source said why
-            notes.append(f"no data for {q!r} in {format_time(lo)} .. {format_time(end)} from {src.name}")
+    pulled = fetch_each(src, [(q, lo, end, spec.step) for q in wanted], progress=progress, max_points=max_points)
+    for q, got in zip(wanted, pulled, strict=True):
         data[q] = got.frame
+    bad_sides = _bad_sides(spec)
+    span = f"in {format_time(lo)} .. {format_time(end)} from {src.name}"
+    for q, got in zip(wanted, pulled, strict=True):
+        notes.extend(w for w in got.warnings if w not in notes)
+        if not got.frame.empty or any(q in w for w in got.warnings):  # else the source said why
+            continue
+        total = bad_sides.get(q)
+        if total is not None and total in data and not data[total].empty:
+            notes.append(f"no series of {q!r} {span}: no bad event seen (counted as none)")
+        else:
+            notes.append(f"no data for {q!r} {span}")
     return data, tuple(notes)
+
+
+def _bad_side(sli: SLI) -> tuple[str, str] | None:
+    """A ratio SLI's bad-event query beside a total, with the total: no series of it where the total
+    has some is no bad event seen, not missing data."""
+    if sli.kind == "ratio" and sli.bad is not None and sli.total is not None:
+        return sli.bad.text, sli.total.text
+    return None
+
+
+def _bad_sides(spec: Spec) -> dict[str, str]:
+    """:func:`_bad_side` of every SLO of ``spec``: bad-event query -> its total."""
+    return dict(pair for item in spec.slos if (pair := _bad_side(item.sli)) is not None)
 
 
 def history_for(
@@ -271,8 +289,7 @@ def _why_no_data(table: pd.DataFrame, spec: Spec, data: dict[str, pd.DataFrame],
     reasons = []
     for name, state, reason in zip(table["slo"], table["status"], table["reason"], strict=True):
         sli = spec.slo(name).sli
-        # no series of the bad side of a ratio beside a total is no bad event seen, not missing data
-        optional = sli.bad.text if sli.kind == "ratio" and sli.bad is not None and sli.total is not None else None
+        optional = (_bad_side(sli) or ("",))[0]
         lacking = [q.text for q in sli.queries() if q.text in missing and q.text != optional]
         if state != "ok" and lacking:
             reason = f"no data for {', '.join(repr(q) for q in lacking)} from {source}"
