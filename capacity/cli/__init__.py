@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"capacity {__version__}")
     parser.add_argument(
-        "--debug", action="store_true", help="show the traceback of an error (also CAPACITY_DEBUG=1; may go anywhere)"
+        "--debug",
+        action="store_true",
+        help="show the traceback of an error and a report kernel's stderr (also CAPACITY_DEBUG=1; may go anywhere)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
