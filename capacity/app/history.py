@@ -174,6 +174,14 @@ def _no_data(metric: str, start: pd.Timestamp, end: pd.Timestamp, src: Source) -
     return f"no data for {metric!r} in {format_time(start)} .. {format_time(end)} from {src.name}"
 
 
+def _one_point_each(frame: pd.DataFrame) -> bool:
+    """Whether each series of ``frame`` has one row, without a pass over a long frame: a frame with
+    more rows than series ids (its categories) has a series with several."""
+    uid = frame["unique_id"]
+    most = len(uid.cat.categories) if isinstance(uid.dtype, pd.CategoricalDtype) else 10_000
+    return 0 < len(frame) <= most and not uid.duplicated().any()
+
+
 def _collect(
     src: Source,
     metrics: Sequence[str],
@@ -186,7 +194,7 @@ def _collect(
     missing: list[str] = []
     thin: list[str] = []  # one point of each series: how long the server has held it, its span says
     for metric, pulled in zip(metrics, got, strict=False):
-        if len(pulled.frame) and not pulled.frame["unique_id"].duplicated().any():
+        if _one_point_each(pulled.frame):
             thin.append(metric)
         for text in pulled.warnings:
             # a file source's warnings already start with "file PATH"; say where once
